@@ -1,0 +1,153 @@
+import path from 'node:path';
+import { ConfigError } from './errors.ts';
+
+export type GeneratorName = 'builtin' | 'openai' | 'ollama';
+
+export interface Config {
+  readonly http: {
+    readonly port: number;
+    readonly host: string;
+    /** Largest request body in bytes, counted after gzip decompression. */
+    readonly bodyLimitBytes: number;
+  };
+  readonly clickhouse: {
+    /** Unset: the embedded engine (chdb) with its data in `dataDir`. */
+    readonly url: string | undefined;
+    readonly user: string;
+    readonly password: string;
+    readonly database: string;
+    readonly dataDir: string;
+    readonly bufferSize: number;
+    readonly flushIntervalSecs: number;
+    /** Ceiling of rows held in memory (buffered plus in flight); above it ingestion answers 503. */
+    readonly bufferMaxRows: number;
+    readonly retentionDays: number;
+    readonly retryInitialBackoffMs: number;
+    readonly retryMaxBackoffMs: number;
+  };
+  readonly llm: {
+    readonly provider: GeneratorName;
+    readonly apiKey: string;
+    readonly model: string;
+    readonly batchSize: number;
+    readonly batchTimeoutSecs: number;
+    readonly maxConcurrentBatches: number;
+    readonly maxRetries: number;
+    readonly initialBackoffMs: number;
+  };
+  readonly generate: {
+    /** Ceiling of unmatched logs waiting for a template; above it ingestion answers 503. */
+    readonly queueMaxLogs: number;
+  };
+  readonly logLevel: string;
+  readonly shutdownTimeoutSecs: number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function readString(env: Env, name: string, fallback: string): string {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? fallback : raw;
+}
+
+function readInt(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(name, `expected an integer, got ${JSON.stringify(raw)}`);
+  const value = Number(raw.trim());
+  if (value < min || value > max) {
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  }
+  return value;
+}
+
+function readNumber(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw.trim());
+  if (raw.trim() === '' || !Number.isFinite(value)) {
+    throw new ConfigError(name, `expected a number, got ${JSON.stringify(raw)}`);
+  }
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function readChoice<T extends string>(env: Env, name: string, fallback: T, choices: readonly T[]): T {
+  const raw = readString(env, name, fallback).toLowerCase();
+  if (!(choices as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  return raw as T;
+}
+
+function readUrl(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
+  } catch {
+    throw new ConfigError(name, `expected an http(s) URL, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}
+
+function readIdentifier(env: Env, name: string, fallback: string): string {
+  const value = readString(env, name, fallback);
+  // The database name is put into DDL, where it cannot be a bound parameter.
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
+    throw new ConfigError(name, `must be letters, digits and underscores, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** Parses and validates the environment once; the result is frozen and passed to every stage. */
+export function loadConfig(env: Env = process.env): Config {
+  const bufferSize = readInt(env, 'CLICKHOUSE_BUFFER_SIZE', 1000, 1, 1_000_000);
+  const config: Config = {
+    http: {
+      port: readInt(env, 'INGEST_PORT', 3002, 0, 65535),
+      host: readString(env, 'INGEST_HOST', '0.0.0.0'),
+      bodyLimitBytes: readInt(env, 'INGEST_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024),
+    },
+    clickhouse: {
+      url: readUrl(env, 'CLICKHOUSE_URL'),
+      user: readString(env, 'CLICKHOUSE_USER', 'default'),
+      password: readString(env, 'CLICKHOUSE_PASSWORD', ''),
+      database: readIdentifier(env, 'CLICKHOUSE_DATABASE', 'log_ingest'),
+      dataDir: path.resolve(readString(env, 'DATA_DIR', './data')),
+      bufferSize,
+      flushIntervalSecs: readNumber(env, 'CLICKHOUSE_FLUSH_INTERVAL_SECS', 5, 0.01, 3600),
+      bufferMaxRows: readInt(env, 'CLICKHOUSE_BUFFER_MAX_ROWS', Math.max(100_000, bufferSize * 10), bufferSize),
+      retentionDays: readInt(env, 'LOG_RETENTION_DAYS', 30, 1, 36_500),
+      retryInitialBackoffMs: readInt(env, 'CLICKHOUSE_RETRY_INITIAL_BACKOFF_MS', 500, 1, 600_000),
+      retryMaxBackoffMs: readInt(env, 'CLICKHOUSE_RETRY_MAX_BACKOFF_MS', 30_000, 1, 3_600_000),
+    },
+    llm: {
+      provider: readChoice<GeneratorName>(env, 'LLM_PROVIDER', 'builtin', ['builtin', 'openai', 'ollama']),
+      apiKey: readString(env, 'LLM_API_KEY', ''),
+      model: readString(env, 'LLM_MODEL', 'llama3'),
+      batchSize: readInt(env, 'LLM_BATCH_SIZE', 10, 1, 10_000),
+      batchTimeoutSecs: readNumber(env, 'LLM_BATCH_TIMEOUT_SECS', 2, 0, 3600),
+      maxConcurrentBatches: readInt(env, 'LLM_MAX_CONCURRENT_BATCHES', 5, 1, 1000),
+      maxRetries: readInt(env, 'LLM_MAX_RETRIES', 3, 1, 100),
+      initialBackoffMs: readInt(env, 'LLM_INITIAL_BACKOFF_MS', 1000, 0, 600_000),
+    },
+    generate: {
+      queueMaxLogs: readInt(env, 'UNMATCHED_QUEUE_MAX', 100_000, 1),
+    },
+    logLevel: readChoice(env, 'LOG_LEVEL', 'info', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+    shutdownTimeoutSecs: readNumber(env, 'SHUTDOWN_TIMEOUT_SECS', 30, 1, 3600),
+  };
+  if (config.clickhouse.retryMaxBackoffMs < config.clickhouse.retryInitialBackoffMs) {
+    throw new ConfigError('CLICKHOUSE_RETRY_MAX_BACKOFF_MS', 'must not be below CLICKHOUSE_RETRY_INITIAL_BACKOFF_MS');
+  }
+  return deepFreeze(config);
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (child !== null && typeof child === 'object') deepFreeze(child as object);
+  }
+  return Object.freeze(value);
+}

@@ -1,0 +1,64 @@
+/**
+ * Typed errors with a stable `code` (what tests and the HTTP layer key on) and a
+ * `retryable` flag (whether the caller may try the same thing again later).
+ */
+export class AppError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+
+  constructor(code: string, message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** A configuration variable is missing or malformed. */
+export class ConfigError extends AppError {
+  readonly variable: string;
+  constructor(variable: string, message: string) {
+    super('CONFIG_INVALID', `${variable}: ${message}`);
+    this.variable = variable;
+  }
+}
+
+/** One field of one submitted log is invalid. `index` is the position in a batch. */
+export interface FieldProblem {
+  index: number | null;
+  field: string;
+  code: string;
+  message: string;
+}
+
+/** The request body as a whole cannot be read (malformed JSON, wrong shape). */
+export class BadRequestError extends AppError {
+  readonly problems: FieldProblem[];
+  constructor(code: string, message: string, problems: FieldProblem[] = []) {
+    super(code, message);
+    this.problems = problems;
+  }
+}
+
+/** A bounded queue or buffer is full: the client should retry after `retryAfterSecs`. */
+export class OverloadedError extends AppError {
+  readonly retryAfterSecs: number;
+  constructor(message: string, retryAfterSecs: number) {
+    super('OVERLOADED', message, { retryable: true });
+    this.retryAfterSecs = retryAfterSecs;
+  }
+}
+
+/** The service is shutting down and takes no new work. */
+export class ShuttingDownError extends AppError {
+  constructor() {
+    super('SHUTTING_DOWN', 'the service is shutting down', { retryable: true });
+  }
+}
+
+/** Storage (ClickHouse) could not be reached or refused a statement. */
+export class StorageError extends AppError {
+  constructor(message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+    super('STORAGE_ERROR', message, { retryable: options.retryable ?? true, cause: options.cause });
+  }
+}

@@ -1,0 +1,15 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * The one root logger. Stages take a child (`logger.child({ stage: 'store' })`).
+ * Log lines and prompts never go to info level; secrets are redacted by path.
+ */
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { service: 'log-ingest' },
+    redact: { paths: ['*.password', '*.apiKey', '*.api_key', 'config.clickhouse.password', 'config.llm.apiKey'], censor: '[redacted]' },
+  });
+}

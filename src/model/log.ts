@@ -1,0 +1,24 @@
+/** A log accepted by ingestion: validated and normalised, not yet matched. */
+export interface LogRecord {
+  /** Epoch milliseconds (UTC). */
+  timestamp: number;
+  org: string;
+  /** '' when the client sent none; likewise service and host. */
+  dashboard: string;
+  service: string;
+  host: string;
+  /** Upper case; 'INFO' when the client sent none. */
+  level: string;
+  message: string;
+  /** String values only; see ingest/normalise.ts for how other JSON values are stored. */
+  metadata: Record<string, string>;
+}
+
+/** A log as stored: with its template (0 = none) and the values of the template's variables. */
+export interface StoredLog extends LogRecord {
+  templateId: number;
+  variables: string[];
+}
+
+/** Template id stored for a log that no template matched. */
+export const NO_TEMPLATE = 0;

@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+
+/** Stands for one variable in a template (the LogHub convention). */
+export const WILDCARD = '<*>';
+
+/** Who made a template. */
+export type TemplateSource = 'builtin' | 'openai' | 'ollama';
+
+export interface Template {
+  /** Positive, below 2^53 so that it survives JSON. Stable while the text is refined. */
+  id: number;
+  org: string;
+  /** Token sequence with `<*>` for variables, e.g. `Connection timeout after <*>s`. */
+  text: string;
+  source: TemplateSource;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface MatchResult {
+  templateId: number;
+  /** The text each `<*>` stood for, in order. */
+  variables: string[];
+}
+
+/**
+ * A random 52-bit id: unique without coordination between processes (the Kafka roles
+ * generate templates in several processes) and exact as a JSON number.
+ */
+export function newTemplateId(): number {
+  const bytes = randomBytes(7);
+  let id = 0;
+  for (const byte of bytes) id = id * 256 + byte;
+  id = Math.floor(id / 16); // 56 bits -> 52 bits
+  return id === 0 ? 1 : id;
+}
