@@ -50,10 +50,17 @@ function readString(env: Env, name: string, fallback: string): string {
   return raw === undefined || raw === '' ? fallback : raw;
 }
 
-function readInt(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+function readInt(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(name, `expected an integer, got ${JSON.stringify(raw)}`);
+  if (!/^-?\d+$/.test(raw.trim()))
+    throw new ConfigError(name, `expected an integer, got ${JSON.stringify(raw)}`);
   const value = Number(raw.trim());
   if (value < min || value > max) {
     throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
@@ -68,7 +75,8 @@ function readNumber(env: Env, name: string, fallback: number, min: number, max: 
   if (raw.trim() === '' || !Number.isFinite(value)) {
     throw new ConfigError(name, `expected a number, got ${JSON.stringify(raw)}`);
   }
-  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
 }
 
@@ -118,7 +126,12 @@ export function loadConfig(env: Env = process.env): Config {
       dataDir: path.resolve(readString(env, 'DATA_DIR', './data')),
       bufferSize,
       flushIntervalSecs: readNumber(env, 'CLICKHOUSE_FLUSH_INTERVAL_SECS', 5, 0.01, 3600),
-      bufferMaxRows: readInt(env, 'CLICKHOUSE_BUFFER_MAX_ROWS', Math.max(100_000, bufferSize * 10), bufferSize),
+      bufferMaxRows: readInt(
+        env,
+        'CLICKHOUSE_BUFFER_MAX_ROWS',
+        Math.max(100_000, bufferSize * 10),
+        bufferSize,
+      ),
       retentionDays: readInt(env, 'LOG_RETENTION_DAYS', 30, 1, 36_500),
       retryInitialBackoffMs: readInt(env, 'CLICKHOUSE_RETRY_INITIAL_BACKOFF_MS', 500, 1, 600_000),
       retryMaxBackoffMs: readInt(env, 'CLICKHOUSE_RETRY_MAX_BACKOFF_MS', 30_000, 1, 3_600_000),
@@ -136,11 +149,22 @@ export function loadConfig(env: Env = process.env): Config {
     generate: {
       queueMaxLogs: readInt(env, 'UNMATCHED_QUEUE_MAX', 100_000, 1),
     },
-    logLevel: readChoice(env, 'LOG_LEVEL', 'info', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+    logLevel: readChoice(env, 'LOG_LEVEL', 'info', [
+      'trace',
+      'debug',
+      'info',
+      'warn',
+      'error',
+      'fatal',
+      'silent',
+    ]),
     shutdownTimeoutSecs: readNumber(env, 'SHUTDOWN_TIMEOUT_SECS', 30, 1, 3600),
   };
   if (config.clickhouse.retryMaxBackoffMs < config.clickhouse.retryInitialBackoffMs) {
-    throw new ConfigError('CLICKHOUSE_RETRY_MAX_BACKOFF_MS', 'must not be below CLICKHOUSE_RETRY_INITIAL_BACKOFF_MS');
+    throw new ConfigError(
+      'CLICKHOUSE_RETRY_MAX_BACKOFF_MS',
+      'must not be below CLICKHOUSE_RETRY_INITIAL_BACKOFF_MS',
+    );
   }
   return deepFreeze(config);
 }

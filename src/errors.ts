@@ -62,3 +62,10 @@ export class StorageError extends AppError {
     super('STORAGE_ERROR', message, { retryable: options.retryable ?? true, cause: options.cause });
   }
 }
+
+/** The body is framed or encoded in a way the endpoint does not read (HTTP 415). */
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(message: string) {
+    super('UNSUPPORTED_MEDIA_TYPE', message);
+  }
+}

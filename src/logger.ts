@@ -10,6 +10,9 @@ export function createLogger(level: string): Logger {
   return pino({
     level,
     base: { service: 'log-ingest' },
-    redact: { paths: ['*.password', '*.apiKey', '*.api_key', 'config.clickhouse.password', 'config.llm.apiKey'], censor: '[redacted]' },
+    redact: {
+      paths: ['*.password', '*.apiKey', '*.api_key', 'config.clickhouse.password', 'config.llm.apiKey'],
+      censor: '[redacted]',
+    },
   });
 }

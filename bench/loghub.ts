@@ -1,0 +1,43 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseCsvRecords } from './csv.ts';
+
+/** Benchmarks read LogHub-2k where it lives; the project does not copy it (licence). */
+export const LOGHUB_DIR = process.env['LOGHUB_DIR'] ?? '/work/shared/loghub-2k';
+
+export const DATASETS = [
+  'Android',
+  'Apache',
+  'BGL',
+  'Hadoop',
+  'HDFS',
+  'HealthApp',
+  'HPC',
+  'Linux',
+  'OpenSSH',
+  'Spark',
+  'Windows',
+  'Zookeeper',
+] as const;
+
+export interface LabelledLine {
+  content: string;
+  template: string;
+}
+
+export function loghubAvailable(): boolean {
+  return existsSync(LOGHUB_DIR);
+}
+
+export function readDataset(name: string): LabelledLine[] {
+  const text = readFileSync(join(LOGHUB_DIR, name, `${name}_2k.log_structured.csv`), 'utf8');
+  return parseCsvRecords(text).map((record) => ({
+    content: record['Content'] ?? '',
+    template: record['EventTemplate'] ?? '',
+  }));
+}
+
+export function readTemplates(name: string): string[] {
+  const text = readFileSync(join(LOGHUB_DIR, name, `${name}_2k.log_templates.csv`), 'utf8');
+  return parseCsvRecords(text).map((record) => record['EventTemplate'] ?? '');
+}

@@ -1,0 +1,132 @@
+import { WILDCARD } from '../../model/template.ts';
+
+/**
+ * Masking of obvious variables in one whitespace token, before clustering, following the
+ * LogHub convention: the variable part becomes `<*>` and the punctuation around it stays,
+ * so `uid=0` -> `uid=<*>`, `[DFSClient_NONMAPREDUCE_15_1]` -> `[<*>]`,
+ * `/10.250.19.102:54106` -> `<*>`, `0x00544ea8,` -> `<*>,`, `30s` -> `<*>s`.
+ * Tokens with a digit that read as words (`ssh2`, `jk2_init()`, `alt0`) stay constant.
+ * The result always matches the token it came from: only whole words are replaced.
+ * All regular expressions here are fixed and linear; none is built from input.
+ */
+
+const IP_ADDRESS = /\/?\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?/g;
+const SPLIT = /(<\*>|[=:,;()[\]{}<>"'|#])/;
+const URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+const TRAILING_PUNCTUATION = /[,;.)\]]*$/;
+const LITERAL_VALUE = /^(?:true|false|null)$/i;
+const SIZE_UNIT = /^(?:B|KB|MB|GB|TB|KiB|MiB|GiB)([,;.)\]]*)$/;
+const NUMBER = /^[-+]?\d+(?:[.,]\d+)*$/;
+const NUMBER_WITH_UNIT = /^(\d+(?:\.\d+)?)([a-zA-Z]{1,2}|sec|min)$/;
+const HEX = /^(?:0[xX][0-9a-fA-F]+|[0-9a-fA-F]{6,})$/;
+const DIGIT = /\d/;
+/** `core.1234`, `node-12`: a name, then a number, stays a name (`blk_-42` does not: ids joined by `_` are whole). */
+const NAME_DOT_NUMBER = /^([A-Za-z]+[.-])\d+$/;
+const PART_SEPARATORS = /[._\-/\\@~#$+]/;
+const PURE_NUMBER_PART = /^\d+$/;
+
+export function maskToken(token: string): string {
+  if (URL_SCHEME.test(token)) return WILDCARD + (TRAILING_PUNCTUATION.exec(token)?.[0] ?? '');
+  if (
+    !DIGIT.test(token) &&
+    !token.includes('/') &&
+    !token.includes('\\') &&
+    !/true|false|null/i.test(token)
+  ) {
+    return token;
+  }
+  const withoutAddresses = token.replace(IP_ADDRESS, WILDCARD);
+  const pieces = withoutAddresses.split(SPLIT);
+  let masked = '';
+  for (const piece of pieces) masked += piece.length > 1 || !SPLIT.test(piece) ? maskWord(piece) : piece;
+  // `host-41:8030` is one address, not two variables.
+  while (masked.includes('<*><*>') || masked.includes('<*>:<*>')) {
+    masked = masked.replaceAll('<*><*>', WILDCARD).replaceAll('<*>:<*>', WILDCARD);
+  }
+  return masked;
+}
+
+function maskWord(word: string): string {
+  if (word === '' || word === WILDCARD) return word;
+  // A full stop ends sentences: `port 8030.` is the number 8030 then a literal dot.
+  let end = word.length;
+  while (end > 0 && word.charCodeAt(end - 1) === 46) end--;
+  const core = word.slice(0, end);
+  const dots = word.slice(end);
+  if (core === '') return word;
+  const numbered = NAME_DOT_NUMBER.exec(core);
+  if (numbered !== null) return (numbered[1] ?? '') + WILDCARD + dots;
+  if (isVariableWord(core)) return WILDCARD + dots;
+  const unit = NUMBER_WITH_UNIT.exec(core);
+  if (unit !== null) return WILDCARD + (unit[2] ?? '') + dots;
+  return word;
+}
+
+function isVariableWord(word: string): boolean {
+  if (NUMBER.test(word) || LITERAL_VALUE.test(word)) return true;
+  if (!DIGIT.test(word)) return isPath(word);
+  if (HEX.test(word) && DIGIT.test(word)) return true;
+  if (isPath(word)) return true;
+  for (const part of word.split(PART_SEPARATORS)) {
+    if (PURE_NUMBER_PART.test(part)) return true;
+    if (part.length >= 6 && HEX.test(part)) return true;
+  }
+  return false;
+}
+
+function isPath(word: string): boolean {
+  if (word.length < 2) return false;
+  if (word.startsWith('/') || word.startsWith('\\')) return true;
+  let separators = 0;
+  for (let i = 0; i < word.length; i++) {
+    const code = word.charCodeAt(i);
+    if (code === 47 || code === 92) separators++;
+  }
+  return separators >= 2;
+}
+
+const DATE_NAME = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*,?$/;
+const CLOCK = /^\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?$/;
+
+/**
+ * Masks each token of a line, then collapses a written-out date such as
+ * `Fri Jun 17 20:55:07 2005` into one `<*>` and a size such as `5.2 KB,` into `<*>,`, as
+ * LogHub does: the matcher lets a `<*>` stand for several tokens, so the template still
+ * matches the line.
+ */
+export function maskTokens(tokens: readonly string[]): string[] {
+  const masked = tokens.map(maskToken);
+  const out: string[] = [];
+  for (let k = 0; k < masked.length; k++) {
+    let end = k;
+    let hasName = false;
+    let hasClock = false;
+    while (end < masked.length) {
+      const token = masked[end] ?? '';
+      if (DATE_NAME.test(token)) hasName = true;
+      else if (CLOCK.test(tokens[end] ?? '')) hasClock = true;
+      else if (token !== WILDCARD) break;
+      end++;
+    }
+    const unit = masked[k] === WILDCARD ? SIZE_UNIT.exec(masked[k + 1] ?? '') : null;
+    if (hasName && hasClock && end - k >= 3) {
+      out.push(WILDCARD);
+      k = end - 1;
+    } else if (unit !== null) {
+      // `5.2 KB,` is one quantity: `<*>,`.
+      out.push(WILDCARD + (unit[1] ?? ''));
+      k++;
+    } else {
+      out.push(masked[k] ?? '');
+    }
+  }
+  return out;
+}
+
+/** True when a template has some constant text worth keeping: a letter or a digit outside `<*>`. */
+export function hasConstantText(tokens: readonly string[]): boolean {
+  for (const token of tokens) {
+    if (/[A-Za-z0-9]/.test(token.replaceAll(WILDCARD, ''))) return true;
+  }
+  return false;
+}

@@ -1,0 +1,218 @@
+import { newTemplateId, WILDCARD, type Template } from '../../model/template.ts';
+import { tokenize } from '../../match/tokenize.ts';
+import { generaliseToken } from './generalise.ts';
+import { hasConstantText, maskTokens } from './mask.ts';
+
+export interface MinerOptions {
+  /**
+   * A line joins the most similar cluster of its length and prefix if at least this share
+   * of its tokens equal the template's constant tokens (0..1). 0.7 was best on LogHub-2k.
+   */
+  similarity?: number;
+  /** Leading tokens used to narrow the search (Drain's depth minus two). */
+  prefixTokens?: number;
+  /** Clusters kept per org; beyond it the least recently used are forgotten. */
+  maxClustersPerOrg?: number;
+  /** Orgs kept; beyond it the least recently active org's clusters are forgotten. */
+  maxOrgs?: number;
+  /** Children per tree node before further distinct tokens share the `<*>` child (Drain's max_children). */
+  maxChildren?: number;
+}
+
+export interface MinedTemplate {
+  id: number;
+  text: string;
+  /** A new cluster (and id). */
+  isNew: boolean;
+  /** An existing cluster whose template this line generalised. */
+  changed: boolean;
+}
+
+interface Cluster {
+  readonly id: number;
+  tokens: string[];
+  readonly leaf: Cluster[];
+}
+
+interface OrgState {
+  /** Length -> first tokens -> ... -> clusters: Drain's fixed-depth tree. */
+  readonly root: Map<number, TreeNode>;
+  /** Insertion order is recency order: touched clusters are re-inserted at the end. */
+  readonly clusters: Map<number, Cluster>;
+}
+
+interface TreeNode {
+  readonly children: Map<string, TreeNode>;
+  readonly clusters: Cluster[];
+}
+
+const DIGIT = /\d/;
+
+/**
+ * An online log parser in the Drain family: lines are split into whitespace tokens (the
+ * matcher's tokens), obvious variables are masked, and a line joins the most similar
+ * cluster among those with its token count and first tokens, generalising that cluster's
+ * template where they differ. A cluster keeps its id while its template is generalised.
+ *
+ * Memory is bounded: at most `maxClustersPerOrg` clusters per org (least recently used
+ * forgotten first) and `maxOrgs` orgs. A forgotten cluster's template stays wherever it
+ * was stored; the miner just no longer refines it.
+ */
+export class TemplateMiner {
+  private readonly similarity: number;
+  private readonly prefixTokens: number;
+  private readonly maxClustersPerOrg: number;
+  private readonly maxOrgs: number;
+  private readonly maxChildren: number;
+  private readonly orgs = new Map<string, OrgState>();
+
+  constructor(options: MinerOptions = {}) {
+    this.similarity = options.similarity ?? 0.7;
+    this.prefixTokens = options.prefixTokens ?? 2;
+    this.maxClustersPerOrg = options.maxClustersPerOrg ?? 5_000;
+    this.maxOrgs = options.maxOrgs ?? 1_000;
+    this.maxChildren = options.maxChildren ?? 100;
+  }
+
+  /** Known templates become clusters, so refinement continues from them with their ids. */
+  seed(templates: readonly Template[]): void {
+    for (const template of templates) {
+      const tokens = tokenize(template.text);
+      const state = this.stateOf(template.org);
+      if (state.clusters.has(template.id)) continue;
+      this.addCluster(state, template.id, tokens);
+    }
+  }
+
+  add(org: string, message: string): MinedTemplate {
+    const state = this.stateOf(org);
+    const original = tokenize(message);
+    const masked = maskTokens(original);
+    const tokens = hasConstantText(masked) ? masked : original;
+    const leaf = this.leafFor(state, tokens);
+    const best = this.mostSimilar(leaf, tokens);
+    if (best !== undefined) {
+      const generalised = best.tokens.map((token, k) => generaliseToken(token, tokens[k] ?? ''));
+      if (hasConstantText(generalised)) {
+        const changed = generalised.some((token, k) => token !== best.tokens[k]);
+        best.tokens = generalised;
+        this.touch(state, best);
+        return { id: best.id, text: generalised.join(' '), isNew: false, changed };
+      }
+    }
+    const cluster = this.addCluster(state, newTemplateId(), tokens, leaf);
+    return { id: cluster.id, text: tokens.join(' '), isNew: true, changed: false };
+  }
+
+  /** Clusters held for an org (for tests and metrics). */
+  clusterCount(org: string): number {
+    return this.orgs.get(org)?.clusters.size ?? 0;
+  }
+
+  private stateOf(org: string): OrgState {
+    let state = this.orgs.get(org);
+    if (state !== undefined) {
+      this.orgs.delete(org);
+      this.orgs.set(org, state);
+      return state;
+    }
+    state = { root: new Map(), clusters: new Map() };
+    this.orgs.set(org, state);
+    if (this.orgs.size > this.maxOrgs) {
+      const oldest = this.orgs.keys().next().value;
+      if (oldest !== undefined) this.orgs.delete(oldest);
+    }
+    return state;
+  }
+
+  private keyOf(token: string): string {
+    return token.includes(WILDCARD) || DIGIT.test(token) ? WILDCARD : token;
+  }
+
+  /** The tree leaf for these tokens, created on the way if missing. */
+  private leafFor(state: OrgState, tokens: readonly string[]): Cluster[] {
+    let node: TreeNode | undefined = state.root.get(tokens.length);
+    if (node === undefined) {
+      node = { children: new Map(), clusters: [] };
+      state.root.set(tokens.length, node);
+    }
+    const depth = Math.min(this.prefixTokens, tokens.length);
+    for (let k = 0; k < depth; k++) {
+      const key = this.keyOf(tokens[k] ?? '');
+      let child: TreeNode | undefined = node.children.get(key);
+      if (child === undefined) {
+        // A full node sends further distinct tokens to its `<*>` child, as Drain does.
+        const slot = node.children.size < this.maxChildren ? key : WILDCARD;
+        child = node.children.get(slot);
+        if (child === undefined) {
+          child = { children: new Map(), clusters: [] };
+          node.children.set(slot, child);
+        }
+      }
+      node = child;
+    }
+    return node.clusters;
+  }
+
+  private mostSimilar(leaf: readonly Cluster[], tokens: readonly string[]): Cluster | undefined {
+    let best: Cluster | undefined;
+    let bestScore = -1;
+    let bestWildcards = -1;
+    for (const cluster of leaf) {
+      // A template that already covers the line takes it, however many variables it has
+      // (plain Drain would open a new cluster for a repeat of a variable-heavy line).
+      if (covers(cluster.tokens, tokens)) return cluster;
+      let same = 0;
+      let wildcards = 0;
+      for (let k = 0; k < tokens.length; k++) {
+        const token = cluster.tokens[k];
+        // As in Drain, a position the template already generalised is no evidence of likeness.
+        if (token === WILDCARD) wildcards++;
+        else if (token === tokens[k]) same++;
+      }
+      const score = tokens.length === 0 ? 1 : same / tokens.length;
+      if (score > bestScore || (score === bestScore && wildcards > bestWildcards)) {
+        best = cluster;
+        bestScore = score;
+        bestWildcards = wildcards;
+      }
+    }
+    return bestScore >= this.similarity ? best : undefined;
+  }
+
+  private addCluster(
+    state: OrgState,
+    id: number,
+    tokens: string[],
+    leaf = this.leafFor(state, tokens),
+  ): Cluster {
+    const cluster: Cluster = { id, tokens, leaf };
+    leaf.push(cluster);
+    state.clusters.set(id, cluster);
+    if (state.clusters.size > this.maxClustersPerOrg) {
+      const oldest = state.clusters.values().next().value;
+      if (oldest !== undefined) this.forget(state, oldest);
+    }
+    return cluster;
+  }
+
+  private touch(state: OrgState, cluster: Cluster): void {
+    state.clusters.delete(cluster.id);
+    state.clusters.set(cluster.id, cluster);
+  }
+
+  private forget(state: OrgState, cluster: Cluster): void {
+    state.clusters.delete(cluster.id);
+    const at = cluster.leaf.indexOf(cluster);
+    if (at >= 0) cluster.leaf.splice(at, 1);
+  }
+}
+
+function covers(template: readonly string[], tokens: readonly string[]): boolean {
+  for (let k = 0; k < tokens.length; k++) {
+    const token = template[k] ?? '';
+    if (token === tokens[k] || token === WILDCARD) continue;
+    if (!token.includes(WILDCARD) || generaliseToken(token, tokens[k] ?? '') !== token) return false;
+  }
+  return true;
+}

@@ -1,0 +1,323 @@
+import type { Logger } from '../logger.ts';
+import type { LogRecord, StoredLog } from '../model/log.ts';
+import { newTemplateId, type Template } from '../model/template.ts';
+import type { TemplateChange } from '../model/template-change.ts';
+import { Matcher, MatcherSnapshot } from '../match/index.ts';
+import { toStoredLog } from '../match/stage.ts';
+import type { Channel } from '../transport/types.ts';
+import { hasConstantText } from './checks.ts';
+import type { ProposedTemplate, TemplateGenerator } from './generator.ts';
+
+/** Times a log is handed to the generator before it is stored without a template. */
+const MAX_ATTEMPTS = 2;
+
+interface HeldLog {
+  log: LogRecord;
+  attempts: number;
+}
+
+interface InFlightBatch {
+  org: string;
+  batch: HeldLog[];
+  /** Given up on at the stop deadline: its logs were stored, a late answer is ignored. */
+  abandoned: boolean;
+  task: Promise<void>;
+}
+
+export interface GenerateStats {
+  /** Unmatched logs held: waiting for a batch plus inside batches being generated. */
+  queueDepth: number;
+  inFlightBatches: number;
+  batches: number;
+  templatesCreated: number;
+  templatesUpdated: number;
+  proposalsRejected: number;
+  generationErrors: number;
+  /** Held logs sent back for another generation attempt. */
+  retries: number;
+  /** Held logs a new template matched and that went on to storage with it. */
+  matchedAfterGeneration: number;
+  /** Held logs stored with template id 0 because no template came for them. */
+  storedWithoutTemplate: number;
+}
+
+export interface GenerateStage {
+  /** False when the held-log ceiling is reached: the HTTP layer answers 503 then. */
+  hasRoom(): boolean;
+  stats(): GenerateStats;
+  /** Generates for every held log (up to the deadline), stores the rest without a template. */
+  stop(deadlineMs: number): Promise<void>;
+}
+
+export interface GenerateConfig {
+  queueMaxLogs: number;
+  maxConcurrentBatches: number;
+}
+
+export interface GenerateDeps {
+  generator: TemplateGenerator;
+  channels: {
+    unmatched: Channel<LogRecord>;
+    matched: Channel<StoredLog>;
+    templates: Channel<TemplateChange>;
+  };
+  /** Persists new and refined templates (the store buffers and retries). */
+  saveTemplates: (templates: Template[]) => void;
+  initial: readonly Template[];
+  logger: Logger;
+  now?: () => number;
+}
+
+/**
+ * Holds unmatched logs per org, hands them to the generator in batches, checks what comes
+ * back, publishes accepted templates, and sends the held logs on with their template.
+ * The generate stage keeps its own template registry (a Matcher) so that it can re-match
+ * held logs without reaching into the match stage: in Kafka mode they are other processes.
+ */
+export function startGenerate(config: GenerateConfig, deps: GenerateDeps): GenerateStage {
+  const { generator, channels, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const registry = new Matcher(MatcherSnapshot.empty().withChanges([...deps.initial]));
+  /** Per org, template text → id: a proposal identical to a known template is not added twice. */
+  const idsByText = new Map<string, Map<string, number>>();
+  const textIndex = (org: string): Map<string, number> => {
+    let index = idsByText.get(org);
+    if (index === undefined) idsByText.set(org, (index = new Map<string, number>()));
+    return index;
+  };
+  for (const template of deps.initial) textIndex(template.org).set(template.text, template.id);
+  const pending = new Map<string, HeldLog[]>();
+  const timers = new Map<string, NodeJS.Timeout>();
+  /** Orgs whose batch is due but waits for a free generation slot. */
+  const waitingForSlot = new Set<string>();
+  const inFlight = new Set<InFlightBatch>();
+  const abort = new AbortController();
+  const counters = {
+    batches: 0,
+    templatesCreated: 0,
+    templatesUpdated: 0,
+    proposalsRejected: 0,
+    generationErrors: 0,
+    retries: 0,
+    matchedAfterGeneration: 0,
+    storedWithoutTemplate: 0,
+  };
+  let held = 0;
+  let inFlightLogs = 0;
+  let stopping = false;
+
+  channels.unmatched.subscribe((logs) => {
+    for (const log of logs) {
+      let queue = pending.get(log.org);
+      if (queue === undefined) pending.set(log.org, (queue = []));
+      queue.push({ log, attempts: 0 });
+      held++;
+    }
+    for (const log of logs) schedule(log.org);
+  });
+
+  function schedule(org: string): void {
+    if (timers.has(org) || waitingForSlot.has(org)) return;
+    const queue = pending.get(org);
+    if (queue === undefined || queue.length === 0) return;
+    const full = queue.length >= generator.batching.maxLines || stopping;
+    const timer = setTimeout(
+      () => {
+        timers.delete(org);
+        dispatch(org);
+      },
+      full ? 0 : generator.batching.maxWaitMs,
+    );
+    timers.set(org, timer);
+  }
+
+  function dispatch(org: string): void {
+    const queue = pending.get(org);
+    if (queue === undefined || queue.length === 0) return;
+    if (inFlight.size >= config.maxConcurrentBatches) {
+      waitingForSlot.add(org);
+      return;
+    }
+    const batch = queue.splice(0, generator.batching.maxLines);
+    if (queue.length === 0) pending.delete(org);
+    held -= batch.length;
+
+    // A template made since these logs arrived may already match them: never ask twice.
+    const snapshot = registry.current;
+    const rows: StoredLog[] = [];
+    const ask: HeldLog[] = [];
+    for (const item of batch) {
+      const match = snapshot.match(org, item.log.message);
+      if (match === undefined) ask.push(item);
+      else rows.push(toStoredLog(item.log, match));
+    }
+    publishMatched(rows);
+    if (ask.length > 0) runBatch(org, ask);
+    schedule(org);
+  }
+
+  function runBatch(org: string, batch: HeldLog[]): void {
+    counters.batches++;
+    inFlightLogs += batch.length;
+    const lines = batch.map((item) => item.log.message);
+    const entry: InFlightBatch = { org, batch, abandoned: false, task: Promise.resolve() };
+    entry.task = generator
+      .generate(org, lines, abort.signal)
+      .then(
+        (proposals) => {
+          if (!entry.abandoned) accept(org, proposals, batch);
+        },
+        (err: unknown) => {
+          if (entry.abandoned) return;
+          counters.generationErrors++;
+          logger.warn({ err, org, lines: batch.length }, 'template generation failed');
+          for (const item of batch) item.attempts = MAX_ATTEMPTS;
+          settle(org, batch);
+        },
+      )
+      .finally(() => {
+        if (!entry.abandoned) finish(entry);
+      });
+    inFlight.add(entry);
+  }
+
+  function finish(entry: InFlightBatch): void {
+    inFlightLogs -= entry.batch.length;
+    inFlight.delete(entry);
+    const next = waitingForSlot.values().next();
+    if (!next.done) {
+      waitingForSlot.delete(next.value);
+      dispatch(next.value);
+    }
+  }
+
+  function accept(org: string, proposals: readonly ProposedTemplate[], batch: HeldLog[]): void {
+    const current = registry.current;
+    const upserts: Template[] = [];
+    const at = now();
+    const texts = textIndex(org);
+    for (const proposal of proposals) {
+      if (!hasConstantText(proposal.text)) {
+        counters.proposalsRejected++;
+        continue;
+      }
+      const existing = proposal.id === undefined ? undefined : current.get(org, proposal.id);
+      if (existing !== undefined && existing.text === proposal.text) continue;
+      const sameText = texts.get(proposal.text);
+      if (sameText !== undefined && sameText !== proposal.id) continue;
+      if (existing !== undefined) texts.delete(existing.text);
+      const id = proposal.id ?? newTemplateId();
+      texts.set(proposal.text, id);
+      upserts.push({
+        id,
+        org,
+        text: proposal.text,
+        source: generator.source,
+        createdAt: existing?.createdAt ?? at,
+        updatedAt: at,
+      });
+      if (existing === undefined) counters.templatesCreated++;
+      else counters.templatesUpdated++;
+    }
+    if (upserts.length > 0) {
+      registry.apply(upserts);
+      void channels.templates.publish(upserts.map((template) => ({ kind: 'upsert', template })));
+      deps.saveTemplates(upserts);
+    }
+    for (const item of batch) item.attempts++;
+    settle(org, batch);
+  }
+
+  /** Held logs a template now matches go on; the others go back, or out without one. */
+  function settle(org: string, batch: HeldLog[]): void {
+    const snapshot = registry.current;
+    const rows: StoredLog[] = [];
+    const retry: HeldLog[] = [];
+    for (const item of batch) {
+      const match = snapshot.match(org, item.log.message);
+      if (match !== undefined) {
+        rows.push(toStoredLog(item.log, match));
+        counters.matchedAfterGeneration++;
+      } else if (item.attempts >= MAX_ATTEMPTS || abort.signal.aborted) {
+        rows.push(toStoredLog(item.log, undefined));
+        counters.storedWithoutTemplate++;
+      } else {
+        retry.push(item);
+      }
+    }
+    publishMatched(rows);
+    if (retry.length > 0) {
+      counters.retries += retry.length;
+      let queue = pending.get(org);
+      if (queue === undefined) pending.set(org, (queue = []));
+      queue.unshift(...retry);
+      held += retry.length;
+      schedule(org);
+    }
+  }
+
+  function publishMatched(rows: StoredLog[]): void {
+    if (rows.length > 0) void channels.matched.publish(rows);
+  }
+
+  /** Stores every held log without a template: the last resort when stopping runs out of time. */
+  function releaseAll(): void {
+    for (const [org, queue] of pending) {
+      pending.delete(org);
+      held -= queue.length;
+      for (const item of queue) item.attempts = MAX_ATTEMPTS;
+      settle(org, queue);
+    }
+  }
+
+  return {
+    hasRoom() {
+      return held + inFlightLogs < config.queueMaxLogs;
+    },
+    stats() {
+      return { queueDepth: held + inFlightLogs, inFlightBatches: inFlight.size, ...counters };
+    },
+    async stop(deadlineMs) {
+      stopping = true;
+      for (const [org, timer] of timers) {
+        clearTimeout(timer);
+        timers.delete(org);
+        dispatch(org);
+      }
+      // Dispatch keeps going as batches complete; wait until nothing is held or time is up.
+      while ((held > 0 || inFlight.size > 0) && now() < deadlineMs) {
+        for (const org of pending.keys()) if (!timers.has(org)) dispatch(org);
+        if (inFlight.size > 0) {
+          await Promise.race([
+            ...[...inFlight].map((entry) => entry.task),
+            sleep(Math.max(1, deadlineMs - now())),
+          ]);
+        } else {
+          await sleep(1);
+        }
+      }
+      if (held > 0 || inFlight.size > 0) {
+        logger.warn(
+          { held, inFlight: inFlight.size },
+          'stop deadline reached: storing held logs without a template',
+        );
+        abort.abort();
+        // A generator that ignores the abort must not hold up the shutdown: its batch is
+        // stored now and its late answer ignored, so no log is stored twice.
+        for (const entry of [...inFlight]) {
+          entry.abandoned = true;
+          finish(entry);
+          for (const item of entry.batch) item.attempts = MAX_ATTEMPTS;
+          settle(entry.org, entry.batch);
+        }
+        releaseAll();
+      }
+      for (const timer of timers.values()) clearTimeout(timer);
+      timers.clear();
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,83 @@
+import { BadRequestError, type FieldProblem } from '../errors.ts';
+
+/** A line of an NDJSON body that is not valid JSON; reported as that log's problem. */
+export class MalformedLine {
+  readonly reason: string;
+  constructor(reason: string) {
+    this.reason = reason;
+  }
+}
+
+/**
+ * The logs of one request before validation. `single` is a lone log object (its problems
+ * carry no index); otherwise `items[i]` is reported with index `indexes[i]` (the position in
+ * `logs`, or the 0-based line number of an NDJSON body).
+ */
+export interface SubmittedLogs {
+  single: boolean;
+  items: unknown[];
+  indexes: number[] | null;
+}
+
+/**
+ * A JSON body is one log object, `{"logs": [...]}`, or (as log shippers such as Vector send
+ * batches) a bare array of logs.
+ */
+export function logsFromJson(body: unknown): SubmittedLogs {
+  if (Array.isArray(body)) return { single: false, items: body, indexes: null };
+  if (body === null || typeof body !== 'object') {
+    throw new BadRequestError(
+      'NOT_AN_OBJECT',
+      'the body must be a log object, {"logs": [...]}, or an array of logs',
+      [{ index: null, field: '', code: 'NOT_AN_OBJECT', message: 'the body must be a JSON object or array' }],
+    );
+  }
+  const logs = (body as Record<string, unknown>)['logs'];
+  if (logs === undefined) return { single: true, items: [body], indexes: null };
+  if (!Array.isArray(logs)) {
+    const p: FieldProblem = {
+      index: null,
+      field: 'logs',
+      code: 'INVALID_TYPE',
+      message: 'logs must be an array',
+    };
+    throw new BadRequestError('INVALID_TYPE', p.message, [p]);
+  }
+  return { single: false, items: logs, indexes: null };
+}
+
+/** NDJSON: one log per line; blank lines are skipped; a malformed line fails alone. */
+export function logsFromNdjson(text: string): SubmittedLogs {
+  const items: unknown[] = [];
+  const indexes: number[] = [];
+  let line = 0;
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const raw = text.slice(start, end).trim();
+    if (raw !== '') {
+      try {
+        items.push(JSON.parse(raw));
+      } catch (err) {
+        items.push(new MalformedLine((err as Error).message));
+      }
+      indexes.push(line);
+    }
+    line++;
+    start = end + 1;
+  }
+  return { single: false, items, indexes };
+}
+
+/** JSON.parse with the error a client can act on. */
+export function parseJsonBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const message = `malformed JSON: ${(err as Error).message}`;
+    throw new BadRequestError('MALFORMED_JSON', message, [
+      { index: null, field: '', code: 'MALFORMED_JSON', message },
+    ]);
+  }
+}

@@ -1,0 +1,121 @@
+import { BadRequestError, OverloadedError, ShuttingDownError, type FieldProblem } from '../errors.ts';
+import type { LogRecord } from '../model/log.ts';
+import { MalformedLine, type SubmittedLogs } from './body.ts';
+import { validateLog } from './validate.ts';
+
+export { logsFromJson, logsFromNdjson, parseJsonBody } from './body.ts';
+
+/** At most this many problems are listed in one response; `failed` still counts them all. */
+const MAX_REPORTED_PROBLEMS = 100;
+
+export interface IngestResult {
+  accepted: number;
+  matched: number;
+  failed: number;
+  /** Present when some logs of a batch were refused: which ones and why. */
+  errors?: FieldProblem[];
+}
+
+export interface IngestStats {
+  requests: number;
+  accepted: number;
+  matched: number;
+  failed: number;
+  /** Requests refused with 503 because a queue or buffer was full. */
+  rejectedOverloaded: number;
+}
+
+export interface IngestDeps {
+  /** Matches and hands on the logs; returns how many matched a template. */
+  route: (logs: readonly LogRecord[]) => number;
+  /** Names the full queue or buffer when there is no room, else undefined. */
+  whyNoRoom: () => string | undefined;
+  /** Seconds a client should wait after a 503. */
+  retryAfterSecs: number;
+  now?: () => number;
+  onBatch?: (size: number) => void;
+}
+
+export interface IngestStage {
+  ingest(submitted: SubmittedLogs): IngestResult;
+  /** From now on every request gets 503: the service is draining. */
+  close(): void;
+  stats(): IngestStats;
+}
+
+/**
+ * A batch is accepted in part: every valid log is kept, every invalid one is counted in
+ * `failed` and listed (index, field, code) in `errors`, and nothing invalid is stored. A
+ * request in which no log is valid gets 400. Accepting in part means a log shipper that
+ * drops a batch on 4xx does not lose the valid logs for one bad line.
+ */
+export function startIngest(deps: IngestDeps): IngestStage {
+  const now = deps.now ?? Date.now;
+  const counters: IngestStats = { requests: 0, accepted: 0, matched: 0, failed: 0, rejectedOverloaded: 0 };
+  let closed = false;
+
+  return {
+    ingest(submitted) {
+      counters.requests++;
+      if (closed) throw new ShuttingDownError();
+      const at = now();
+      const logs: LogRecord[] = [];
+      const problems: FieldProblem[] = [];
+      let failed = 0;
+      const { items, indexes } = submitted;
+      for (let i = 0; i < items.length; i++) {
+        const index = submitted.single ? null : (indexes?.[i] ?? i);
+        const item = items[i];
+        const result =
+          item instanceof MalformedLine
+            ? ({
+                ok: false,
+                problem: {
+                  index,
+                  field: '',
+                  code: 'MALFORMED_JSON',
+                  message: `malformed JSON: ${item.reason}`,
+                },
+              } as const)
+            : validateLog(item, index, at);
+        if (result.ok) {
+          logs.push(result.log);
+        } else {
+          failed++;
+          if (problems.length < MAX_REPORTED_PROBLEMS) problems.push(result.problem);
+        }
+      }
+      counters.failed += failed;
+      if (logs.length === 0 && failed > 0) {
+        const first = problems[0]!;
+        const where = first.index === null ? '' : `logs[${first.index}]`;
+        const field = first.field === '' ? where : where === '' ? first.field : `${where}.${first.field}`;
+        const message =
+          failed === 1
+            ? `${field ? field + ': ' : ''}${first.message}`
+            : `${failed} logs are invalid; first: ${field ? field + ': ' : ''}${first.message}`;
+        throw new BadRequestError(first.code, message, problems);
+      }
+      if (logs.length === 0) return { accepted: 0, matched: 0, failed: 0 };
+
+      const full = deps.whyNoRoom();
+      if (full !== undefined) {
+        counters.rejectedOverloaded++;
+        throw new OverloadedError(`${full}: retry later`, deps.retryAfterSecs);
+      }
+      deps.onBatch?.(logs.length);
+      const matched = deps.route(logs);
+      counters.accepted += logs.length;
+      counters.matched += matched;
+      const result: IngestResult = { accepted: logs.length, matched, failed };
+      if (failed > 0) result.errors = problems;
+      return result;
+    },
+    close() {
+      closed = true;
+    },
+    stats() {
+      return { ...counters };
+    },
+  };
+}

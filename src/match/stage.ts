@@ -1,0 +1,96 @@
+import type { Logger } from '../logger.ts';
+import type { LogRecord, StoredLog } from '../model/log.ts';
+import type { MatchResult, Template } from '../model/template.ts';
+import type { TemplateChange } from '../model/template-change.ts';
+import type { Channel } from '../transport/types.ts';
+import { Matcher, MatcherSnapshot } from './index.ts';
+
+export interface MatchStats {
+  templatesLoaded: number;
+  matched: number;
+  unmatched: number;
+}
+
+export interface MatchStage {
+  /**
+   * Matches each log against its org's templates: matched logs go out on `matched`,
+   * the rest on `unmatched`. Returns how many matched. Never waits.
+   */
+  route(logs: readonly LogRecord[]): number;
+  stats(): MatchStats;
+  stop(): void;
+}
+
+export interface MatchDeps {
+  channels: {
+    matched: Channel<StoredLog>;
+    unmatched: Channel<LogRecord>;
+    templates: Channel<TemplateChange>;
+  };
+  /** Templates known at start (loaded from storage). */
+  initial: readonly Template[];
+  logger: Logger;
+}
+
+/** Builds the row that is stored: one object shape for every log, so the writer's loop stays monomorphic. */
+export function toStoredLog(log: LogRecord, match: MatchResult | undefined): StoredLog {
+  return {
+    timestamp: log.timestamp,
+    org: log.org,
+    dashboard: log.dashboard,
+    service: log.service,
+    host: log.host,
+    level: log.level,
+    message: log.message,
+    metadata: log.metadata,
+    templateId: match === undefined ? 0 : match.templateId,
+    variables: match === undefined ? [] : match.variables,
+  };
+}
+
+export function startMatch(deps: MatchDeps): MatchStage {
+  const matcher = new Matcher(MatcherSnapshot.empty().withChanges([...deps.initial]));
+  const counters = { matched: 0, unmatched: 0 };
+  const { matched, unmatched, templates } = deps.channels;
+
+  templates.subscribe((changes) => {
+    const upserts: Template[] = [];
+    const deletes: Array<{ org: string; id: number }> = [];
+    for (const change of changes) {
+      if (change.kind === 'upsert') {
+        // The generator's own registry already holds it; re-applying an unchanged text is wasted work.
+        if (matcher.current.get(change.template.org, change.template.id)?.text === change.template.text)
+          continue;
+        upserts.push(change.template);
+      } else {
+        deletes.push({ org: change.org, id: change.id });
+      }
+    }
+    if (upserts.length > 0 || deletes.length > 0) matcher.apply(upserts, deletes);
+  });
+
+  return {
+    route(logs) {
+      // One snapshot for the whole request: a swap in the middle does not split a batch.
+      const snapshot = matcher.current;
+      const rows: StoredLog[] = [];
+      const misses: LogRecord[] = [];
+      for (const log of logs) {
+        const match = snapshot.match(log.org, log.message);
+        if (match === undefined) misses.push(log);
+        else rows.push(toStoredLog(log, match));
+      }
+      counters.matched += rows.length;
+      counters.unmatched += misses.length;
+      void matched.publish(rows);
+      void unmatched.publish(misses);
+      return rows.length;
+    },
+    stats() {
+      return { templatesLoaded: matcher.current.size, ...counters };
+    },
+    stop() {
+      deps.logger.debug('match stage stopped');
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * The token contract shared by the matcher and the miner: a token is a maximal run of
+ * non-whitespace characters, and whitespace is space plus the ASCII controls TAB..CR.
+ * Templates are split the same way, so `a  b` and `a b` are the same template path and a
+ * template written with single spaces matches a line with the original spacing.
+ */
+
+export function isWhitespace(code: number): boolean {
+  return code === 32 || (code >= 9 && code <= 13);
+}
+
+/** Splits text into tokens (allocates; for templates and the miner, not the match hot path). */
+export function tokenize(text: string): string[] {
+  const tokens: string[] = [];
+  const length = text.length;
+  let i = 0;
+  while (i < length) {
+    while (i < length && isWhitespace(text.charCodeAt(i))) i++;
+    if (i === length) break;
+    const start = i;
+    while (i < length && !isWhitespace(text.charCodeAt(i))) i++;
+    tokens.push(text.slice(start, i));
+  }
+  return tokens;
+}
+
+/**
+ * Token boundaries of one message, as character offsets, in buffers that are reused
+ * between messages so that scanning allocates nothing per token.
+ */
+export class TokenBounds {
+  starts = new Int32Array(64);
+  ends = new Int32Array(64);
+  count = 0;
+
+  scan(text: string): number {
+    const length = text.length;
+    let count = 0;
+    let i = 0;
+    while (i < length) {
+      while (i < length && isWhitespace(text.charCodeAt(i))) i++;
+      if (i === length) break;
+      const start = i;
+      while (i < length && !isWhitespace(text.charCodeAt(i))) i++;
+      if (count === this.starts.length) this.grow();
+      this.starts[count] = start;
+      this.ends[count] = i;
+      count++;
+    }
+    this.count = count;
+    return count;
+  }
+
+  private grow(): void {
+    const starts = new Int32Array(this.starts.length * 2);
+    const ends = new Int32Array(this.ends.length * 2);
+    starts.set(this.starts);
+    ends.set(this.ends);
+    this.starts = starts;
+    this.ends = ends;
+  }
+}

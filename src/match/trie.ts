@@ -1,0 +1,111 @@
+import { WILDCARD } from '../model/template.ts';
+import { bucketKey, parsePattern, type TokenPattern } from './pattern.ts';
+import { PersistentMap } from './persistent-map.ts';
+
+export interface PatternEdge {
+  readonly token: string;
+  readonly pattern: TokenPattern;
+  readonly child: TrieNode;
+}
+
+/**
+ * One node of an org's token trie. Nodes are immutable: an insert or a removal copies
+ * the nodes on its path and shares every other node with the previous trie.
+ */
+export interface TrieNode {
+  readonly literals: PersistentMap<string, TrieNode> | undefined;
+  /** Bucketed by the pattern's first characters; each bucket most specific first. */
+  readonly patterns: PersistentMap<string, readonly PatternEdge[]> | undefined;
+  /** The child reached through a lone `<*>`. */
+  readonly wildcard: TrieNode | undefined;
+  /**
+   * Ids of the templates that end here, ascending. Templates with the same token sequence
+   * share a node and all stay registered; a match reports the smallest id, so every
+   * matcher that holds the same templates answers the same, whatever the update order.
+   */
+  readonly ids: readonly number[] | undefined;
+}
+
+export const EMPTY_NODE: TrieNode = {
+  literals: undefined,
+  patterns: undefined,
+  wildcard: undefined,
+  ids: undefined,
+};
+
+function makeNode(
+  literals: PersistentMap<string, TrieNode> | undefined,
+  patterns: PersistentMap<string, readonly PatternEdge[]> | undefined,
+  wildcard: TrieNode | undefined,
+  ids: readonly number[] | undefined,
+): TrieNode | undefined {
+  if (literals?.size === 0) literals = undefined;
+  if (patterns?.size === 0) patterns = undefined;
+  if (ids?.length === 0) ids = undefined;
+  if (literals === undefined && patterns === undefined && wildcard === undefined && ids === undefined) {
+    return undefined;
+  }
+  return { literals, patterns, wildcard, ids };
+}
+
+function morePreciseFirst(a: PatternEdge, b: PatternEdge): number {
+  const byLength = b.pattern.literalLength - a.pattern.literalLength;
+  if (byLength !== 0) return byLength;
+  return a.token < b.token ? -1 : a.token > b.token ? 1 : 0;
+}
+
+/** The trie with one more (or an updated) child under `token`, or without it when `child` is undefined. */
+function withChild(node: TrieNode, token: string, child: TrieNode | undefined): TrieNode | undefined {
+  if (token === WILDCARD) return makeNode(node.literals, node.patterns, child, node.ids);
+  if (!token.includes(WILDCARD)) {
+    const literals = node.literals ?? PersistentMap.empty<string, TrieNode>();
+    const next = child === undefined ? literals.delete(token) : literals.set(token, child);
+    return makeNode(next, node.patterns, node.wildcard, node.ids);
+  }
+  const pattern = parsePattern(token);
+  const key = bucketKey(pattern);
+  const patterns = node.patterns ?? PersistentMap.empty<string, readonly PatternEdge[]>();
+  const others = (patterns.get(key) ?? []).filter((edge) => edge.token !== token);
+  const bucket = child === undefined ? others : [...others, { token, pattern, child }].sort(morePreciseFirst);
+  const next = bucket.length === 0 ? patterns.delete(key) : patterns.set(key, bucket);
+  return makeNode(node.literals, next, node.wildcard, node.ids);
+}
+
+function childAt(node: TrieNode, token: string): TrieNode | undefined {
+  if (token === WILDCARD) return node.wildcard;
+  if (!token.includes(WILDCARD)) return node.literals?.get(token);
+  const bucket = node.patterns?.get(bucketKey(parsePattern(token)));
+  return bucket?.find((edge) => edge.token === token)?.child;
+}
+
+export function insert(node: TrieNode, tokens: readonly string[], index: number, id: number): TrieNode {
+  if (index === tokens.length) {
+    const ids = node.ids ?? [];
+    if (ids.includes(id)) return node;
+    const next = [...ids, id].sort((a, b) => a - b);
+    return { literals: node.literals, patterns: node.patterns, wildcard: node.wildcard, ids: next };
+  }
+  const token = tokens[index] ?? '';
+  const child = insert(childAt(node, token) ?? EMPTY_NODE, tokens, index + 1, id);
+  return withChild(node, token, child) ?? EMPTY_NODE;
+}
+
+/** Returns the trie without `id` on this path; undefined when nothing is left. */
+export function remove(
+  node: TrieNode,
+  tokens: readonly string[],
+  index: number,
+  id: number,
+): TrieNode | undefined {
+  if (index === tokens.length) {
+    if (node.ids === undefined || !node.ids.includes(id)) return node;
+    const ids = node.ids.filter((other) => other !== id);
+    return makeNode(node.literals, node.patterns, node.wildcard, ids);
+  }
+  const token = tokens[index] ?? '';
+  const child = childAt(node, token);
+  if (child === undefined) return node;
+  const next = remove(child, tokens, index + 1, id);
+  if (next === child) return node;
+  return withChild(node, token, next);
+}

@@ -1,0 +1,195 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Read-only views of the stages' counters; the metrics read them when scraped. */
+export interface StatsSources {
+  ingest: () => {
+    requests: number;
+    accepted: number;
+    matched: number;
+    failed: number;
+    rejectedOverloaded: number;
+  };
+  match: () => { templatesLoaded: number; unmatched: number };
+  generate: () => {
+    queueDepth: number;
+    inFlightBatches: number;
+    batches: number;
+    templatesCreated: number;
+    templatesUpdated: number;
+    proposalsRejected: number;
+    generationErrors: number;
+    storedWithoutTemplate: number;
+    retries: number;
+  };
+  store: () => {
+    bufferedRows: number;
+    inFlightRows: number;
+    bufferMaxRows: number;
+    flushes: number;
+    flushedRows: number;
+    writeErrors: number;
+  };
+}
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** Observed per request by the HTTP layer. */
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly ingestBatchSize: Histogram;
+  /** Observed per ClickHouse insert by the writer's onFlush callback. */
+  readonly flushDuration: Histogram<'result'>;
+}
+
+/**
+ * Prometheus metrics for what the original documentation lists under Monitoring.
+ * Rates (requests/s, logs/s, flushes/s) are `rate()` over the counters.
+ */
+export function createMetrics(sources: StatsSources): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'log_ingest_' });
+  const registers = [registry];
+
+  const mirror = (name: string, help: string, read: () => number): void => {
+    let last = 0;
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        const value = read();
+        if (value > last) this.inc(value - last);
+        last = value;
+      },
+    });
+  };
+  const gauge = (name: string, help: string, read: () => number): void => {
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(read());
+      },
+    });
+  };
+
+  mirror('log_ingest_logs_accepted_total', 'Logs accepted by ingestion', () => sources.ingest().accepted);
+  mirror(
+    'log_ingest_logs_matched_total',
+    'Accepted logs that matched a template on arrival',
+    () => sources.ingest().matched,
+  );
+  mirror(
+    'log_ingest_logs_unmatched_total',
+    'Accepted logs that matched no template on arrival',
+    () => sources.match().unmatched,
+  );
+  mirror('log_ingest_logs_failed_total', 'Submitted logs refused as invalid', () => sources.ingest().failed);
+  mirror(
+    'log_ingest_requests_rejected_total',
+    'Ingest requests refused with 503 (queue or buffer full)',
+    () => sources.ingest().rejectedOverloaded,
+  );
+  gauge('log_ingest_match_rate', 'Matched / accepted since start (0..1)', () => {
+    const s = sources.ingest();
+    return s.accepted === 0 ? 0 : s.matched / s.accepted;
+  });
+  gauge(
+    'log_ingest_templates_loaded',
+    'Templates in the matcher, all orgs',
+    () => sources.match().templatesLoaded,
+  );
+
+  gauge(
+    'log_ingest_generate_queue_depth',
+    'Unmatched logs waiting for a template',
+    () => sources.generate().queueDepth,
+  );
+  gauge(
+    'log_ingest_generate_batches_in_flight',
+    'Template generation batches running',
+    () => sources.generate().inFlightBatches,
+  );
+  mirror(
+    'log_ingest_generate_batches_total',
+    'Batches handed to the template generator',
+    () => sources.generate().batches,
+  );
+  mirror(
+    'log_ingest_templates_created_total',
+    'New templates accepted',
+    () => sources.generate().templatesCreated,
+  );
+  mirror(
+    'log_ingest_templates_updated_total',
+    'Templates refined (same id, new text)',
+    () => sources.generate().templatesUpdated,
+  );
+  mirror(
+    'log_ingest_templates_rejected_total',
+    'Proposed templates that failed the checks',
+    () => sources.generate().proposalsRejected,
+  );
+  mirror(
+    'log_ingest_generate_retries_total',
+    'Template generation calls retried',
+    () => sources.generate().retries,
+  );
+  mirror(
+    'log_ingest_generate_failures_total',
+    'Template generation batches that failed',
+    () => sources.generate().generationErrors,
+  );
+  mirror(
+    'log_ingest_logs_without_template_total',
+    'Logs stored with template id 0',
+    () => sources.generate().storedWithoutTemplate,
+  );
+
+  gauge('log_ingest_clickhouse_buffer_rows', 'Rows buffered or being inserted', () => {
+    const s = sources.store();
+    return s.bufferedRows + s.inFlightRows;
+  });
+  gauge('log_ingest_clickhouse_buffer_utilization', 'Buffered rows / ceiling (0..1)', () => {
+    const s = sources.store();
+    return (s.bufferedRows + s.inFlightRows) / s.bufferMaxRows;
+  });
+  mirror(
+    'log_ingest_clickhouse_flushes_total',
+    'Successful ClickHouse inserts',
+    () => sources.store().flushes,
+  );
+  mirror(
+    'log_ingest_clickhouse_rows_written_total',
+    'Rows written to ClickHouse',
+    () => sources.store().flushedRows,
+  );
+  mirror(
+    'log_ingest_clickhouse_write_errors_total',
+    'Failed ClickHouse insert attempts',
+    () => sources.store().writeErrors,
+  );
+
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'log_ingest_http_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    }),
+    ingestBatchSize: new Histogram({
+      name: 'log_ingest_batch_size',
+      help: 'Valid logs per ingest request',
+      buckets: [1, 10, 100, 500, 1000, 5000, 10000, 50000],
+      registers,
+    }),
+    flushDuration: new Histogram({
+      name: 'log_ingest_clickhouse_flush_duration_seconds',
+      help: 'ClickHouse insert latency',
+      labelNames: ['result'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,68 @@
+import { mkdirSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import {
+  ClickHouseLogLevel,
+  createClient,
+  type ClickHouseClient,
+  type ClickHouseClientConfigOptions,
+} from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import type { Config } from '../config.ts';
+
+export type { ClickHouseClient };
+
+/** The only place that knows which ClickHouse SDKs exist: embedded (chdb) or a server over HTTP. */
+export function createStoreClient(config: Config['clickhouse']): ClickHouseClient {
+  if (config.url === undefined) {
+    mkdirSync(config.dataDir, { recursive: true });
+    // chdb is typed against its own copy of @clickhouse/client-common; the runtime contract is the same.
+    const connection = createChdbConnection({
+      path: config.dataDir,
+    }) as unknown as ClickHouseClientConfigOptions['connection'];
+    return createClient({ connection });
+  }
+  // No `database` here: it may not exist yet (migrations create it), so SQL names tables as db.table.
+  return createClient({
+    url: config.url,
+    username: config.user,
+    password: config.password,
+    request_timeout: 30_000,
+    // Failures surface as errors the store logs through pino; the SDK's console lines would repeat them.
+    log: { level: ClickHouseLogLevel.OFF },
+  });
+}
+
+const SAFE_TOKEN = /^[A-Za-z0-9_.:-]{1,200}$/;
+
+/**
+ * Inserts a pre-encoded body with the dedup token inside the statement's own SETTINGS clause.
+ * Not `clickhouse_settings`: the embedded connection turns those into session-wide `SET`s that
+ * outlive the query, so a later insert would silently inherit an old token and be dropped as a
+ * duplicate (seen with chdb 3.4). An empty token means "no token-based dedup".
+ */
+export async function insertEncoded(
+  client: ClickHouseClient,
+  table: string,
+  format: string,
+  body: string,
+  dedupToken: string,
+): Promise<void> {
+  if (dedupToken !== '' && !SAFE_TOKEN.test(dedupToken)) {
+    throw new Error(`unsafe insert_deduplication_token ${JSON.stringify(dedupToken)}`);
+  }
+  const settings = [`insert_deduplication_token = '${dedupToken}'`];
+  // JSON.stringify writes a lone surrogate as \udXXX, which the engine rejects by default, and one
+  // such string would fail its batch on every retry; this stores the escape as text instead.
+  if (format.startsWith('JSON')) settings.push('input_format_json_throw_on_bad_escape_sequence = 0');
+  const result = await client.exec({
+    query: `INSERT INTO ${table} SETTINGS ${settings.join(', ')} FORMAT ${format}`,
+    values: Readable.from([Buffer.from(body, 'utf8')], { objectMode: false }),
+  });
+  // The HTTP connection keeps the socket until the response stream is consumed.
+  result.stream.resume();
+  await new Promise<void>((resolve) => {
+    result.stream.once('end', resolve);
+    result.stream.once('close', resolve);
+    result.stream.once('error', () => resolve());
+  });
+}

@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import type { StoredLog } from '../model/log.ts';
+
+/** Columns in the order every encoder writes them. */
+export const LOG_COLUMNS = [
+  'timestamp',
+  'org',
+  'dashboard',
+  'service',
+  'host',
+  'level',
+  'message',
+  'template_id',
+  'variables',
+  'metadata',
+  'id',
+] as const;
+
+export type InsertFormat = 'TabSeparated' | 'JSONCompactEachRow' | 'JSONEachRow';
+
+/** DateTime64(3) accepts 1900-01-01 .. 2299-12-31; outside it a whole batch would fail forever. */
+const MIN_MS = -2_208_988_800_000;
+const MAX_MS = 10_413_791_999_999;
+
+/**
+ * `YYYY-MM-DD hh:mm:ss.mmm` (UTC, the column's zone): unambiguous in every text format. Numeric
+ * forms are not: `0.001` is read as a malformed date, a bare integer as seconds or as ticks.
+ */
+export function encodeTimestamp(ms: number): string {
+  const clamped = Number.isFinite(ms) ? Math.min(MAX_MS, Math.max(MIN_MS, Math.trunc(ms))) : 0;
+  const iso = new Date(clamped).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+}
+
+function encodeTemplateId(id: number): string {
+  return Number.isSafeInteger(id) && id >= 0 ? String(id) : '0';
+}
+
+/**
+ * Random 64-bit row ids: the tie-breaker of the read cursor among equal timestamps. Unique
+ * without coordination between writer processes; fixed once per batch, so retries resend them.
+ */
+export function newRowIds(count: number): string[] {
+  const bytes = randomBytes(8 * count);
+  const ids = new Array<string>(count);
+  for (let i = 0; i < count; i++) ids[i] = bytes.readBigUInt64BE(i * 8).toString();
+  return ids;
+}
+
+const TSV_ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\0': '\\0',
+  '\b': '\\b',
+  '\f': '\\f',
+};
+const TSV_SPECIAL = /[\\\t\n\r\0\b\f]/g;
+const QUOTED_SPECIAL = /[\\'\t\n\r\0\b\f]/g;
+
+const TSV_NEEDS_ESCAPE = /[\\\t\n\r\0\b\f]/;
+const QUOTED_NEEDS_ESCAPE = /[\\'\t\n\r\0\b\f]/;
+
+// The test first: most values need no escaping, and a failed test is far cheaper than replace().
+export function escapeTsv(value: string): string {
+  return TSV_NEEDS_ESCAPE.test(value) ? value.replace(TSV_SPECIAL, (c) => TSV_ESCAPES[c] ?? c) : value;
+}
+
+/** A string inside an Array or Map of a TSV field: quoted, so no raw tab or newline remains. */
+function quoteTsv(value: string): string {
+  if (!QUOTED_NEEDS_ESCAPE.test(value)) return `'${value}'`;
+  return `'${value.replace(QUOTED_SPECIAL, (c) => (c === "'" ? "\\'" : (TSV_ESCAPES[c] ?? c)))}'`;
+}
+
+function quoteTsvArray(values: readonly string[]): string {
+  let out = '[';
+  for (let i = 0; i < values.length; i++) out += (i === 0 ? '' : ',') + quoteTsv(values[i] as string);
+  return `${out}]`;
+}
+
+function encodeTsvRow(row: StoredLog, id: string): string {
+  let metadata = '{';
+  let first = true;
+  for (const key in row.metadata) {
+    if (!first) metadata += ',';
+    metadata += `${quoteTsv(key)}:${quoteTsv(String(row.metadata[key]))}`;
+    first = false;
+  }
+  metadata += '}';
+  return (
+    `${encodeTimestamp(row.timestamp)}\t${escapeTsv(row.org)}\t${escapeTsv(row.dashboard)}\t` +
+    `${escapeTsv(row.service)}\t${escapeTsv(row.host)}\t${escapeTsv(row.level)}\t${escapeTsv(row.message)}\t` +
+    `${encodeTemplateId(row.templateId)}\t${quoteTsvArray(row.variables)}\t${metadata}\t${id}\n`
+  );
+}
+
+function compactRow(row: StoredLog, id: string): unknown[] {
+  return [
+    encodeTimestamp(row.timestamp),
+    row.org,
+    row.dashboard,
+    row.service,
+    row.host,
+    row.level,
+    row.message,
+    encodeTemplateId(row.templateId),
+    row.variables,
+    row.metadata,
+    id,
+  ];
+}
+
+/** Encodes a batch once; the same text is resent on every retry of that batch. */
+export function encodeLogs(rows: readonly StoredLog[], format: InsertFormat): string {
+  const ids = newRowIds(rows.length);
+  const parts = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as StoredLog;
+    const id = ids[i] as string;
+    if (format === 'TabSeparated') parts[i] = encodeTsvRow(row, id);
+    else if (format === 'JSONCompactEachRow') parts[i] = `${JSON.stringify(compactRow(row, id))}\n`;
+    else {
+      const [timestamp, org, dashboard, service, host, level, message, template_id, variables, metadata] =
+        compactRow(row, id);
+      parts[i] =
+        `${JSON.stringify({ timestamp, org, dashboard, service, host, level, message, template_id, variables, metadata, id })}\n`;
+    }
+  }
+  return parts.join('');
+}

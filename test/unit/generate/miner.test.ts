@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { TemplateMiner } from '../../../src/generate/builtin/index.ts';
+import { MatcherSnapshot } from '../../../src/match/index.ts';
+import type { Template } from '../../../src/model/template.ts';
+
+function matchesAlone(org: string, id: number, text: string, line: string): boolean {
+  const template: Template = { id, org, text, source: 'builtin', createdAt: 0, updatedAt: 0 };
+  return MatcherSnapshot.empty().withChanges([template]).match(org, line)?.templateId === id;
+}
+
+const LINES = [
+  'Connection timeout after 30s',
+  'Connection timeout after 5s',
+  'Accepted password for root from 10.0.0.1 port 22 ssh2',
+  'Accepted password for alice from 10.0.0.7 port 50022 ssh2',
+  'session opened for user root by (uid=0)',
+  'session opened for user bob by (uid=1001)',
+  'Received block blk_-1608999687919862906 of size 91178 from /10.250.10.6',
+  'Received block blk_7503483334202473044 of size 67108864 from /10.251.215.16',
+  'Disk sda full',
+  'disable: < expand icons* alerts back home >',
+  '  spaced   out    line  42  ',
+  '12345',
+  '10.0.0.1 10.0.0.2',
+];
+
+describe('TemplateMiner', () => {
+  it('gives even a single line a sensible template', () => {
+    const mined = new TemplateMiner().add('acme', 'Connection timeout after 30s');
+    assert.equal(mined.text, 'Connection timeout after <*>s');
+    assert.equal(mined.isNew, true);
+    assert.equal(mined.changed, false);
+  });
+
+  it('returns templates that match their own line, and final templates that match every line of their cluster', () => {
+    const miner = new TemplateMiner();
+    const results = LINES.map((line) => miner.add('acme', line));
+    results.forEach((mined, k) =>
+      assert.ok(matchesAlone('acme', mined.id, mined.text, LINES[k] ?? ''), mined.text),
+    );
+    const finalText = new Map(results.map((mined) => [mined.id, mined.text]));
+    results.forEach((mined, k) =>
+      assert.ok(matchesAlone('acme', mined.id, finalText.get(mined.id) ?? '', LINES[k] ?? ''), LINES[k]),
+    );
+  });
+
+  it('generalises a cluster and keeps its id', () => {
+    const miner = new TemplateMiner();
+    const first = miner.add('acme', 'Login by root from console');
+    const second = miner.add('acme', 'Login by alice from console');
+    assert.equal(second.id, first.id);
+    assert.equal(second.changed, true);
+    assert.equal(second.isNew, false);
+    assert.equal(second.text, 'Login by <*> from console');
+    const third = miner.add('acme', 'Login by bob from console');
+    assert.deepEqual(third, {
+      id: first.id,
+      text: 'Login by <*> from console',
+      isNew: false,
+      changed: false,
+    });
+  });
+
+  it('keeps different kinds of lines apart', () => {
+    const miner = new TemplateMiner();
+    const a = miner.add('acme', 'Session 12 initialized by client WindowsUpdateAgent');
+    const b = miner.add('acme', 'Disk sda is full on host alpha');
+    assert.notEqual(a.id, b.id);
+  });
+
+  it('does not grow on exactly repeated input', () => {
+    const miner = new TemplateMiner();
+    for (let k = 0; k < 50; k++) {
+      for (const line of LINES) miner.add('acme', line);
+    }
+    const once = new TemplateMiner();
+    for (const line of LINES) once.add('acme', line);
+    assert.equal(miner.clusterCount('acme'), once.clusterCount('acme'));
+  });
+
+  it('groups lines that are almost all variables together', () => {
+    const miner = new TemplateMiner();
+    const a = miner.add('acme', '10.0.0.1:50010 Served block blk_1 to /10.0.0.2');
+    const b = miner.add('acme', '10.0.0.3:50010 Served block blk_2 to /10.0.0.4');
+    assert.equal(a.id, b.id);
+    assert.equal(b.text, '<*> Served block <*> to <*>');
+  });
+
+  it('never returns a template without constant text', () => {
+    const miner = new TemplateMiner();
+    const mined = miner.add('acme', '12345 678');
+    assert.equal(mined.text, '12345 678');
+    const other = miner.add('acme', '999 1');
+    assert.notEqual(other.id, mined.id);
+    assert.equal(other.text, '999 1');
+  });
+
+  it('keeps orgs apart', () => {
+    const miner = new TemplateMiner();
+    const a = miner.add('a', 'Login by root from console');
+    const b = miner.add('b', 'Login by alice from console');
+    assert.notEqual(a.id, b.id);
+    assert.equal(b.text, 'Login by alice from console');
+  });
+
+  it('continues from seeded templates with their ids', () => {
+    const miner = new TemplateMiner();
+    miner.seed([
+      {
+        id: 77,
+        org: 'acme',
+        text: 'Login by root on host <*> via ssh',
+        source: 'builtin',
+        createdAt: 0,
+        updatedAt: 0,
+      },
+    ]);
+    assert.deepEqual(miner.add('acme', 'Login by root on host h1 via ssh'), {
+      id: 77,
+      text: 'Login by root on host <*> via ssh',
+      isNew: false,
+      changed: false,
+    });
+    assert.deepEqual(miner.add('acme', 'Login by alice on host h2 via ssh'), {
+      id: 77,
+      text: 'Login by <*> on host <*> via ssh',
+      isNew: false,
+      changed: true,
+    });
+  });
+
+  it('bounds its clusters per org, forgetting the least recently used', () => {
+    const miner = new TemplateMiner({ maxClustersPerOrg: 3 });
+    const first = miner.add('acme', 'alpha event happened');
+    miner.add('acme', 'beta thing broke down badly');
+    miner.add('acme', 'gamma');
+    miner.add('acme', 'alpha event happened'); // touches alpha
+    miner.add('acme', 'delta one two three four five');
+    assert.equal(miner.clusterCount('acme'), 3);
+    assert.equal(miner.add('acme', 'alpha event happened').id, first.id);
+    const beta = miner.add('acme', 'beta thing broke down badly');
+    assert.equal(beta.isNew, true);
+  });
+
+  it('bounds the number of orgs it remembers', () => {
+    const miner = new TemplateMiner({ maxOrgs: 2 });
+    miner.add('a', 'hello world');
+    miner.add('b', 'hello world');
+    miner.add('c', 'hello world');
+    assert.equal(miner.clusterCount('a'), 0);
+    assert.equal(miner.clusterCount('c'), 1);
+  });
+});
