@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseCsvRecords } from './csv.ts';
 
 /** Benchmarks read LogHub-2k where it lives; the project does not copy it (licence). */
-export const LOGHUB_DIR = process.env['LOGHUB_DIR'] ?? '/work/shared/loghub-2k';
+export const LOGHUB_DIR = process.env['LOGHUB_DIR'] ?? resolve(import.meta.dirname, '../../shared/loghub-2k');
 
 export const DATASETS = [
   'Android',

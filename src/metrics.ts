@@ -1,34 +1,15 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { GenerateStats } from './generate/stage.ts';
+import type { IngestStats } from './ingest/index.ts';
+import type { MatchStats } from './match/stage.ts';
+import type { StoreStats } from './store/index.ts';
 
-/** Read-only views of the stages' counters; the metrics read them when scraped. */
+/** The stages' counters; the metrics read them when scraped. */
 export interface StatsSources {
-  ingest: () => {
-    requests: number;
-    accepted: number;
-    matched: number;
-    failed: number;
-    rejectedOverloaded: number;
-  };
-  match: () => { templatesLoaded: number; unmatched: number };
-  generate: () => {
-    queueDepth: number;
-    inFlightBatches: number;
-    batches: number;
-    templatesCreated: number;
-    templatesUpdated: number;
-    proposalsRejected: number;
-    generationErrors: number;
-    storedWithoutTemplate: number;
-    retries: number;
-  };
-  store: () => {
-    bufferedRows: number;
-    inFlightRows: number;
-    bufferMaxRows: number;
-    flushes: number;
-    flushedRows: number;
-    writeErrors: number;
-  };
+  ingest: () => IngestStats;
+  match: () => MatchStats;
+  generate: () => GenerateStats;
+  store: () => StoreStats;
 }
 
 export interface Metrics {

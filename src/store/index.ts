@@ -21,6 +21,9 @@ export type { LogsPage, LogsQuery, LogView } from './queries.ts';
 export type { TemplateSummary } from './templates.ts';
 export type { WriterStats, OnFlush } from './writer.ts';
 
+/** The log writer's counters with its ceiling, as /stats and /metrics show them. */
+export type StoreStats = WriterStats & { bufferMaxRows: number };
+
 /**
  * The fastest of the three measured by bench/store-insert.ts (10 batches of 10,000 rows each,
  * embedded engine, Node 24.21; escaping in every row):
@@ -76,6 +79,8 @@ export interface StoreDeps {
 }
 
 const CONNECT_ATTEMPTS = 3;
+/** Inserts of 10,000-20,000 rows are where the embedded engine ingests fastest (../shared/DESIGN.md). */
+const MAX_INSERT_ROWS = 20_000;
 const DEFAULT_STOP_MS = 30_000;
 
 function describe(config: Config['clickhouse']): string {
@@ -133,6 +138,7 @@ export async function startStore(config: Config['clickhouse'], deps: StoreDeps):
   const logs = new BatchWriter<StoredLog>({
     name: 'logs',
     bufferSize: config.bufferSize,
+    maxBatchRows: Math.max(config.bufferSize, MAX_INSERT_ROWS),
     flushIntervalMs: config.flushIntervalSecs * 1000,
     maxRows: config.bufferMaxRows,
     ...retry,
@@ -145,6 +151,7 @@ export async function startStore(config: Config['clickhouse'], deps: StoreDeps):
   const templates = new BatchWriter<Template>({
     name: 'templates',
     bufferSize: 1000,
+    maxBatchRows: 1000,
     // Soon, so that a restart right after a template is learned still finds it.
     flushIntervalMs: 100,
     maxRows: Number.POSITIVE_INFINITY,
