@@ -151,6 +151,7 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
       if (match === undefined) ask.push(item);
       else rows.push(toStoredLog(item.log, match));
     }
+    counters.matchedAfterGeneration += rows.length;
     publishMatched(rows);
     if (ask.length > 0) runBatch(org, ask);
     schedule(org);
