@@ -5,7 +5,12 @@ import { BadRequestError, UnsupportedMediaTypeError } from '../../errors.ts';
 import { logsFromJson, logsFromNdjson, parseJsonBody, type IngestStage } from '../../ingest/index.ts';
 import type { SubmittedLogs } from '../../ingest/body.ts';
 
-const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines'];
+const NDJSON_TYPES = [
+  'application/x-ndjson',
+  'application/ndjson',
+  'application/jsonl',
+  'application/x-jsonlines',
+];
 const gunzipAsync = promisify(gunzip);
 const inflateAsync = promisify(inflate);
 
@@ -20,9 +25,13 @@ async function bodyText(request: FastifyRequest, raw: Buffer, limit: number): Pr
   if (encoding === 'identity' || encoding === '') return raw.toString('utf8');
   let inflated: Buffer;
   try {
-    if (encoding === 'gzip' || encoding === 'x-gzip') inflated = await gunzipAsync(raw, { maxOutputLength: limit });
+    if (encoding === 'gzip' || encoding === 'x-gzip')
+      inflated = await gunzipAsync(raw, { maxOutputLength: limit });
     else if (encoding === 'deflate') inflated = await inflateAsync(raw, { maxOutputLength: limit });
-    else throw new UnsupportedMediaTypeError(`Content-Encoding ${encoding} is not supported; use gzip or deflate`);
+    else
+      throw new UnsupportedMediaTypeError(
+        `Content-Encoding ${encoding} is not supported; use gzip or deflate`,
+      );
   } catch (err) {
     if (err instanceof UnsupportedMediaTypeError) throw err;
     if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
@@ -40,12 +49,20 @@ export function registerIngestRoutes(app: FastifyInstance, ingest: IngestStage, 
   // Only our parsers: anything else is 415. Parsing turns the body straight into
   // SubmittedLogs, so the route works on one shape whatever the framing.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, async (request: FastifyRequest, body: Buffer) => {
-    return logsFromJson(parseJsonBody(await bodyText(request, body, bodyLimit)));
-  });
-  app.addContentTypeParser(NDJSON_TYPES, { parseAs: 'buffer', bodyLimit }, async (request: FastifyRequest, body: Buffer) => {
-    return logsFromNdjson(await bodyText(request, body, bodyLimit));
-  });
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer', bodyLimit },
+    async (request: FastifyRequest, body: Buffer) => {
+      return logsFromJson(parseJsonBody(await bodyText(request, body, bodyLimit)));
+    },
+  );
+  app.addContentTypeParser(
+    NDJSON_TYPES,
+    { parseAs: 'buffer', bodyLimit },
+    async (request: FastifyRequest, body: Buffer) => {
+      return logsFromNdjson(await bodyText(request, body, bodyLimit));
+    },
+  );
 
   app.post<{ Body: SubmittedLogs }>('/logs/ingest', { bodyLimit }, (request, reply) => {
     if (request.body === undefined || request.body === null) {
