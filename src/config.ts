@@ -38,6 +38,8 @@ export interface Config {
   readonly generate: {
     /** Ceiling of unmatched logs waiting for a template; above it ingestion answers 503. */
     readonly queueMaxLogs: number;
+    /** Templates one org may have; beyond it new kinds of line are stored without a template. */
+    readonly maxTemplatesPerOrg: number;
   };
   readonly logLevel: string;
   readonly shutdownTimeoutSecs: number;
@@ -148,6 +150,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     generate: {
       queueMaxLogs: readInt(env, 'UNMATCHED_QUEUE_MAX', 100_000, 1),
+      maxTemplatesPerOrg: readInt(env, 'TEMPLATES_MAX_PER_ORG', 20_000, 1),
     },
     logLevel: readChoice(env, 'LOG_LEVEL', 'info', [
       'trace',

@@ -52,6 +52,12 @@ export interface GenerateStage {
 export interface GenerateConfig {
   queueMaxLogs: number;
   maxConcurrentBatches: number;
+  /**
+   * Templates live in memory in every matcher: an org whose lines defeat the generator (a
+   * template per line) must not grow them without bound. At the cap, refinements of known
+   * templates are still taken; new ones are refused and their lines stored without one.
+   */
+  maxTemplatesPerOrg: number;
 }
 
 export interface GenerateDeps {
@@ -204,6 +210,10 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
       }
       const existing = proposal.id === undefined ? undefined : current.get(org, proposal.id);
       if (existing !== undefined && existing.text === proposal.text) continue;
+      if (existing === undefined && current.countFor(org) + upserts.length >= config.maxTemplatesPerOrg) {
+        counters.proposalsRejected++;
+        continue;
+      }
       const sameText = texts.get(proposal.text);
       if (sameText !== undefined && sameText !== proposal.id) continue;
       if (existing !== undefined) texts.delete(existing.text);

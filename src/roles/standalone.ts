@@ -42,7 +42,11 @@ export async function startStandalone(config: Config, logger: Logger): Promise<R
   const generator = createGenerator(config.llm);
   generator.seed(templates);
   const generate = startGenerate(
-    { queueMaxLogs: config.generate.queueMaxLogs, maxConcurrentBatches: config.llm.maxConcurrentBatches },
+    {
+      queueMaxLogs: config.generate.queueMaxLogs,
+      maxTemplatesPerOrg: config.generate.maxTemplatesPerOrg,
+      maxConcurrentBatches: config.llm.maxConcurrentBatches,
+    },
     {
       generator,
       channels,

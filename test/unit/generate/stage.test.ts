@@ -31,7 +31,10 @@ function log(org: string, message: string): LogRecord {
   return { timestamp: 0, org, dashboard: '', service: '', host: '', level: 'INFO', message, metadata: {} };
 }
 
-function setup(generator: DigitsGenerator, options: { queueMaxLogs?: number; initial?: Template[] } = {}) {
+function setup(
+  generator: DigitsGenerator,
+  options: { queueMaxLogs?: number; maxTemplatesPerOrg?: number; initial?: Template[] } = {},
+) {
   const channels = {
     unmatched: new InProcessChannel<LogRecord>('unmatched'),
     matched: new InProcessChannel<StoredLog>('matched'),
@@ -43,7 +46,11 @@ function setup(generator: DigitsGenerator, options: { queueMaxLogs?: number; ini
   channels.matched.subscribe((rows) => stored.push(...rows));
   channels.templates.subscribe((changes) => published.push(...changes));
   const stage = startGenerate(
-    { queueMaxLogs: options.queueMaxLogs ?? 1000, maxConcurrentBatches: 2 },
+    {
+      queueMaxLogs: options.queueMaxLogs ?? 1000,
+      maxTemplatesPerOrg: options.maxTemplatesPerOrg ?? 1000,
+      maxConcurrentBatches: 2,
+    },
     {
       generator,
       channels,
@@ -135,6 +142,25 @@ describe('generate stage', () => {
     await settle();
     assert.equal(generator.calls.length, 2, 'org b got its own template');
     assert.notEqual(stored[0]?.templateId, stored[1]?.templateId);
+    await stage.stop(Date.now() + 1000);
+  });
+
+  it('refuses new templates beyond the per-org cap and stores their lines without one', async () => {
+    const generator = new DigitsGenerator();
+    const { stage, channels, stored, saved } = setup(generator, { maxTemplatesPerOrg: 1 });
+    channels.unmatched.publish([log('a', 'first kind 1')]);
+    await settle();
+    channels.unmatched.publish([log('a', 'second kind 2'), log('b', 'other org 3')]);
+    await settle();
+    assert.deepEqual(
+      saved.map((t) => [t.org, t.text]),
+      [
+        ['a', 'first kind <*>'],
+        ['b', 'other org <*>'],
+      ],
+    );
+    const second = stored.find((r) => r.message === 'second kind 2');
+    assert.equal(second?.templateId, 0);
     await stage.stop(Date.now() + 1000);
   });
 
