@@ -7,7 +7,7 @@ describe('BuiltinGenerator', () => {
   it('describes itself', () => {
     const generator = new BuiltinGenerator();
     assert.equal(generator.source, 'builtin');
-    assert.deepEqual(generator.batching, { maxLines: 1000, maxWaitMs: 0 });
+    assert.deepEqual(generator.batching, { maxLines: 250, maxWaitMs: 0 });
   });
 
   it('proposes one template per cluster, with its final text, covering every line', async () => {
