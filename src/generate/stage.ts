@@ -299,10 +299,14 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
       while ((held > 0 || inFlight.size > 0) && now() < deadlineMs) {
         for (const org of pending.keys()) if (!timers.has(org)) dispatch(org);
         if (inFlight.size > 0) {
+          // The deadline timer is cancelled once a batch settles: a pending timer would keep
+          // the process alive until the deadline after stop() returned.
+          const wait = new AbortController();
           await Promise.race([
             ...[...inFlight].map((entry) => entry.task),
-            sleep(Math.max(1, deadlineMs - now())),
+            sleep(Math.max(1, deadlineMs - now()), wait.signal),
           ]);
+          wait.abort();
         } else {
           await sleep(1);
         }
@@ -329,6 +333,17 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
   };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`, or at once when `signal` aborts (and then leaves no timer behind). */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 }

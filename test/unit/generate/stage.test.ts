@@ -174,6 +174,21 @@ describe('generate stage', () => {
     await stage.stop(Date.now() + 1000);
   });
 
+  it('leaves no timer behind when stop() waited for a batch in flight', async () => {
+    const generator = new DigitsGenerator(10, 0);
+    const slow = generator.answer;
+    generator.answer = (lines) =>
+      new Promise((resolve) => setTimeout(() => resolve(slow?.(lines) ?? [{ text: 'late <*>' }]), 10));
+    const { stage, channels, stored } = setup(generator);
+    const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    channels.unmatched.publish([log('a', 'late 1')]);
+    await new Promise((resolve) => setImmediate(resolve));
+    await stage.stop(Date.now() + 60_000);
+    assert.equal(stored.length, 1);
+    const timersAfter = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    assert.equal(timersAfter, timersBefore, 'a timer would keep the process alive until the deadline');
+  });
+
   it('on stop, generates for held logs at once, and past the deadline stores them without a template', async () => {
     const generator = new DigitsGenerator(10, 60_000);
     const { stage, channels, stored } = setup(generator);
