@@ -1,7 +1,7 @@
 import { BadRequestError, OverloadedError, ShuttingDownError, type FieldProblem } from '../errors.ts';
 import type { LogRecord } from '../model/log.ts';
 import { MalformedLine, type SubmittedLogs } from './body.ts';
-import { validateLog } from './validate.ts';
+import { validateLog, type ValidationResult } from './validate.ts';
 
 export { logsFromJson, logsFromNdjson, parseJsonBody } from './body.ts';
 
@@ -65,19 +65,7 @@ export function startIngest(deps: IngestDeps): IngestStage {
       const { items, indexes } = submitted;
       for (let i = 0; i < items.length; i++) {
         const index = submitted.single ? null : (indexes?.[i] ?? i);
-        const item = items[i];
-        const result =
-          item instanceof MalformedLine
-            ? ({
-                ok: false,
-                problem: {
-                  index,
-                  field: '',
-                  code: 'MALFORMED_JSON',
-                  message: `malformed JSON: ${item.reason}`,
-                },
-              } as const)
-            : validateLog(item, index, at);
+        const result = validateItem(items[i], index, at);
         if (result.ok) {
           logs.push(result.log);
         } else {
@@ -88,13 +76,7 @@ export function startIngest(deps: IngestDeps): IngestStage {
       counters.failed += failed;
       if (logs.length === 0 && failed > 0) {
         const first = problems[0]!;
-        const where = first.index === null ? '' : `logs[${first.index}]`;
-        const field = first.field === '' ? where : where === '' ? first.field : `${where}.${first.field}`;
-        const message =
-          failed === 1
-            ? `${field ? field + ': ' : ''}${first.message}`
-            : `${failed} logs are invalid; first: ${field ? field + ': ' : ''}${first.message}`;
-        throw new BadRequestError(first.code, message, problems);
+        throw new BadRequestError(first.code, summarise(first, failed), problems);
       }
       if (logs.length === 0) return { accepted: 0, matched: 0, failed: 0 };
 
@@ -118,4 +100,23 @@ export function startIngest(deps: IngestDeps): IngestStage {
       return { ...counters };
     },
   };
+}
+
+/** A log as submitted: an NDJSON line that did not parse fails here, the rest in validateLog. */
+function validateItem(item: unknown, index: number | null, now: number): ValidationResult {
+  if (item instanceof MalformedLine) {
+    return {
+      ok: false,
+      problem: { index, field: '', code: 'MALFORMED_JSON', message: `malformed JSON: ${item.reason}` },
+    };
+  }
+  return validateLog(item, index, now);
+}
+
+/** `logs[3].org: org is required`, or how many failed and the first problem. */
+function summarise(first: FieldProblem, failed: number): string {
+  const where = first.index === null ? '' : `logs[${first.index}]`;
+  const path = first.field === '' ? where : where === '' ? first.field : `${where}.${first.field}`;
+  const detail = path === '' ? first.message : `${path}: ${first.message}`;
+  return failed === 1 ? detail : `${failed} logs are invalid; first: ${detail}`;
 }
