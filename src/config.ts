@@ -34,6 +34,12 @@ export interface Config {
     readonly maxConcurrentBatches: number;
     readonly maxRetries: number;
     readonly initialBackoffMs: number;
+    /** OpenAI-compatible API root for LLM_PROVIDER=openai (vLLM, llama.cpp, LM Studio, or OpenAI). */
+    readonly baseUrl: string;
+    /** Ollama server for LLM_PROVIDER=ollama. */
+    readonly ollamaHost: string;
+    /** One request to the model; a timed-out request counts as a failed, retryable attempt. */
+    readonly timeoutMs: number;
   };
   readonly generate: {
     /** Ceiling of unmatched logs waiting for a template; above it ingestion answers 503. */
@@ -111,6 +117,8 @@ function readIdentifier(env: Env, name: string, fallback: string): string {
   return value;
 }
 
+const OPENAI_API_URL = 'https://api.openai.com/v1';
+
 /** Parses and validates the environment once; the result is frozen and passed to every stage. */
 export function loadConfig(env: Env = process.env): Config {
   const bufferSize = readInt(env, 'CLICKHOUSE_BUFFER_SIZE', 1000, 1, 1_000_000);
@@ -147,6 +155,9 @@ export function loadConfig(env: Env = process.env): Config {
       maxConcurrentBatches: readInt(env, 'LLM_MAX_CONCURRENT_BATCHES', 5, 1, 1000),
       maxRetries: readInt(env, 'LLM_MAX_RETRIES', 3, 1, 100),
       initialBackoffMs: readInt(env, 'LLM_INITIAL_BACKOFF_MS', 1000, 0, 600_000),
+      baseUrl: readUrl(env, 'LLM_BASE_URL') ?? OPENAI_API_URL,
+      ollamaHost: readUrl(env, 'OLLAMA_HOST') ?? 'http://127.0.0.1:11434',
+      timeoutMs: readInt(env, 'LLM_TIMEOUT_MS', 30_000, 1, 3_600_000),
     },
     generate: {
       queueMaxLogs: readInt(env, 'UNMATCHED_QUEUE_MAX', 100_000, 1),
@@ -163,6 +174,13 @@ export function loadConfig(env: Env = process.env): Config {
     ]),
     shutdownTimeoutSecs: readNumber(env, 'SHUTDOWN_TIMEOUT_SECS', 30, 1, 3600),
   };
+  if (config.llm.provider === 'openai' && config.llm.baseUrl === OPENAI_API_URL && config.llm.apiKey === '') {
+    // OpenAI's own API refuses every request without a key; local compatible servers need none.
+    throw new ConfigError(
+      'LLM_API_KEY',
+      'required for LLM_PROVIDER=openai unless LLM_BASE_URL names another server',
+    );
+  }
   if (config.clickhouse.retryMaxBackoffMs < config.clickhouse.retryInitialBackoffMs) {
     throw new ConfigError(
       'CLICKHOUSE_RETRY_MAX_BACKOFF_MS',

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { LlmStats } from './generate/llm/index.ts';
 import type { GenerateStats } from './generate/stage.ts';
 import type { IngestStats } from './ingest/index.ts';
 import type { MatchStats } from './match/stage.ts';
@@ -10,6 +11,8 @@ export interface StatsSources {
   match: () => MatchStats;
   generate: () => GenerateStats;
   store: () => StoreStats;
+  /** Undefined with the built-in miner. */
+  llm: () => LlmStats | undefined;
 }
 
 export interface Metrics {
@@ -125,6 +128,46 @@ export function createMetrics(sources: StatsSources): Metrics {
     'log_ingest_logs_without_template_total',
     'Logs stored with template id 0',
     () => sources.generate().storedWithoutTemplate,
+  );
+
+  const llm = (read: (stats: LlmStats) => number) => () => {
+    const stats = sources.llm();
+    return stats === undefined ? 0 : read(stats);
+  };
+  mirror(
+    'log_ingest_llm_calls_total',
+    'Requests sent to the LLM provider, retries included',
+    llm((s) => s.calls),
+  );
+  mirror(
+    'log_ingest_llm_retries_total',
+    'LLM requests that were a retry',
+    llm((s) => s.retries),
+  );
+  mirror(
+    'log_ingest_llm_failures_total',
+    'Line groups the LLM gave no answer for after every attempt',
+    llm((s) => s.failures),
+  );
+  mirror(
+    'log_ingest_llm_fallback_lines_total',
+    'Lines handed to the built-in miner after the LLM',
+    llm((s) => s.fallbackLines),
+  );
+  mirror(
+    'log_ingest_llm_prompt_tokens_total',
+    'Prompt tokens reported by the LLM provider',
+    llm((s) => s.tokensIn),
+  );
+  mirror(
+    'log_ingest_llm_completion_tokens_total',
+    'Completion tokens reported by the LLM provider',
+    llm((s) => s.tokensOut),
+  );
+  mirror(
+    'log_ingest_llm_templates_rejected_total',
+    'LLM templates that failed the checks',
+    llm((s) => s.proposalsRejected),
   );
 
   gauge('log_ingest_clickhouse_buffer_rows', 'Rows buffered or being inserted', () => {

@@ -4,6 +4,8 @@ import type { Template, TemplateSource } from '../model/template.ts';
 export interface ProposedTemplate {
   id?: number;
   text: string;
+  /** Who made it, when not the generator itself (an LLM generator's fallback to the miner). */
+  source?: TemplateSource;
 }
 
 /**

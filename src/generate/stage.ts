@@ -223,7 +223,7 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
         id,
         org,
         text: proposal.text,
-        source: generator.source,
+        source: proposal.source ?? generator.source,
         createdAt: existing?.createdAt ?? at,
         updatedAt: at,
       });

@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { LlmStats } from '../generate/llm/index.ts';
 import type { GenerateStats } from '../generate/stage.ts';
 import type { IngestStage } from '../ingest/index.ts';
 import type { Logger } from '../logger.ts';
@@ -17,6 +18,8 @@ export interface ServiceView {
   generate: { stats(): GenerateStats };
   store: { stats(): StoreStats };
   generatorName: string;
+  /** Counters of the LLM provider; undefined with the built-in miner. */
+  llm: () => LlmStats | undefined;
   generateQueueMax: number;
   storageHealth(): Promise<{ connected: boolean; reason?: string | undefined }>;
   draining(): boolean;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
-import { createGenerator, startGenerate } from '../generate/index.ts';
+import { createGenerator, LlmGenerator, startGenerate } from '../generate/index.ts';
 import { buildApp } from '../http/app.ts';
 import { startIngest } from '../ingest/index.ts';
 import type { Logger } from '../logger.ts';
@@ -39,7 +39,8 @@ export async function startStandalone(config: Config, logger: Logger): Promise<R
   channels.matched.subscribe((rows) => store.writer.enqueue(rows as StoredLog[]));
 
   const match = startMatch({ channels, initial: templates, logger: logger.child({ stage: 'match' }) });
-  const generator = createGenerator(config.llm);
+  const generator = createGenerator(config.llm, logger.child({ stage: 'generate' }));
+  const llmStats = () => (generator instanceof LlmGenerator ? generator.stats() : undefined);
   generator.seed(templates);
   const generate = startGenerate(
     {
@@ -63,6 +64,7 @@ export async function startStandalone(config: Config, logger: Logger): Promise<R
     match: () => match.stats(),
     generate: () => generate.stats(),
     store: storeStats,
+    llm: llmStats,
   });
   metricsRef.flush = (_rows, ms, ok) =>
     metrics.flushDuration.observe({ result: ok ? 'ok' : 'error' }, ms / 1000);
@@ -89,6 +91,7 @@ export async function startStandalone(config: Config, logger: Logger): Promise<R
       generate,
       store: { stats: storeStats },
       generatorName: generator.source,
+      llm: llmStats,
       generateQueueMax: config.generate.queueMaxLogs,
       storageHealth: () => store.health(),
       draining: () => draining,

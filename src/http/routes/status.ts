@@ -36,6 +36,7 @@ export function registerStatusRoutes(app: FastifyInstance, view: ServiceView, me
     const match = view.match.stats();
     const generate = view.generate.stats();
     const store = view.store.stats();
+    const llm = view.llm();
     return {
       templates_loaded: match.templatesLoaded,
       optimal_batch_size: OPTIMAL_BATCH_SIZE,
@@ -68,6 +69,21 @@ export function registerStatusRoutes(app: FastifyInstance, view: ServiceView, me
         retries: generate.retries,
         failures: generate.generationErrors,
       },
+      llm:
+        llm === undefined
+          ? null
+          : {
+              calls: llm.calls,
+              retries: llm.retries,
+              failures: llm.failures,
+              fallback_lines: llm.fallbackLines,
+              tokens_in: llm.tokensIn,
+              tokens_out: llm.tokensOut,
+              templates_accepted: llm.proposalsAccepted,
+              templates_rejected: llm.proposalsRejected,
+              calls_per_1000_unmatched:
+                match.unmatched === 0 ? 0 : Math.round((llm.calls / match.unmatched) * 1000 * 10) / 10,
+            },
       storage: {
         flushes: store.flushes,
         rows_written: store.flushedRows,

@@ -1,0 +1,183 @@
+import type { Logger } from '../../logger.ts';
+import { MatcherSnapshot } from '../../match/index.ts';
+import type { Template, TemplateSource } from '../../model/template.ts';
+import { BuiltinGenerator } from '../builtin/index.ts';
+import type { ProposedTemplate, TemplateGenerator } from '../generator.ts';
+import { checkTemplate } from './checks.ts';
+import type { Complete } from './completion.ts';
+import { groupLines } from './group.ts';
+import { parseTemplates } from './parse.ts';
+import { buildPrompt, pickDiverse } from './prompt.ts';
+import { sleep, withRetries, type RetryDeps, type RetryPolicy } from './retry.ts';
+
+/** Counters for /stats and /metrics; all grow monotonically from the start of the process. */
+export interface LlmStats {
+  /** Requests sent to the provider, retries included. */
+  calls: number;
+  /** Requests that were a second or later attempt for the same group. */
+  retries: number;
+  /** Groups whose every attempt failed (or that failed with a non-retryable error). */
+  failures: number;
+  /** Lines the model did not give a usable template for, handed to the built-in miner. */
+  fallbackLines: number;
+  /** Calls to the built-in miner for such lines (at most one per generate call). */
+  fallbacks: number;
+  /** Groups of likely-same-template lines the model was asked about. */
+  groups: number;
+  /** Lines in those groups: calls per 1,000 unmatched lines is calls / linesAsked * 1000. */
+  linesAsked: number;
+  /** Prompt and completion tokens, as the provider reported them. */
+  tokensIn: number;
+  tokensOut: number;
+  /** Templates from the model that failed the checks (no constant text, or match none of their lines). */
+  proposalsRejected: number;
+  /** Templates from the model that passed the checks. */
+  proposalsAccepted: number;
+}
+
+export interface LlmGeneratorOptions {
+  source: Extract<TemplateSource, 'openai' | 'ollama'>;
+  /** One attempt against the provider (see openai-client.ts, ollama-client.ts). */
+  complete: Complete;
+  batching: { maxLines: number; maxWaitMs: number };
+  retry: RetryPolicy;
+  /** Produces templates for what the model did not cover; a BuiltinGenerator by default. */
+  fallback?: TemplateGenerator;
+  /** Injected in unit tests to observe the schedule without waiting. */
+  retryDeps?: Partial<RetryDeps>;
+  logger?: Logger;
+}
+
+/**
+ * Template generation by a chat model. A batch (one org) is split into groups of lines that
+ * likely share a template; the model is asked once per group with a few diverse lines; its
+ * answer is parsed and checked against the group, and the lines no checked template covers
+ * (the model failed after every attempt, answered garbage, or gave a template that does not
+ * fit) go to the built-in miner in the same call, so no line leaves without a proposal.
+ * Groups are asked one after another: the stage already runs several batches at once
+ * (LLM_MAX_CONCURRENT_BATCHES), and a later group may turn out to be covered by the
+ * template an earlier one produced, which then saves a call.
+ */
+export class LlmGenerator implements TemplateGenerator {
+  readonly source: TemplateSource;
+  readonly batching: { readonly maxLines: number; readonly maxWaitMs: number };
+  private readonly complete: Complete;
+  private readonly retry: RetryPolicy;
+  private readonly retryDeps: RetryDeps;
+  private readonly fallback: TemplateGenerator;
+  private readonly logger: Logger | undefined;
+  private readonly counters: LlmStats = {
+    calls: 0,
+    retries: 0,
+    failures: 0,
+    fallbackLines: 0,
+    fallbacks: 0,
+    groups: 0,
+    linesAsked: 0,
+    tokensIn: 0,
+    tokensOut: 0,
+    proposalsRejected: 0,
+    proposalsAccepted: 0,
+  };
+
+  constructor(options: LlmGeneratorOptions) {
+    this.source = options.source;
+    this.batching = Object.freeze({ ...options.batching });
+    this.complete = options.complete;
+    this.retry = options.retry;
+    this.retryDeps = { sleep, random: Math.random, ...options.retryDeps };
+    this.fallback = options.fallback ?? new BuiltinGenerator();
+    this.logger = options.logger;
+  }
+
+  stats(): LlmStats {
+    return { ...this.counters };
+  }
+
+  seed(templates: readonly Template[]): void {
+    this.fallback.seed(templates);
+  }
+
+  async generate(org: string, lines: readonly string[], signal?: AbortSignal): Promise<ProposedTemplate[]> {
+    const proposals: ProposedTemplate[] = [];
+    const leftover: string[] = [];
+    // Templates accepted earlier in this call: lines they match need no question of their own.
+    let accepted = MatcherSnapshot.empty();
+    for (const group of groupLines(org, lines)) {
+      signal?.throwIfAborted();
+      const open = group
+        .map((index) => lines[index] ?? '')
+        .filter((line) => accepted.match(org, line) === undefined);
+      if (open.length === 0) continue;
+      const templates = await this.ask(org, open, signal);
+      let remaining = open;
+      for (const template of templates ?? []) {
+        if (remaining.length === 0) break;
+        const result = checkTemplate(org, template, remaining);
+        if (result.rejected !== undefined) {
+          this.counters.proposalsRejected++;
+          this.logger?.debug({ org, reason: result.rejected }, 'LLM template rejected');
+          continue;
+        }
+        this.counters.proposalsAccepted++;
+        proposals.push({ text: template });
+        accepted = accepted.withChanges([
+          { id: proposals.length, org, text: template, source: this.source, createdAt: 0, updatedAt: 0 },
+        ]);
+        remaining = result.uncovered.map((index) => remaining[index] ?? '');
+      }
+      leftover.push(...remaining);
+    }
+    if (leftover.length > 0) {
+      this.counters.fallbacks++;
+      this.counters.fallbackLines += leftover.length;
+      const mined = await this.fallback.generate(org, leftover, signal);
+      for (const proposal of mined) proposals.push({ ...proposal, source: this.fallback.source });
+    }
+    return proposals;
+  }
+
+  /** The model's templates for one group, or undefined when every attempt failed. */
+  private async ask(
+    org: string,
+    group: readonly string[],
+    signal: AbortSignal | undefined,
+  ): Promise<string[] | undefined> {
+    this.counters.groups++;
+    this.counters.linesAsked += group.length;
+    const prompt = buildPrompt(pickDiverse(group));
+    try {
+      return await withRetries(
+        async () => {
+          this.counters.calls++;
+          const completion = await this.complete(prompt, signal);
+          this.counters.tokensIn += completion.tokensIn;
+          this.counters.tokensOut += completion.tokensOut;
+          return parseTemplates(completion.text);
+        },
+        this.retry,
+        this.retryDeps,
+        signal,
+        {
+          onRetry: (attempt, error, delayMs) => {
+            this.counters.retries++;
+            this.logger?.debug({ org, attempt, code: codeOf(error), delayMs }, 'LLM call failed, retrying');
+          },
+        },
+      );
+    } catch (error) {
+      if (signal?.aborted === true) throw error;
+      this.counters.failures++;
+      this.logger?.warn(
+        { org, code: codeOf(error), lines: group.length },
+        'LLM gave no template; the built-in miner takes these lines',
+      );
+      return undefined;
+    }
+  }
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'UNKNOWN';
+}

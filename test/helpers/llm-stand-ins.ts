@@ -1,0 +1,163 @@
+// Local stand-ins for an OpenAI-compatible server (POST /v1/chat/completions) and an Ollama
+// server (POST /api/chat, non-streaming), so the real SDKs are exercised over real HTTP.
+// Each answers from a script, one reply per request, then from a default.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Reply =
+  /** A well-formed answer whose message content is `{"template": ...}`. */
+  | { kind: 'template'; template: string }
+  /** A well-formed response whose message content is this text (garbage, prose, fences). */
+  | { kind: 'content'; content: string }
+  /** An HTTP error, with Retry-After when given. */
+  | { kind: 'status'; status: number; retryAfter?: string }
+  /** Never answers: the client's timeout has to end the request. */
+  | { kind: 'hang' }
+  /** 200 with a body that is not JSON. */
+  | { kind: 'malformed-json' };
+
+export interface SeenRequest {
+  /** performance.now() when the request arrived. */
+  at: number;
+  path: string;
+  body: unknown;
+  /** The log lines of the prompt (the user message's JSON `lines`). */
+  lines: string[];
+}
+
+export interface StandIn {
+  /** Base URL: for openai the API root (…/v1), for ollama the host. */
+  readonly url: string;
+  readonly requests: SeenRequest[];
+  /** Replies for the next requests, in order. */
+  script(...replies: Reply[]): void;
+  /** The reply once the script is used up; by default digits become <*>. */
+  fallback: (lines: string[]) => Reply;
+  close(): Promise<void>;
+}
+
+export const TOKENS_IN = 17;
+export const TOKENS_OUT = 5;
+
+/** The default answer: the first line with every run of digits made a variable. */
+export function digitsTemplate(lines: string[]): Reply {
+  return { kind: 'template', template: (lines[0] ?? '').replace(/\d+/g, '<*>') };
+}
+
+type Protocol = 'openai' | 'ollama';
+
+export function startOpenAiStandIn(): Promise<StandIn> {
+  return start('openai');
+}
+
+export function startOllamaStandIn(): Promise<StandIn> {
+  return start('ollama');
+}
+
+async function start(protocol: Protocol): Promise<StandIn> {
+  const queue: Reply[] = [];
+  const requests: SeenRequest[] = [];
+  const path = protocol === 'openai' ? '/v1/chat/completions' : '/api/chat';
+  const standIn = {
+    url: '',
+    requests,
+    script: (...replies: Reply[]) => void queue.push(...replies),
+    fallback: digitsTemplate,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  } satisfies StandIn;
+  const server = createServer((req, res) => {
+    void handle(req, res);
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = performance.now();
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (req.method !== 'POST' || req.url !== path) {
+      send(res, 404, { error: `no route ${req.method ?? ''} ${req.url ?? ''}` });
+      return;
+    }
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+      messages?: { role: string; content: string }[];
+    };
+    const user = body.messages?.find((m) => m.role === 'user')?.content ?? '{}';
+    const lines = (JSON.parse(user) as { lines?: string[] }).lines ?? [];
+    requests.push({ at, path: req.url, body, lines });
+    const reply = queue.shift() ?? standIn.fallback(lines);
+    switch (reply.kind) {
+      case 'hang':
+        return;
+      case 'malformed-json':
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"choices": [ {"mess');
+        return;
+      case 'status': {
+        const headers: Record<string, string> = {};
+        if (reply.retryAfter !== undefined) headers['retry-after'] = reply.retryAfter;
+        const error =
+          protocol === 'openai'
+            ? { error: { message: `stand-in ${reply.status}`, type: 'stand_in', code: null } }
+            : { error: `stand-in ${reply.status}` };
+        send(res, reply.status, error, headers);
+        return;
+      }
+      case 'template':
+      case 'content': {
+        const content =
+          reply.kind === 'template' ? JSON.stringify({ template: reply.template }) : reply.content;
+        send(res, 200, protocol === 'openai' ? openAiBody(content) : ollamaBody(content));
+        return;
+      }
+    }
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  standIn.url = protocol === 'openai' ? `http://127.0.0.1:${port}/v1` : `http://127.0.0.1:${port}`;
+  return standIn;
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+}
+
+function openAiBody(content: string) {
+  return {
+    id: 'chatcmpl-stand-in',
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: 'stand-in',
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content, refusal: null },
+        finish_reason: 'stop',
+        logprobs: null,
+      },
+    ],
+    usage: { prompt_tokens: TOKENS_IN, completion_tokens: TOKENS_OUT, total_tokens: TOKENS_IN + TOKENS_OUT },
+  };
+}
+
+function ollamaBody(content: string) {
+  return {
+    model: 'stand-in',
+    created_at: new Date().toISOString(),
+    message: { role: 'assistant', content },
+    done: true,
+    done_reason: 'stop',
+    total_duration: 1000,
+    load_duration: 10,
+    prompt_eval_count: TOKENS_IN,
+    prompt_eval_duration: 100,
+    eval_count: TOKENS_OUT,
+    eval_duration: 100,
+  };
+}
