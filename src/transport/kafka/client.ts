@@ -1,0 +1,447 @@
+/**
+ * The one module that imports the Kafka client SDK (@platformatic/kafka; why, in docs/kafka.md
+ * "Client choice"). Everything else sees Buffers, bigint offsets, plain records and our typed
+ * errors, so the client can be swapped here alone.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  Admin,
+  ConfigResourceTypes,
+  Consumer,
+  ProduceAcks,
+  Producer,
+  type Message,
+  type MessagesStream,
+} from '@platformatic/kafka';
+import { KafkaError, toKafkaError } from './errors.ts';
+
+export interface KafkaOptions {
+  brokers: readonly string[];
+  clientId: string;
+}
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  /** Topic-level settings, e.g. `{ 'cleanup.policy': 'compact' }`. */
+  config?: Readonly<Record<string, string>>;
+}
+
+export interface OutgoingMessage {
+  topic: string;
+  key: Buffer | string;
+  /** null is a tombstone: on a compacted topic it deletes the key. */
+  value: Buffer | null;
+  headers?: Readonly<Record<string, string | Buffer>>;
+}
+
+export interface KafkaMessage {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  key: Buffer | null;
+  /** null for a tombstone. */
+  value: Buffer | null;
+  headers: Record<string, Buffer>;
+  /** Milliseconds since the epoch, as the producer or broker stamped it. */
+  timestamp: bigint;
+}
+
+/** Messages of one partition, in offset order. */
+export interface KafkaBatch {
+  topic: string;
+  partition: number;
+  messages: KafkaMessage[];
+}
+
+export interface KafkaProducer {
+  /** Resolves once every in-sync replica has the messages (acks=all); rejects with KafkaError. */
+  send(messages: readonly OutgoingMessage[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ConsumerOptions {
+  groupId: string;
+  topics: readonly string[];
+  /** Where a group with no committed offset starts: earliest (true) or only new messages. */
+  fromBeginning?: boolean;
+  /**
+   * Called per partition batch; the batch's offsets are committed only after it resolves, so a
+   * crash redelivers it (at-least-once). A rejection stops the consumer without committing.
+   */
+  onBatch: (batch: KafkaBatch) => Promise<void>;
+  /** Commits are always explicit, after onBatch; the literal keeps call sites honest. */
+  autoCommit: false;
+  sessionTimeoutMs?: number;
+}
+
+export interface KafkaConsumer {
+  /** Settles when the consumer stops: resolves after close(), rejects with what stopped it. */
+  readonly done: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ReadOptions {
+  /** Stop once the end offsets taken at start are reached (true), or keep following (false). */
+  untilEnd: boolean;
+}
+
+export interface TopicReader {
+  /** Resolves once every record below the end offsets taken at start has been handled. */
+  readonly caughtUp: Promise<void>;
+  /** Settles when the reader stops: resolves after close() or untilEnd, rejects on failure. */
+  readonly done: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface KafkaAdmin {
+  /** Creates the missing topics, waits for their leaders; checks the config of existing ones. */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
+  /** The next offset to be written, per partition (index = partition). */
+  endOffsets(topic: string): Promise<bigint[]>;
+  topicConfig(topic: string): Promise<Record<string, string>>;
+  deleteTopics(names: readonly string[]): Promise<void>;
+}
+
+export interface Kafka {
+  readonly admin: KafkaAdmin;
+  producer(): KafkaProducer;
+  consumer(options: ConsumerOptions): Promise<KafkaConsumer>;
+  /** Reads a topic from its first offset with no group offsets: e.g. every matcher on `templates`. */
+  readFromBeginning(
+    topic: string,
+    onMessage: (message: KafkaMessage) => Promise<void> | void,
+    options: ReadOptions,
+  ): Promise<TopicReader>;
+  close(): Promise<void>;
+}
+
+const LEADER_WAIT_MS = 10_000;
+
+function toMessage(m: Message): KafkaMessage {
+  const headers: Record<string, Buffer> = {};
+  for (const [k, v] of m.headers) headers[k.toString()] = v;
+  // The client delivers a tombstone's value as undefined (and a missing key likewise).
+  return {
+    topic: m.topic,
+    partition: m.partition,
+    offset: m.offset,
+    key: m.key ?? null,
+    value: m.value ?? null,
+    headers,
+    timestamp: m.timestamp,
+  };
+}
+
+/**
+ * Runs `stream` in fetch-sized chunks: what is buffered when a message arrives is what one fetch
+ * returned, so draining it gives batches without waiting for a size or a timer.
+ */
+async function drain(
+  stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>,
+  onChunk: (chunk: Message[]) => Promise<void>,
+): Promise<void> {
+  let chunk: Message[] = [];
+  for await (const m of stream as AsyncIterable<Message>) {
+    chunk.push(m);
+    if (chunk.length >= 5000 || stream.readableLength === 0) {
+      const ready = chunk;
+      chunk = [];
+      await onChunk(ready);
+    }
+  }
+  if (chunk.length > 0) await onChunk(chunk);
+}
+
+export function createKafka(options: KafkaOptions): Kafka {
+  const base = { clientId: options.clientId, bootstrapBrokers: [...options.brokers] };
+  const admin = new Admin(base);
+  const closers = new Set<() => Promise<void>>();
+  let closed = false;
+
+  async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toKafkaError(err, what);
+    }
+  }
+
+  async function partitionCount(topic: string): Promise<number> {
+    const meta = await admin.metadata({ topics: [topic], forceUpdate: true });
+    const t = meta.topics.get(topic);
+    if (t === undefined) throw new KafkaError('KAFKA_ERROR', `topic ${topic} does not exist`);
+    return t.partitionsCount;
+  }
+
+  async function endOffsets(topic: string): Promise<bigint[]> {
+    return guard(`end offsets of ${topic}`, async () => {
+      const n = await partitionCount(topic);
+      const listed = await admin.listOffsets({
+        topics: [
+          {
+            name: topic,
+            partitions: Array.from({ length: n }, (_, p) => ({ partitionIndex: p, timestamp: -1n })),
+          },
+        ],
+      });
+      const ends = Array.from({ length: n }, () => 0n);
+      for (const p of listed[0]?.partitions ?? []) ends[p.partitionIndex] = p.offset;
+      return ends;
+    });
+  }
+
+  async function topicConfig(topic: string): Promise<Record<string, string>> {
+    return guard(`describe configs of ${topic}`, async () => {
+      const [described] = await admin.describeConfigs({
+        resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic }],
+      });
+      const out: Record<string, string> = {};
+      for (const c of described?.configs ?? []) if (typeof c.value === 'string') out[c.name] = c.value;
+      return out;
+    });
+  }
+
+  // createTopics returns before the partitions have leaders; a first send in that window is
+  // retried by the client and, measured here, can even be written twice without idempotence.
+  async function waitForLeaders(names: readonly string[]): Promise<void> {
+    const deadline = Date.now() + LEADER_WAIT_MS;
+    for (;;) {
+      const meta = await admin.metadata({ topics: [...names], forceUpdate: true }).catch(() => undefined);
+      const ready = names.every((n) => {
+        const t = meta?.topics.get(n);
+        return (
+          t !== undefined &&
+          t.partitions.length === t.partitionsCount &&
+          t.partitions.every((p) => p.leader >= 0)
+        );
+      });
+      if (ready) return;
+      if (Date.now() > deadline)
+        throw new KafkaError(
+          'KAFKA_UNAVAILABLE',
+          `topics ${names.join(', ')} have no leader after ${LEADER_WAIT_MS} ms`,
+        );
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  const kafkaAdmin: KafkaAdmin = {
+    async ensureTopics(specs) {
+      const existing = new Set(await guard('list topics', () => admin.listTopics()));
+      const missing = specs.filter((s) => !existing.has(s.name));
+      for (const s of missing) {
+        await guard(`create topic ${s.name}`, () =>
+          admin.createTopics({
+            topics: [s.name],
+            partitions: s.partitions,
+            replicas: s.replicationFactor,
+            configs: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
+          }),
+        ).catch((err: unknown) => {
+          // Another process (a second matcher starting) created it between list and create.
+          const cause = (err as { cause?: { findBy?: (k: string, v: unknown) => unknown } }).cause;
+          if (cause?.findBy?.('apiId', 'TOPIC_ALREADY_EXISTS') == null) throw err;
+        });
+      }
+      if (missing.length > 0) await waitForLeaders(missing.map((s) => s.name));
+      // An existing topic with the wrong cleanup policy would silently lose templates (delete)
+      // or never expire logs (compact): refuse to start rather than run on it.
+      for (const s of specs) {
+        if (!existing.has(s.name) || s.config === undefined) continue;
+        const actual = await topicConfig(s.name);
+        for (const [k, v] of Object.entries(s.config)) {
+          if (actual[k] !== v) {
+            throw new KafkaError(
+              'KAFKA_TOPIC_MISMATCH',
+              `topic ${s.name} has ${k}=${actual[k] ?? '(unset)'}, the service needs ${v}`,
+            );
+          }
+        }
+      }
+    },
+    endOffsets,
+    topicConfig,
+    async deleteTopics(names) {
+      if (names.length > 0) await guard('delete topics', () => admin.deleteTopics({ topics: [...names] }));
+    },
+  };
+
+  function producer(): KafkaProducer {
+    // Idempotent: the client retries a produce whose answer it lost; without idempotence the
+    // broker writes those records twice.
+    const p = new Producer({ ...base, acks: ProduceAcks.ALL, idempotent: true });
+    const close = async () => {
+      closers.delete(close);
+      await p.close();
+    };
+    closers.add(close);
+    return {
+      async send(messages) {
+        if (messages.length === 0) return;
+        await guard('send', () =>
+          p.send({
+            acks: ProduceAcks.ALL,
+            messages: messages.map((m) => ({
+              topic: m.topic,
+              key: typeof m.key === 'string' ? Buffer.from(m.key) : m.key,
+              value: m.value ?? undefined,
+              headers:
+                m.headers === undefined
+                  ? undefined
+                  : new Map(
+                      Object.entries(m.headers).map(([k, v]) => [
+                        Buffer.from(k),
+                        typeof v === 'string' ? Buffer.from(v) : v,
+                      ]),
+                    ),
+            })),
+          }),
+        );
+      },
+      close,
+    };
+  }
+
+  async function consumer(o: ConsumerOptions): Promise<KafkaConsumer> {
+    const c = new Consumer({
+      ...base,
+      groupId: o.groupId,
+      sessionTimeout: o.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 1000,
+      maxWaitTime: 500,
+    });
+    const stream = await guard(`join group ${o.groupId}`, () =>
+      c.consume({
+        topics: [...o.topics],
+        mode: 'committed',
+        fallbackMode: o.fromBeginning === true ? 'earliest' : 'latest',
+        autocommit: false,
+      }),
+    ).catch(async (err: unknown) => {
+      await c.close(true).catch(() => undefined);
+      throw err;
+    });
+    let stopping = false;
+    const run = drain(stream, async (chunk) => {
+      for (const msgs of Map.groupBy(chunk, (m) => `${m.topic}\u0000${m.partition}`).values()) {
+        const first = msgs[0] as Message;
+        await o.onBatch({ topic: first.topic, partition: first.partition, messages: msgs.map(toMessage) });
+        try {
+          await (msgs.at(-1) as Message).commit();
+        } catch (err) {
+          // A commit refused because the partition moved in a rebalance only means its new owner
+          // reads the batch again, which at-least-once allows; anything else stops the consumer.
+          const e = toKafkaError(err, `commit ${first.topic}/${first.partition}`);
+          if (!e.retryable) throw e;
+        }
+      }
+    });
+    const done = run.then(
+      () => undefined,
+      async (err: unknown) => {
+        await c.close(true).catch(() => undefined);
+        if (!stopping) throw toKafkaError(err, `consume ${o.topics.join(', ')}`);
+      },
+    );
+    // The caller may only look at `done` after close(); an unobserved rejection must not crash.
+    done.catch(() => undefined);
+    const close = async () => {
+      closers.delete(close);
+      stopping = true;
+      await stream.close().catch(() => undefined);
+      await done.catch(() => undefined);
+      await c.close().catch(() => undefined);
+    };
+    closers.add(close);
+    return { done, close };
+  }
+
+  async function readFromBeginning(
+    topic: string,
+    onMessage: (m: KafkaMessage) => Promise<void> | void,
+    ro: ReadOptions,
+  ): Promise<TopicReader> {
+    const ends = await endOffsets(topic);
+    // The client has no group-less assign(): a group of one with a fresh id, that never commits,
+    // reads every partition from the earliest offset and leaves nothing behind to resume from.
+    const c = new Consumer({
+      ...base,
+      groupId: `${options.clientId}-reader-${randomUUID()}`,
+      maxWaitTime: 500,
+    });
+    const stream = await guard(`read ${topic}`, () =>
+      c.consume({ topics: [topic], mode: 'earliest', autocommit: false }),
+    ).catch(async (err: unknown) => {
+      await c.close(true).catch(() => undefined);
+      throw err;
+    });
+    // Positions come from the fetch (past compacted-away records), not from the last record
+    // handled, so the end is reached even when the tail of a partition was compacted away.
+    const next = new Map<number, bigint>();
+    const atEnd = () =>
+      ends.every((end, p) => end === 0n || (stream.offsetsToFetch.get(`${topic}:${p}`) ?? -1n) >= end);
+    const caughtUp = Promise.withResolvers<void>();
+    caughtUp.promise.catch(() => undefined);
+    let stopping = false;
+    const run = (async () => {
+      if (atEnd()) caughtUp.resolve();
+      if (ro.untilEnd && atEnd()) {
+        await stream.close();
+        return;
+      }
+      await drain(stream, async (chunk) => {
+        for (const m of chunk) {
+          // A rejoin of the reader's group starts again from the earliest offset; what was
+          // already handled must not be replayed over newer state.
+          if (m.offset < (next.get(m.partition) ?? 0n)) continue;
+          next.set(m.partition, m.offset + 1n);
+          await onMessage(toMessage(m));
+        }
+        if (stream.readableLength === 0 && atEnd()) {
+          caughtUp.resolve();
+          if (ro.untilEnd) await stream.close();
+        }
+      });
+    })();
+    const done = run.then(
+      async () => {
+        await c.close().catch(() => undefined);
+        caughtUp.reject(new KafkaError('KAFKA_ERROR', `reader of ${topic} stopped before reaching the end`));
+      },
+      async (err: unknown) => {
+        await c.close(true).catch(() => undefined);
+        const e = toKafkaError(err, `read ${topic}`);
+        caughtUp.reject(e);
+        if (!stopping) throw e;
+      },
+    );
+    done.catch(() => undefined);
+    const close = async () => {
+      closers.delete(close);
+      stopping = true;
+      await stream.close().catch(() => undefined);
+      await done.catch(() => undefined);
+    };
+    closers.add(close);
+    done.then(
+      () => closers.delete(close),
+      () => closers.delete(close),
+    );
+    return { caughtUp: caughtUp.promise, done, close };
+  }
+
+  return {
+    admin: kafkaAdmin,
+    producer,
+    consumer,
+    readFromBeginning,
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const close of [...closers]) await close();
+      await admin.close();
+    },
+  };
+}
