@@ -47,8 +47,31 @@ export interface Config {
     /** Templates one org may have; beyond it new kinds of line are stored without a template. */
     readonly maxTemplatesPerOrg: number;
   };
+  readonly kafka: KafkaConfig;
   readonly logLevel: string;
   readonly shutdownTimeoutSecs: number;
+}
+
+export interface KafkaConfig {
+  /** `host:port` each; undefined (KAFKA_BROKERS unset): standalone, no Kafka. */
+  readonly brokers: readonly string[] | undefined;
+  readonly clientId: string;
+  readonly topics: {
+    readonly raw: string;
+    readonly unmatched: string;
+    readonly matched: string;
+    /** Compacted: key = org + template id, a null value deletes. */
+    readonly templates: string;
+    readonly deadLetter: string;
+  };
+  /** For the topics the service creates; existing topics keep theirs. */
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly groups: {
+    readonly matcher: string;
+    readonly writer: string;
+    readonly generator: string;
+  };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -117,6 +140,70 @@ function readIdentifier(env: Env, name: string, fallback: string): string {
   return value;
 }
 
+function readBrokers(env: Env, name: string): string[] | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const brokers = raw.split(',').map((s) => s.trim());
+  for (const broker of brokers) {
+    const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(broker);
+    const port = Number(match?.[2]);
+    if (match === null || port < 1 || port > 65535) {
+      throw new ConfigError(
+        name,
+        `expected a comma-separated list of host:port, got ${JSON.stringify(broker)}`,
+      );
+    }
+  }
+  return brokers;
+}
+
+function readTopic(env: Env, name: string, fallback: string): string {
+  const value = readString(env, name, fallback);
+  // What the broker accepts as a topic name; checked here so a typo fails at start, by name.
+  if (!/^[A-Za-z0-9._-]{1,249}$/.test(value) || value === '.' || value === '..') {
+    throw new ConfigError(
+      name,
+      `must be 1-249 letters, digits, '.', '_' or '-', got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+function readKafka(env: Env): KafkaConfig {
+  const topics = {
+    raw: readTopic(env, 'KAFKA_TOPIC_RAW', 'logs.raw'),
+    unmatched: readTopic(env, 'KAFKA_TOPIC_UNMATCHED', 'logs.unmatched'),
+    matched: readTopic(env, 'KAFKA_TOPIC_MATCHED', 'logs.matched'),
+    templates: readTopic(env, 'KAFKA_TOPIC_TEMPLATES', 'templates'),
+    deadLetter: readTopic(env, 'KAFKA_TOPIC_DEAD_LETTER', 'logs.dead-letter'),
+  };
+  // Two roles of the pipeline on one topic would feed each other's messages to the wrong codec.
+  const seen = new Map<string, string>();
+  for (const [variable, topic] of [
+    ['KAFKA_TOPIC_RAW', topics.raw],
+    ['KAFKA_TOPIC_UNMATCHED', topics.unmatched],
+    ['KAFKA_TOPIC_MATCHED', topics.matched],
+    ['KAFKA_TOPIC_TEMPLATES', topics.templates],
+    ['KAFKA_TOPIC_DEAD_LETTER', topics.deadLetter],
+  ] as const) {
+    const other = seen.get(topic);
+    if (other !== undefined) throw new ConfigError(variable, `names the same topic as ${other}: ${topic}`);
+    seen.set(topic, variable);
+  }
+  return {
+    brokers: readBrokers(env, 'KAFKA_BROKERS'),
+    clientId: readString(env, 'KAFKA_CLIENT_ID', 'log-ingest'),
+    topics,
+    partitions: readInt(env, 'KAFKA_PARTITIONS', 6, 1, 10_000),
+    replicationFactor: readInt(env, 'KAFKA_REPLICATION_FACTOR', 1, 1, 32_767),
+    groups: {
+      matcher: readString(env, 'KAFKA_GROUP_MATCHER', 'log-ingest-matcher'),
+      writer: readString(env, 'KAFKA_GROUP_WRITER', 'log-ingest-writer'),
+      generator: readString(env, 'KAFKA_GROUP_GENERATOR', 'log-ingest-generator'),
+    },
+  };
+}
+
 const OPENAI_API_URL = 'https://api.openai.com/v1';
 
 /** Parses and validates the environment once; the result is frozen and passed to every stage. */
@@ -163,6 +250,7 @@ export function loadConfig(env: Env = process.env): Config {
       queueMaxLogs: readInt(env, 'UNMATCHED_QUEUE_MAX', 100_000, 1),
       maxTemplatesPerOrg: readInt(env, 'TEMPLATES_MAX_PER_ORG', 20_000, 1),
     },
+    kafka: readKafka(env),
     logLevel: readChoice(env, 'LOG_LEVEL', 'info', [
       'trace',
       'debug',

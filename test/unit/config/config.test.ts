@@ -71,4 +71,79 @@ describe('loadConfig', () => {
       );
     });
   }
+
+  describe('kafka', () => {
+    it('is standalone with the documented names when nothing is set', () => {
+      const { kafka } = loadConfig({});
+      assert.equal(kafka.brokers, undefined);
+      assert.equal(kafka.clientId, 'log-ingest');
+      assert.deepEqual(kafka.topics, {
+        raw: 'logs.raw',
+        unmatched: 'logs.unmatched',
+        matched: 'logs.matched',
+        templates: 'templates',
+        deadLetter: 'logs.dead-letter',
+      });
+      assert.equal(kafka.partitions, 6);
+      assert.equal(kafka.replicationFactor, 1);
+      assert.deepEqual(kafka.groups, {
+        matcher: 'log-ingest-matcher',
+        writer: 'log-ingest-writer',
+        generator: 'log-ingest-generator',
+      });
+    });
+
+    it('reads every KAFKA_ variable', () => {
+      const { kafka } = loadConfig({
+        KAFKA_BROKERS: ' 127.0.0.1:9092, kafka-1.internal:19092,[::1]:9094 ',
+        KAFKA_CLIENT_ID: 'ingest-7',
+        KAFKA_TOPIC_RAW: 'a.raw',
+        KAFKA_TOPIC_UNMATCHED: 'a.unmatched',
+        KAFKA_TOPIC_MATCHED: 'a.matched',
+        KAFKA_TOPIC_TEMPLATES: 'a.templates',
+        KAFKA_TOPIC_DEAD_LETTER: 'a_dlq',
+        KAFKA_PARTITIONS: '12',
+        KAFKA_REPLICATION_FACTOR: '3',
+        KAFKA_GROUP_MATCHER: 'm',
+        KAFKA_GROUP_WRITER: 'w',
+        KAFKA_GROUP_GENERATOR: 'g',
+      });
+      assert.deepEqual(kafka.brokers, ['127.0.0.1:9092', 'kafka-1.internal:19092', '[::1]:9094']);
+      assert.equal(kafka.clientId, 'ingest-7');
+      assert.deepEqual(kafka.topics, {
+        raw: 'a.raw',
+        unmatched: 'a.unmatched',
+        matched: 'a.matched',
+        templates: 'a.templates',
+        deadLetter: 'a_dlq',
+      });
+      assert.equal(kafka.partitions, 12);
+      assert.equal(kafka.replicationFactor, 3);
+      assert.deepEqual(kafka.groups, { matcher: 'm', writer: 'w', generator: 'g' });
+      assert.ok(Object.isFrozen(kafka.brokers) && Object.isFrozen(kafka.topics));
+    });
+
+    const badKafka: Array<[string, string]> = [
+      ['KAFKA_BROKERS', 'localhost'],
+      ['KAFKA_BROKERS', '127.0.0.1:9092,'],
+      ['KAFKA_BROKERS', 'http://broker:9092'],
+      ['KAFKA_BROKERS', 'broker:70000'],
+      ['KAFKA_TOPIC_RAW', 'logs raw'],
+      ['KAFKA_TOPIC_TEMPLATES', '..'],
+      ['KAFKA_TOPIC_DEAD_LETTER', 'x'.repeat(250)],
+      ['KAFKA_TOPIC_MATCHED', 'logs.raw'],
+      ['KAFKA_PARTITIONS', '0'],
+      ['KAFKA_PARTITIONS', 'six'],
+      ['KAFKA_REPLICATION_FACTOR', '-1'],
+    ];
+    for (const [variable, value] of badKafka) {
+      it(`rejects ${variable}=${value.slice(0, 40)} naming the variable`, () => {
+        assert.throws(
+          () => loadConfig({ [variable]: value }),
+          (err: unknown) =>
+            err instanceof ConfigError && err.variable === variable && err.message.startsWith(variable),
+        );
+      });
+    }
+  });
 });
