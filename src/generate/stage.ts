@@ -123,10 +123,16 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
   });
 
   function schedule(org: string): void {
-    if (timers.has(org) || waitingForSlot.has(org)) return;
+    if (waitingForSlot.has(org)) return;
     const queue = pending.get(org);
     if (queue === undefined || queue.length === 0) return;
     const full = queue.length >= generator.batching.maxLines || stopping;
+    const waiting = timers.get(org);
+    if (waiting !== undefined) {
+      // A batch that fills up goes now, not when the timer of its first line runs out.
+      if (!full) return;
+      clearTimeout(waiting);
+    }
     const timer = setTimeout(
       () => {
         timers.delete(org);
@@ -137,10 +143,16 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
     timers.set(org, timer);
   }
 
+  /** An org has a batch being generated: its next batch waits, since that one's template may cover it. */
+  function busy(org: string): boolean {
+    for (const entry of inFlight) if (entry.org === org) return true;
+    return false;
+  }
+
   function dispatch(org: string): void {
     const queue = pending.get(org);
     if (queue === undefined || queue.length === 0) return;
-    if (inFlight.size >= config.maxConcurrentBatches) {
+    if (inFlight.size >= config.maxConcurrentBatches || busy(org)) {
       waitingForSlot.add(org);
       return;
     }
@@ -191,10 +203,12 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
   function finish(entry: InFlightBatch): void {
     inFlightLogs -= entry.batch.length;
     inFlight.delete(entry);
-    const next = waitingForSlot.values().next();
-    if (!next.done) {
-      waitingForSlot.delete(next.value);
-      dispatch(next.value);
+    // Orgs parked for a slot, or behind their own batch, go in arrival order while slots last.
+    for (const org of [...waitingForSlot]) {
+      if (inFlight.size >= config.maxConcurrentBatches) break;
+      if (busy(org)) continue;
+      waitingForSlot.delete(org);
+      dispatch(org);
     }
   }
 

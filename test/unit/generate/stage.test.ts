@@ -164,6 +164,43 @@ describe('generate stage', () => {
     await stage.stop(Date.now() + 1000);
   });
 
+  it("sends a batch as soon as it is full, not when its first line's timer runs out", async () => {
+    const generator = new DigitsGenerator(10, 60_000);
+    const { stage, channels, stored } = setup(generator);
+    channels.unmatched.publish([log('a', 'kind 0 a')]);
+    await settle();
+    assert.equal(generator.calls.length, 0, 'one line waits for more');
+    channels.unmatched.publish(Array.from({ length: 10 }, (_, i) => log('a', `kind ${i} b${i}`)));
+    await settle();
+    assert.equal(generator.calls.length, 1);
+    assert.equal(generator.calls[0]?.length, 10);
+    await stage.stop(Date.now() + 1000);
+    assert.equal(stored.length, 11);
+  });
+
+  it('keeps one batch per org in flight, so a template being made is not asked for twice', async () => {
+    const generator = new DigitsGenerator(2);
+    let running = 0;
+    let most = 0;
+    generator.answer = (lines) => {
+      running++;
+      most = Math.max(most, running);
+      return new Promise((resolve) =>
+        setTimeout(() => {
+          running--;
+          resolve([...new Set(lines.map((l) => l.replace(/\d+/g, '<*>')))].map((text) => ({ text })));
+        }, 5),
+      );
+    };
+    const { stage, channels, stored } = setup(generator);
+    channels.unmatched.publish(Array.from({ length: 6 }, (_, i) => log('a', `same kind ${i}`)));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(most, 1);
+    assert.equal(generator.calls.length, 1, "the later batches matched the first batch's template");
+    assert.equal(stored.length, 6);
+    await stage.stop(Date.now() + 1000);
+  });
+
   it('reports no room at its ceiling', async () => {
     const generator = new DigitsGenerator(10, 60_000);
     const { stage, channels } = setup(generator, { queueMaxLogs: 3 });
