@@ -9,18 +9,24 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { listDatasets, readDatasetFrom, readSettings, type Dataset } from './accuracy/dataset.ts';
 import { generatorFactory, GENERATOR_NAMES, UsageError } from './accuracy/generators.ts';
+import { noiseReport, type NoiseReport } from './accuracy/noise-report.ts';
+import { NOISE_MIX, type NoiseKind } from './accuracy/stand-ins.ts';
 import { predictionsCsv } from './accuracy/predictions.ts';
 import { DRAIN3, type PublishedScore } from './accuracy/published.ts';
 import { parsedLines, replay, type Replay } from './accuracy/replay.ts';
 import { LOGHUB_DIR } from './loghub.ts';
+import { loadConfig } from '../src/config.ts';
+import type { LlmStats } from '../src/generate/index.ts';
 import { accuracy, type Accuracy } from './metrics.ts';
 
 const USAGE = `npm run bench:accuracy -- [options]
   --data DIR          folder in the layout of LogHub-2k (default ${LOGHUB_DIR})
-  --generator NAME    ${GENERATOR_NAMES.join('|')} (default builtin; only builtin is available yet)
+  --generator NAME    ${GENERATOR_NAMES.join('|')} (default builtin; openai and ollama not yet)
   --datasets A,B      only these systems (default: every system in DIR)
   --chunk N           lines per request (default 100)
-  --json FILE         write the scores as JSON
+  --concurrency N     generation batches in flight at once (default 5, LLM_MAX_CONCURRENT_BATCHES's default)
+  --json FILE         write the scores as JSON ("calls": model requests for oracle and
+                      noisy, retries included; generator batches for builtin)
   --predictions DIR   write <System>_predictions.csv (LineId,EventTemplate) per dataset
   --help`;
 
@@ -29,6 +35,7 @@ interface Options {
   generator: string;
   datasets: string[] | undefined;
   chunk: number;
+  concurrency: number;
   json: string | undefined;
   predictions: string | undefined;
 }
@@ -41,9 +48,23 @@ interface DatasetResult {
   /** Lines stored with an id whose text never came on the templates channel: must be 0. */
   unknownIds: number;
   seconds: number;
+  /** Model requests (retries included) for an LLM generator, generator batches for builtin. */
+  calls: number;
+  /** An LLM generator's counters at the end of the run. */
+  llm: LlmStats | undefined;
+  /** The noisy stand-in's damaged answers and what became of them. */
+  noise: NoiseReport | undefined;
+  truthConflicts: number;
 }
 
 const METRICS = ['GA', 'PA', 'FGA', 'FTA'] as const;
+
+/** Noise kinds whose answer is a (damaged) template, as opposed to an error or garbage. */
+const TEMPLATE_KINDS: ReadonlySet<NoiseKind> = new Set([
+  'constant-to-variable',
+  'variable-to-constant',
+  'too-general',
+]);
 
 function parseOptions(argv: string[]): Options | undefined {
   const { values } = parseArgs({
@@ -53,6 +74,7 @@ function parseOptions(argv: string[]): Options | undefined {
       generator: { type: 'string', default: 'builtin' },
       datasets: { type: 'string' },
       chunk: { type: 'string', default: '100' },
+      concurrency: { type: 'string' },
       json: { type: 'string' },
       predictions: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -65,6 +87,12 @@ function parseOptions(argv: string[]): Options | undefined {
   if (!Number.isInteger(chunk) || chunk < 1) {
     throw new UsageError(`--chunk must be a positive integer, got ${JSON.stringify(values.chunk)}`);
   }
+  const concurrency = Number(values.concurrency ?? loadConfig({}).llm.maxConcurrentBatches);
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new UsageError(
+      `--concurrency must be a positive integer, got ${JSON.stringify(values.concurrency)}`,
+    );
+  }
   const datasets = values.datasets
     ?.split(',')
     .map((name) => name.trim())
@@ -74,20 +102,25 @@ function parseOptions(argv: string[]): Options | undefined {
     generator: values.generator,
     datasets,
     chunk,
+    concurrency,
     json: values.json,
     predictions: values.predictions,
   };
 }
 
 async function runDataset(options: Options, dataset: Dataset): Promise<DatasetResult> {
-  const { generator, close } = await generatorFactory(options.generator)({
+  const bench = await generatorFactory(options.generator)({
     dataset: dataset.name,
     lines: dataset.lines,
   });
   try {
     const messages = dataset.lines.map((line) => line.content);
     const started = process.hrtime.bigint();
-    const run = await replay(messages, generator, { chunk: options.chunk, org: dataset.name });
+    const run = await replay(messages, bench.generator, {
+      chunk: options.chunk,
+      org: dataset.name,
+      maxConcurrentBatches: options.concurrency,
+    });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const parsed = parsedLines(messages, run);
     const score = accuracy(
@@ -102,9 +135,21 @@ async function runDataset(options: Options, dataset: Dataset): Promise<DatasetRe
       }));
       writeFileSync(join(options.predictions, `${dataset.name}_predictions.csv`), predictionsCsv(rows));
     }
-    return { dataset, run, score, templates: run.texts.size, unknownIds, seconds };
+    const llm = bench.llmStats?.();
+    return {
+      dataset,
+      run,
+      score,
+      templates: run.texts.size,
+      unknownIds,
+      seconds,
+      calls: llm?.calls ?? run.generate.batches,
+      llm,
+      noise: bench.noise === undefined ? undefined : noiseReport(dataset.name, bench.noise, run.texts),
+      truthConflicts: bench.truthConflicts ?? 0,
+    };
   } finally {
-    await close();
+    await bench.close();
   }
 }
 
@@ -114,18 +159,28 @@ function mean(values: readonly number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / values.length;
 }
 
+const perThousand = (calls: number, lines: number): string => ((calls / lines) * 1000).toFixed(1);
+
 function printTables(generator: string, results: readonly DatasetResult[]): void {
-  console.log(`\nTemplate accuracy, generator ${generator} (Drain3: PUBLISHED.md, same files)\n`);
+  const llm = results.some((r) => r.llm !== undefined);
+  const callsMeaning = llm ? 'model requests, retries included' : 'generator batches';
   console.log(
-    '| dataset | GA | PA | FGA | FTA | Drain3 GA | Drain3 PA | Drain3 FGA | Drain3 FTA | templates (truth) | generator calls | time (s) |',
+    `\nTemplate accuracy, generator ${generator} (Drain3: PUBLISHED.md, same files; calls: ${callsMeaning})\n`,
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
-  for (const { dataset, run, score, templates, seconds } of results) {
+  console.log(
+    '| dataset | GA | PA | FGA | FTA | Drain3 GA | Drain3 PA | Drain3 FGA | Drain3 FTA | templates (truth) | calls | calls / 1k lines | calls / truth template | accepted / rejected | time (s) |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  const verdicts = (r: DatasetResult): string =>
+    r.llm === undefined ? '–' : `${r.llm.proposalsAccepted} / ${r.llm.proposalsRejected}`;
+  for (const r of results) {
+    const { dataset, score, templates, seconds, calls } = r;
     const drain: Partial<PublishedScore> = DRAIN3[dataset.name] ?? {};
     console.log(
       `| ${dataset.name} | ${METRICS.map((m) => fixed(score[m])).join(' | ')} | ` +
         `${METRICS.map((m) => fixed(drain[m])).join(' | ')} | ${templates} (${score.truthTemplates}) | ` +
-        `${run.generate.batches} | ${seconds.toFixed(2)} |`,
+        `${calls} | ${perThousand(calls, dataset.lines.length)} | ${(calls / score.truthTemplates).toFixed(2)} | ` +
+        `${verdicts(r)} | ${seconds.toFixed(2)} |`,
     );
   }
   const ours = METRICS.map((m) => fixed(mean(results.map((r) => r.score[m]))));
@@ -133,11 +188,53 @@ function printTables(generator: string, results: readonly DatasetResult[]): void
   const peer = METRICS.map((m) =>
     drains.every((d) => d !== undefined) ? fixed(mean(drains.map((d) => d[m]))) : '–',
   );
-  const calls = results.reduce((sum, r) => sum + r.run.generate.batches, 0);
-  const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
+  const sum = (f: (r: DatasetResult) => number): number => results.reduce((total, r) => total + f(r), 0);
+  const calls = sum((r) => r.calls);
+  const lines = sum((r) => r.dataset.lines.length);
+  const truthTemplates = sum((r) => r.score.truthTemplates);
+  const seconds = sum((r) => r.seconds);
+  const allVerdicts = llm
+    ? `${sum((r) => r.llm?.proposalsAccepted ?? 0)} / ${sum((r) => r.llm?.proposalsRejected ?? 0)}`
+    : '–';
   console.log(
-    `| average (${results.length}) | ${ours.join(' | ')} | ${peer.join(' | ')} | | ${calls} in all | ${seconds.toFixed(2)} in all |`,
+    `| average (${results.length}) | ${ours.join(' | ')} | ${peer.join(' | ')} | | ${calls} in all | ` +
+      `${perThousand(calls, lines)} | ${(calls / truthTemplates).toFixed(2)} | ${allVerdicts} | ${seconds.toFixed(2)} in all |`,
   );
+
+  if (llm) {
+    console.log('\nLLM generator (LlmGenerator.stats(); unmatched lines = lines asked about)\n');
+    console.log(
+      '| dataset | calls | retries | failed groups | groups | lines asked | calls / 1k lines asked | tokens in / out | lines to the miner | truth conflicts |',
+    );
+    console.log('|---|---|---|---|---|---|---|---|---|---|');
+    for (const { dataset, llm: stats, truthConflicts } of results) {
+      if (stats === undefined) continue;
+      console.log(
+        `| ${dataset.name} | ${stats.calls} | ${stats.retries} | ${stats.failures} | ${stats.groups} | ${stats.linesAsked} | ` +
+          `${stats.linesAsked === 0 ? '–' : perThousand(stats.calls, stats.linesAsked)} | ${stats.tokensIn} / ${stats.tokensOut} | ` +
+          `${stats.fallbackLines} | ${truthConflicts} |`,
+      );
+    }
+  }
+
+  if (results.some((r) => r.noise !== undefined)) {
+    const kinds = NOISE_MIX.map(([kind]) => kind);
+    console.log(
+      '\nNoisy answers: sent per kind (damaged templates among the final ones in brackets); ' +
+        'failing = distinct damaged templates that failed the checks on every request they were sent for, and how many of them are in use (must be 0)\n',
+    );
+    console.log(`| dataset | ${kinds.join(' | ')} | failing / in use |`);
+    console.log(`|---|${kinds.map(() => '---|').join('')}---|`);
+    for (const { dataset, noise } of results) {
+      if (noise === undefined) continue;
+      const cells = kinds.map((kind) =>
+        kind === 'correct' || noise.sent[kind] === 0 || !TEMPLATE_KINDS.has(kind)
+          ? String(noise.sent[kind])
+          : `${noise.sent[kind]} (${noise.inUse[kind]})`,
+      );
+      console.log(`| ${dataset.name} | ${cells.join(' | ')} | ${noise.failing} / ${noise.failingInUse} |`);
+    }
+  }
 
   console.log('\nPipeline checks (lost and duplicated lines, unknown template ids: must be 0)\n');
   console.log(
@@ -168,10 +265,7 @@ function toJson(generator: string, results: readonly DatasetResult[]): unknown {
   return {
     generator,
     datasets: Object.fromEntries(
-      results.map((r) => [
-        r.dataset.name,
-        { ...pick(r.score), templates: r.templates, calls: r.run.generate.batches },
-      ]),
+      results.map((r) => [r.dataset.name, { ...pick(r.score), templates: r.templates, calls: r.calls }]),
     ),
     average: Object.fromEntries(METRICS.map((m) => [m, round(mean(results.map((r) => r.score[m])))])),
   };
@@ -216,7 +310,9 @@ async function main(argv: string[]): Promise<number> {
   if (options.json !== undefined) {
     writeFileSync(options.json, `${JSON.stringify(toJson(options.generator, results), null, 2)}\n`);
   }
-  const broken = results.filter((r) => r.run.lost + r.run.duplicated + r.unknownIds > 0);
+  const broken = results.filter(
+    (r) => r.run.lost + r.run.duplicated + r.unknownIds + (r.noise?.failingInUse ?? 0) > 0,
+  );
   return broken.length > 0 ? 1 : 0;
 }
 

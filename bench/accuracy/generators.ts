@@ -1,10 +1,25 @@
 // The generators the accuracy benchmark can run. Each dataset gets a fresh one (a miner's
 // clusters, a stand-in server's answers belong to one dataset). A factory sees the dataset,
 // ground truth included, because the `oracle` stand-in answers with the ground truth; the
-// `close` is for generators that run a local server.
+// `close` is for generators that run a local server. `oracle` and `noisy` run one
+// (stand-ins.ts) and reach it through the real openai client over HTTP, exactly as
+// LLM_PROVIDER=openai with LLM_BASE_URL would in the service.
 import { loadConfig } from '../../src/config.ts';
-import { createGenerator, type TemplateGenerator } from '../../src/generate/index.ts';
+import {
+  createGenerator,
+  LlmGenerator,
+  type LlmStats,
+  type TemplateGenerator,
+} from '../../src/generate/index.ts';
 import type { DatasetLine } from './dataset.ts';
+import {
+  noisyResponder,
+  oracleResponder,
+  startChatStandIn,
+  truthIndex,
+  type NoisyResponder,
+  type Responder,
+} from './stand-ins.ts';
 
 export const GENERATOR_NAMES = ['builtin', 'oracle', 'noisy', 'openai', 'ollama'] as const;
 export type BenchGeneratorName = (typeof GENERATOR_NAMES)[number];
@@ -17,6 +32,12 @@ export interface GeneratorContext {
 export interface BenchGenerator {
   generator: TemplateGenerator;
   close: () => Promise<void>;
+  /** An LLM generator's counters (model requests, accepted and rejected templates). */
+  llmStats?: () => LlmStats;
+  /** The noisy stand-in's record of what it answered. */
+  noise?: NoisyResponder;
+  /** Lines whose content has two ground-truth templates (the oracle answers the first). */
+  truthConflicts?: number;
 }
 
 export type GeneratorFactory = (context: GeneratorContext) => Promise<BenchGenerator>;
@@ -26,11 +47,54 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** Seed of the noisy stand-in: the same answers on every run. */
+export const NOISE_SEED = 20261127;
+
+/**
+ * The environment the service would be started with to use the stand-in at `url`: the
+ * openai provider, defaults for everything else (batches of 10 lines, 5 in flight, 3
+ * attempts) but a 10 ms initial backoff, so that the noisy run's retries are quick.
+ */
+export function standInEnv(url: string): Record<string, string> {
+  return {
+    LLM_PROVIDER: 'openai',
+    LLM_BASE_URL: url,
+    LLM_API_KEY: 'bench-stand-in',
+    LLM_MODEL: 'bench-stand-in',
+    LLM_INITIAL_BACKOFF_MS: '10',
+  };
+}
+
+/** Starts a stand-in answering with `respond` and the openai generator pointed at it. */
+async function viaStandIn(respond: Responder): Promise<BenchGenerator> {
+  const standIn = await startChatStandIn(respond);
+  try {
+    const generator = createGenerator(loadConfig(standInEnv(standIn.url)).llm);
+    if (!(generator instanceof LlmGenerator))
+      throw new Error('LLM_PROVIDER=openai did not give an LlmGenerator');
+    return { generator, close: () => standIn.close(), llmStats: () => generator.stats() };
+  } catch (error) {
+    await standIn.close();
+    throw error;
+  }
+}
+
 const FACTORIES: Partial<Record<BenchGeneratorName, GeneratorFactory>> = {
   // What the service builds with no LLM configured: the defaults of an empty environment.
   builtin: () => {
     const generator = createGenerator({ ...loadConfig({}).llm, provider: 'builtin' });
     return Promise.resolve({ generator, close: () => Promise.resolve() });
+  },
+  // The ground truth of the lines asked about: the pipeline's best case.
+  oracle: async ({ lines }) => {
+    const { truth, conflicts } = truthIndex(lines);
+    return { ...(await viaStandIn(oracleResponder(truth))), truthConflicts: conflicts };
+  },
+  // Damaged answers and HTTP errors mixed with the ground truth, seeded.
+  noisy: async ({ lines }) => {
+    const { truth, conflicts } = truthIndex(lines);
+    const noise = noisyResponder(truth, NOISE_SEED);
+    return { ...(await viaStandIn(noise.respond)), noise, truthConflicts: conflicts };
   },
 };
 
@@ -43,7 +107,7 @@ export function generatorFactory(name: string): GeneratorFactory {
   const factory = FACTORIES[name as BenchGeneratorName];
   if (factory === undefined) {
     throw new UsageError(
-      `--generator ${name} is not available yet (only builtin is); the LLM providers and the oracle and noisy stand-ins come with the rest of the template-intelligence issue`,
+      `--generator ${name} is not available yet (builtin, oracle and noisy are); running a real model from the benchmark is still to come`,
     );
   }
   return factory;

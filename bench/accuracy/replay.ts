@@ -16,6 +16,8 @@ export interface ReplayOptions {
   /** Lines per route() call: one ingest request's worth. */
   chunk: number;
   org?: string;
+  /** Generation batches in flight at once (the service's LLM_MAX_CONCURRENT_BATCHES, 5 by default). */
+  maxConcurrentBatches?: number;
 }
 
 export interface Replay {
@@ -69,7 +71,10 @@ export async function replay(
   const match = startMatch({ channels, initial: [], logger: logger.child({ stage: 'match' }) });
   generator.seed([]);
   const generate = startGenerate(
-    { ...config.generate, maxConcurrentBatches: config.llm.maxConcurrentBatches },
+    {
+      ...config.generate,
+      maxConcurrentBatches: options.maxConcurrentBatches ?? config.llm.maxConcurrentBatches,
+    },
     {
       generator,
       channels,
