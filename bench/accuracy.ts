@@ -2,8 +2,9 @@
 // dataset's raw log is cut into messages with settings.json's log_format, sent in file
 // order, a request's worth at a time, through the match and generate stages, and every line
 // is scored with the template it was stored with at the end of the run (GA, PA, FGA, FTA as
-// the data's README defines them), beside Drain3 on the same files. docs/accuracy.md has the
-// results and the command.
+// the data's README defines them), beside Drain3 on the same files: run by the benchmark
+// itself in the same run with --peer drain3, else its published figures. docs/accuracy.md has
+// the results and the command.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,6 +14,13 @@ import { noiseReport, type NoiseReport } from './accuracy/noise-report.ts';
 import { NOISE_MIX, type NoiseKind } from './accuracy/stand-ins.ts';
 import { predictionsCsv } from './accuracy/predictions.ts';
 import { DRAIN3, type PublishedScore } from './accuracy/published.ts';
+import {
+  DRAIN3_VERSION,
+  drain3Parsed,
+  drain3Settings,
+  ensureDrain3,
+  runDrain3,
+} from './accuracy/peer-drain3.ts';
 import { parsedLines, replay, type Replay } from './accuracy/replay.ts';
 import { LOGHUB_DIR } from './loghub.ts';
 import { loadConfig } from '../src/config.ts';
@@ -28,6 +36,8 @@ const USAGE = `npm run bench:accuracy -- [options]
   --json FILE         write the scores as JSON ("calls": model requests for oracle and
                       noisy, retries included; generator batches for builtin)
   --predictions DIR   write <System>_predictions.csv (LineId,EventTemplate) per dataset
+  --peer drain3       run Drain3 ${DRAIN3_VERSION} (PyPI, in .bench/venv, installed on first use) on the
+                      same lines in this run and score it beside ours (default: its published figures)
   --help`;
 
 interface Options {
@@ -38,6 +48,17 @@ interface Options {
   concurrency: number;
   json: string | undefined;
   predictions: string | undefined;
+  peer: 'drain3' | undefined;
+}
+
+/** Drain3 run in this run on the same lines. */
+interface PeerResult {
+  version: string;
+  score: Accuracy;
+  /** Distinct final templates. */
+  templates: number;
+  /** Drain3's own time for the lines (masking and training). */
+  seconds: number;
 }
 
 interface DatasetResult {
@@ -55,6 +76,7 @@ interface DatasetResult {
   /** The noisy stand-in's damaged answers and what became of them. */
   noise: NoiseReport | undefined;
   truthConflicts: number;
+  peer?: PeerResult;
 }
 
 const METRICS = ['GA', 'PA', 'FGA', 'FTA'] as const;
@@ -77,6 +99,7 @@ function parseOptions(argv: string[]): Options | undefined {
       concurrency: { type: 'string' },
       json: { type: 'string' },
       predictions: { type: 'string' },
+      peer: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -93,6 +116,9 @@ function parseOptions(argv: string[]): Options | undefined {
       `--concurrency must be a positive integer, got ${JSON.stringify(values.concurrency)}`,
     );
   }
+  if (values.peer !== undefined && values.peer !== 'drain3') {
+    throw new UsageError(`--peer: only drain3 is known, got ${JSON.stringify(values.peer)}`);
+  }
   const datasets = values.datasets
     ?.split(',')
     .map((name) => name.trim())
@@ -105,6 +131,7 @@ function parseOptions(argv: string[]): Options | undefined {
     concurrency,
     json: values.json,
     predictions: values.predictions,
+    peer: values.peer,
   };
 }
 
@@ -153,6 +180,28 @@ async function runDataset(options: Options, dataset: Dataset): Promise<DatasetRe
   }
 }
 
+async function runPeer(
+  python: string,
+  dataset: Dataset,
+  settings: ReturnType<typeof drain3Settings>,
+): Promise<PeerResult> {
+  const output = await runDrain3(
+    python,
+    dataset.lines.map((line) => line.content),
+    settings,
+  );
+  const score = accuracy(
+    dataset.lines.map((line) => line.truth),
+    drain3Parsed(output),
+  );
+  return {
+    version: output.version,
+    score,
+    templates: new Set(output.templates).size,
+    seconds: output.seconds,
+  };
+}
+
 const fixed = (value: number | undefined): string => (value === undefined ? '–' : value.toFixed(3));
 
 function mean(values: readonly number[]): number {
@@ -164,30 +213,44 @@ const perThousand = (calls: number, lines: number): string => ((calls / lines) *
 function printTables(generator: string, results: readonly DatasetResult[]): void {
   const llm = results.some((r) => r.llm !== undefined);
   const callsMeaning = llm ? 'model requests, retries included' : 'generator batches';
+  const ran = results.every((r) => r.peer !== undefined);
+  const peerSource = ran
+    ? `Drain3 ${results[0]?.peer?.version ?? DRAIN3_VERSION} run now on the same lines, scored here`
+    : 'Drain3 published: PUBLISHED.md, same files, not run now (--peer drain3 runs it)';
+  const peerLabel = ran ? 'Drain3' : 'Drain3 (published)';
+  console.log(`\nTemplate accuracy, generator ${generator} (${peerSource}; calls: ${callsMeaning})\n`);
+  const peerHeads = METRICS.map((m) => `${peerLabel} ${m}`).join(' | ');
+  const speedHeads = ran ? ' | lines/s | Drain3 templates | Drain3 lines/s' : '';
   console.log(
-    `\nTemplate accuracy, generator ${generator} (Drain3: PUBLISHED.md, same files; calls: ${callsMeaning})\n`,
+    `| dataset | GA | PA | FGA | FTA | ${peerHeads} | templates (truth) | calls | calls / 1k lines | calls / truth template | accepted / rejected | time (s)${speedHeads} |`,
   );
-  console.log(
-    '| dataset | GA | PA | FGA | FTA | Drain3 GA | Drain3 PA | Drain3 FGA | Drain3 FTA | templates (truth) | calls | calls / 1k lines | calls / truth template | accepted / rejected | time (s) |',
-  );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log(`|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|${ran ? '---|---|---|' : ''}`);
   const verdicts = (r: DatasetResult): string =>
     r.llm === undefined ? '–' : `${r.llm.proposalsAccepted} / ${r.llm.proposalsRejected}`;
+  const peerScore = (r: DatasetResult): Partial<PublishedScore> =>
+    ran ? (r.peer?.score ?? {}) : (DRAIN3[r.dataset.name] ?? {});
+  const rate = (lines: number, seconds: number): string =>
+    Math.round(lines / seconds).toLocaleString('en-US');
   for (const r of results) {
-    const { dataset, score, templates, seconds, calls } = r;
-    const drain: Partial<PublishedScore> = DRAIN3[dataset.name] ?? {};
+    const { dataset, score, templates, seconds, calls, peer } = r;
+    const drain = peerScore(r);
+    const speeds =
+      peer === undefined
+        ? ''
+        : ` | ${rate(dataset.lines.length, seconds)} | ${peer.templates} | ${rate(dataset.lines.length, peer.seconds)}`;
     console.log(
       `| ${dataset.name} | ${METRICS.map((m) => fixed(score[m])).join(' | ')} | ` +
         `${METRICS.map((m) => fixed(drain[m])).join(' | ')} | ${templates} (${score.truthTemplates}) | ` +
         `${calls} | ${perThousand(calls, dataset.lines.length)} | ${(calls / score.truthTemplates).toFixed(2)} | ` +
-        `${verdicts(r)} | ${seconds.toFixed(2)} |`,
+        `${verdicts(r)} | ${seconds.toFixed(2)}${speeds} |`,
     );
   }
   const ours = METRICS.map((m) => fixed(mean(results.map((r) => r.score[m]))));
-  const drains = results.map((r) => DRAIN3[r.dataset.name]);
-  const peer = METRICS.map((m) =>
-    drains.every((d) => d !== undefined) ? fixed(mean(drains.map((d) => d[m]))) : '–',
-  );
+  const drains = results.map(peerScore);
+  const peer = METRICS.map((m) => {
+    const values = drains.map((d) => d[m]);
+    return values.every((v) => v !== undefined) ? fixed(mean(values)) : '–';
+  });
   const sum = (f: (r: DatasetResult) => number): number => results.reduce((total, r) => total + f(r), 0);
   const calls = sum((r) => r.calls);
   const lines = sum((r) => r.dataset.lines.length);
@@ -196,10 +259,42 @@ function printTables(generator: string, results: readonly DatasetResult[]): void
   const allVerdicts = llm
     ? `${sum((r) => r.llm?.proposalsAccepted ?? 0)} / ${sum((r) => r.llm?.proposalsRejected ?? 0)}`
     : '–';
+  const peerSeconds = sum((r) => r.peer?.seconds ?? 0);
+  const speeds = ran ? ` | ${rate(lines, seconds)} | | ${rate(lines, peerSeconds)}` : '';
   console.log(
     `| average (${results.length}) | ${ours.join(' | ')} | ${peer.join(' | ')} | | ${calls} in all | ` +
-      `${perThousand(calls, lines)} | ${(calls / truthTemplates).toFixed(2)} | ${allVerdicts} | ${seconds.toFixed(2)} in all |`,
+      `${perThousand(calls, lines)} | ${(calls / truthTemplates).toFixed(2)} | ${allVerdicts} | ${seconds.toFixed(2)} in all${speeds} |`,
   );
+
+  if (ran) {
+    console.log(
+      '\nDrain3 run now against its published figures (PUBLISHED.md; Δ = run − published, blank when equal at 3 decimals)\n',
+    );
+    console.log(`| dataset | ${METRICS.map((m) => `run ${m} | published ${m} | Δ`).join(' | ')} |`);
+    console.log(`|---|${METRICS.map(() => '---|---|---|').join('')}`);
+    const row = (name: string, got: Partial<PublishedScore>, want: Partial<PublishedScore>): string => {
+      const cells = METRICS.map((m) => {
+        const a = got[m];
+        const b = want[m];
+        const delta = a === undefined || b === undefined || fixed(a) === fixed(b) ? '' : (a - b).toFixed(3);
+        return `${fixed(a)} | ${fixed(b)} | ${delta}`;
+      });
+      return `| ${name} | ${cells.join(' | ')} |`;
+    };
+    for (const r of results)
+      console.log(row(r.dataset.name, r.peer?.score ?? {}, DRAIN3[r.dataset.name] ?? {}));
+    const published = results.map((r) => DRAIN3[r.dataset.name]);
+    const averageOf = (scores: ReadonlyArray<Partial<PublishedScore> | undefined>): Partial<PublishedScore> =>
+      Object.fromEntries(
+        METRICS.flatMap((m) => {
+          const values = scores.map((s) => s?.[m]);
+          return values.every((v) => v !== undefined) ? [[m, mean(values)]] : [];
+        }),
+      );
+    console.log(
+      row(`average (${results.length})`, averageOf(results.map((r) => r.peer?.score)), averageOf(published)),
+    );
+  }
 
   if (llm) {
     console.log('\nLLM generator (LlmGenerator.stats(); unmatched lines = lines asked about)\n');
@@ -268,6 +363,26 @@ function toJson(generator: string, results: readonly DatasetResult[]): unknown {
       results.map((r) => [r.dataset.name, { ...pick(r.score), templates: r.templates, calls: r.calls }]),
     ),
     average: Object.fromEntries(METRICS.map((m) => [m, round(mean(results.map((r) => r.score[m])))])),
+    ...(results.every((r) => r.peer !== undefined) && results.length > 0
+      ? {
+          peer: {
+            name: 'drain3',
+            version: results[0]?.peer?.version,
+            datasets: Object.fromEntries(
+              results.map((r) => {
+                const peer = r.peer as PeerResult;
+                return [
+                  r.dataset.name,
+                  { ...pick(peer.score), templates: peer.templates, seconds: round(peer.seconds) },
+                ];
+              }),
+            ),
+            average: Object.fromEntries(
+              METRICS.map((m) => [m, round(mean(results.map((r) => (r.peer as PeerResult).score[m])))]),
+            ),
+          },
+        }
+      : {}),
   };
 }
 
@@ -296,15 +411,28 @@ async function main(argv: string[]): Promise<number> {
   }
   if (names.length === 0) throw new UsageError(`no datasets in ${options.data}`);
   if (options.predictions !== undefined) mkdirSync(options.predictions, { recursive: true });
+  const peerSettings = new Map(
+    options.peer === undefined ? [] : names.map((name) => [name, drain3Settings(name, settings[name])]),
+  );
+  const python = options.peer === undefined ? undefined : ensureDrain3();
 
   const results: DatasetResult[] = [];
   for (const name of names) {
-    const result = await runDataset(options, readDatasetFrom(options.data, name, settings));
+    const dataset = readDatasetFrom(options.data, name, settings);
+    const result = await runDataset(options, dataset);
     results.push(result);
     const { GA, PA, FGA, FTA } = result.score;
     console.error(
       `${name}: GA ${fixed(GA)} PA ${fixed(PA)} FGA ${fixed(FGA)} FTA ${fixed(FTA)} in ${result.seconds.toFixed(2)} s`,
     );
+    const peerSetting = peerSettings.get(name);
+    if (python !== undefined && peerSetting !== undefined) {
+      result.peer = await runPeer(python, dataset, peerSetting);
+      const p = result.peer.score;
+      console.error(
+        `${name} Drain3: GA ${fixed(p.GA)} PA ${fixed(p.PA)} FGA ${fixed(p.FGA)} FTA ${fixed(p.FTA)} in ${result.peer.seconds.toFixed(2)} s`,
+      );
+    }
   }
   printTables(options.generator, results);
   if (options.json !== undefined) {

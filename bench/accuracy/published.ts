@@ -1,6 +1,7 @@
 // Drain3 0.9.11 measured on these very files (../shared/loghub-2k/PUBLISHED.md, first
 // table): each system's st, depth and regex masks, lines in file order, exact comparison.
-// The peer column of the accuracy table until the benchmark runs Drain3 itself (--peer).
+// The peer columns of the accuracy table when --peer is not given (labelled as published);
+// --peer drain3 runs Drain3 in the same run instead and compares it with these.
 
 export interface PublishedScore {
   GA: number;
