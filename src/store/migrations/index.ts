@@ -3,10 +3,11 @@ import type { Logger } from '../../logger.ts';
 import { migration as logs } from './001_logs.ts';
 import { migration as templates } from './002_templates.ts';
 import { migration as templateStats } from './003_template_stats.ts';
+import { migration as kafkaWriterRuns } from './004_kafka_writer_runs.ts';
 import type { Migration, MigrationContext } from './types.ts';
 
 /** In order of version; append only. An applied migration is never edited, a new one is added. */
-export const MIGRATIONS: readonly Migration[] = [logs, templates, templateStats];
+export const MIGRATIONS: readonly Migration[] = [logs, templates, templateStats, kafkaWriterRuns];
 
 /** Applies the migrations not yet recorded in `schema_migrations`; returns the versions applied now. */
 export async function runMigrations(
