@@ -39,7 +39,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger.ts';
 import type { StoredLog } from '../model/log.ts';
 import type { AvroCodec } from '../transport/avro/codec.ts';
-import { DEAD_LETTER_HEADERS } from '../transport/kafka/channel.ts';
+import { deadLetterFor } from '../transport/kafka/dead-letter.ts';
 import type {
   Kafka,
   KafkaBatch,
@@ -194,23 +194,6 @@ export async function startKafkaWriter(o: KafkaWriterOptions): Promise<KafkaWrit
     }
   }
 
-  function deadLetter(m: KafkaMessage, reason: string): OutgoingMessage {
-    const h = DEAD_LETTER_HEADERS;
-    return {
-      topic: o.deadLetterTopic,
-      key: m.key ?? Buffer.alloc(0),
-      value: m.value,
-      headers: {
-        ...m.headers,
-        [h.reason]: reason,
-        [h.topic]: m.topic,
-        [h.partition]: String(m.partition),
-        [h.offset]: String(m.offset),
-        [h.group]: o.groupId,
-      },
-    };
-  }
-
   async function onBatch(batch: KafkaBatch): Promise<void> {
     const firstMessage = batch.messages[0];
     const lastMessage = batch.messages.at(-1);
@@ -234,7 +217,9 @@ export async function startKafkaWriter(o: KafkaWriterOptions): Promise<KafkaWrit
         if (m.value === null) throw new Error('null value (tombstone)');
         decoded.set(m.offset, o.codec.decode(m.value));
       } catch (err) {
-        dead.push(deadLetter(m, err instanceof Error ? err.message : String(err)));
+        dead.push(
+          deadLetterFor(m, err instanceof Error ? err.message : String(err), o.deadLetterTopic, o.groupId),
+        );
       }
     }
     // Dead letters before the inserts: a crash after them redelivers the run and writes the dead

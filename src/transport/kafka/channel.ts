@@ -12,14 +12,8 @@ import type { TemplateChange } from '../../model/template-change.ts';
 import type { Template } from '../../model/template.ts';
 import { AvroCodec, UndecodableError } from '../avro/codec.ts';
 import type { Channel } from '../types.ts';
-import type {
-  Kafka,
-  KafkaConsumer,
-  KafkaMessage,
-  KafkaProducer,
-  OutgoingMessage,
-  TopicReader,
-} from './client.ts';
+import { deadLetterFor } from './dead-letter.ts';
+import type { Kafka, KafkaConsumer, KafkaProducer, OutgoingMessage, TopicReader } from './client.ts';
 
 /** How items of one topic become records and back. `decode` throws for what it cannot read. */
 export interface Serde<T> {
@@ -84,14 +78,7 @@ export function templateSerde(codec: AvroCodec<Template>): Serde<TemplateChange>
   };
 }
 
-/** Headers on a dead letter, next to the original record's own headers. */
-export const DEAD_LETTER_HEADERS = {
-  reason: 'dead-letter-reason',
-  topic: 'dead-letter-topic',
-  partition: 'dead-letter-partition',
-  offset: 'dead-letter-offset',
-  group: 'dead-letter-group',
-} as const;
+export { DEAD_LETTER_HEADERS } from './dead-letter.ts';
 
 export type Subscription =
   /** A consumer group: each record goes to one member; offsets committed after the handler. */
@@ -221,7 +208,7 @@ export class KafkaChannel<T> implements Channel<T> {
           try {
             items.push(serde.decode(m.key, m.value));
           } catch (err) {
-            dead.push(this.#deadLetter(m, this.#reason(err), groupId));
+            dead.push(deadLetterFor(m, this.#reason(err), this.#o.deadLetterTopic, groupId));
           }
         }
         // Dead letters first: if the handler then fails, the batch comes again and its dead
@@ -243,23 +230,6 @@ export class KafkaChannel<T> implements Channel<T> {
       (err: unknown) => this.#done.reject(err),
     );
     return consumer;
-  }
-
-  #deadLetter(m: KafkaMessage, reason: string, groupId: string): OutgoingMessage {
-    const h = DEAD_LETTER_HEADERS;
-    return {
-      topic: this.#o.deadLetterTopic,
-      key: m.key ?? Buffer.alloc(0),
-      value: m.value,
-      headers: {
-        ...m.headers,
-        [h.reason]: reason,
-        [h.topic]: m.topic,
-        [h.partition]: String(m.partition),
-        [h.offset]: String(m.offset),
-        [h.group]: groupId,
-      },
-    };
   }
 
   async #startReadAll(): Promise<TopicReader> {
