@@ -110,6 +110,11 @@ export function createMetrics(sources: StatsSources): Metrics {
     () => sources.generate().templatesUpdated,
   );
   mirror(
+    'log_ingest_templates_merged_total',
+    'Proposed templates merged into a known one that differs only where one has a variable',
+    () => sources.generate().templatesMerged,
+  );
+  mirror(
     'log_ingest_templates_rejected_total',
     'Proposed templates that failed the checks',
     () => sources.generate().proposalsRejected,

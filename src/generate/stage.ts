@@ -6,6 +6,7 @@ import { Matcher, MatcherSnapshot } from '../match/index.ts';
 import { toStoredLog } from '../match/stage.ts';
 import type { Channel } from '../transport/types.ts';
 import { hasConstantText } from './checks.ts';
+import { mergeTemplates } from './merge.ts';
 import type { ProposedTemplate, TemplateGenerator } from './generator.ts';
 
 /** Times a log is handed to the generator before it is stored without a template. */
@@ -32,6 +33,8 @@ export interface GenerateStats {
   templatesCreated: number;
   templatesUpdated: number;
   proposalsRejected: number;
+  /** Proposals merged into a known template that differs only where one has a variable. */
+  templatesMerged: number;
   generationErrors: number;
   /** Held logs sent back for another generation attempt. */
   retries: number;
@@ -103,6 +106,7 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
     templatesCreated: 0,
     templatesUpdated: 0,
     proposalsRejected: 0,
+    templatesMerged: 0,
     generationErrors: 0,
     retries: 0,
     matchedAfterGeneration: 0,
@@ -230,6 +234,28 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
       }
       const sameText = texts.get(proposal.text);
       if (sameText !== undefined && sameText !== proposal.id) continue;
+      if (proposal.id === undefined) {
+        // A model's template that differs from a known one only where one of them has a
+        // variable refines that template instead of splitting its event in two. (The miner
+        // proposes under its own cluster ids and generalises its clusters itself.)
+        const merged = mergeIntoKnown(org, proposal.text, upserts);
+        if (merged !== undefined) {
+          counters.templatesMerged++;
+          if (merged.text !== merged.into.text) {
+            texts.delete(merged.into.text);
+            texts.set(merged.text, merged.into.id);
+            const refined = { ...merged.into, text: merged.text, updatedAt: at };
+            const pending = upserts.findIndex((t) => t.id === refined.id);
+            if (pending === -1) {
+              upserts.push(refined);
+              counters.templatesUpdated++;
+            } else {
+              upserts[pending] = refined;
+            }
+          }
+          continue;
+        }
+      }
       if (existing !== undefined) texts.delete(existing.text);
       const id = proposal.id ?? newTemplateId();
       texts.set(proposal.text, id);
@@ -251,6 +277,21 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
     }
     for (const item of batch) item.attempts++;
     settle(org, batch);
+  }
+
+  /** The org's template (known, or made earlier in this call) that `text` merges into, if any. */
+  function mergeIntoKnown(
+    org: string,
+    text: string,
+    madeNow: readonly Template[],
+  ): { into: Template; text: string } | undefined {
+    const known = new Map(registry.current.templatesOf(org).map((t) => [t.id, t]));
+    for (const template of madeNow) known.set(template.id, template);
+    for (const into of known.values()) {
+      const merged = mergeTemplates(into.text, text);
+      if (merged !== undefined) return { into, text: merged };
+    }
+    return undefined;
   }
 
   /** Held logs a template now matches go on; the others go back, or out without one. */

@@ -66,6 +66,7 @@ export function registerStatusRoutes(app: FastifyInstance, view: ServiceView, me
         templates_created: generate.templatesCreated,
         templates_updated: generate.templatesUpdated,
         templates_rejected: generate.proposalsRejected,
+        templates_merged: generate.templatesMerged,
         retries: generate.retries,
         failures: generate.generationErrors,
       },

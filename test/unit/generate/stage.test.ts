@@ -201,6 +201,25 @@ describe('generate stage', () => {
     await stage.stop(Date.now() + 1000);
   });
 
+  it('merges a template that differs from a known one only where one has a variable', async () => {
+    const generator = new DigitsGenerator();
+    const answers = [['user <*> logged in from web'], ['user bob logged in from <*>']];
+    generator.answer = () => Promise.resolve((answers.shift() ?? []).map((text) => ({ text })));
+    const { stage, channels, stored, saved } = setup(generator);
+    channels.unmatched.publish([log('a', 'user 1 logged in from web')]);
+    await settle();
+    channels.unmatched.publish([log('a', 'user bob logged in from vpn')]);
+    await settle();
+    assert.deepEqual(
+      saved.map((t) => t.text),
+      ['user <*> logged in from web', 'user <*> logged in from <*>'],
+    );
+    assert.equal(saved[0]?.id, saved[1]?.id, 'refined under the same id, not added');
+    assert.equal(new Set(stored.map((r) => r.templateId)).size, 1);
+    assert.equal(stage.stats().templatesMerged, 1);
+    await stage.stop(Date.now() + 1000);
+  });
+
   it('reports no room at its ceiling', async () => {
     const generator = new DigitsGenerator(10, 60_000);
     const { stage, channels } = setup(generator, { queueMaxLogs: 3 });
