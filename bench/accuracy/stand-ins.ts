@@ -11,6 +11,7 @@
 //   Retry-After: 0) and otherwise the correct template, to show the checks at work.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { chatCompletion, sendJson } from '../../test/helpers/openai-protocol.ts';
 import type { DatasetLine } from './dataset.ts';
 
 /** What the server sends for one request. */
@@ -294,36 +295,11 @@ function tokens(text: string): number {
 }
 
 export function chatCompletionBody(content: string, promptText: string): Record<string, unknown> {
-  const promptTokens = tokens(promptText);
-  const completionTokens = tokens(content);
-  return {
-    id: 'chatcmpl-bench',
-    object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
+  return chatCompletion(content, {
+    promptTokens: tokens(promptText),
+    completionTokens: tokens(content),
     model: STAND_IN_MODEL,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content, refusal: null },
-        finish_reason: 'stop',
-        logprobs: null,
-      },
-    ],
-    usage: {
-      prompt_tokens: promptTokens,
-      completion_tokens: completionTokens,
-      total_tokens: promptTokens + completionTokens,
-    },
-  };
-}
-
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+  });
 }
 
 function errorBody(status: number, message: string): Record<string, unknown> {
@@ -335,7 +311,7 @@ export async function startChatStandIn(respond: Responder): Promise<ChatStandIn>
   let requests = 0;
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) send(res, 500, errorBody(500, `stand-in failure: ${String(error)}`));
+      if (!res.headersSent) sendJson(res, 500, errorBody(500, `stand-in failure: ${String(error)}`));
     });
   });
 
@@ -343,21 +319,21 @@ export async function startChatStandIn(respond: Responder): Promise<ChatStandIn>
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     if (req.method !== 'POST' || req.url !== COMPLETIONS_PATH) {
-      send(res, 404, errorBody(404, `no route ${req.method ?? ''} ${req.url ?? ''}`));
+      sendJson(res, 404, errorBody(404, `no route ${req.method ?? ''} ${req.url ?? ''}`));
       return;
     }
     let body: { messages?: Array<{ role?: unknown; content?: unknown }> };
     try {
       body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
     } catch {
-      send(res, 400, errorBody(400, 'the request body is not JSON'));
+      sendJson(res, 400, errorBody(400, 'the request body is not JSON'));
       return;
     }
     const messages = Array.isArray(body.messages) ? body.messages : [];
     const user = messages.find((m) => m.role === 'user')?.content;
     const lines = typeof user === 'string' ? promptLines(user) : undefined;
     if (typeof user !== 'string' || lines === undefined) {
-      send(res, 400, errorBody(400, 'the user message is not {"lines": [...]}'));
+      sendJson(res, 400, errorBody(400, 'the user message is not {"lines": [...]}'));
       return;
     }
     requests++;
@@ -366,7 +342,7 @@ export async function startChatStandIn(respond: Responder): Promise<ChatStandIn>
       case 'status': {
         const headers: Record<string, string> = {};
         if (answer.retryAfter !== undefined) headers['retry-after'] = answer.retryAfter;
-        send(res, answer.status, errorBody(answer.status, `stand-in ${answer.status}`), headers);
+        sendJson(res, answer.status, errorBody(answer.status, `stand-in ${answer.status}`), headers);
         return;
       }
       case 'template':
@@ -374,7 +350,7 @@ export async function startChatStandIn(respond: Responder): Promise<ChatStandIn>
         const content =
           answer.kind === 'template' ? JSON.stringify({ template: answer.template }) : answer.content;
         const promptText = messages.map((m) => (typeof m.content === 'string' ? m.content : '')).join('\n');
-        send(res, 200, chatCompletionBody(content, promptText));
+        sendJson(res, 200, chatCompletionBody(content, promptText));
         return;
       }
     }

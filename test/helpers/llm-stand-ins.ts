@@ -3,6 +3,7 @@
 // Each answers from a script, one reply per request, then from a default.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { chatCompletion, sendJson } from './openai-protocol.ts';
 
 export type Reply =
   /** A well-formed answer whose message content is `{"template": ...}`. */
@@ -77,7 +78,7 @@ async function start(protocol: Protocol): Promise<StandIn> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     if (req.method !== 'POST' || req.url !== path) {
-      send(res, 404, { error: `no route ${req.method ?? ''} ${req.url ?? ''}` });
+      sendJson(res, 404, { error: `no route ${req.method ?? ''} ${req.url ?? ''}` });
       return;
     }
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
@@ -100,14 +101,14 @@ async function start(protocol: Protocol): Promise<StandIn> {
           protocol === 'openai'
             ? { error: { message: `stand-in ${reply.status}`, type: 'stand_in', code: null } }
             : { error: `stand-in ${reply.status}` };
-        send(res, reply.status, error, headers);
+        sendJson(res, reply.status, error, headers);
         return;
       }
       case 'template':
       case 'content': {
         const content =
           reply.kind === 'template' ? JSON.stringify({ template: reply.template }) : reply.content;
-        send(res, 200, protocol === 'openai' ? openAiBody(content) : ollamaBody(content));
+        sendJson(res, 200, protocol === 'openai' ? openAiBody(content) : ollamaBody(content));
         return;
       }
     }
@@ -119,31 +120,12 @@ async function start(protocol: Protocol): Promise<StandIn> {
   return standIn;
 }
 
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-}
-
 function openAiBody(content: string) {
-  return {
-    id: 'chatcmpl-stand-in',
-    object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
+  return chatCompletion(content, {
+    promptTokens: TOKENS_IN,
+    completionTokens: TOKENS_OUT,
     model: 'stand-in',
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content, refusal: null },
-        finish_reason: 'stop',
-        logprobs: null,
-      },
-    ],
-    usage: { prompt_tokens: TOKENS_IN, completion_tokens: TOKENS_OUT, total_tokens: TOKENS_IN + TOKENS_OUT },
-  };
+  });
 }
 
 function ollamaBody(content: string) {

@@ -2,11 +2,10 @@
 // against its stand-in server over HTTP on 127.0.0.1.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import type { ProposedTemplate } from '../../../src/generate/generator.ts';
 import { LlmError, LlmGenerator, type Complete } from '../../../src/generate/llm/index.ts';
 import { buildPrompt } from '../../../src/generate/llm/prompt.ts';
-import { MatcherSnapshot } from '../../../src/match/index.ts';
 import { TOKENS_IN, TOKENS_OUT, type Reply, type StandIn } from '../../helpers/llm-stand-ins.ts';
+import { assertCovers } from '../../helpers/templates.ts';
 
 export const BACKOFF_MS = 20;
 const TIMEOUT_MS = 150;
@@ -38,20 +37,6 @@ function assertSpacing(standIn: StandIn, expected: number[]): void {
   seen.forEach((gap, k) =>
     assert.ok(gap >= (expected[k] ?? 0) - 1, `gap ${k}: ${gap} ms < ${expected[k]} ms`),
   );
-}
-
-function assertCovers(org: string, proposals: ProposedTemplate[], lines: readonly string[]): void {
-  const snapshot = MatcherSnapshot.empty().withChanges(
-    proposals.map((p, k) => ({
-      id: p.id ?? k + 1,
-      org,
-      text: p.text,
-      source: 'builtin',
-      createdAt: 0,
-      updatedAt: 0,
-    })),
-  );
-  for (const line of lines) assert.notEqual(snapshot.match(org, line), undefined, `no template for ${line}`);
 }
 
 const LINES = ['took 12 ms', 'took 7 ms', 'took 130 ms'];

@@ -3,8 +3,7 @@ import { describe, it } from 'node:test';
 import type { Completion, Prompt } from '../../../../src/generate/llm/completion.ts';
 import { httpError, LlmError } from '../../../../src/generate/llm/errors.ts';
 import { LlmGenerator } from '../../../../src/generate/llm/llm-generator.ts';
-import { MatcherSnapshot } from '../../../../src/match/index.ts';
-import type { ProposedTemplate } from '../../../../src/generate/generator.ts';
+import { assertCovers } from '../../../helpers/templates.ts';
 
 type Outcome = string | Error | ((lines: string[]) => string);
 
@@ -33,22 +32,6 @@ function generator(complete: (prompt: Prompt) => Promise<Completion>, maxAttempt
     retryDeps: { sleep: (ms) => (waits.push(ms), Promise.resolve()), random: () => 0.5 },
   });
   return { llm, waits };
-}
-
-/** Every line is matched by one of the proposals (nothing lost). */
-function assertCovers(org: string, proposals: ProposedTemplate[], lines: string[]): void {
-  const snapshot = MatcherSnapshot.empty().withChanges(
-    proposals.map((p, k) => ({
-      id: p.id ?? k + 1,
-      org,
-      text: p.text,
-      source: 'builtin',
-      createdAt: 0,
-      updatedAt: 0,
-    })),
-  );
-  for (const line of lines)
-    assert.notEqual(snapshot.match(org, line), undefined, `no template matches ${line}`);
 }
 
 const template = (text: string) => JSON.stringify({ template: text });
