@@ -1,9 +1,15 @@
+import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './errors.ts';
 
 export type GeneratorName = 'builtin' | 'openai' | 'ollama';
 
+/** What one process runs; `all` is every stage (standalone, or over Kafka with KAFKA_BROKERS). */
+export type Role = 'all' | 'ingest' | 'matcher' | 'generator' | 'writer';
+export const ROLES: readonly Role[] = ['all', 'ingest', 'matcher', 'generator', 'writer'];
+
 export interface Config {
+  readonly role: Role;
   readonly http: {
     readonly port: number;
     readonly host: string;
@@ -56,6 +62,13 @@ export interface KafkaConfig {
   /** `host:port` each; undefined (KAFKA_BROKERS unset): standalone, no Kafka. */
   readonly brokers: readonly string[] | undefined;
   readonly clientId: string;
+  /**
+   * Makes the transactional ids of this process's matcher and generator unique; a restarted
+   * process with the same id fences its predecessor's open transaction at once.
+   */
+  readonly instanceId: string;
+  /** Logs the ingest role has sent and the broker not yet acknowledged; above it, 503. */
+  readonly producePendingMaxLogs: number;
   readonly topics: {
     readonly raw: string;
     readonly unmatched: string;
@@ -193,6 +206,8 @@ function readKafka(env: Env): KafkaConfig {
   return {
     brokers: readBrokers(env, 'KAFKA_BROKERS'),
     clientId: readString(env, 'KAFKA_CLIENT_ID', 'log-ingest'),
+    instanceId: readString(env, 'KAFKA_INSTANCE_ID', `${os.hostname()}-${process.pid}`),
+    producePendingMaxLogs: readInt(env, 'KAFKA_PRODUCE_PENDING_MAX_LOGS', 100_000, 1),
     topics,
     partitions: readInt(env, 'KAFKA_PARTITIONS', 6, 1, 10_000),
     replicationFactor: readInt(env, 'KAFKA_REPLICATION_FACTOR', 1, 1, 32_767),
@@ -210,6 +225,7 @@ const OPENAI_API_URL = 'https://api.openai.com/v1';
 export function loadConfig(env: Env = process.env): Config {
   const bufferSize = readInt(env, 'CLICKHOUSE_BUFFER_SIZE', 1000, 1, 1_000_000);
   const config: Config = {
+    role: readChoice<Role>(env, 'ROLE', 'all', ROLES),
     http: {
       port: readInt(env, 'INGEST_PORT', 3002, 0, 65535),
       host: readString(env, 'INGEST_HOST', '0.0.0.0'),
@@ -268,6 +284,9 @@ export function loadConfig(env: Env = process.env): Config {
       'LLM_API_KEY',
       'required for LLM_PROVIDER=openai unless LLM_BASE_URL names another server',
     );
+  }
+  if (config.role !== 'all' && config.kafka.brokers === undefined) {
+    throw new ConfigError('ROLE', `${config.role} is a Kafka-mode role and needs KAFKA_BROKERS`);
   }
   if (config.clickhouse.retryMaxBackoffMs < config.clickhouse.retryInitialBackoffMs) {
     throw new ConfigError(

@@ -1,31 +1,28 @@
-import { loadConfig } from '../config.ts';
+import { loadConfig, ROLES } from '../config.ts';
 import { ConfigError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
-import { startStandalone } from '../roles/standalone.ts';
+import { startProcess } from '../roles/index.ts';
 
-/** `npm start`: the standalone service. SIGTERM/SIGINT drain everything, then exit 0. */
+const USAGE = `usage: log-ingest [${ROLES.join('|')}]   (or ROLE=...; default all)`;
+
+/**
+ * `npm start [-- role]`: the standalone service, or with KAFKA_BROKERS one Kafka-mode role (or
+ * all of them). SIGTERM/SIGINT drain everything, then exit 0.
+ */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`log-ingest: invalid configuration: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
+  const arg = process.argv[2];
+  if (arg === '--help' || arg === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
   }
+  const config = loadConfig(arg === undefined ? process.env : { ...process.env, ROLE: arg });
   const logger = createLogger(config.logLevel);
-  const service = await startStandalone(config, logger);
-  const address = service.app.server.address();
+  const running = await startProcess(config, logger);
+  const address = running.app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
   logger.info(
-    {
-      port,
-      host: config.http.host,
-      storage: config.clickhouse.url ?? `embedded (${config.clickhouse.dataDir})`,
-    },
-    `log-ingest listening on http://${config.http.host}:${port}`,
+    { port, host: config.http.host, role: config.role, mode: running.description },
+    `log-ingest listening on http://${config.http.host}:${port} (${running.description})`,
   );
 
   let signals = 0;
@@ -36,7 +33,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     logger.info({ signal }, 'draining: no new logs accepted; flushing queues and buffers');
-    service.stop().then(
+    running.stop().then(
       () => {
         logger.info('stopped cleanly');
         process.exit(0);
@@ -53,7 +50,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   if (err instanceof ConfigError) {
-    process.stderr.write(`log-ingest: invalid configuration: ${err.message}\n`);
+    process.stderr.write(`log-ingest: invalid configuration: ${err.message}\n${USAGE}\n`);
     process.exit(2);
   }
   process.stderr.write(`log-ingest: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -48,6 +48,12 @@ export interface GenerateStage {
   /** False when the held-log ceiling is reached: the HTTP layer answers 503 then. */
   hasRoom(): boolean;
   stats(): GenerateStats;
+  /**
+   * Dispatches every held log now and resolves once each one has gone on (with a template or,
+   * after its attempts, without). Kafka mode calls it per consumed batch, so that the batch's
+   * output can be committed with its offsets.
+   */
+  flush(): Promise<void>;
   /** Generates for every held log (up to the deadline), stores the rest without a template. */
   stop(deadlineMs: number): Promise<void>;
 }
@@ -69,9 +75,14 @@ export interface GenerateDeps {
     unmatched: Channel<LogRecord>;
     matched: Channel<StoredLog>;
     templates: Channel<TemplateChange>;
+    /**
+     * Templates made or deleted elsewhere: by other generator processes in Kafka mode (the
+     * templates topic). A change the stage made itself is recognised and skipped.
+     */
+    knownTemplates?: Channel<TemplateChange>;
   };
-  /** Persists new and refined templates (the store buffers and retries). */
-  saveTemplates: (templates: Template[]) => void;
+  /** Persists new and refined templates (the store buffers and retries); Kafka mode's writer stores them instead. */
+  saveTemplates?: (templates: Template[]) => void;
   initial: readonly Template[];
   logger: Logger;
   now?: () => number;
@@ -115,6 +126,30 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
   let held = 0;
   let inFlightLogs = 0;
   let stopping = false;
+  /** flush() calls running: batches go out at once, as when stopping. */
+  let flushing = 0;
+
+  deps.channels.knownTemplates?.subscribe((changes) => {
+    const upserts: Template[] = [];
+    const deletes: Array<{ org: string; id: number }> = [];
+    for (const change of changes) {
+      if (change.kind === 'upsert') {
+        const { org, id, text } = change.template;
+        const known = registry.current.get(org, id);
+        if (known?.text === text) continue;
+        if (known !== undefined) textIndex(org).delete(known.text);
+        textIndex(org).set(text, id);
+        upserts.push(change.template);
+      } else {
+        const known = registry.current.get(change.org, change.id);
+        if (known === undefined) continue;
+        textIndex(change.org).delete(known.text);
+        deletes.push({ org: change.org, id: change.id });
+      }
+    }
+    if (upserts.length > 0 || deletes.length > 0) registry.apply(upserts, deletes);
+    if (upserts.length > 0) generator.seed(upserts);
+  });
 
   channels.unmatched.subscribe((logs) => {
     for (const log of logs) {
@@ -130,7 +165,7 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
     if (waitingForSlot.has(org)) return;
     const queue = pending.get(org);
     if (queue === undefined || queue.length === 0) return;
-    const full = queue.length >= generator.batching.maxLines || stopping;
+    const full = queue.length >= generator.batching.maxLines || stopping || flushing > 0;
     const waiting = timers.get(org);
     if (waiting !== undefined) {
       // A batch that fills up goes now, not when the timer of its first line runs out.
@@ -273,7 +308,7 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
     if (upserts.length > 0) {
       registry.apply(upserts);
       void channels.templates.publish(upserts.map((template) => ({ kind: 'upsert', template })));
-      deps.saveTemplates(upserts);
+      deps.saveTemplates?.(upserts);
     }
     for (const item of batch) item.attempts++;
     settle(org, batch);
@@ -326,6 +361,31 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
     if (rows.length > 0) void channels.matched.publish(rows);
   }
 
+  /** Dispatches what is held at once and waits until nothing is held or in flight, or the deadline. */
+  async function drainHeld(deadlineMs: number): Promise<void> {
+    for (const [org, timer] of timers) {
+      clearTimeout(timer);
+      timers.delete(org);
+      dispatch(org);
+    }
+    // Dispatch keeps going as batches complete; wait until nothing is held or time is up.
+    while ((held > 0 || inFlight.size > 0) && now() < deadlineMs) {
+      for (const org of pending.keys()) if (!timers.has(org)) dispatch(org);
+      if (inFlight.size > 0) {
+        // The deadline timer is cancelled once a batch settles: a pending timer would keep
+        // the process alive until the deadline after stop() returned.
+        const wait = new AbortController();
+        await Promise.race([
+          ...[...inFlight].map((entry) => entry.task),
+          sleep(Math.min(2 ** 31 - 1, Math.max(1, deadlineMs - now())), wait.signal),
+        ]);
+        wait.abort();
+      } else {
+        await sleep(1);
+      }
+    }
+  }
+
   /** Stores every held log without a template: the last resort when stopping runs out of time. */
   function releaseAll(): void {
     for (const [org, queue] of pending) {
@@ -343,29 +403,17 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
     stats() {
       return { queueDepth: held + inFlightLogs, inFlightBatches: inFlight.size, ...counters };
     },
+    async flush() {
+      flushing++;
+      try {
+        await drainHeld(Number.POSITIVE_INFINITY);
+      } finally {
+        flushing--;
+      }
+    },
     async stop(deadlineMs) {
       stopping = true;
-      for (const [org, timer] of timers) {
-        clearTimeout(timer);
-        timers.delete(org);
-        dispatch(org);
-      }
-      // Dispatch keeps going as batches complete; wait until nothing is held or time is up.
-      while ((held > 0 || inFlight.size > 0) && now() < deadlineMs) {
-        for (const org of pending.keys()) if (!timers.has(org)) dispatch(org);
-        if (inFlight.size > 0) {
-          // The deadline timer is cancelled once a batch settles: a pending timer would keep
-          // the process alive until the deadline after stop() returned.
-          const wait = new AbortController();
-          await Promise.race([
-            ...[...inFlight].map((entry) => entry.task),
-            sleep(Math.max(1, deadlineMs - now()), wait.signal),
-          ]);
-          wait.abort();
-        } else {
-          await sleep(1);
-        }
-      }
+      await drainHeld(deadlineMs);
       if (held > 0 || inFlight.size > 0) {
         logger.warn(
           { held, inFlight: inFlight.size },

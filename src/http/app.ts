@@ -11,9 +11,13 @@ import { registerIngestRoutes } from './routes/ingest.ts';
 import { registerReadRoutes } from './routes/read.ts';
 import { registerStatusRoutes } from './routes/status.ts';
 
-/** What the HTTP layer sees of the running service: stages' stats and the read queries. */
+/**
+ * What the HTTP layer sees of the running process: stages' stats and the read queries. A Kafka
+ * role runs some stages only: the others report zeros, and what it lacks is left out.
+ */
 export interface ServiceView {
-  ingest: IngestStage;
+  /** Absent: this process takes no logs over HTTP (a matcher, generator or writer role). */
+  ingest?: IngestStage;
   match: { stats(): MatchStats };
   generate: { stats(): GenerateStats };
   store: { stats(): StoreStats };
@@ -21,9 +25,16 @@ export interface ServiceView {
   /** Counters of the LLM provider; undefined with the built-in miner. */
   llm: () => LlmStats | undefined;
   generateQueueMax: number;
-  storageHealth(): Promise<{ connected: boolean; reason?: string | undefined }>;
+  /** Absent when this process has no storage of its own. */
+  storageHealth?: () => Promise<{ connected: boolean; reason?: string | undefined }>;
+  /** Why the process is not ready (e.g. a matcher still reading the templates topic). */
+  notReady?: () => string | undefined;
   draining(): boolean;
-  reads: {
+  /** Kafka mode: the role(s) this process runs, and their consumers' counters for /stats. */
+  roles?: readonly string[];
+  kafka?: () => Record<string, unknown>;
+  /** Absent when this process cannot read storage: the writer role serves reads then. */
+  reads?: {
     listTemplates(org: string): Promise<unknown[]>;
     queryLogs(query: LogsQuery): Promise<{ logs: unknown[]; nextCursor: string | null }>;
   };
@@ -65,7 +76,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     counter.inc();
     done();
   });
-  registerIngestRoutes(app, options.view.ingest, options.bodyLimitBytes);
+  if (options.view.ingest !== undefined)
+    registerIngestRoutes(app, options.view.ingest, options.bodyLimitBytes);
   registerStatusRoutes(app, options.view, options.metrics);
   registerReadRoutes(app, options.view);
   return app;

@@ -26,8 +26,12 @@ export interface IngestStats {
 }
 
 export interface IngestDeps {
-  /** Matches and hands on the logs; returns how many matched a template. */
-  route: (logs: readonly LogRecord[]) => number;
+  /**
+   * Hands the logs on; returns how many matched a template. Standalone matches in the caller's
+   * tick; Kafka mode resolves once the broker has the logs (matching happens downstream, so 0)
+   * and rejects with an AppError (503) when it cannot take them.
+   */
+  route: (logs: readonly LogRecord[]) => number | Promise<number>;
   /** Names the full queue or buffer when there is no room, else undefined. */
   whyNoRoom: () => string | undefined;
   /** Seconds a client should wait after a 503. */
@@ -37,7 +41,8 @@ export interface IngestDeps {
 }
 
 export interface IngestStage {
-  ingest(submitted: SubmittedLogs): IngestResult;
+  /** A promise only when routing is asynchronous (Kafka mode); standalone stays synchronous. */
+  ingest(submitted: SubmittedLogs): IngestResult | Promise<IngestResult>;
   /** From now on every request gets 503: the service is draining. */
   close(): void;
   stats(): IngestStats;
@@ -86,12 +91,19 @@ export function startIngest(deps: IngestDeps): IngestStage {
         throw new OverloadedError(`${full}: retry later`, deps.retryAfterSecs);
       }
       deps.onBatch?.(logs.length);
-      const matched = deps.route(logs);
-      counters.accepted += logs.length;
-      counters.matched += matched;
-      const result: IngestResult = { accepted: logs.length, matched, failed };
-      if (failed > 0) result.errors = problems;
-      return result;
+      const done = (matched: number): IngestResult => {
+        counters.accepted += logs.length;
+        counters.matched += matched;
+        const result: IngestResult = { accepted: logs.length, matched, failed };
+        if (failed > 0) result.errors = problems;
+        return result;
+      };
+      const routed = deps.route(logs);
+      if (typeof routed === 'number') return done(routed);
+      return routed.then(done, (err: unknown) => {
+        counters.rejectedOverloaded++;
+        throw err;
+      });
     },
     close() {
       closed = true;

@@ -1,52 +1,75 @@
 /**
  * The ClickHouse writer role of Kafka mode: logs.matched → storage, exactly once (the logic and
- * the argument are in store/kafka-writer.ts). Wiring only. This process owns the store, which
- * the embedded engine requires of exactly one process.
+ * the argument are in store/kafka-writer.ts), and the templates topic → the templates table.
+ * This process owns the store, which the embedded engine requires of exactly one process, so it
+ * also serves the read API. Wiring only.
  */
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import type { StoredLog } from '../model/log.ts';
-import { startKafkaWriter, type KafkaWriter } from '../store/kafka-writer.ts';
-import { startStore, type Store } from '../store/index.ts';
+import type { TemplateChange } from '../model/template-change.ts';
+import { startKafkaWriter } from '../store/kafka-writer.ts';
+import { startStore } from '../store/index.ts';
 import { AvroCodec } from '../transport/avro/codec.ts';
-import { createKafka } from '../transport/kafka/client.ts';
-import { ensureTopics } from '../transport/kafka/topics.ts';
+import { KafkaChannel } from '../transport/kafka/channel.ts';
+import { connectKafka, serdes } from './kafka.ts';
+import type { RolePart } from './serve.ts';
 
-export interface RunningWriter {
-  readonly store: Store;
-  readonly writer: KafkaWriter;
-  stop(): Promise<void>;
-}
-
-export async function startWriterRole(config: Config, logger: Logger): Promise<RunningWriter> {
-  const brokers = config.kafka.brokers;
-  if (brokers === undefined) throw new Error('the writer role needs KAFKA_BROKERS');
-  const kafka = createKafka({ brokers, clientId: `${config.kafka.clientId}-writer` });
-  const store = await startStore(config.clickhouse, { logger: logger.child({ stage: 'store' }) });
+export async function startWriterRole(config: Config, logger: Logger): Promise<RolePart> {
+  const { topics, groups } = config.kafka;
+  const kafka = await connectKafka(config, 'writer');
+  const store = await startStore(config.clickhouse, { logger: logger.child({ stage: 'store' }) }).catch(
+    async (err: unknown) => {
+      await kafka.close();
+      throw err;
+    },
+  );
+  // Every start saves the whole topic again: the templates table is a ReplacingMergeTree on
+  // (org, id), so that costs one insert and leaves no offsets to lose. A tombstone only stops
+  // matching; the stored row stays, since logs stored with the template still refer to it.
+  const templates = new KafkaChannel<TemplateChange>({
+    kafka,
+    topic: topics.templates,
+    serde: serdes.template(),
+    deadLetterTopic: topics.deadLetter,
+    subscription: { mode: 'readAll' },
+    logger,
+  });
+  templates.subscribe((changes) => {
+    const upserts = changes.flatMap((c) => (c.kind === 'upsert' ? [c.template] : []));
+    if (upserts.length > 0) store.saveTemplates(upserts);
+  });
   try {
-    await ensureTopics(kafka.admin, config.kafka);
     const writer = await startKafkaWriter({
       kafka,
       store,
-      codec: AvroCodec.load<StoredLog>('stored-log'),
-      topic: config.kafka.topics.matched,
-      groupId: config.kafka.groups.writer,
-      deadLetterTopic: config.kafka.topics.deadLetter,
+      codec: AvroCodec.load('stored-log'),
+      topic: topics.matched,
+      groupId: groups.writer,
+      deadLetterTopic: topics.deadLetter,
       batchSize: config.clickhouse.bufferSize,
       retryInitialBackoffMs: config.clickhouse.retryInitialBackoffMs,
       retryMaxBackoffMs: config.clickhouse.retryMaxBackoffMs,
       logger: logger.child({ stage: 'kafka-writer' }),
     });
+    let failed: string | undefined;
+    writer.done.catch((err: unknown) => {
+      failed = err instanceof Error ? err.message : String(err);
+      logger.error({ err }, 'the writer stopped consuming');
+    });
     return {
-      store,
-      writer,
+      role: 'writer',
+      store: { store, stats: () => ({ ...store.writer.stats(), bufferMaxRows: 0 }) },
+      kafka: () => writer.stats(),
+      notReady: () => (failed === undefined ? undefined : `stopped: ${failed}`),
       async stop() {
         await writer.close();
+        await templates.close();
         await kafka.close();
         await store.stop();
       },
     };
   } catch (err) {
+    await templates.close().catch(() => undefined);
     await kafka.close().catch(() => undefined);
     await store.stop().catch(() => undefined);
     throw err;

@@ -6,15 +6,19 @@ import {
   type ClickHouseClient,
   type ClickHouseClientConfigOptions,
 } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
 import type { Config } from '../config.ts';
 
 export type { ClickHouseClient };
 
-/** The only place that knows which ClickHouse SDKs exist: embedded (chdb) or a server over HTTP. */
-export function createStoreClient(config: Config['clickhouse']): ClickHouseClient {
+/**
+ * The only place that knows which ClickHouse SDKs exist: embedded (chdb) or a server over HTTP.
+ * chdb is imported only when used: its native engine costs ~250 MB, which a process talking
+ * to a ClickHouse server (or a Kafka role without storage) must not pay.
+ */
+export async function createStoreClient(config: Config['clickhouse']): Promise<ClickHouseClient> {
   if (config.url === undefined) {
     mkdirSync(config.dataDir, { recursive: true });
+    const { createChdbConnection } = await import('chdb/connection');
     // chdb is typed against its own copy of @clickhouse/client-common; the runtime contract is the same.
     const connection = createChdbConnection({
       path: config.dataDir,

@@ -98,7 +98,7 @@ function messageOf(err: unknown): string {
 async function connect(config: Config['clickhouse'], logger: Logger): Promise<ClickHouseClient> {
   let client: ClickHouseClient;
   try {
-    client = createStoreClient(config);
+    client = await createStoreClient(config);
   } catch (err) {
     throw new StorageError(`cannot open ${describe(config)}: ${messageOf(err)}`, { cause: err });
   }

@@ -24,11 +24,17 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs the service as `npm start` does (node src/cli/service.ts), as its own OS process. */
-export function spawnService(env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ['src/cli/service.ts'], {
+/**
+ * Runs the service as `npm start` does (node src/cli/service.ts [role]), as its own OS process.
+ * The test run's KAFKA_BROKERS (and ROLE) are not inherited: standalone unless `env` says so.
+ */
+export function spawnService(env: Record<string, string>, args: readonly string[] = []): ServiceProcess {
+  const inherited = { ...process.env };
+  delete inherited['KAFKA_BROKERS'];
+  delete inherited['ROLE'];
+  const child = spawn(process.execPath, ['src/cli/service.ts', ...args], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', INGEST_HOST: '127.0.0.1', ...env },
+    env: { ...inherited, LOG_LEVEL: 'warn', INGEST_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

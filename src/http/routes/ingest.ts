@@ -68,6 +68,9 @@ export function registerIngestRoutes(app: FastifyInstance, ingest: IngestStage, 
     if (request.body === undefined || request.body === null) {
       throw new BadRequestError('MISSING_BODY', 'a JSON or NDJSON body is required');
     }
-    return reply.send(ingest.ingest(request.body));
+    const result = ingest.ingest(request.body);
+    // Kafka mode answers once the broker has the logs; Fastify sends what the promise resolves to.
+    if (result instanceof Promise) return result;
+    return reply.send(result);
   });
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { BadRequestError } from '../../errors.ts';
 import { parseIsoTimestamp } from '../../ingest/timestamp.ts';
 import type { ServiceView } from '../app.ts';
@@ -39,9 +39,24 @@ function optionalInt(query: Query, field: string, min: number, max: number): num
 }
 
 export function registerReadRoutes(app: FastifyInstance, view: ServiceView): void {
+  const reads = view.reads;
+  if (reads === undefined) {
+    // A Kafka role without storage: say where reads are served instead of a bare 404.
+    const elsewhere = async (_request: unknown, reply: FastifyReply) =>
+      reply.code(404).send({
+        statusCode: 404,
+        error: 'Not Found',
+        code: 'READS_NOT_SERVED_HERE',
+        message:
+          'this process has no storage: read from the writer role, or set CLICKHOUSE_URL for the ingest role',
+      });
+    app.get('/templates', elsewhere);
+    app.get('/logs', elsewhere);
+    return;
+  }
   app.get<{ Querystring: Query }>('/templates', async (request) => {
     const org = requireOrg(request.query);
-    return { org, templates: await view.reads.listTemplates(org) };
+    return { org, templates: await reads.listTemplates(org) };
   });
 
   app.get<{ Querystring: Query }>('/logs', async (request) => {
@@ -53,7 +68,7 @@ export function registerReadRoutes(app: FastifyInstance, view: ServiceView): voi
       throw invalid('from', 'INVALID_RANGE', 'from is after to');
     const q = query['q'];
     const cursor = query['cursor'];
-    const page = await view.reads.queryLogs({
+    const page = await reads.queryLogs({
       org,
       templateId: optionalInt(query, 'template_id', 0, Number.MAX_SAFE_INTEGER),
       q: q === undefined || q === '' ? undefined : q,

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { IngestStats } from '../../ingest/index.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { ServiceView } from '../app.ts';
 
@@ -8,31 +9,31 @@ import type { ServiceView } from '../app.ts';
  */
 export const OPTIMAL_BATCH_SIZE = 1000;
 
+const NO_INGEST: IngestStats = { requests: 0, accepted: 0, matched: 0, failed: 0, rejectedOverloaded: 0 };
+
 export function registerStatusRoutes(app: FastifyInstance, view: ServiceView, metrics: Metrics): void {
   app.get('/health', async (_request, reply) => {
     const templatesLoaded = view.match.stats().templatesLoaded;
-    const storage = await view.storageHealth();
-    if (view.draining()) {
-      return reply.code(503).send({
-        status: 'unhealthy',
-        templates_loaded: templatesLoaded,
-        clickhouse_connected: storage.connected,
-        reason: 'shutting down',
-      });
+    const storage = view.storageHealth === undefined ? undefined : await view.storageHealth();
+    const roles = view.roles === undefined ? {} : { roles: view.roles };
+    const body = {
+      templates_loaded: templatesLoaded,
+      // null: this process has no storage of its own (a Kafka role other than the writer).
+      clickhouse_connected: storage?.connected ?? null,
+      ...roles,
+    };
+    const unhealthy = (reason: string) => reply.code(503).send({ status: 'unhealthy', ...body, reason });
+    if (view.draining()) return unhealthy('shutting down');
+    const notReady = view.notReady?.();
+    if (notReady !== undefined) return unhealthy(notReady);
+    if (storage !== undefined && (!storage.connected || storage.reason !== undefined)) {
+      return unhealthy(storage.reason ?? 'ClickHouse is unreachable');
     }
-    if (!storage.connected || storage.reason !== undefined) {
-      return reply.code(503).send({
-        status: 'unhealthy',
-        templates_loaded: templatesLoaded,
-        clickhouse_connected: storage.connected,
-        reason: storage.reason ?? 'ClickHouse is unreachable',
-      });
-    }
-    return { status: 'healthy', templates_loaded: templatesLoaded, clickhouse_connected: true };
+    return { status: 'healthy', ...body };
   });
 
   app.get('/stats', () => {
-    const ingest = view.ingest.stats();
+    const ingest = view.ingest?.stats() ?? NO_INGEST;
     const match = view.match.stats();
     const generate = view.generate.stats();
     const store = view.store.stats();
@@ -44,7 +45,8 @@ export function registerStatusRoutes(app: FastifyInstance, view: ServiceView, me
       requests: ingest.requests,
       logs: {
         accepted: ingest.accepted,
-        matched: ingest.matched,
+        // Kafka mode matches after the answer: a matcher reports its own count.
+        matched: view.ingest === undefined ? match.matched : ingest.matched,
         unmatched: match.unmatched,
         failed: ingest.failed,
         matched_after_generation: generate.matchedAfterGeneration,
@@ -92,6 +94,7 @@ export function registerStatusRoutes(app: FastifyInstance, view: ServiceView, me
         failing: store.failing,
         last_error: store.lastError ?? null,
       },
+      ...(view.kafka === undefined ? {} : { roles: view.roles, kafka: view.kafka() }),
     };
   });
 

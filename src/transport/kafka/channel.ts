@@ -37,6 +37,14 @@ export function logSerde<T extends { org: string }>(codec: AvroCodec<T>): Serde<
   };
 }
 
+/** One item as a record of `topic`; a null value (tombstone) carries no content-type. */
+export function toOutgoing<T>(serde: Serde<T>, topic: string, item: T): OutgoingMessage {
+  const { key, value } = serde.encode(item);
+  return value === null
+    ? { topic, key, value }
+    : { topic, key, value, headers: { 'content-type': serde.contentType } };
+}
+
 export const templateKey = (org: string, id: number) => `${org}:${id}`;
 
 function parseTemplateKey(key: Buffer | null): { org: string; id: number } {
@@ -160,13 +168,7 @@ export class KafkaChannel<T> implements Channel<T> {
   async publish(items: readonly T[]): Promise<void> {
     if (items.length === 0) return;
     const { serde, topic } = this.#o;
-    const messages: OutgoingMessage[] = items.map((item) => {
-      const { key, value } = serde.encode(item);
-      return value === null
-        ? { topic, key, value }
-        : { topic, key, value, headers: { 'content-type': serde.contentType } };
-    });
-    await this.#producerOf().send(messages);
+    await this.#producerOf().send(items.map((item) => toOutgoing(serde, topic, item)));
   }
 
   /** Every handler sees every item, in order; the first subscribe starts the consumer. */

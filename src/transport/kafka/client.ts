@@ -8,6 +8,7 @@ import {
   Admin,
   ConfigResourceTypes,
   Consumer,
+  FetchIsolationLevels,
   ProduceAcks,
   Producer,
   type Message,
@@ -76,6 +77,28 @@ export interface ConsumerOptions {
   sessionTimeoutMs?: number;
 }
 
+/**
+ * Consume-transform-produce, exactly once on the Kafka side: what onBatch returns for a
+ * partition batch is produced in one transaction together with the batch's consumer offsets,
+ * so a crash or a rebalance either publishes both or neither. Consumers of the output topics
+ * read committed records only (every consumer here does).
+ */
+export interface TransformOptions {
+  groupId: string;
+  topics: readonly string[];
+  fromBeginning?: boolean;
+  /**
+   * Unique per process and stable across its restarts where possible: a producer starting with
+   * the id fences its predecessor at once; otherwise the predecessor's open transaction is
+   * aborted by the broker after the transaction timeout.
+   */
+  transactionalId: string;
+  onBatch: (batch: KafkaBatch) => Promise<readonly OutgoingMessage[]>;
+  sessionTimeoutMs?: number;
+  /** Told when a failed transaction restarts the consumer (the batch is then read again). */
+  onRestart?: (err: KafkaError) => void;
+}
+
 export interface KafkaConsumer {
   /** Settles when the consumer stops: resolves after close(), rejects with what stopped it. */
   readonly done: Promise<void>;
@@ -108,6 +131,7 @@ export interface Kafka {
   readonly admin: KafkaAdmin;
   producer(): KafkaProducer;
   consumer(options: ConsumerOptions): Promise<KafkaConsumer>;
+  transform(options: TransformOptions): Promise<KafkaConsumer>;
   /** Reads a topic from its first offset with no group offsets: e.g. every matcher on `templates`. */
   readFromBeginning(
     topic: string,
@@ -154,6 +178,37 @@ async function drain(
   if (chunk.length > 0) await onChunk(chunk);
 }
 
+function toProduceMessages(messages: readonly OutgoingMessage[]) {
+  return messages.map((m) => ({
+    topic: m.topic,
+    key: typeof m.key === 'string' ? Buffer.from(m.key) : m.key,
+    value: m.value ?? undefined,
+    headers:
+      m.headers === undefined
+        ? undefined
+        : new Map(
+            Object.entries(m.headers).map(([k, v]) => [
+              Buffer.from(k),
+              typeof v === 'string' ? Buffer.from(v) : v,
+            ]),
+          ),
+  }));
+}
+
+/** Carries a handler's own error through the consumer loop, so it is not taken for Kafka's. */
+class HandlerFailure extends Error {}
+
+async function callHandler<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new HandlerFailure('handler failed', { cause: err });
+  }
+}
+
+/** Transactions leave commit markers in the log; consumers skip them and aborted records. */
+const READ_COMMITTED = FetchIsolationLevels.READ_COMMITTED;
+
 export function createKafka(options: KafkaOptions): Kafka {
   const base = { clientId: options.clientId, bootstrapBrokers: [...options.brokers] };
   const admin = new Admin(base);
@@ -179,6 +234,8 @@ export function createKafka(options: KafkaOptions): Kafka {
     return guard(`end offsets of ${topic}`, async () => {
       const n = await partitionCount(topic);
       const listed = await admin.listOffsets({
+        // The last stable offset: a reader that must reach the end waits for open transactions.
+        isolationLevel: READ_COMMITTED,
         topics: [
           {
             name: topic,
@@ -280,31 +337,20 @@ export function createKafka(options: KafkaOptions): Kafka {
     return {
       async send(messages) {
         if (messages.length === 0) return;
-        await guard('send', () =>
-          p.send({
-            acks: ProduceAcks.ALL,
-            messages: messages.map((m) => ({
-              topic: m.topic,
-              key: typeof m.key === 'string' ? Buffer.from(m.key) : m.key,
-              value: m.value ?? undefined,
-              headers:
-                m.headers === undefined
-                  ? undefined
-                  : new Map(
-                      Object.entries(m.headers).map(([k, v]) => [
-                        Buffer.from(k),
-                        typeof v === 'string' ? Buffer.from(v) : v,
-                      ]),
-                    ),
-            })),
-          }),
-        );
+        await guard('send', () => p.send({ acks: ProduceAcks.ALL, messages: toProduceMessages(messages) }));
       },
       close,
     };
   }
 
-  async function consumer(o: ConsumerOptions): Promise<KafkaConsumer> {
+  /**
+   * A group member that hands each partition batch to `handle` and stops (done rejects) when
+   * handle throws. `handle` also decides how the batch is committed.
+   */
+  async function groupMember(
+    o: { groupId: string; topics: readonly string[]; fromBeginning?: boolean; sessionTimeoutMs?: number },
+    handle: (msgs: Message[], consumer: Consumer) => Promise<void>,
+  ): Promise<KafkaConsumer> {
     const c = new Consumer({
       ...base,
       groupId: o.groupId,
@@ -318,6 +364,7 @@ export function createKafka(options: KafkaOptions): Kafka {
         mode: 'committed',
         fallbackMode: o.fromBeginning === true ? 'earliest' : 'latest',
         autocommit: false,
+        isolationLevel: READ_COMMITTED,
       }),
     ).catch(async (err: unknown) => {
       await c.close(true).catch(() => undefined);
@@ -326,23 +373,16 @@ export function createKafka(options: KafkaOptions): Kafka {
     let stopping = false;
     const run = drain(stream, async (chunk) => {
       for (const msgs of Map.groupBy(chunk, (m) => `${m.topic}\u0000${m.partition}`).values()) {
-        const first = msgs[0] as Message;
-        await o.onBatch({ topic: first.topic, partition: first.partition, messages: msgs.map(toMessage) });
-        try {
-          await (msgs.at(-1) as Message).commit();
-        } catch (err) {
-          // A commit refused because the partition moved in a rebalance only means its new owner
-          // reads the batch again, which at-least-once allows; anything else stops the consumer.
-          const e = toKafkaError(err, `commit ${first.topic}/${first.partition}`);
-          if (!e.retryable) throw e;
-        }
+        if (stopping) return;
+        await handle(msgs, c);
       }
     });
     const done = run.then(
       () => undefined,
       async (err: unknown) => {
         await c.close(true).catch(() => undefined);
-        if (!stopping) throw toKafkaError(err, `consume ${o.topics.join(', ')}`);
+        if (stopping) return;
+        throw err instanceof HandlerFailure ? err.cause : toKafkaError(err, `consume ${o.topics.join(', ')}`);
       },
     );
     // The caller may only look at `done` after close(); an unobserved rejection must not crash.
@@ -353,6 +393,105 @@ export function createKafka(options: KafkaOptions): Kafka {
       await stream.close().catch(() => undefined);
       await done.catch(() => undefined);
       await c.close().catch(() => undefined);
+    };
+    closers.add(close);
+    return { done, close };
+  }
+
+  const batchOf = (msgs: Message[]): KafkaBatch => {
+    const first = msgs[0] as Message;
+    return { topic: first.topic, partition: first.partition, messages: msgs.map(toMessage) };
+  };
+
+  async function consumer(o: ConsumerOptions): Promise<KafkaConsumer> {
+    return groupMember(o, async (msgs) => {
+      const batch = batchOf(msgs);
+      await callHandler(() => o.onBatch(batch));
+      try {
+        await (msgs.at(-1) as Message).commit();
+      } catch (err) {
+        // A commit refused because the partition moved in a rebalance only means its new owner
+        // reads the batch again, which at-least-once allows; anything else stops the consumer.
+        const e = toKafkaError(err, `commit ${batch.topic}/${batch.partition}`);
+        if (!e.retryable) throw e;
+      }
+    });
+  }
+
+  async function transform(o: TransformOptions): Promise<KafkaConsumer> {
+    // One producer per member: a transaction that failed half-way can leave the client's
+    // producer unusable ("already an active transaction"), so it is replaced with the member.
+    const member = async (): Promise<KafkaConsumer> => {
+      const p = new Producer({
+        ...base,
+        acks: ProduceAcks.ALL,
+        idempotent: true,
+        transactionalId: o.transactionalId,
+      });
+      const processBatch = async (msgs: Message[], c: Consumer) => {
+        const batch = batchOf(msgs);
+        const out = await callHandler(() => o.onBatch(batch));
+        await guard(`transaction for ${batch.topic}/${batch.partition}`, async () => {
+          const tx = await p.beginTransaction();
+          try {
+            if (out.length > 0) await tx.send({ acks: ProduceAcks.ALL, messages: toProduceMessages(out) });
+            await tx.addConsumer(c);
+            await tx.addOffset(msgs.at(-1) as Message);
+            await tx.commit();
+          } catch (err) {
+            if (!tx.completed) await tx.abort().catch(() => undefined);
+            throw err;
+          }
+        });
+      };
+      const consumer = await groupMember(o, processBatch).catch(async (err: unknown) => {
+        await p.close().catch(() => undefined);
+        throw err;
+      });
+      const closeProducer = () => p.close().catch(() => undefined);
+      void consumer.done.then(closeProducer, closeProducer);
+      return {
+        done: consumer.done,
+        async close() {
+          await consumer.close();
+          await closeProducer();
+        },
+      };
+    };
+    // A failed transaction (the partition moved in a rebalance, the broker went away) was
+    // aborted: its output is gone and its offsets are not committed, but the member's fetch
+    // position is already past the batch. Only a fresh member, which starts from the committed
+    // offsets, reads it again; so the member is replaced, never kept.
+    let current: KafkaConsumer | undefined = await member();
+    let stopping = false;
+    const done = (async () => {
+      for (;;) {
+        try {
+          if (current === undefined) {
+            current = await member();
+            if (stopping) return await current.close();
+          }
+          await current.done;
+          return;
+        } catch (err) {
+          await current?.close().catch(() => undefined);
+          current = undefined;
+          if (stopping) return;
+          // Kafka trouble (a rebalance, a fenced or timed-out transaction, the broker away) is
+          // waited out; an error of the handler's own stops the consumer.
+          if (!(err instanceof KafkaError)) throw err;
+          o.onRestart?.(err);
+          await new Promise((r) => setTimeout(r, 1000));
+          if (stopping) return;
+        }
+      }
+    })();
+    done.catch(() => undefined);
+    const close = async () => {
+      closers.delete(close);
+      stopping = true;
+      await current?.close();
+      await done.catch(() => undefined);
     };
     closers.add(close);
     return { done, close };
@@ -372,7 +511,7 @@ export function createKafka(options: KafkaOptions): Kafka {
       maxWaitTime: 500,
     });
     const stream = await guard(`read ${topic}`, () =>
-      c.consume({ topics: [topic], mode: 'earliest', autocommit: false }),
+      c.consume({ topics: [topic], mode: 'earliest', autocommit: false, isolationLevel: READ_COMMITTED }),
     ).catch(async (err: unknown) => {
       await c.close(true).catch(() => undefined);
       throw err;
@@ -436,6 +575,7 @@ export function createKafka(options: KafkaOptions): Kafka {
     admin: kafkaAdmin,
     producer,
     consumer,
+    transform,
     readFromBeginning,
     async close() {
       if (closed) return;

@@ -155,6 +155,119 @@ describe('kafka client (real broker)', { timeout: 120_000 }, () => {
     await producer.close();
   });
 
+  it("transform publishes each batch's output and commits its offsets in one transaction; a restart resumes after it", async () => {
+    const input = topic();
+    const output = topic();
+    const groupId = `g-${randomUUID()}`;
+    await kafka.admin.ensureTopics([
+      { name: input, partitions: 2, replicationFactor: 1 },
+      { name: output, partitions: 2, replicationFactor: 1 },
+    ]);
+    const producer = kafka.producer();
+    const send = (from: number, to: number) =>
+      producer.send(
+        Array.from({ length: to - from }, (_, i) => ({
+          topic: input,
+          key: `k${(from + i) % 3}`,
+          value: Buffer.from(String(from + i)),
+        })),
+      );
+    const doubled = (b: KafkaBatch) =>
+      Promise.resolve(
+        b.messages.map((m) => ({
+          topic: output,
+          key: m.key ?? 'k',
+          value: Buffer.from(String(Number(m.value?.toString()) * 2)),
+        })),
+      );
+    // Read back with a read-committed group consumer, as the service's consumers read.
+    const out: string[] = [];
+    const reader = await kafka.consumer({
+      groupId: `r-${randomUUID()}`,
+      topics: [output],
+      fromBeginning: true,
+      autoCommit: false,
+      onBatch: async (b) => {
+        out.push(...b.messages.map((m) => m.value?.toString() ?? ''));
+        await Promise.resolve();
+      },
+    });
+
+    await send(0, 40);
+    const first = await kafka.transform({
+      groupId,
+      topics: [input],
+      fromBeginning: true,
+      transactionalId: `tx-${randomUUID()}`,
+      onBatch: doubled,
+    });
+    await waitFor('40 transformed messages', () => out.length >= 40);
+    await first.close();
+
+    await send(40, 60);
+    const failures: string[] = [];
+    const second = await kafka.transform({
+      groupId,
+      topics: [input],
+      fromBeginning: true,
+      transactionalId: `tx-${randomUUID()}`,
+      onBatch: doubled,
+      onRestart: (err) => failures.push(err.message),
+    });
+    await waitFor('60 transformed messages', () => out.length >= 60);
+    await new Promise((r) => setTimeout(r, 500));
+    await second.close();
+    await reader.close();
+    await producer.close();
+    assert.deepEqual(failures, []);
+    // The committed offsets travelled in the transactions: the second member read only the new
+    // records, and nothing was published twice.
+    assert.deepEqual(
+      out.map(Number).sort((a, b) => a - b),
+      Array.from({ length: 60 }, (_, i) => i * 2),
+    );
+  });
+
+  it('a transform whose handler fails publishes nothing for the batch and stops; the next member gets the batch', async () => {
+    const input = topic();
+    const output = topic();
+    const groupId = `g-${randomUUID()}`;
+    await kafka.admin.ensureTopics([
+      { name: input, partitions: 1, replicationFactor: 1 },
+      { name: output, partitions: 1, replicationFactor: 1 },
+    ]);
+    const producer = kafka.producer();
+    await producer.send(
+      Array.from({ length: 5 }, (_, i) => ({ topic: input, key: 'k', value: Buffer.from(`m${i}`) })),
+    );
+    const failing = await kafka.transform({
+      groupId,
+      topics: [input],
+      fromBeginning: true,
+      transactionalId: `tx-${randomUUID()}`,
+      onBatch: () => Promise.reject(new Error('handler bug')),
+    });
+    await assert.rejects(failing.done, /handler bug/);
+    await failing.close();
+
+    const seen: string[] = [];
+    const next = await kafka.transform({
+      groupId,
+      topics: [input],
+      fromBeginning: true,
+      transactionalId: `tx-${randomUUID()}`,
+      onBatch: (b) => {
+        seen.push(...b.messages.map((m) => m.value?.toString() ?? ''));
+        return Promise.resolve([]);
+      },
+    });
+    await waitFor('the 5 messages again', () => seen.length >= 5);
+    await next.close();
+    await producer.close();
+    assert.deepEqual(seen, ['m0', 'm1', 'm2', 'm3', 'm4']);
+    assert.deepEqual(await kafka.admin.endOffsets(output), [0n]);
+  });
+
   it('readFromBeginning of a compacted topic gives the latest value per key and the tombstones, then stops at the end', async () => {
     const t = topic();
     await kafka.admin.ensureTopics([

@@ -1,0 +1,71 @@
+/**
+ * The ingest role: the HTTP API in front of `logs.raw`. A request is answered only after every
+ * in-sync replica has its logs; a broker that is away or a full producer gives 503 with
+ * Retry-After, so a client never believes a log was taken that was not.
+ */
+import type { Config } from '../config.ts';
+import { AppError, OverloadedError } from '../errors.ts';
+import { startIngest } from '../ingest/index.ts';
+import type { Logger } from '../logger.ts';
+import type { LogRecord } from '../model/log.ts';
+import { startStore } from '../store/index.ts';
+import { KafkaChannel } from '../transport/kafka/channel.ts';
+import { connectKafka, serdes } from './kafka.ts';
+import type { RolePart } from './serve.ts';
+
+/** Seconds a client waits after the broker refused: about the client's reconnect interval. */
+const RETRY_AFTER_SECS = 2;
+
+export async function startIngestRole(config: Config, logger: Logger): Promise<RolePart> {
+  const kafka = await connectKafka(config, 'ingest');
+  const raw = new KafkaChannel<LogRecord>({
+    kafka,
+    topic: config.kafka.topics.raw,
+    serde: serdes.logRecord(),
+    deadLetterTopic: config.kafka.topics.deadLetter,
+    logger,
+  });
+  let pending = 0;
+  let brokerErrors = 0;
+  const ingest = startIngest({
+    async route(logs) {
+      pending += logs.length;
+      try {
+        await raw.publish(logs);
+      } catch (err) {
+        brokerErrors++;
+        const reason = err instanceof AppError ? err.message : String(err);
+        logger.warn({ err: reason, logs: logs.length }, 'the broker did not take a request: answered 503');
+        throw new OverloadedError(`the Kafka broker did not take the logs (${reason})`, RETRY_AFTER_SECS);
+      } finally {
+        pending -= logs.length;
+      }
+      // Matching happens downstream, after the answer.
+      return 0;
+    },
+    whyNoRoom: () =>
+      pending + 1 > config.kafka.producePendingMaxLogs
+        ? 'too many logs are waiting for the Kafka broker to acknowledge them'
+        : undefined,
+    retryAfterSecs: RETRY_AFTER_SECS,
+  });
+  // Reads need storage; only a ClickHouse server can be shared with the writer role.
+  const store =
+    config.clickhouse.url === undefined
+      ? undefined
+      : await startStore(config.clickhouse, { logger: logger.child({ stage: 'store' }) });
+  return {
+    role: 'ingest',
+    ingest,
+    ...(store === undefined
+      ? {}
+      : { store: { store, stats: () => ({ ...store.writer.stats(), bufferMaxRows: 0 }) } }),
+    kafka: () => ({ pendingLogs: pending, brokerErrors }),
+    async stop() {
+      ingest.close();
+      await raw.close();
+      await kafka.close();
+      await store?.stop();
+    },
+  };
+}

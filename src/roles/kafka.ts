@@ -1,0 +1,32 @@
+import type { Config, Role } from '../config.ts';
+import type { LogRecord, StoredLog } from '../model/log.ts';
+import type { Template } from '../model/template.ts';
+import { AvroCodec } from '../transport/avro/codec.ts';
+import { logSerde, templateSerde } from '../transport/kafka/channel.ts';
+import { createKafka, type Kafka } from '../transport/kafka/client.ts';
+import { ensureTopics } from '../transport/kafka/topics.ts';
+
+/** A Kafka client for one role, with the service's topics created if missing. */
+export async function connectKafka(config: Config, role: Exclude<Role, 'all'>): Promise<Kafka> {
+  const brokers = config.kafka.brokers;
+  if (brokers === undefined) throw new Error(`the ${role} role needs KAFKA_BROKERS`);
+  const kafka = createKafka({ brokers, clientId: `${config.kafka.clientId}-${role}` });
+  try {
+    await ensureTopics(kafka.admin, config.kafka);
+  } catch (err) {
+    await kafka.close().catch(() => undefined);
+    throw err;
+  }
+  return kafka;
+}
+
+/** Stable per process (KAFKA_INSTANCE_ID), distinct per role and consumer group. */
+export const transactionalId = (config: Config, role: Exclude<Role, 'all'>) =>
+  `${config.kafka.clientId}-${role}-${config.kafka.instanceId}`;
+
+/** The codecs of the topics, loaded once per process. */
+export const serdes = {
+  logRecord: () => logSerde(AvroCodec.load<LogRecord>('log-record')),
+  storedLog: () => logSerde(AvroCodec.load<StoredLog>('stored-log')),
+  template: () => templateSerde(AvroCodec.load<Template>('template')),
+};

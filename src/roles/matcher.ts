@@ -1,0 +1,91 @@
+/**
+ * The matcher role: logs.raw → matched (to the writer) and unmatched (to the generator), in one
+ * Kafka transaction per partition batch with its offsets (transport/kafka/transform.ts), so a
+ * matcher killed at any point leaves each log in exactly one of the two topics. It reads the
+ * templates topic from the beginning and is ready, and consumes logs.raw, only after reaching
+ * its end. It never loads the storage engine.
+ */
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { startMatch } from '../match/stage.ts';
+import type { LogRecord, StoredLog } from '../model/log.ts';
+import type { TemplateChange } from '../model/template-change.ts';
+import { KafkaChannel } from '../transport/kafka/channel.ts';
+import { KafkaOutbox } from '../transport/kafka/outbox.ts';
+import { startTransform, type RunningTransform } from '../transport/kafka/transform.ts';
+import { connectKafka, serdes, transactionalId } from './kafka.ts';
+import type { RolePart } from './serve.ts';
+
+export async function startMatcherRole(config: Config, logger: Logger): Promise<RolePart> {
+  const { topics, groups } = config.kafka;
+  const kafka = await connectKafka(config, 'matcher');
+  const templates = new KafkaChannel<TemplateChange>({
+    kafka,
+    topic: topics.templates,
+    serde: serdes.template(),
+    deadLetterTopic: topics.deadLetter,
+    subscription: { mode: 'readAll' },
+    logger,
+  });
+  const out = {
+    matched: new KafkaOutbox<StoredLog>(topics.matched, serdes.storedLog()),
+    unmatched: new KafkaOutbox<LogRecord>(topics.unmatched, serdes.logRecord()),
+  };
+  const match = startMatch({
+    channels: { ...out, templates },
+    initial: [],
+    logger: logger.child({ stage: 'match' }),
+  });
+  let ready = false;
+  let transform: RunningTransform | undefined;
+  let failed: string | undefined;
+  let stopping = false;
+  const started = (async () => {
+    await templates.caughtUp;
+    if (stopping) return;
+    ready = true;
+    logger.info({ templates: match.stats().templatesLoaded }, 'templates topic read to its end: matching');
+    transform = await startTransform({
+      kafka,
+      topic: topics.raw,
+      serde: serdes.logRecord(),
+      groupId: groups.matcher,
+      transactionalId: transactionalId(config, 'matcher'),
+      deadLetterTopic: topics.deadLetter,
+      logger,
+      handle: (logs) => {
+        match.route(logs);
+        return Promise.resolve([...out.matched.take(), ...out.unmatched.take()]);
+      },
+    });
+    transform.consumer.done.catch((err: unknown) => {
+      failed = err instanceof Error ? err.message : String(err);
+      logger.error({ err }, 'the matcher stopped consuming');
+    });
+  })();
+  started.catch((err: unknown) => {
+    failed = err instanceof Error ? err.message : String(err);
+    logger.error({ err }, 'the matcher could not start');
+  });
+  return {
+    role: 'matcher',
+    match: () => match.stats(),
+    kafka: () => ({ templatesCaughtUp: ready, ...transform?.stats() }),
+    notReady: () => {
+      if (failed !== undefined) return `stopped: ${failed}`;
+      if (!ready) return 'reading the templates topic';
+      if (transform === undefined) return 'joining the consumer group';
+      return undefined;
+    },
+    async stop() {
+      stopping = true;
+      // Still reading the templates topic: closing it is what ends the wait.
+      if (!ready) await templates.close();
+      await started.catch(() => undefined);
+      await transform?.consumer.close();
+      await templates.close();
+      match.stop();
+      await kafka.close();
+    },
+  };
+}

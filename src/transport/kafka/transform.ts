@@ -1,0 +1,81 @@
+/**
+ * A stage between two topics, exactly once on the Kafka side: each partition batch of the input
+ * is decoded and handed to `handle`, and what it returns (the stage's outboxes, taken) is
+ * produced in one transaction with the batch's offsets and its dead letters. A process killed
+ * anywhere leaves either all of a batch's output or none, and the batch is read again exactly
+ * when its output is not there. Used by the matcher (logs.raw → matched + unmatched) and the
+ * generator (logs.unmatched → matched + templates).
+ */
+import type { Logger } from '../../logger.ts';
+import type { Serde } from './channel.ts';
+import type { Kafka, KafkaConsumer, OutgoingMessage } from './client.ts';
+import { deadLetterFor } from './dead-letter.ts';
+
+export interface TransformStats {
+  batches: number;
+  records: number;
+  deadLettered: number;
+  /** Consumers replaced after Kafka trouble (a rebalance, the broker away); see client.ts. */
+  restarts: number;
+}
+
+export interface TransformOptions<T> {
+  kafka: Kafka;
+  topic: string;
+  serde: Serde<T>;
+  groupId: string;
+  transactionalId: string;
+  deadLetterTopic: string;
+  /** Handles one partition's items in order; resolves with the records to publish for them. */
+  handle: (items: T[]) => Promise<readonly OutgoingMessage[]>;
+  logger: Logger;
+}
+
+export interface RunningTransform {
+  readonly consumer: KafkaConsumer;
+  stats(): TransformStats;
+}
+
+export async function startTransform<T>(o: TransformOptions<T>): Promise<RunningTransform> {
+  const stats: TransformStats = { batches: 0, records: 0, deadLettered: 0, restarts: 0 };
+  const consumer = await o.kafka.transform({
+    groupId: o.groupId,
+    topics: [o.topic],
+    fromBeginning: true,
+    transactionalId: o.transactionalId,
+    onRestart(err) {
+      stats.restarts++;
+      o.logger.warn({ err: err.message, topic: o.topic }, 'consumer restarting after Kafka trouble');
+    },
+    async onBatch(batch) {
+      const items: T[] = [];
+      const dead: OutgoingMessage[] = [];
+      for (const m of batch.messages) {
+        try {
+          items.push(o.serde.decode(m.key, m.value));
+        } catch (err) {
+          const reason = err instanceof Error ? err.message : String(err);
+          dead.push(deadLetterFor(m, reason, o.deadLetterTopic, o.groupId));
+        }
+      }
+      if (dead.length > 0) {
+        o.logger.warn(
+          {
+            topic: o.topic,
+            partition: batch.partition,
+            count: dead.length,
+            deadLetterTopic: o.deadLetterTopic,
+          },
+          'undecodable records sent to the dead-letter topic',
+        );
+      }
+      const out = items.length > 0 ? await o.handle(items) : [];
+      // Counted once the output exists; a batch whose transaction then fails is counted again.
+      stats.batches++;
+      stats.records += batch.messages.length;
+      stats.deadLettered += dead.length;
+      return dead.length > 0 ? [...dead, ...out] : out;
+    },
+  });
+  return { consumer, stats: () => ({ ...stats }) };
+}
