@@ -47,6 +47,8 @@ interface TreeNode {
 }
 
 const DIGIT = /\d/;
+/** The first letter is a capital: `Starting`, `SPP.`, `(LOOKING)`, not `root`, `u1`, `user=<*>`. */
+const CAPITALISED = /^[^A-Za-z]*[A-Z]/;
 
 /**
  * An online log parser in the Drain family: lines are split into whitespace tokens (the
@@ -164,12 +166,25 @@ export class TemplateMiner {
       if (covers(cluster.tokens, tokens)) return cluster;
       let same = 0;
       let wildcards = 0;
+      let masks = 0;
+      let wordingDiffers = false;
       for (let k = 0; k < tokens.length; k++) {
-        const token = cluster.tokens[k];
-        // As in Drain, a position the template already generalised is no evidence of likeness.
-        if (token === WILDCARD) wildcards++;
-        else if (token === tokens[k]) same++;
+        const token = cluster.tokens[k] ?? '';
+        const own = tokens[k] ?? '';
+        if (token === WILDCARD) {
+          // As in Drain, a position the template already generalised is no evidence of
+          // likeness, unless the line has a masked variable there too (below).
+          wildcards++;
+          if (own === WILDCARD) masks++;
+        } else if (token === own) same++;
+        else if (own !== WILDCARD && (CAPITALISED.test(token) || CAPITALISED.test(own)))
+          wordingDiffers = true;
       }
+      // A variable masked in both lines half agrees (any two numbers look alike), so
+      // `User u1 logged in from <*>` and `User u5 ... from <*>` merge; not where a
+      // capitalised word differs (`SPP.`/`WindowsUpdateAgent.`, `LOOKING`/`FOLLOWING`):
+      // that is the message's own wording, where a lower-case name (`root`, `u1`) is a value.
+      if (!wordingDiffers) same += masks / 2;
       const score = tokens.length === 0 ? 1 : same / tokens.length;
       if (score > bestScore || (score === bestScore && wildcards > bestWildcards)) {
         best = cluster;

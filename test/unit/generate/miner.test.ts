@@ -87,6 +87,28 @@ describe('TemplateMiner', () => {
     assert.equal(b.text, '<*> Served block <*> to <*>');
   });
 
+  it('counts a variable masked in both lines towards likeness, so one template serves every user', () => {
+    const miner = new TemplateMiner();
+    const results = [1, 5, 7, 9].map((n) => miner.add('acme', `User u${n} logged in from 10.0.${n}.${n}`));
+    assert.equal(new Set(results.map((mined) => mined.id)).size, 1);
+    assert.equal(results.at(-1)?.text, 'User <*> logged in from <*>');
+    assert.equal(miner.clusterCount('acme'), 1);
+  });
+
+  it('keeps apart events that differ in a capitalised word, masked variables in both or not', () => {
+    const miner = new TemplateMiner();
+    const update = miner.add(
+      'acme',
+      'Session: 30546173_4261722401 initialized by client WindowsUpdateAgent.',
+    );
+    const spp = miner.add('acme', 'Session: 30546173_4262462443 initialized by client SPP.');
+    assert.notEqual(spp.id, update.id);
+    assert.equal(spp.text, 'Session: <*> initialized by client SPP.');
+    const looking = miner.add('acme', 'Peer 10.0.0.1 port 2888 is LOOKING now');
+    const following = miner.add('acme', 'Peer 10.0.0.2 port 3888 is FOLLOWING now');
+    assert.notEqual(following.id, looking.id);
+  });
+
   it('never returns a template without constant text', () => {
     const miner = new TemplateMiner();
     const mined = miner.add('acme', '12345 678');
