@@ -12,6 +12,8 @@
 #   KAFKA_HEAP             maximum broker heap (default 512m)
 #   KAFKA_START_TIMEOUT    seconds to wait for the broker to answer (default 120)
 #   KAFKA_LOCAL_DIR        state directory (default <repo>/.kafka)
+#   KAFKA_JARS_DIR         where the jars are cached (default $KAFKA_LOCAL_DIR/jars); a second
+#                          broker with its own state directory can share the first one's jars
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 

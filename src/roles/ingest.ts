@@ -15,6 +15,8 @@ import type { RolePart } from './serve.ts';
 
 /** Seconds a client waits after the broker refused: about the client's reconnect interval. */
 const RETRY_AFTER_SECS = 2;
+/** Attempts, a second apart, before a request gets 503 while the broker is away. */
+const PRODUCE_RETRIES = 5;
 
 export async function startIngestRole(config: Config, logger: Logger): Promise<RolePart> {
   const kafka = await connectKafka(config, 'ingest');
@@ -23,6 +25,9 @@ export async function startIngestRole(config: Config, logger: Logger): Promise<R
     topic: config.kafka.topics.raw,
     serde: serdes.logRecord(),
     deadLetterTopic: config.kafka.topics.deadLetter,
+    // An idempotent producer otherwise retries for as long as the broker is away, and the
+    // client would wait with it; a few seconds, then 503.
+    produceRetries: PRODUCE_RETRIES,
     logger,
   });
   let pending = 0;

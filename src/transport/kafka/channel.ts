@@ -108,6 +108,11 @@ export interface KafkaChannelOptions<T> {
   subscription?: Subscription;
   /** Shared by publish and dead letters; one is created, and closed with the channel, if absent. */
   producer?: KafkaProducer;
+  /**
+   * For the channel's own producer: attempts before publish rejects (see ProducerOptions).
+   * After a failed publish that producer is replaced, so a broker that comes back is used again.
+   */
+  produceRetries?: number;
   logger?: Logger;
 }
 
@@ -160,7 +165,9 @@ export class KafkaChannel<T> implements Channel<T> {
   }
 
   #producerOf(): KafkaProducer {
-    this.#producer ??= this.#o.kafka.producer();
+    this.#producer ??= this.#o.kafka.producer(
+      this.#o.produceRetries === undefined ? {} : { retries: this.#o.produceRetries },
+    );
     return this.#producer;
   }
 
@@ -168,7 +175,16 @@ export class KafkaChannel<T> implements Channel<T> {
   async publish(items: readonly T[]): Promise<void> {
     if (items.length === 0) return;
     const { serde, topic } = this.#o;
-    await this.#producerOf().send(items.map((item) => toOutgoing(serde, topic, item)));
+    const producer = this.#producerOf();
+    try {
+      await producer.send(items.map((item) => toOutgoing(serde, topic, item)));
+    } catch (err) {
+      if (producer !== this.#o.producer && this.#producer === producer) {
+        this.#producer = undefined;
+        void producer.close().catch(() => undefined);
+      }
+      throw err;
+    }
   }
 
   /** Every handler sees every item, in order; the first subscribe starts the consumer. */

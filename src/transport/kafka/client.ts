@@ -75,6 +75,8 @@ export interface ConsumerOptions {
   /** Commits are always explicit, after onBatch; the literal keeps call sites honest. */
   autoCommit: false;
   sessionTimeoutMs?: number;
+  /** Told when Kafka trouble replaced the member (see supervise in client.ts). */
+  onRestart?: (err: KafkaError) => void;
 }
 
 /**
@@ -127,9 +129,18 @@ export interface KafkaAdmin {
   deleteTopics(names: readonly string[]): Promise<void>;
 }
 
+export interface ProducerOptions {
+  /**
+   * Attempts of a send, about a second apart, before it rejects. Unset: retried until the broker
+   * answers (the client's default for idempotent producers), for stages that can only wait. A
+   * producer whose send failed may be out of step with the broker: replace it.
+   */
+  retries?: number;
+}
+
 export interface Kafka {
   readonly admin: KafkaAdmin;
-  producer(): KafkaProducer;
+  producer(options?: ProducerOptions): KafkaProducer;
   consumer(options: ConsumerOptions): Promise<KafkaConsumer>;
   transform(options: TransformOptions): Promise<KafkaConsumer>;
   /** Reads a topic from its first offset with no group offsets: e.g. every matcher on `templates`. */
@@ -325,10 +336,15 @@ export function createKafka(options: KafkaOptions): Kafka {
     },
   };
 
-  function producer(): KafkaProducer {
+  function producer(po: ProducerOptions = {}): KafkaProducer {
     // Idempotent: the client retries a produce whose answer it lost; without idempotence the
     // broker writes those records twice.
-    const p = new Producer({ ...base, acks: ProduceAcks.ALL, idempotent: true });
+    const p = new Producer({
+      ...base,
+      acks: ProduceAcks.ALL,
+      idempotent: true,
+      ...(po.retries === undefined ? {} : { retries: Math.max(2, po.retries) }),
+    });
     const close = async () => {
       closers.delete(close);
       await p.close();
@@ -404,7 +420,8 @@ export function createKafka(options: KafkaOptions): Kafka {
   };
 
   async function consumer(o: ConsumerOptions): Promise<KafkaConsumer> {
-    return groupMember(o, async (msgs) => {
+    return supervise(() => groupMember(o, handleBatch), o.onRestart);
+    async function handleBatch(msgs: Message[]): Promise<void> {
       const batch = batchOf(msgs);
       await callHandler(() => o.onBatch(batch));
       try {
@@ -415,7 +432,7 @@ export function createKafka(options: KafkaOptions): Kafka {
         const e = toKafkaError(err, `commit ${batch.topic}/${batch.partition}`);
         if (!e.retryable) throw e;
       }
-    });
+    }
   }
 
   async function transform(o: TransformOptions): Promise<KafkaConsumer> {
@@ -427,6 +444,11 @@ export function createKafka(options: KafkaOptions): Kafka {
         acks: ProduceAcks.ALL,
         idempotent: true,
         transactionalId: o.transactionalId,
+        // "No producer yet": the client otherwise sends id 0 / epoch 0, which the broker reads
+        // as a claim to resume producer 0 and answers PRODUCER_FENCED whenever the
+        // transactional id was used before (every restart of the same process).
+        producerId: -1n,
+        producerEpoch: -1,
       });
       const processBatch = async (msgs: Message[], c: Consumer) => {
         const batch = batchOf(msgs);
@@ -462,6 +484,19 @@ export function createKafka(options: KafkaOptions): Kafka {
     // aborted: its output is gone and its offsets are not committed, but the member's fetch
     // position is already past the batch. Only a fresh member, which starts from the committed
     // offsets, reads it again; so the member is replaced, never kept.
+    return supervise(member, o.onRestart);
+  }
+
+  /**
+   * Keeps a group member running: when Kafka trouble stops it (a rebalance that failed a
+   * transaction or commit, the broker away longer than the client retries), a new member
+   * joins after a second and resumes from the committed offsets. An error of the handler's
+   * own stops it for good (done rejects).
+   */
+  async function supervise(
+    member: () => Promise<KafkaConsumer>,
+    onRestart?: (err: KafkaError) => void,
+  ): Promise<KafkaConsumer> {
     let current: KafkaConsumer | undefined = await member();
     let stopping = false;
     const done = (async () => {
@@ -477,10 +512,8 @@ export function createKafka(options: KafkaOptions): Kafka {
           await current?.close().catch(() => undefined);
           current = undefined;
           if (stopping) return;
-          // Kafka trouble (a rebalance, a fenced or timed-out transaction, the broker away) is
-          // waited out; an error of the handler's own stops the consumer.
           if (!(err instanceof KafkaError)) throw err;
-          o.onRestart?.(err);
+          onRestart?.(err);
           await new Promise((r) => setTimeout(r, 1000));
           if (stopping) return;
         }
@@ -503,64 +536,84 @@ export function createKafka(options: KafkaOptions): Kafka {
     ro: ReadOptions,
   ): Promise<TopicReader> {
     const ends = await endOffsets(topic);
-    // The client has no group-less assign(): a group of one with a fresh id, that never commits,
-    // reads every partition from the earliest offset and leaves nothing behind to resume from.
-    const c = new Consumer({
-      ...base,
-      groupId: `${options.clientId}-reader-${randomUUID()}`,
-      maxWaitTime: 500,
-    });
-    const stream = await guard(`read ${topic}`, () =>
-      c.consume({ topics: [topic], mode: 'earliest', autocommit: false, isolationLevel: READ_COMMITTED }),
-    ).catch(async (err: unknown) => {
-      await c.close(true).catch(() => undefined);
-      throw err;
-    });
-    // Positions come from the fetch (past compacted-away records), not from the last record
-    // handled, so the end is reached even when the tail of a partition was compacted away.
+    // Per partition, the next offset not yet handled: a reader that reconnects starts again
+    // from the earliest offset, and what was already handled must not be replayed over newer
+    // state.
     const next = new Map<number, bigint>();
-    const atEnd = () =>
-      ends.every((end, p) => end === 0n || (stream.offsetsToFetch.get(`${topic}:${p}`) ?? -1n) >= end);
     const caughtUp = Promise.withResolvers<void>();
     caughtUp.promise.catch(() => undefined);
     let stopping = false;
-    const run = (async () => {
-      if (atEnd()) caughtUp.resolve();
-      if (ro.untilEnd && atEnd()) {
-        await stream.close();
-        return;
-      }
-      await drain(stream, async (chunk) => {
-        for (const m of chunk) {
-          // A rejoin of the reader's group starts again from the earliest offset; what was
-          // already handled must not be replayed over newer state.
-          if (m.offset < (next.get(m.partition) ?? 0n)) continue;
-          next.set(m.partition, m.offset + 1n);
-          await onMessage(toMessage(m));
-        }
-        if (stream.readableLength === 0 && atEnd()) {
-          caughtUp.resolve();
-          if (ro.untilEnd) await stream.close();
-        }
+    let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
+
+    /** One connection's worth of reading; resolves at the end (untilEnd) or on close. */
+    const session = async (): Promise<void> => {
+      // The client has no group-less assign(): a group of one with a fresh id, that never
+      // commits, reads every partition from the earliest offset and leaves nothing behind.
+      const c = new Consumer({
+        ...base,
+        groupId: `${options.clientId}-reader-${randomUUID()}`,
+        maxWaitTime: 500,
       });
-    })();
-    const done = run.then(
-      async () => {
+      try {
+        const s = await guard(`read ${topic}`, () =>
+          c.consume({ topics: [topic], mode: 'earliest', autocommit: false, isolationLevel: READ_COMMITTED }),
+        );
+        stream = s;
+        if (stopping) return;
+        // Positions come from the fetch (past compacted-away records), not from the last record
+        // handled, so the end is reached even when the tail of a partition was compacted away.
+        const atEnd = () =>
+          ends.every((end, p) => end === 0n || (s.offsetsToFetch.get(`${topic}:${p}`) ?? -1n) >= end);
+        if (atEnd()) caughtUp.resolve();
+        if (ro.untilEnd && atEnd()) return;
+        await drain(s, async (chunk) => {
+          for (const m of chunk) {
+            if (m.offset < (next.get(m.partition) ?? 0n)) continue;
+            next.set(m.partition, m.offset + 1n);
+            await callHandler(async () => onMessage(toMessage(m)));
+          }
+          if (s.readableLength === 0 && atEnd()) {
+            caughtUp.resolve();
+            if (ro.untilEnd) await s.close();
+          }
+        });
         await c.close().catch(() => undefined);
-        caughtUp.reject(new KafkaError('KAFKA_ERROR', `reader of ${topic} stopped before reaching the end`));
-      },
-      async (err: unknown) => {
+      } catch (err) {
         await c.close(true).catch(() => undefined);
-        const e = toKafkaError(err, `read ${topic}`);
-        caughtUp.reject(e);
-        if (!stopping) throw e;
-      },
-    );
+        throw err instanceof HandlerFailure ? err.cause : toKafkaError(err, `read ${topic}`);
+      }
+    };
+
+    const done = (async () => {
+      for (;;) {
+        try {
+          await session();
+          if (!stopping && !ro.untilEnd) {
+            // The stream ended without a close(): connect again.
+            await new Promise((r) => setTimeout(r, 1000));
+            continue;
+          }
+          caughtUp.reject(
+            new KafkaError('KAFKA_ERROR', `reader of ${topic} stopped before reaching the end`),
+          );
+          return;
+        } catch (err) {
+          // The broker away longer than the client retries: reconnect and go on where we were.
+          if (!stopping && err instanceof KafkaError) {
+            await new Promise((r) => setTimeout(r, 1000));
+            if (!stopping) continue;
+          }
+          caughtUp.reject(err);
+          if (!stopping) throw err;
+          return;
+        }
+      }
+    })();
     done.catch(() => undefined);
     const close = async () => {
       closers.delete(close);
       stopping = true;
-      await stream.close().catch(() => undefined);
+      await stream?.close().catch(() => undefined);
       await done.catch(() => undefined);
     };
     closers.add(close);

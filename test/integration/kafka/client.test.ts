@@ -194,11 +194,13 @@ describe('kafka client (real broker)', { timeout: 120_000 }, () => {
     });
 
     await send(0, 40);
+    // The second member reuses the first's transactional id, as a restarted process does.
+    const transactionalId = `tx-${randomUUID()}`;
     const first = await kafka.transform({
       groupId,
       topics: [input],
       fromBeginning: true,
-      transactionalId: `tx-${randomUUID()}`,
+      transactionalId,
       onBatch: doubled,
     });
     await waitFor('40 transformed messages', () => out.length >= 40);
@@ -210,7 +212,7 @@ describe('kafka client (real broker)', { timeout: 120_000 }, () => {
       groupId,
       topics: [input],
       fromBeginning: true,
-      transactionalId: `tx-${randomUUID()}`,
+      transactionalId,
       onBatch: doubled,
       onRestart: (err) => failures.push(err.message),
     });

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createKafka } from '../../../src/transport/kafka/client.ts';
+import { DEAD_LETTER_HEADERS } from '../../../src/transport/kafka/channel.ts';
+import { kafkaBrokers, waitFor } from './helpers.ts';
+import {
+  logLine,
+  Pipeline,
+  postLogs,
+  stats,
+  storedLogs,
+  waitForStored,
+  type StoredLogView,
+} from './pipeline.ts';
+
+/** The template with each <*> replaced by the next variable: what a user reconstructs. */
+function rebuild(log: StoredLogView): string {
+  let i = 0;
+  return (log.template ?? '').replace(/<\*>/g, () => log.variables[i++] ?? '');
+}
+
+function seqs(logs: readonly StoredLogView[]): number[] {
+  return logs.map((l) => Number(l.metadata['seq'])).sort((a, b) => a - b);
+}
+
+describe('Kafka mode: roles as separate processes on the real broker', { timeout: 300_000 }, () => {
+  const pipelines: Pipeline[] = [];
+  const pipeline = () => {
+    const p = new Pipeline();
+    pipelines.push(p);
+    return p;
+  };
+  after(async () => {
+    for (const p of pipelines) await p.close();
+    const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'roles-test-cleanup' });
+    await kafka.admin.deleteTopics(pipelines.flatMap((p) => p.topics.all)).catch(() => undefined);
+    await kafka.close();
+  });
+
+  it('(a, d) logs posted to ingest are stored exactly once, with their templates and variables', async () => {
+    const p = pipeline();
+    const { writer, ingest } = await p.startAll();
+    const sent = Array.from({ length: 400 }, (_, i) => logLine('acme', i));
+    for (let i = 0; i < sent.length; i += 100) {
+      const res = await postLogs(ingest.url, sent.slice(i, i + 100));
+      assert.equal(res.status, 200, await res.clone().text());
+      assert.deepEqual(await res.json(), { accepted: 100, matched: 0, failed: 0 });
+    }
+    const stored = await waitForStored(writer.url, 'acme', sent.length);
+    assert.deepEqual(
+      seqs(stored),
+      sent.map((_, i) => i),
+      'each log once',
+    );
+    // The first lines of each kind arrived before any template existed (d): every log is
+    // stored with a template all the same, and its variables re-create its message.
+    for (const log of stored) {
+      assert.notEqual(Number(log.template_id), 0, `stored without a template: ${log.message}`);
+      assert.equal(rebuild(log), log.message);
+    }
+    const templates = (await (await fetch(`${writer.url}/templates?org=acme`)).json()) as {
+      templates: Array<{ template: string }>;
+    };
+    assert.equal(templates.templates.length, 4, JSON.stringify(templates.templates));
+    // Another org sees none of them.
+    assert.deepEqual(await storedLogs(writer.url, 'other'), []);
+  });
+
+  it('(b) a matcher killed with SIGKILL mid-stream of 50,000 logs and restarted leaves each log stored once', async () => {
+    const p = pipeline();
+    const { writer, matcher, ingest } = await p.startAll();
+    const total = 50_000;
+    const batch = 1000;
+    let restarted: Promise<unknown> | undefined;
+    for (let from = 0; from < total; from += batch) {
+      const logs = Array.from({ length: batch }, (_, i) => logLine('bulk', from + i, 4));
+      const res = await postLogs(ingest.url, logs);
+      assert.equal(res.status, 200, await res.clone().text());
+      if (from === 20_000) {
+        // Killed while logs.raw is being matched (it has started, and is behind the ingest);
+        // started again with the same instance id.
+        let handled = 0;
+        for (let i = 0; i < 100 && handled === 0; i++) {
+          handled = ((await stats(matcher.url)).kafka['matcher'] as { records: number }).records;
+          if (handled === 0) await sleep(50);
+        }
+        assert.ok(handled > 0 && handled < total, `killed mid-stream (${handled} handled)`);
+        matcher.child.kill('SIGKILL');
+        await matcher.exited;
+        restarted = p.start('matcher', { instanceId: matcher.instanceId });
+      }
+    }
+    await restarted;
+    const stored = await waitForStored(writer.url, 'bulk', total, 120_000);
+    assert.equal(stored.length, total, 'count equals sent');
+    const ids = seqs(stored);
+    assert.equal(new Set(ids).size, total, 'no log appears twice');
+    assert.equal(ids[0], 0);
+    assert.equal(ids.at(-1), total - 1);
+  });
+
+  it('(c) a template made by the generator reaches two running matchers, and each then matches with it', async () => {
+    const p = pipeline();
+    const writer = await p.start('writer');
+    await p.start('generator');
+    const a = await p.start('matcher');
+    const b = await p.start('matcher');
+    const ingest = await p.start('ingest');
+    const line = (i: number) => ({
+      org: 'swap',
+      message: `Disk usage reached ${i} percent on volume ${i % 3}`,
+    });
+
+    // Unmatched on arrival: the generator makes the template and stores these lines with it.
+    assert.equal((await postLogs(ingest.url, [0, 1, 2, 3].map(line))).status, 200);
+    await waitForStored(writer.url, 'swap', 4);
+    const loaded = async (m: typeof a) => (await stats(m.url))['templates_loaded'] as number;
+    await waitFor('both matchers to load the template', () => true);
+    for (let i = 0; i < 100 && ((await loaded(a)) < 1 || (await loaded(b)) < 1); i++) await sleep(100);
+    assert.equal(await loaded(a), 1);
+    assert.equal(await loaded(b), 1);
+
+    const matchedBy = async (m: typeof a) => ((await stats(m.url))['logs'] as { matched: number }).matched;
+    assert.equal((await postLogs(ingest.url, [10, 11, 12].map(line))).status, 200);
+    await waitForStored(writer.url, 'swap', 7);
+    const [fromA, fromB] = [await matchedBy(a), await matchedBy(b)];
+    assert.equal(fromA + fromB, 3, 'matched on arrival by the matcher that owns the org');
+    // The owner leaves; the other matcher takes over the partition and matches with the
+    // template it learned from the topic, without a restart.
+    const [owner, other] = fromA === 3 ? [a, b] : [b, a];
+    assert.equal(await p.stop(owner), 0);
+    assert.equal((await postLogs(ingest.url, [20, 21].map(line))).status, 200);
+    const stored = await waitForStored(writer.url, 'swap', 9);
+    assert.equal(await matchedBy(other), 2);
+    assert.equal(new Set(stored.map((l) => String(l.template_id))).size, 1, 'one template for all');
+  });
+
+  it('(g) a corrupt record goes to the dead-letter topic with its reason, and its partition keeps flowing', async () => {
+    const p = pipeline();
+    const { writer, matcher, ingest } = await p.startAll();
+    const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'roles-test-corrupt' });
+    try {
+      const producer = kafka.producer();
+      // Same key as the logs below: the same partition, ahead of them.
+      await producer.send([{ topic: p.topics.raw, key: 'corrupt', value: Buffer.from('not avro at all') }]);
+      await producer.close();
+      const logs = Array.from({ length: 50 }, (_, i) => logLine('corrupt', i));
+      assert.equal((await postLogs(ingest.url, logs)).status, 200);
+      const stored = await waitForStored(writer.url, 'corrupt', 50);
+      assert.equal(stored.length, 50);
+
+      const dead: Array<{ value: string; reason: string; topic: string }> = [];
+      const reader = await kafka.readFromBeginning(
+        p.topics.deadLetter,
+        (m) =>
+          void dead.push({
+            value: m.value?.toString() ?? '',
+            reason: m.headers[DEAD_LETTER_HEADERS.reason]?.toString() ?? '',
+            topic: m.headers[DEAD_LETTER_HEADERS.topic]?.toString() ?? '',
+          }),
+        { untilEnd: true },
+      );
+      await reader.done;
+      assert.equal(dead.length, 1);
+      assert.equal(dead[0]?.value, 'not avro at all');
+      assert.equal(dead[0]?.topic, p.topics.raw);
+      assert.match(dead[0]?.reason ?? '', /./);
+      assert.equal((await stats(matcher.url)).kafka['matcher'] !== null, true);
+      assert.equal(((await stats(matcher.url)).kafka['matcher'] as { deadLettered: number }).deadLettered, 1);
+    } finally {
+      await kafka.close();
+    }
+  });
+});
