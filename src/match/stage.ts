@@ -43,6 +43,7 @@ export function toStoredLog(log: LogRecord, match: MatchResult | undefined): Sto
     level: log.level,
     message: log.message,
     metadata: log.metadata,
+    id: log.id ?? '',
     templateId: match === undefined ? 0 : match.templateId,
     variables: match === undefined ? [] : match.variables,
   };

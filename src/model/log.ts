@@ -12,6 +12,12 @@ export interface LogRecord {
   message: string;
   /** String values only; see ingest/normalise.ts for how other JSON values are stored. */
   metadata: Record<string, string>;
+  /**
+   * The stored row's id (UInt64, decimal) when it is fixed before storage: Kafka mode sets it at
+   * ingest (or in the matcher from the record's offset), so a replay can replace the row.
+   * Absent or '' in standalone: the writer draws one.
+   */
+  id?: string;
 }
 
 /** A log as stored: with its template (0 = none) and the values of the template's variables. */

@@ -8,6 +8,7 @@ import { AppError, OverloadedError } from '../errors.ts';
 import { startIngest } from '../ingest/index.ts';
 import type { Logger } from '../logger.ts';
 import type { LogRecord } from '../model/log.ts';
+import { newRowIds } from '../model/row-id.ts';
 import { startStore } from '../store/index.ts';
 import { KafkaChannel } from '../transport/kafka/channel.ts';
 import { connectKafka, serdes } from './kafka.ts';
@@ -35,6 +36,9 @@ export async function startIngestRole(config: Config, logger: Logger): Promise<R
   const ingest = startIngest({
     async route(logs) {
       pending += logs.length;
+      // The row id is fixed here, before the log leaves: storage and a later replay agree on it.
+      const ids = newRowIds(logs.length);
+      for (let i = 0; i < logs.length; i++) (logs[i] as LogRecord).id = ids[i] as string;
       try {
         await raw.publish(logs);
       } catch (err) {

@@ -9,6 +9,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { startMatch } from '../match/stage.ts';
 import type { LogRecord, StoredLog } from '../model/log.ts';
+import { rowIdAt } from '../model/row-id.ts';
 import type { TemplateChange } from '../model/template-change.ts';
 import { KafkaChannel } from '../transport/kafka/channel.ts';
 import { KafkaOutbox } from '../transport/kafka/outbox.ts';
@@ -53,7 +54,14 @@ export async function startMatcherRole(config: Config, logger: Logger): Promise<
       transactionalId: transactionalId(config, 'matcher'),
       deadLetterTopic: topics.deadLetter,
       logger,
-      handle: (logs) => {
+      handle: (logs, origin) => {
+        // A direct producer's record carries no id: the one its offset names, in every replay too.
+        for (let i = 0; i < logs.length; i++) {
+          const log = logs[i] as LogRecord;
+          if (log.id === undefined || log.id === '') {
+            log.id = rowIdAt(origin.topic, origin.partition, origin.offsets[i] as bigint);
+          }
+        }
         match.route(logs);
         return Promise.resolve([...out.matched.take(), ...out.unmatched.take()]);
       },

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { StoredLog } from '../model/log.ts';
+import { newRowIds } from '../model/row-id.ts';
 
 /** Columns in the order every encoder writes them. */
 export const LOG_COLUMNS = [
@@ -34,17 +34,6 @@ export function encodeTimestamp(ms: number): string {
 
 function encodeTemplateId(id: number): string {
   return Number.isSafeInteger(id) && id >= 0 ? String(id) : '0';
-}
-
-/**
- * Random 64-bit row ids: the tie-breaker of the read cursor among equal timestamps. Unique
- * without coordination between writer processes; fixed once per batch, so retries resend them.
- */
-export function newRowIds(count: number): string[] {
-  const bytes = randomBytes(8 * count);
-  const ids = new Array<string>(count);
-  for (let i = 0; i < count; i++) ids[i] = bytes.readBigUInt64BE(i * 8).toString();
-  return ids;
 }
 
 const TSV_ESCAPES: Record<string, string> = {
@@ -113,11 +102,12 @@ function compactRow(row: StoredLog, id: string): unknown[] {
 
 /** Encodes a batch once; the same text is resent on every retry of that batch. */
 export function encodeLogs(rows: readonly StoredLog[], format: InsertFormat): string {
+  // Ids are fixed once per batch (retries resend them); a log that has one (Kafka mode) keeps it.
   const ids = newRowIds(rows.length);
   const parts = new Array<string>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as StoredLog;
-    const id = ids[i] as string;
+    const id = row.id === undefined || row.id === '' ? (ids[i] as string) : row.id;
     if (format === 'TabSeparated') parts[i] = encodeTsvRow(row, id);
     else if (format === 'JSONCompactEachRow') parts[i] = `${JSON.stringify(compactRow(row, id))}\n`;
     else {

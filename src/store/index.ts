@@ -65,6 +65,11 @@ export interface Store {
    * own token from topic/partition/offsets). Rejects with a retryable StorageError.
    */
   insertBatch(rows: StoredLog[], dedupToken: string): Promise<void>;
+  /**
+   * Replay: deletes the stored rows with these logs' ids (each must have one), then inserts the
+   * logs as insertBatch does. Run again after a failure, it leaves each log stored once.
+   */
+  replaceLogs(rows: StoredLog[], dedupToken: string): Promise<void>;
   health(): Promise<{ connected: boolean; reason?: string }>;
   /** Drains logs and templates (retrying until `deadline`, epoch ms), then closes the client. */
   stop(deadline?: number): Promise<{ unwrittenRows: number; unwrittenTemplates: number }>;
@@ -186,6 +191,24 @@ export async function startStore(config: Config['clickhouse'], deps: StoreDeps):
         await sendLogs(encodeLogs(rows, LOG_FORMAT), dedupToken);
       } catch (err) {
         throw new StorageError(`insert into ${db}.logs failed: ${messageOf(err)}`, { cause: err });
+      }
+    },
+    async replaceLogs(rows, dedupToken) {
+      const ids = rows.map((r) => r.id ?? '');
+      if (ids.some((id) => !/^\d{1,20}$/.test(id)))
+        throw new Error('replaceLogs: every log needs its row id');
+      try {
+        // Lightweight delete: the rows are masked at once and dropped at the next merge.
+        await client.command({
+          // Ids travel as strings (UInt64 exceeds a JS number) and are converted in the query.
+          query: `DELETE FROM ${db}.logs WHERE org IN {orgs:Array(String)} AND id IN (SELECT toUInt64(arrayJoin({ids:Array(String)})))`,
+          query_params: { orgs: [...new Set(rows.map((r) => r.org))], ids },
+        });
+        await sendLogs(encodeLogs(rows, LOG_FORMAT), dedupToken);
+      } catch (err) {
+        throw new StorageError(`replacing ${rows.length} rows in ${db}.logs failed: ${messageOf(err)}`, {
+          cause: err,
+        });
       }
     },
     async health() {

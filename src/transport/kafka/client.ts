@@ -120,11 +120,23 @@ export interface TopicReader {
   close(): Promise<void>;
 }
 
+export interface OffsetRange {
+  partition: number;
+  /** First offset read. */
+  from: bigint;
+  /** First offset not read. */
+  to: bigint;
+}
+
 export interface KafkaAdmin {
   /** Creates the missing topics, waits for their leaders; checks the config of existing ones. */
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
   /** The next offset to be written, per partition (index = partition). */
   endOffsets(topic: string): Promise<bigint[]>;
+  /** The first offset still in the log, per partition. */
+  startOffsets(topic: string): Promise<bigint[]>;
+  /** Per partition, the first offset whose timestamp is at or after `ms` (the end where none). */
+  offsetsForTime(topic: string, ms: number): Promise<bigint[]>;
   topicConfig(topic: string): Promise<Record<string, string>>;
   deleteTopics(names: readonly string[]): Promise<void>;
 }
@@ -143,6 +155,15 @@ export interface Kafka {
   producer(options?: ProducerOptions): KafkaProducer;
   consumer(options: ConsumerOptions): Promise<KafkaConsumer>;
   transform(options: TransformOptions): Promise<KafkaConsumer>;
+  /**
+   * Reads [from, to) of the given partitions with no group offsets (replay), one partition batch
+   * at a time in offset order; resolves once every range is read.
+   */
+  readRange(
+    topic: string,
+    ranges: readonly OffsetRange[],
+    onBatch: (batch: KafkaBatch) => Promise<void>,
+  ): Promise<void>;
   /** Reads a topic from its first offset with no group offsets: e.g. every matcher on `templates`. */
   readFromBeginning(
     topic: string,
@@ -241,8 +262,9 @@ export function createKafka(options: KafkaOptions): Kafka {
     return t.partitionsCount;
   }
 
-  async function endOffsets(topic: string): Promise<bigint[]> {
-    return guard(`end offsets of ${topic}`, async () => {
+  /** Per partition: -1n the end (last stable offset), -2n the start, else the first at or after a time. */
+  async function offsetsAt(topic: string, timestamp: bigint): Promise<bigint[]> {
+    return guard(`offsets of ${topic}`, async () => {
       const n = await partitionCount(topic);
       const listed = await admin.listOffsets({
         // The last stable offset: a reader that must reach the end waits for open transactions.
@@ -250,14 +272,18 @@ export function createKafka(options: KafkaOptions): Kafka {
         topics: [
           {
             name: topic,
-            partitions: Array.from({ length: n }, (_, p) => ({ partitionIndex: p, timestamp: -1n })),
+            partitions: Array.from({ length: n }, (_, p) => ({ partitionIndex: p, timestamp })),
           },
         ],
       });
-      const ends = Array.from({ length: n }, () => 0n);
-      for (const p of listed[0]?.partitions ?? []) ends[p.partitionIndex] = p.offset;
-      return ends;
+      const out = Array.from({ length: n }, () => 0n);
+      for (const p of listed[0]?.partitions ?? []) out[p.partitionIndex] = p.offset;
+      return out;
     });
+  }
+
+  async function endOffsets(topic: string): Promise<bigint[]> {
+    return offsetsAt(topic, -1n);
   }
 
   async function topicConfig(topic: string): Promise<Record<string, string>> {
@@ -330,6 +356,12 @@ export function createKafka(options: KafkaOptions): Kafka {
       }
     },
     endOffsets,
+    startOffsets: (topic) => offsetsAt(topic, -2n),
+    async offsetsForTime(topic, ms) {
+      const [at, ends] = await Promise.all([offsetsAt(topic, BigInt(ms)), endOffsets(topic)]);
+      // The broker answers -1 for a partition with nothing at or after the time.
+      return at.map((o, p) => (o < 0n ? (ends[p] ?? 0n) : o));
+    },
     topicConfig,
     async deleteTopics(names) {
       if (names.length > 0) await guard('delete topics', () => admin.deleteTopics({ topics: [...names] }));
@@ -624,8 +656,62 @@ export function createKafka(options: KafkaOptions): Kafka {
     return { caughtUp: caughtUp.promise, done, close };
   }
 
+  async function readRange(
+    topic: string,
+    ranges: readonly OffsetRange[],
+    onBatch: (batch: KafkaBatch) => Promise<void>,
+  ): Promise<void> {
+    const wanted = ranges.filter((r) => r.to > r.from);
+    if (wanted.length === 0) return;
+    const byPartition = new Map(wanted.map((r) => [r.partition, r]));
+    const n = await guard(`partitions of ${topic}`, () => partitionCount(topic));
+    const ends = await endOffsets(topic);
+    // Partitions outside the ranges start at their end, so they hand over nothing old.
+    const offsets = Array.from({ length: n }, (_, p) => ({
+      topic,
+      partition: p,
+      offset: byPartition.get(p)?.from ?? ends[p] ?? 0n,
+    }));
+    const c = new Consumer({
+      ...base,
+      groupId: `${options.clientId}-range-${randomUUID()}`,
+      maxWaitTime: 500,
+    });
+    try {
+      const stream = await guard(`read ${topic}`, () =>
+        c.consume({
+          topics: [topic],
+          mode: 'manual',
+          offsets,
+          autocommit: false,
+          isolationLevel: READ_COMMITTED,
+        }),
+      );
+      const done = () =>
+        wanted.every((r) => (stream.offsetsToFetch.get(`${topic}:${r.partition}`) ?? -1n) >= r.to);
+      if (done()) {
+        await stream.close();
+        return;
+      }
+      await drain(stream, async (chunk) => {
+        for (const msgs of Map.groupBy(chunk, (m) => m.partition).values()) {
+          const range = byPartition.get((msgs[0] as Message).partition);
+          if (range === undefined) continue;
+          const inRange = msgs.filter((m) => m.offset >= range.from && m.offset < range.to);
+          if (inRange.length > 0) await callHandler(() => onBatch(batchOf(inRange)));
+        }
+        if (stream.readableLength === 0 && done()) await stream.close();
+      });
+    } catch (err) {
+      throw err instanceof HandlerFailure ? err.cause : toKafkaError(err, `read ${topic}`);
+    } finally {
+      await c.close(true).catch(() => undefined);
+    }
+  }
+
   return {
     admin: kafkaAdmin,
+    readRange,
     producer,
     consumer,
     transform,

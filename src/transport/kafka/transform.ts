@@ -26,8 +26,14 @@ export interface TransformOptions<T> {
   groupId: string;
   transactionalId: string;
   deadLetterTopic: string;
-  /** Handles one partition's items in order; resolves with the records to publish for them. */
-  handle: (items: T[]) => Promise<readonly OutgoingMessage[]>;
+  /**
+   * Handles one partition's items in order (`offsets[i]` is where items[i] was read); resolves
+   * with the records to publish for them.
+   */
+  handle: (
+    items: T[],
+    origin: { topic: string; partition: number; offsets: bigint[] },
+  ) => Promise<readonly OutgoingMessage[]>;
   logger: Logger;
 }
 
@@ -49,10 +55,12 @@ export async function startTransform<T>(o: TransformOptions<T>): Promise<Running
     },
     async onBatch(batch) {
       const items: T[] = [];
+      const offsets: bigint[] = [];
       const dead: OutgoingMessage[] = [];
       for (const m of batch.messages) {
         try {
           items.push(o.serde.decode(m.key, m.value));
+          offsets.push(m.offset);
         } catch (err) {
           const reason = err instanceof Error ? err.message : String(err);
           dead.push(deadLetterFor(m, reason, o.deadLetterTopic, o.groupId));
@@ -69,7 +77,8 @@ export async function startTransform<T>(o: TransformOptions<T>): Promise<Running
           'undecodable records sent to the dead-letter topic',
         );
       }
-      const out = items.length > 0 ? await o.handle(items) : [];
+      const origin = { topic: batch.topic, partition: batch.partition, offsets };
+      const out = items.length > 0 ? await o.handle(items, origin) : [];
       // Counted once the output exists; a batch whose transaction then fails is counted again.
       stats.batches++;
       stats.records += batch.messages.length;

@@ -31,6 +31,7 @@ const log = (i: number, org = 'acme'): LogRecord => ({
   level: i % 2 === 0 ? 'INFO' : 'ERROR',
   message: `request ${i} took ${i * 7} ms ünïcode "q"`,
   metadata: i % 2 === 0 ? {} : { request_id: `r-${i}`, empty: '' },
+  id: String(10_000_000_000_000_000_000n + BigInt(i)),
 });
 
 const template = (org: string, id: number, text: string): Template => ({
@@ -344,7 +345,12 @@ describe('kafka channels (real broker)', { timeout: 60_000 }, () => {
     const got: LogRecord[] = [];
     c.raw.subscribe((items) => void got.push(...items));
     await waitFor('both directly produced records', () => got.length >= 2);
-    assert.deepEqual(plain(got).sort(byMessage), [log(0, 'acme'), log(1, 'beta')].sort(byMessage));
+    // The v1 record, written before row ids existed, reads with an empty one (the matcher then
+    // derives it from the record's offset).
+    assert.deepEqual(
+      plain(got).sort(byMessage),
+      [log(0, 'acme'), { ...log(1, 'beta'), id: '' }].sort(byMessage),
+    );
     assert.equal(c.raw.deadLettered, 0);
   });
 });

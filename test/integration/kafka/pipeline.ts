@@ -168,3 +168,23 @@ export function logLine(org: string, seq: number, kinds = 4): object {
   ];
   return { org, message: messages[kind] ?? messages[0], metadata: { seq: String(seq) } };
 }
+
+/** Runs `npm run replay` (node src/cli/replay.ts) with the pipeline's settings; resolves with its exit and output. */
+export async function runReplay(
+  p: Pipeline,
+  args: readonly string[] = [],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { spawn } = await import('node:child_process');
+  const { ROOT } = await import('../../helpers/process.ts');
+  const child = spawn(process.execPath, ['src/cli/replay.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...p.env, DATA_DIR: p.dataDir, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, stdout, stderr };
+}

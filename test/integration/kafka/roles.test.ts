@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createKafka } from '../../../src/transport/kafka/client.ts';
-import { DEAD_LETTER_HEADERS } from '../../../src/transport/kafka/channel.ts';
+import { serdes } from '../../../src/roles/kafka.ts';
+import { DEAD_LETTER_HEADERS, toOutgoing } from '../../../src/transport/kafka/channel.ts';
 import { kafkaBrokers, waitFor } from './helpers.ts';
 import {
   logLine,
   Pipeline,
   postLogs,
+  runReplay,
   stats,
   storedLogs,
   waitForStored,
@@ -134,6 +136,59 @@ describe('Kafka mode: roles as separate processes on the real broker', { timeout
     const stored = await waitForStored(writer.url, 'swap', 9);
     assert.equal(await matchedBy(other), 2);
     assert.equal(new Set(stored.map((l) => String(l.template_id))).size, 1, 'one template for all');
+  });
+
+  it('(e) replay of logs.raw re-matches history with a newer template, without duplicating rows', async () => {
+    // One template per org: the second kind of line is stored without one.
+    const p = pipeline();
+    const writer = await p.start('writer');
+    await p.start('generator', { env: { TEMPLATES_MAX_PER_ORG: '1' } });
+    await p.start('matcher');
+    const ingest = await p.start('ingest');
+    const sent = Array.from({ length: 200 }, (_, i) => logLine('history', i, 2));
+    assert.equal((await postLogs(ingest.url, sent)).status, 200);
+    const before = await waitForStored(writer.url, 'history', 200);
+    const untemplated = before.filter((l) => Number(l.template_id) === 0);
+    assert.equal(untemplated.length, 100, 'one kind of line has no template');
+    const kind = untemplated[0]?.message.startsWith('User') ? 'user' : 'timeout';
+    const text = kind === 'user' ? 'User <*> logged in from <*>' : 'Connection timeout after <*>s to db-<*>';
+
+    // A better template arrives (here an operator's, on the templates topic).
+    const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'roles-test-replay' });
+    const producer = kafka.producer();
+    const template = {
+      id: 777,
+      org: 'history',
+      text,
+      source: 'builtin' as const,
+      createdAt: 1,
+      updatedAt: 1,
+    };
+    await producer.send([toOutgoing(serdes.template(), p.topics.templates, { kind: 'upsert', template })]);
+    await producer.close();
+    await kafka.close();
+
+    // The embedded store has one owner: the writer steps aside while replay runs.
+    assert.equal(await p.stop(writer), 0);
+    for (let round = 1; round <= 2; round++) {
+      const result = await runReplay(p, ['--json']);
+      assert.equal(result.code, 0, result.stderr);
+      const summary = JSON.parse(result.stdout) as { done: number; matched: number; rowsReplaced: number };
+      assert.equal(summary.done, 200);
+      assert.equal(summary.matched, 200, `round ${round}: every line has a template now`);
+      assert.equal(summary.rowsReplaced, 200);
+      assert.match(result.stderr, /100%/, 'the progress bar reached the end');
+    }
+    const again = await p.start('writer');
+    const after = await storedLogs(again.url, 'history');
+    assert.equal(after.length, 200, 'replayed twice, still each log once');
+    assert.deepEqual(
+      seqs(after),
+      sent.map((_, i) => i),
+    );
+    assert.ok(after.every((l) => Number(l.template_id) !== 0));
+    assert.equal(after.filter((l) => Number(l.template_id) === 777).length, 100);
+    for (const log of after) assert.equal(rebuild(log), log.message);
   });
 
   it('(g) a corrupt record goes to the dead-letter topic with its reason, and its partition keeps flowing', async () => {

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AvroCodec, UndecodableError } from '../../../src/transport/avro/codec.ts';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type avro from 'avsc';
+import { AvroCodec, SCHEMA_DIR, UndecodableError } from '../../../src/transport/avro/codec.ts';
 import { crc64Avro } from '../../../src/transport/avro/fingerprint.ts';
 import type { LogRecord, StoredLog } from '../../../src/model/log.ts';
 import type { Template } from '../../../src/model/template.ts';
@@ -14,6 +17,7 @@ const log: LogRecord = {
   level: 'ERROR',
   message: 'Connection timeout after 30s \t "quoted" ünïcode',
   metadata: { request_id: 'req_123' },
+  id: '17293822569102704642',
 };
 
 describe('CRC-64-AVRO', () => {
@@ -67,6 +71,17 @@ describe('AvroCodec', () => {
     assert.deepEqual({ ...current.decode(old.encode({ name: 'box' })) }, { name: 'box', colour: 'red' });
   });
 
+  it('reads a log-record v1 message (a direct producer not yet upgraded) with an empty id', () => {
+    const v1 = AvroCodec.fromSchemas<LogRecord>('log-record', [
+      JSON.parse(readFileSync(path.join(SCHEMA_DIR, 'log-record.v1.avsc'), 'utf8')) as avro.Schema,
+    ]);
+    const withoutId: LogRecord = { ...log };
+    delete withoutId.id;
+    const current = AvroCodec.load<LogRecord>('log-record');
+    assert.equal(current.version, 2);
+    assert.deepEqual({ ...current.decode(v1.encode(withoutId)) }, { ...withoutId, id: '' });
+  });
+
   it('names why a message cannot be decoded', () => {
     const logs = AvroCodec.load<LogRecord>('log-record');
     const cases: Array<[string, Buffer, RegExp]> = [
@@ -76,7 +91,7 @@ describe('AvroCodec', () => {
         Buffer.concat([Buffer.from([0xc3, 0x01]), Buffer.alloc(8, 7), Buffer.from([0])]),
         /unknown writer schema/,
       ],
-      ['truncated body', logs.encode(log).subarray(0, 14), /log-record v1/],
+      ['truncated body', logs.encode(log).subarray(0, 14), /log-record v2/],
     ];
     for (const [name, message, reason] of cases) {
       assert.throws(

@@ -1,0 +1,25 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/**
+ * Row ids: UInt64 as decimal strings (beyond a JS number). Random where nothing else names the
+ * row (standalone): unique without coordination, and the read cursor's tie-breaker. In Kafka
+ * mode a log's id is fixed before it is stored, so a replay can find and replace its row.
+ */
+export function newRowIds(count: number): string[] {
+  const bytes = randomBytes(8 * count);
+  const ids = new Array<string>(count);
+  for (let i = 0; i < count; i++) ids[i] = bytes.readBigUInt64BE(i * 8).toString();
+  return ids;
+}
+
+/**
+ * The id of the log at `offset` of a topic partition, for records that came without one (a
+ * direct producer's): the same record always gets the same id, whoever reads it.
+ */
+export function rowIdAt(topic: string, partition: number, offset: bigint): string {
+  return createHash('sha256')
+    .update(`${topic}\u0000${partition}\u0000${offset}`)
+    .digest()
+    .readBigUInt64BE(0)
+    .toString();
+}
