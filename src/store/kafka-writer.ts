@@ -25,16 +25,20 @@
  *     inserts and its commit) is cut exactly as before and its inserts repeat their tokens,
  *     even when the redelivered run reaches further (more records arrived meanwhile).
  *   Every range starts at a reproducible point (the committed offset, a multiple of N or a
- *   recorded run end). What stays open: a crash between a run's pending record and its done
- *   record, followed by a redelivered run that ends *before* the crashed one did; the range
- *   holding that end cannot be re-formed (its other rows are not delivered yet, and the client
- *   commits the run when onBatch resolves). It is logged as a possible duplicate; closing it
- *   needs commit control in the client (docs/kafka.md, "Writer: exactly once").
+ *   recorded run end). One case cannot be re-formed: a crash between a run's pending record
+ *   and its done record, followed by a redelivered run that ends *before* the crashed one did
+ *   (the client commits the run when onBatch resolves, so the rest of the crashed range comes
+ *   in a later run, under other boundaries). Every range that overlaps such an unfinished run
+ *   is therefore written by *replacing* rows by their ids (fixed at ingest, see
+ *   model/row-id.ts): delete, then insert, which leaves each log once whatever the crashed run
+ *   stored. Rows without ids (not written by our matcher) can only be inserted and are counted
+ *   as possible duplicates.
  *
  * Why not accumulate N records across runs and flush on a timer: the client commits each run as
  * soon as onBatch resolves, so a record held in memory past its run would be committed before it
  * is stored and lost in a crash. Memory is bounded by one run (at most 5000 records).
  */
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger.ts';
 import type { StoredLog } from '../model/log.ts';
@@ -52,7 +56,7 @@ import type { Store } from './index.ts';
 
 export interface KafkaWriterOptions {
   kafka: Kafka;
-  store: Pick<Store, 'insertBatch' | 'client' | 'database'>;
+  store: Pick<Store, 'insertBatch' | 'replaceLogs' | 'client' | 'database'>;
   codec: AvroCodec<StoredLog>;
   topic: string;
   groupId: string;
@@ -76,7 +80,9 @@ export interface KafkaWriterStats {
   rowsSkipped: number;
   deadLettered: number;
   insertFailures: number;
-  /** Redeliveries whose range could not be re-formed (see the module comment). */
+  /** Rows of ranges overlapping a crashed run, replaced by id (see the module comment). */
+  rowsReplaced: number;
+  /** Such ranges whose rows had no ids, so could only be inserted (see the module comment). */
   possibleDuplicates: number;
 }
 
@@ -169,6 +175,7 @@ export async function startKafkaWriter(o: KafkaWriterOptions): Promise<KafkaWrit
     rowsSkipped: 0,
     deadLettered: 0,
     insertFailures: 0,
+    rowsReplaced: 0,
     possibleDuplicates: 0,
   };
   const abort = new AbortController();
@@ -240,19 +247,9 @@ export async function startKafkaWriter(o: KafkaWriterOptions): Promise<KafkaWrit
       o.batchSize,
       prior.map((r) => r.last),
     );
-    const straddled = prior.find((r) => !r.done && r.first <= last && last < r.last);
-    if (
-      straddled !== undefined &&
-      (last + 1n) % BigInt(o.batchSize) !== 0n &&
-      !prior.some((r) => r.last === last)
-    ) {
-      // The crashed run went further than this one: its range around `last` cannot be re-formed.
-      stats.possibleDuplicates++;
-      o.logger.error(
-        { topic, partition, run: `${first}-${last}`, earlierRun: `${straddled.first}-${straddled.last}` },
-        'redelivered run ends inside an unfinished earlier run: its last range may be stored twice',
-      );
-    }
+    // Runs that were recorded but never finished: a process died between their inserts and
+    // their commit, and their rows may be stored under boundaries this run cannot re-form.
+    const unfinished = prior.filter((r) => !r.done);
     if (decoded.size > 0) {
       await withRetry('ledger', () => runs.record(topic, partition, { first, last, done: false }));
       // Messages and ranges are both in offset order: one walk over the run.
@@ -267,13 +264,37 @@ export async function startKafkaWriter(o: KafkaWriterOptions): Promise<KafkaWrit
         }
         if (rows.length === 0) continue;
         const token = dedupToken(topic, partition, range);
-        await withRetry('insert', () => o.store.insertBatch(rows, token));
+        if (unfinished.some((r) => r.first <= range.last && range.first <= r.last)) {
+          await replaceOrInsert(rows, token, range);
+        } else {
+          await withRetry('insert', () => o.store.insertBatch(rows, token));
+        }
         stats.inserts++;
         stats.rowsInserted += rows.length;
         await o.afterInsert?.(token);
       }
       await withRetry('ledger', () => runs.record(topic, partition, { first, last, done: true }));
     }
+  }
+
+  /**
+   * A range overlapping an unfinished run: the rows are replaced by their ids (delete, then
+   * insert), which is right whatever the crashed run stored. Each attempt has a token of its
+   * own: an insert deduplicated against the crashed run's after the delete would lose the rows.
+   * Rows without ids (written by something other than the matcher) can only be inserted.
+   */
+  async function replaceOrInsert(rows: StoredLog[], token: string, range: OffsetRange): Promise<void> {
+    if (rows.every((r) => r.id !== undefined && /^\d{1,20}$/.test(r.id))) {
+      await withRetry('replace', () => o.store.replaceLogs(rows, `${token}:r${randomUUID().slice(0, 8)}`));
+      stats.rowsReplaced += rows.length;
+      return;
+    }
+    stats.possibleDuplicates++;
+    o.logger.error(
+      { topic: o.topic, range: `${range.first}-${range.last}` },
+      'rows without ids in a range a crashed run may have stored: they may be stored twice',
+    );
+    await withRetry('insert', () => o.store.insertBatch(rows, token));
   }
 
   const consumer: KafkaConsumer = await o.kafka.consumer({

@@ -37,7 +37,10 @@ async function produce(kafka: Kafka, topic: string, org: string, from: number, t
     return {
       topic,
       key: `${org}-${i % 2}`,
-      value: codec.encode(log({ org, message: `log ${i}`, timestamp: Date.UTC(2030, 0, 1) + i })),
+      // With its row id, as the matcher publishes it.
+      value: codec.encode(
+        log({ org, message: `log ${i}`, timestamp: Date.UTC(2030, 0, 1) + i, id: String(1_000_000 + i) }),
+      ),
     };
   });
   for (let i = 0; i < corrupt; i++) messages.push({ topic, key: `${org}-0`, value: Buffer.from('not avro') });
@@ -188,6 +191,8 @@ if (process.env['WRITER_TEST_CHILD'] !== undefined) {
       await restarted.close();
       assert.ok(restarted.stats().rowsInserted > 0);
       assert.equal(await stored(store, org), N + 100);
+      // The ranges overlapping the crashed run were replaced by row id, not inserted again.
+      assert.ok(restarted.stats().rowsReplaced > 0);
       assert.equal(restarted.stats().possibleDuplicates, 0);
     });
 
