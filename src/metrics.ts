@@ -174,6 +174,11 @@ export function createMetrics(sources: StatsSources): Metrics {
     'LLM templates that failed the checks',
     llm((s) => s.proposalsRejected),
   );
+  mirror(
+    'log_ingest_llm_regrouped_lines_total',
+    'Lines an accepted LLM template left uncovered, grouped and asked about again',
+    llm((s) => s.regroupedLines),
+  );
 
   gauge('log_ingest_clickhouse_buffer_rows', 'Rows buffered or being inserted', () => {
     const s = sources.store();

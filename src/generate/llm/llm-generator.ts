@@ -33,6 +33,8 @@ export interface LlmStats {
   proposalsRejected: number;
   /** Templates from the model that passed the checks. */
   proposalsAccepted: number;
+  /** Lines a group's accepted templates left uncovered, grouped and asked about again. */
+  regroupedLines: number;
 }
 
 export interface LlmGeneratorOptions {
@@ -58,6 +60,16 @@ export interface LlmGeneratorOptions {
  * (LLM_MAX_CONCURRENT_BATCHES), and a later group may turn out to be covered by the
  * template an earlier one produced, which then saves a call.
  */
+/**
+ * Times the uncovered lines of a group are grouped and asked again in one call. Each round
+ * needs the round before to have covered some lines, so the calls stay bounded by the groups.
+ */
+const MAX_REGROUP_ROUNDS = 2;
+
+function groupsOf(org: string, lines: readonly string[]): string[][] {
+  return groupLines(org, lines).map((group) => group.map((index) => lines[index] ?? ''));
+}
+
 export class LlmGenerator implements TemplateGenerator {
   readonly source: TemplateSource;
   readonly batching: { readonly maxLines: number; readonly maxWaitMs: number };
@@ -78,6 +90,7 @@ export class LlmGenerator implements TemplateGenerator {
     tokensOut: 0,
     proposalsRejected: 0,
     proposalsAccepted: 0,
+    regroupedLines: 0,
   };
 
   constructor(options: LlmGeneratorOptions) {
@@ -103,30 +116,49 @@ export class LlmGenerator implements TemplateGenerator {
     const leftover: string[] = [];
     // Templates accepted earlier in this call: lines they match need no question of their own.
     let accepted = MatcherSnapshot.empty();
-    for (const group of groupLines(org, lines)) {
-      signal?.throwIfAborted();
-      const open = group
-        .map((index) => lines[index] ?? '')
-        .filter((line) => accepted.match(org, line) === undefined);
-      if (open.length === 0) continue;
-      const templates = await this.ask(org, open, signal);
-      let remaining = open;
-      for (const template of templates ?? []) {
-        if (remaining.length === 0) break;
-        const result = checkTemplate(org, template, remaining);
-        if (result.rejected !== undefined) {
-          this.counters.proposalsRejected++;
-          this.logger?.debug({ org, reason: result.rejected }, 'LLM template rejected');
+    /** Every group asked in this call, by its lines: the same group is never asked twice. */
+    const asked = new Set<string>();
+    let groups = groupsOf(org, lines);
+    for (let round = 0; groups.length > 0; round++) {
+      // Lines of a group that its accepted templates did not cover: grouped again, without the
+      // lines that misled the grouping, and asked again while that makes progress.
+      const again: string[] = [];
+      for (const group of groups) {
+        signal?.throwIfAborted();
+        const open = group.filter((line) => accepted.match(org, line) === undefined);
+        if (open.length === 0) continue;
+        const key = open.join('\n');
+        if (asked.has(key)) {
+          leftover.push(...open);
           continue;
         }
-        this.counters.proposalsAccepted++;
-        proposals.push({ text: template });
-        accepted = accepted.withChanges([
-          { id: proposals.length, org, text: template, source: this.source, createdAt: 0, updatedAt: 0 },
-        ]);
-        remaining = result.uncovered.map((index) => remaining[index] ?? '');
+        asked.add(key);
+        const templates = await this.ask(org, open, signal);
+        let remaining = open;
+        for (const template of templates ?? []) {
+          if (remaining.length === 0) break;
+          const result = checkTemplate(org, template, remaining);
+          if (result.rejected !== undefined) {
+            this.counters.proposalsRejected++;
+            this.logger?.debug({ org, reason: result.rejected }, 'LLM template rejected');
+            continue;
+          }
+          this.counters.proposalsAccepted++;
+          proposals.push({ text: template });
+          accepted = accepted.withChanges([
+            { id: proposals.length, org, text: template, source: this.source, createdAt: 0, updatedAt: 0 },
+          ]);
+          remaining = result.uncovered.map((index) => remaining[index] ?? '');
+        }
+        const progressed = remaining.length < open.length;
+        if (remaining.length > 0 && progressed && round < MAX_REGROUP_ROUNDS) {
+          this.counters.regroupedLines += remaining.length;
+          again.push(...remaining);
+        } else {
+          leftover.push(...remaining);
+        }
       }
-      leftover.push(...remaining);
+      groups = again.length === 0 ? [] : groupsOf(org, again);
     }
     if (leftover.length > 0) {
       this.counters.fallbacks++;

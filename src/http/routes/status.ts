@@ -83,6 +83,7 @@ export function registerStatusRoutes(app: FastifyInstance, view: ServiceView, me
               tokens_in: llm.tokensIn,
               tokens_out: llm.tokensOut,
               templates_accepted: llm.proposalsAccepted,
+              regrouped_lines: llm.regroupedLines,
               templates_rejected: llm.proposalsRejected,
               calls_per_1000_unmatched:
                 match.unmatched === 0 ? 0 : Math.round((llm.calls / match.unmatched) * 1000 * 10) / 10,

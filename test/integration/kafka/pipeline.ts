@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, spawnService, waitUntilUp, type ServiceProcess } from '../../helpers/process.ts';
 import { kafkaBrokers } from './helpers.ts';
 
-export type RoleName = 'ingest' | 'matcher' | 'generator' | 'writer';
+export type RoleName = 'ingest' | 'matcher' | 'generator' | 'writer' | 'all';
 
 export interface RoleProcess extends ServiceProcess {
   role: RoleName;
@@ -61,7 +61,8 @@ export class Pipeline {
 
   /** Starts one role and waits until its /health answers 200 (a matcher: templates read). */
   async start(role: RoleName, options: { instanceId?: string; env?: Record<string, string> } = {}) {
-    if (role === 'writer' && this.dataDir === '') {
+    const ownsStore = role === 'writer' || role === 'all';
+    if (ownsStore && this.dataDir === '') {
       this.dataDir = await mkdtemp(path.join(tmpdir(), 'log-ingest-kafka-'));
     }
     const instanceId = options.instanceId ?? `${role}-${randomUUID().slice(0, 8)}`;
@@ -70,7 +71,7 @@ export class Pipeline {
         ...this.env,
         INGEST_PORT: String(await freePort()),
         KAFKA_INSTANCE_ID: instanceId,
-        ...(role === 'writer' ? { DATA_DIR: this.dataDir } : {}),
+        ...(ownsStore ? { DATA_DIR: this.dataDir } : {}),
         ...options.env,
       },
       [role],

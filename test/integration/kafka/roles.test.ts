@@ -69,6 +69,21 @@ describe('Kafka mode: roles as separate processes on the real broker', { timeout
     assert.deepEqual(await storedLogs(writer.url, 'other'), []);
   });
 
+  it('ROLE=all runs every role in one process over Kafka, and stops cleanly on SIGTERM', async () => {
+    const p = pipeline();
+    const all = await p.start('all');
+    const health = (await (await fetch(`${all.url}/health`)).json()) as { roles: string[] };
+    assert.deepEqual(health.roles, ['ingest', 'matcher', 'generator', 'writer']);
+    const sent = Array.from({ length: 100 }, (_, i) => logLine('together', i));
+    assert.equal((await postLogs(all.url, sent)).status, 200);
+    const stored = await waitForStored(all.url, 'together', 100);
+    assert.deepEqual(
+      seqs(stored),
+      sent.map((_, i) => i),
+    );
+    assert.equal(await p.stop(all), 0, all.stderr());
+  });
+
   it('(b) a matcher killed with SIGKILL mid-stream of 50,000 logs and restarted leaves each log stored once', async () => {
     const p = pipeline();
     const { writer, matcher, ingest } = await p.startAll();

@@ -155,12 +155,14 @@ describe('LlmGenerator', () => {
     assert.equal(llm.stats().proposalsRejected, 1);
   });
 
-  it('keeps a template for the lines it covers and gives the rest of the group to the miner', async () => {
-    // Too specific: a constant where the lines vary.
-    const { complete } = fakeProvider(template('took 12 ms on <*>'));
+  it('keeps a template for the lines it covers; what the next question does not cover goes to the miner', async () => {
+    // Too specific: a constant where the lines vary. The uncovered line is asked about again,
+    // and that answer fails the checks (no constant text): the miner takes the line.
+    const { complete, asked } = fakeProvider(template('took 12 ms on <*>'), template('<*> <*>'));
     const { llm } = generator(complete);
     const lines = ['took 12 ms on alpha', 'took 7 ms on alpha'];
     const proposals = await llm.generate('a', lines);
+    assert.equal(asked.length, 2);
     assert.deepEqual(proposals[0], { text: 'took 12 ms on <*>' });
     assert.ok(proposals.slice(1).every((p) => p.source === 'builtin'));
     assertCovers('a', proposals, lines);
@@ -181,5 +183,37 @@ describe('LlmGenerator', () => {
     const { llm } = generator(fakeProvider().complete);
     assert.deepEqual(llm.batching, { maxLines: 10, maxWaitMs: 2000 });
     assert.equal(llm.source, 'openai');
+  });
+  it('groups the lines an accepted template left uncovered again and asks about them, not the miner', async () => {
+    // One group by shape; the model's first answer covers only the 200s. The rest is grouped
+    // again and asked about: a new group, not the same one.
+    const { complete, asked } = fakeProvider(
+      template('GET /a 200 in <*> ms'),
+      template('GET <*> 404 in <*> ms'),
+    );
+    const { llm } = generator(complete);
+    const lines = ['GET /a 200 in 3 ms', 'GET /b 404 in 5 ms', 'GET /a 200 in 9 ms', 'GET /c 404 in 1 ms'];
+    const proposals = await llm.generate('a', lines);
+    assert.deepEqual(asked, [lines, ['GET /b 404 in 5 ms', 'GET /c 404 in 1 ms']]);
+    assert.deepEqual(
+      proposals.map((p) => [p.text, p.source]),
+      [
+        ['GET /a 200 in <*> ms', undefined],
+        ['GET <*> 404 in <*> ms', undefined],
+      ],
+    );
+    assert.equal(llm.stats().regroupedLines, 2);
+    assert.equal(llm.stats().fallbackLines, 0);
+  });
+
+  it('does not ask again about lines its answer made no progress on: the miner takes them', async () => {
+    const { complete, asked } = fakeProvider(template('something else <*>'));
+    const { llm } = generator(complete);
+    const lines = ['user 1 logged in', 'user 3 logged in'];
+    const proposals = await llm.generate('a', lines);
+    assert.equal(asked.length, 1);
+    assert.equal(llm.stats().regroupedLines, 0);
+    assert.equal(llm.stats().fallbackLines, 2);
+    assertCovers('a', proposals, lines);
   });
 });
