@@ -3,8 +3,10 @@
 // ground truth included, because the `oracle` stand-in answers with the ground truth; the
 // `close` is for generators that run a local server. `oracle` and `noisy` run one
 // (stand-ins.ts) and reach it through the real openai client over HTTP, exactly as
-// LLM_PROVIDER=openai with LLM_BASE_URL would in the service.
+// LLM_PROVIDER=openai with LLM_BASE_URL would in the service. `openai` and `ollama` use a
+// real model, configured by the same environment variables as the service.
 import { loadConfig } from '../../src/config.ts';
+import { ConfigError } from '../../src/errors.ts';
 import {
   createGenerator,
   LlmGenerator,
@@ -79,7 +81,27 @@ async function viaStandIn(respond: Responder): Promise<BenchGenerator> {
   }
 }
 
-const FACTORIES: Partial<Record<BenchGeneratorName, GeneratorFactory>> = {
+/**
+ * A real model, configured as the service would be: LLM_BASE_URL, LLM_MODEL, LLM_API_KEY (openai)
+ * or OLLAMA_HOST, LLM_MODEL (ollama), LLM_TIMEOUT_MS and the LLM_* batching, from the environment.
+ */
+function fromEnvironment(provider: 'openai' | 'ollama', env: NodeJS.ProcessEnv): Promise<BenchGenerator> {
+  try {
+    const generator = createGenerator(loadConfig({ ...env, LLM_PROVIDER: provider }).llm);
+    if (!(generator instanceof LlmGenerator)) {
+      throw new Error(`LLM_PROVIDER=${provider} did not give an LlmGenerator`);
+    }
+    return Promise.resolve({ generator, close: () => Promise.resolve(), llmStats: () => generator.stats() });
+  } catch (error) {
+    // A missing or bad setting is the user's to fix: the CLI prints it and exits with 2.
+    if (error instanceof ConfigError) {
+      return Promise.reject(new UsageError(`--generator ${provider}: ${error.message}`));
+    }
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+const FACTORIES: Record<BenchGeneratorName, GeneratorFactory> = {
   // What the service builds with no LLM configured: the defaults of an empty environment.
   builtin: () => {
     const generator = createGenerator({ ...loadConfig({}).llm, provider: 'builtin' });
@@ -96,6 +118,8 @@ const FACTORIES: Partial<Record<BenchGeneratorName, GeneratorFactory>> = {
     const noise = noisyResponder(truth, NOISE_SEED);
     return { ...(await viaStandIn(noise.respond)), noise, truthConflicts: conflicts };
   },
+  openai: () => fromEnvironment('openai', process.env),
+  ollama: () => fromEnvironment('ollama', process.env),
 };
 
 export function generatorFactory(name: string): GeneratorFactory {
@@ -104,11 +128,5 @@ export function generatorFactory(name: string): GeneratorFactory {
       `--generator ${JSON.stringify(name)} is not a generator; choose one of ${GENERATOR_NAMES.join(', ')}`,
     );
   }
-  const factory = FACTORIES[name as BenchGeneratorName];
-  if (factory === undefined) {
-    throw new UsageError(
-      `--generator ${name} is not available yet (builtin, oracle and noisy are); running a real model from the benchmark is still to come`,
-    );
-  }
-  return factory;
+  return FACTORIES[name as BenchGeneratorName];
 }

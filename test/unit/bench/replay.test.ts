@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { generatorFactory, UsageError } from '../../../bench/accuracy/generators.ts';
+import { startOllamaStandIn, startOpenAiStandIn } from '../../helpers/llm-stand-ins.ts';
 import { parsedLines, replay } from '../../../bench/accuracy/replay.ts';
 import { accuracy } from '../../../bench/metrics.ts';
 import type { ProposedTemplate, TemplateGenerator } from '../../../src/generate/generator.ts';
@@ -79,12 +80,40 @@ describe('replay through the match and generate stages', () => {
 });
 
 describe('generator choice', () => {
-  it('names the generators that are planned but not available yet', () => {
-    for (const name of ['openai', 'ollama']) {
-      assert.throws(
-        () => generatorFactory(name),
-        (error: unknown) => error instanceof UsageError && /not available yet/.test(error.message),
+  it('runs openai and ollama against the server the environment names, through the real clients', async () => {
+    for (const [name, start, variable] of [
+      ['openai', startOpenAiStandIn, 'LLM_BASE_URL'],
+      ['ollama', startOllamaStandIn, 'OLLAMA_HOST'],
+    ] as const) {
+      const server = await start();
+      const saved = { ...process.env };
+      Object.assign(process.env, { [variable]: server.url, LLM_MODEL: 'stand-in', LLM_API_KEY: 'k' });
+      try {
+        const bench = await generatorFactory(name)({ dataset: 'tiny', lines: [] });
+        const run = await replay(LOG, bench.generator, { chunk: 3 });
+        await bench.close();
+        assert.equal(bench.generator.source, name);
+        assert.equal(run.lost, 0);
+        assert.ok(server.requests.length > 0, `${name}: the model was asked`);
+        assert.ok((bench.llmStats?.().calls ?? 0) > 0);
+      } finally {
+        process.env = saved;
+        await server.close();
+      }
+    }
+  });
+
+  it('refuses openai without a key for OpenAI itself, naming the variable', async () => {
+    const saved = { ...process.env };
+    delete process.env['LLM_BASE_URL'];
+    delete process.env['LLM_API_KEY'];
+    try {
+      await assert.rejects(
+        generatorFactory('openai')({ dataset: 'tiny', lines: [] }),
+        (error: unknown) => error instanceof UsageError && /LLM_API_KEY/.test(error.message),
       );
+    } finally {
+      process.env = saved;
     }
   });
 
