@@ -51,6 +51,7 @@ const store = await startStore(
     retentionDays: 30,
     retryInitialBackoffMs: 100,
     retryMaxBackoffMs: 1000,
+    discardLogs: false,
   },
   { logger: pino({ level: 'warn' }) },
 );

@@ -30,6 +30,11 @@ export interface Config {
     readonly retentionDays: number;
     readonly retryInitialBackoffMs: number;
     readonly retryMaxBackoffMs: number;
+    /**
+     * Benchmarks only (bench:ingest): the log writer encodes each batch and drops it instead of
+     * inserting it, so the request path is measured without storage as the limit.
+     */
+    readonly discardLogs: boolean;
   };
   readonly llm: {
     readonly provider: GeneratorName;
@@ -248,6 +253,7 @@ export function loadConfig(env: Env = process.env): Config {
       retentionDays: readInt(env, 'LOG_RETENTION_DAYS', 30, 1, 36_500),
       retryInitialBackoffMs: readInt(env, 'CLICKHOUSE_RETRY_INITIAL_BACKOFF_MS', 500, 1, 600_000),
       retryMaxBackoffMs: readInt(env, 'CLICKHOUSE_RETRY_MAX_BACKOFF_MS', 30_000, 1, 3_600_000),
+      discardLogs: readChoice(env, 'BENCH_DISCARD_LOGS', 'false', ['true', 'false']) === 'true',
     },
     llm: {
       provider: readChoice<GeneratorName>(env, 'LLM_PROVIDER', 'builtin', ['builtin', 'openai', 'ollama']),

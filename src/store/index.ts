@@ -134,6 +134,9 @@ export async function startStore(config: Config['clickhouse'], deps: StoreDeps):
     });
   }
 
+  if (config.discardLogs) {
+    logger.warn('BENCH_DISCARD_LOGS=true: logs are encoded and DROPPED, never stored (benchmarks only)');
+  }
   const logsTable = `${db}.logs (${LOG_COLUMNS.join(', ')})`;
   const sendLogs = (body: string, token: string) => insertEncoded(client, logsTable, LOG_FORMAT, body, token);
   const retry = {
@@ -148,7 +151,7 @@ export async function startStore(config: Config['clickhouse'], deps: StoreDeps):
     maxRows: config.bufferMaxRows,
     ...retry,
     encode: (rows) => encodeLogs(rows, LOG_FORMAT),
-    send: sendLogs,
+    send: config.discardLogs ? () => Promise.resolve() : sendLogs,
     logger,
     onFlush: deps.onFlush,
   });

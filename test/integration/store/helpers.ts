@@ -24,6 +24,7 @@ export function tempStorage(prefix: string): { config: Config['clickhouse']; cle
       retentionDays: 30,
       retryInitialBackoffMs: 20,
       retryMaxBackoffMs: 200,
+      discardLogs: false,
     },
     cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
   };
