@@ -227,6 +227,34 @@ function toProduceMessages(messages: readonly OutgoingMessage[]) {
   }));
 }
 
+/**
+ * A broker refuses a record batch over `message.max.bytes` (1 MiB by default) with
+ * MESSAGE_TOO_LARGE, which the client reports as "Producing messages failed": a matcher's
+ * output for a full fetch, or a 10 MB ingest request, is one partition's batch when one org
+ * sent it. Sends are cut into parts well under that; in a transaction the parts commit together.
+ */
+const MAX_SEND_BYTES = 512 * 1024;
+/** Record framing on top of key, value and headers (varints, attributes, deltas): an upper bound. */
+const RECORD_OVERHEAD_BYTES = 32;
+
+export function* underRequestLimit(messages: readonly OutgoingMessage[]): Generator<OutgoingMessage[]> {
+  let chunk: OutgoingMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    let size = RECORD_OVERHEAD_BYTES + (m.value?.length ?? 0) + Buffer.byteLength(m.key);
+    for (const [k, v] of Object.entries(m.headers ?? {}))
+      size += Buffer.byteLength(k) + Buffer.byteLength(v) + 8;
+    if (chunk.length > 0 && bytes + size > MAX_SEND_BYTES) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(m);
+    bytes += size;
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
 /** Carries a handler's own error through the consumer loop, so it is not taken for Kafka's. */
 class HandlerFailure extends Error {}
 
@@ -385,7 +413,9 @@ export function createKafka(options: KafkaOptions): Kafka {
     return {
       async send(messages) {
         if (messages.length === 0) return;
-        await guard('send', () => p.send({ acks: ProduceAcks.ALL, messages: toProduceMessages(messages) }));
+        for (const chunk of underRequestLimit(messages)) {
+          await guard('send', () => p.send({ acks: ProduceAcks.ALL, messages: toProduceMessages(chunk) }));
+        }
       },
       close,
     };
@@ -488,7 +518,9 @@ export function createKafka(options: KafkaOptions): Kafka {
         await guard(`transaction for ${batch.topic}/${batch.partition}`, async () => {
           const tx = await p.beginTransaction();
           try {
-            if (out.length > 0) await tx.send({ acks: ProduceAcks.ALL, messages: toProduceMessages(out) });
+            for (const chunk of underRequestLimit(out)) {
+              await tx.send({ acks: ProduceAcks.ALL, messages: toProduceMessages(chunk) });
+            }
             await tx.addConsumer(c);
             await tx.addOffset(msgs.at(-1) as Message);
             await tx.commit();

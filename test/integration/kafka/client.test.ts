@@ -270,6 +270,42 @@ describe('kafka client (real broker)', { timeout: 120_000 }, () => {
     assert.deepEqual(await kafka.admin.endOffsets(output), [0n]);
   });
 
+  it("sends and transforms batches beyond the broker's 1 MiB record-batch limit for one partition", async () => {
+    const input = topic();
+    const output = topic();
+    await kafka.admin.ensureTopics([
+      { name: input, partitions: 1, replicationFactor: 1 },
+      { name: output, partitions: 1, replicationFactor: 1 },
+    ]);
+    // 3,000 records of 1 KiB under one key: ~3 MiB for one partition, in one call.
+    const big = Array.from({ length: 3000 }, (_, i) => ({
+      topic: input,
+      key: 'one-org',
+      value: Buffer.alloc(1024, i % 251),
+    }));
+    const producer = kafka.producer();
+    await producer.send(big);
+    await producer.close();
+    assert.deepEqual(await kafka.admin.endOffsets(input), [3000n]);
+
+    let copied = 0;
+    const copy = await kafka.transform({
+      groupId: `g-${randomUUID()}`,
+      topics: [input],
+      fromBeginning: true,
+      transactionalId: `tx-${randomUUID()}`,
+      onBatch: (b) => {
+        copied += b.messages.length;
+        return Promise.resolve(b.messages.map((m) => ({ topic: output, key: 'one-org', value: m.value })));
+      },
+    });
+    await waitFor('3,000 records copied in transactions', () => copied >= 3000);
+    await copy.close();
+    // 3,000 records and at least one commit marker per transaction.
+    const [end] = await kafka.admin.endOffsets(output);
+    assert.ok((end ?? 0n) > 3000n, `end offset ${end}`);
+  });
+
   it('readFromBeginning of a compacted topic gives the latest value per key and the tombstones, then stops at the end', async () => {
     const t = topic();
     await kafka.admin.ensureTopics([
