@@ -28,6 +28,15 @@ export class PersistentMap<K, V> {
     return new PersistentMap<K, V>(new Map(), undefined, 0);
   }
 
+  /**
+   * The native Map holding every entry, when no changes are pending (no delta), else
+   * undefined. A base is never written once a map holds it, so it may be shared read-only:
+   * the matcher looks up through it directly, one hop and one branch less per token.
+   */
+  get plain(): ReadonlyMap<K, V> | undefined {
+    return this.delta === undefined ? this.base : undefined;
+  }
+
   get(key: K): V | undefined {
     const delta = this.delta;
     if (delta !== undefined) {

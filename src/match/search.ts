@@ -65,12 +65,14 @@ export class TrieSearch {
     }
     const start = starts[index] ?? 0;
     const token = this.message.slice(start, ends[index]);
-    const literal = node.literals?.get(token);
+    // The native Map when the node has one: this lookup is the hottest line of the matcher.
+    const literalMap = node.literalMap;
+    const literal = literalMap !== undefined ? literalMap.get(token) : node.literals?.get(token);
     if (literal !== undefined) {
       const id = this.visit(literal, index + 1);
       if (id !== 0) return id;
     }
-    if (node.patterns !== undefined) {
+    if (node.patternLengths !== 0) {
       const id = this.visitPatterns(node, token, start, ends[index] ?? start, index);
       if (id !== 0) return id;
     }
@@ -104,10 +106,15 @@ export class TrieSearch {
   private visitPatterns(node: TrieNode, token: string, start: number, end: number, index: number): number {
     const patterns = node.patterns;
     if (patterns === undefined) return 0;
+    const patternMap = node.patternMap;
+    const lengths = node.patternLengths;
     const longest = Math.min(BUCKET_PREFIX, token.length);
-    // Longer prefixes are more specific: try their buckets first.
+    // Longer prefixes are more specific: try their buckets first. Most nodes have buckets of
+    // one or two key lengths only: skip the others without slicing the token or hashing.
     for (let length = longest; length >= 0; length--) {
-      const bucket = patterns.get(length === token.length ? token : token.slice(0, length));
+      if ((lengths & (1 << length)) === 0) continue;
+      const key = length === token.length ? token : token.slice(0, length);
+      const bucket = patternMap !== undefined ? patternMap.get(key) : patterns.get(key);
       if (bucket === undefined) continue;
       for (const edge of bucket) {
         const saved = this.varCount;

@@ -5,6 +5,9 @@
  * template written with single spaces matches a line with the original spacing.
  */
 
+/** Whitespace other than the space: where it appears, only the character loop splits right. */
+const CONTROL_WHITESPACE = /[\t-\r]/;
+
 export function isWhitespace(code: number): boolean {
   return code === 32 || (code >= 9 && code <= 13);
 }
@@ -34,6 +37,10 @@ export class TokenBounds {
   count = 0;
 
   scan(text: string): number {
+    // Most lines separate tokens with spaces only. Then indexOf, which runs natively, finds
+    // the boundaries in a fraction of the time of a JS loop over every character; the regex
+    // test is one native pass too.
+    if (!CONTROL_WHITESPACE.test(text)) return this.scanSpaces(text);
     const length = text.length;
     let count = 0;
     let i = 0;
@@ -46,6 +53,27 @@ export class TokenBounds {
       this.starts[count] = start;
       this.ends[count] = i;
       count++;
+    }
+    this.count = count;
+    return count;
+  }
+
+  /** `scan` for a text whose only whitespace is the space (same tokens, split by indexOf). */
+  private scanSpaces(text: string): number {
+    const length = text.length;
+    let count = 0;
+    let i = 0;
+    while (i < length) {
+      let space = text.indexOf(' ', i);
+      if (space < 0) space = length;
+      // An empty run between two spaces (or a leading space) is no token.
+      if (space > i) {
+        if (count === this.starts.length) this.grow();
+        this.starts[count] = i;
+        this.ends[count] = space;
+        count++;
+      }
+      i = space + 1;
     }
     this.count = count;
     return count;

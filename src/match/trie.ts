@@ -24,28 +24,60 @@ export interface TrieNode {
    * matcher that holds the same templates answers the same, whatever the update order.
    */
   readonly ids: readonly number[] | undefined;
+  // Derived from the fields above, for the search (see `search.ts`):
+  /** `literals.plain`: the native Map to look a token up in directly, when it has one. */
+  readonly literalMap: ReadonlyMap<string, TrieNode> | undefined;
+  /** `patterns.plain`, likewise. */
+  readonly patternMap: ReadonlyMap<string, readonly PatternEdge[]> | undefined;
+  /**
+   * Bit L is set when a pattern bucket key has L characters (0..BUCKET_PREFIX); 0 when
+   * there are no patterns. Lets the search skip the slices and lookups of absent lengths.
+   */
+  readonly patternLengths: number;
 }
 
-export const EMPTY_NODE: TrieNode = {
-  literals: undefined,
-  patterns: undefined,
-  wildcard: undefined,
-  ids: undefined,
-};
+/** Every node is built here, so that all have the same fields in the same order (one hidden class). */
+function createNode(
+  literals: PersistentMap<string, TrieNode> | undefined,
+  patterns: PersistentMap<string, readonly PatternEdge[]> | undefined,
+  patternLengths: number,
+  wildcard: TrieNode | undefined,
+  ids: readonly number[] | undefined,
+): TrieNode {
+  return {
+    literals,
+    patterns,
+    wildcard,
+    ids,
+    literalMap: literals?.plain,
+    patternMap: patterns?.plain,
+    patternLengths,
+  };
+}
+
+export const EMPTY_NODE: TrieNode = createNode(undefined, undefined, 0, undefined, undefined);
+
+function lengthsOf(patterns: PersistentMap<string, readonly PatternEdge[]>): number {
+  let lengths = 0;
+  for (const [key] of patterns.entries()) lengths |= 1 << key.length;
+  return lengths;
+}
 
 function makeNode(
   literals: PersistentMap<string, TrieNode> | undefined,
   patterns: PersistentMap<string, readonly PatternEdge[]> | undefined,
+  patternLengths: number,
   wildcard: TrieNode | undefined,
   ids: readonly number[] | undefined,
 ): TrieNode | undefined {
   if (literals?.size === 0) literals = undefined;
   if (patterns?.size === 0) patterns = undefined;
+  if (patterns === undefined) patternLengths = 0;
   if (ids?.length === 0) ids = undefined;
   if (literals === undefined && patterns === undefined && wildcard === undefined && ids === undefined) {
     return undefined;
   }
-  return { literals, patterns, wildcard, ids };
+  return createNode(literals, patterns, patternLengths, wildcard, ids);
 }
 
 function morePreciseFirst(a: PatternEdge, b: PatternEdge): number {
@@ -56,19 +88,24 @@ function morePreciseFirst(a: PatternEdge, b: PatternEdge): number {
 
 /** The trie with one more (or an updated) child under `token`, or without it when `child` is undefined. */
 function withChild(node: TrieNode, token: string, child: TrieNode | undefined): TrieNode | undefined {
-  if (token === WILDCARD) return makeNode(node.literals, node.patterns, child, node.ids);
+  if (token === WILDCARD) return makeNode(node.literals, node.patterns, node.patternLengths, child, node.ids);
   if (!token.includes(WILDCARD)) {
     const literals = node.literals ?? PersistentMap.empty<string, TrieNode>();
     const next = child === undefined ? literals.delete(token) : literals.set(token, child);
-    return makeNode(next, node.patterns, node.wildcard, node.ids);
+    return makeNode(next, node.patterns, node.patternLengths, node.wildcard, node.ids);
   }
   const pattern = parsePattern(token);
   const key = bucketKey(pattern);
   const patterns = node.patterns ?? PersistentMap.empty<string, readonly PatternEdge[]>();
   const others = (patterns.get(key) ?? []).filter((edge) => edge.token !== token);
   const bucket = child === undefined ? others : [...others, { token, pattern, child }].sort(morePreciseFirst);
-  const next = bucket.length === 0 ? patterns.delete(key) : patterns.set(key, bucket);
-  return makeNode(node.literals, next, node.wildcard, node.ids);
+  if (bucket.length > 0) {
+    const next = patterns.set(key, bucket);
+    return makeNode(node.literals, next, node.patternLengths | (1 << key.length), node.wildcard, node.ids);
+  }
+  // A bucket is gone (rare): another key may still have its length, so recount them all.
+  const next = patterns.delete(key);
+  return makeNode(node.literals, next, lengthsOf(next), node.wildcard, node.ids);
 }
 
 function childAt(node: TrieNode, token: string): TrieNode | undefined {
@@ -83,7 +120,7 @@ export function insert(node: TrieNode, tokens: readonly string[], index: number,
     const ids = node.ids ?? [];
     if (ids.includes(id)) return node;
     const next = [...ids, id].sort((a, b) => a - b);
-    return { literals: node.literals, patterns: node.patterns, wildcard: node.wildcard, ids: next };
+    return createNode(node.literals, node.patterns, node.patternLengths, node.wildcard, next);
   }
   const token = tokens[index] ?? '';
   const child = insert(childAt(node, token) ?? EMPTY_NODE, tokens, index + 1, id);
@@ -100,7 +137,7 @@ export function remove(
   if (index === tokens.length) {
     if (node.ids === undefined || !node.ids.includes(id)) return node;
     const ids = node.ids.filter((other) => other !== id);
-    return makeNode(node.literals, node.patterns, node.wildcard, ids);
+    return makeNode(node.literals, node.patterns, node.patternLengths, node.wildcard, ids);
   }
   const token = tokens[index] ?? '';
   const child = childAt(node, token);

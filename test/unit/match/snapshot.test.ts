@@ -76,6 +76,24 @@ describe('MatcherSnapshot.match', () => {
     assert.equal(snapshot.match('acme', 'got 30s')?.templateId, 1);
   });
 
+  it('finds patterns whose buckets have prefixes of every length at one node, also after removals', () => {
+    const texts = ['t <*>ms', 't a<*>z', 't ab<*>z', 't abc<*>z', 't abcd<*>z'];
+    let snapshot = snapshotOf(...texts);
+    assert.equal(snapshot.match('acme', 't 30ms')?.templateId, 1);
+    assert.equal(snapshot.match('acme', 't a1z')?.templateId, 2);
+    assert.equal(snapshot.match('acme', 't ab1z')?.templateId, 3);
+    assert.equal(snapshot.match('acme', 't abc1z')?.templateId, 4);
+    assert.equal(snapshot.match('acme', 't abcd1z')?.templateId, 5);
+    assert.equal(snapshot.match('acme', 't ab')?.templateId, undefined);
+    // Without the 2-character bucket, `ab1z` falls back to `a<*>z`; the other lengths stay.
+    snapshot = snapshot.withChanges([], [{ org: 'acme', id: 3 }]);
+    assert.deepEqual(snapshot.match('acme', 't ab1z'), { templateId: 2, variables: ['b1'] });
+    assert.equal(snapshot.match('acme', 't 30ms')?.templateId, 1);
+    assert.equal(snapshot.match('acme', 't abcd1z')?.templateId, 5);
+    snapshot = snapshot.withChanges([template(3, 't ab<*>z')]);
+    assert.deepEqual(snapshot.match('acme', 't ab1z'), { templateId: 3, variables: ['1'] });
+  });
+
   it('backtracks when the most specific branch fails further on', () => {
     const snapshot = snapshotOf('user root logged out', 'user <*> logged in');
     assert.equal(snapshot.match('acme', 'user root logged in')?.templateId, 2);
