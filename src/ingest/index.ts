@@ -1,4 +1,10 @@
-import { BadRequestError, OverloadedError, ShuttingDownError, type FieldProblem } from '../errors.ts';
+import {
+  BadRequestError,
+  OverloadedError,
+  ShuttingDownError,
+  type AppError,
+  type FieldProblem,
+} from '../errors.ts';
 import type { LogRecord } from '../model/log.ts';
 import { MalformedLine, type SubmittedLogs } from './body.ts';
 import { validateLog, type ValidationResult } from './validate.ts';
@@ -43,6 +49,12 @@ export interface IngestDeps {
 export interface IngestStage {
   /** A promise only when routing is asynchronous (Kafka mode); standalone stays synchronous. */
   ingest(submitted: SubmittedLogs): IngestResult | Promise<IngestResult>;
+  /**
+   * The 503 to answer before the body is even read, when a queue or buffer is full now (or the
+   * service is draining). Refusing early matters under overload: clients retrying at once made
+   * three of four requests a refusal, and each cost a full read, parse and validation.
+   */
+  refusal(): AppError | undefined;
   /** From now on every request gets 503: the service is draining. */
   close(): void;
   stats(): IngestStats;
@@ -104,6 +116,17 @@ export function startIngest(deps: IngestDeps): IngestStage {
         counters.rejectedOverloaded++;
         throw err;
       });
+    },
+    refusal() {
+      if (closed) {
+        counters.requests++;
+        return new ShuttingDownError();
+      }
+      const full = deps.whyNoRoom();
+      if (full === undefined) return undefined;
+      counters.requests++;
+      counters.rejectedOverloaded++;
+      return new OverloadedError(`${full}: retry later`, deps.retryAfterSecs);
     },
     close() {
       closed = true;

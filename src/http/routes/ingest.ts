@@ -64,13 +64,21 @@ export function registerIngestRoutes(app: FastifyInstance, ingest: IngestStage, 
     },
   );
 
-  app.post<{ Body: SubmittedLogs }>('/logs/ingest', { bodyLimit }, (request, reply) => {
-    if (request.body === undefined || request.body === null) {
-      throw new BadRequestError('MISSING_BODY', 'a JSON or NDJSON body is required');
-    }
-    const result = ingest.ingest(request.body);
-    // Kafka mode answers once the broker has the logs; Fastify sends what the promise resolves to.
-    if (result instanceof Promise) return result;
-    return reply.send(result);
-  });
+  app.post<{ Body: SubmittedLogs }>(
+    '/logs/ingest',
+    {
+      bodyLimit,
+      // Before the body is read: a full service refuses for the price of the headers.
+      onRequest: (_request, _reply, done) => done(ingest.refusal()),
+    },
+    (request, reply) => {
+      if (request.body === undefined || request.body === null) {
+        throw new BadRequestError('MISSING_BODY', 'a JSON or NDJSON body is required');
+      }
+      const result = ingest.ingest(request.body);
+      // Kafka mode answers once the broker has the logs; Fastify sends what the promise resolves to.
+      if (result instanceof Promise) return result;
+      return reply.send(result);
+    },
+  );
 }

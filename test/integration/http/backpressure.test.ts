@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { eventually, startTestService, type TestService } from '../../helpers/service.ts';
 
@@ -53,6 +54,26 @@ describe('a full write buffer', () => {
       buffer: { rows: number; in_flight_rows: number };
     }>();
     assert.ok(stats.buffer.rows + stats.buffer.in_flight_rows <= 50 + 20, 'the buffer stayed at its ceiling');
+
+    // Refused before the body is read: a request that announces 1 MB and sends none of it
+    // still gets its 503 (over a real socket; inject() would hand over the whole body).
+    const early = await new Promise<{ status: number | undefined; retryAfter: unknown }>(
+      (resolve, reject) => {
+        const req = request(`${t.url}/logs/ingest`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': String(1_000_000) },
+        });
+        req.on('response', (res) => {
+          resolve({ status: res.statusCode, retryAfter: res.headers['retry-after'] });
+          res.resume();
+          req.destroy();
+        });
+        req.on('error', reject);
+        req.flushHeaders();
+      },
+    );
+    assert.equal(early.status, 503);
+    assert.ok(Number(early.retryAfter) >= 1);
 
     // The failed insert may still be on its way back when the buffer fills up.
     const health = await eventually(async () => {
