@@ -19,6 +19,9 @@
 // the service's writer takes under load (20,000): the engine's own limit on this machine.
 // Beside the wall clock, CPU seconds per million rows of the service (all its threads) and of the
 // raw process: a measure that other load on a shared machine disturbs less.
+// Memory under overload (point 6): every 5 s of the load, the service's VmRSS beside the 503s and
+// the accepted logs so far, printed as a second table, and the RSS growth over the last half of
+// the load as a report row (run with --seconds 60 to see whether it levels off).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -269,8 +272,14 @@ interface Load {
   windowSecs: number;
 }
 
-async function drive(list: Buffer[], seconds: number, connections: number, backoffMs: number): Promise<Load> {
-  const load: Load = { accepted: 0, ok: 0, rejected: 0, otherErrors: 0, windowSecs: 0 };
+/** Fills `load` as answers come (so a timer can read it during the load) and returns it. */
+async function drive(
+  load: Load,
+  list: Buffer[],
+  seconds: number,
+  connections: number,
+  backoffMs: number,
+): Promise<Load> {
   const start = performance.now();
   const end = start + seconds * 1000;
   let lastAccepted = start;
@@ -334,6 +343,54 @@ function processSampler(pid: number) {
     peakMb: () => Math.max(hwmKb, rssKb) / 1024,
     cpuSecs: () => cpuSecs,
     atPeakMb: () => ({ anon: atPeak.anonKb / 1024, file: atPeak.fileKb / 1024 }),
+  };
+}
+
+/** The service's resident set now (VmRSS), in MB; 0 once it has exited. */
+function rssMb(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+interface OverTime {
+  secs: number;
+  rssMb: number;
+  rejected: number;
+  accepted: number;
+}
+
+/**
+ * Memory under overload (issue "Performance", point 6): every `everySecs` during the load, the
+ * service's VmRSS beside the 503s and the accepted logs so far; one row at the start and one at
+ * the end of the load.
+ */
+function overTimeSampler(pid: number, load: Load, everySecs: number) {
+  const rows: OverTime[] = [];
+  const start = performance.now();
+  const take = () =>
+    rows.push({
+      secs: (performance.now() - start) / 1000,
+      rssMb: rssMb(pid),
+      rejected: load.rejected,
+      accepted: load.accepted,
+    });
+  take();
+  const timer = setInterval(take, everySecs * 1000);
+  return {
+    rows,
+    /** Stops the timer and takes the end-of-load row. */
+    stop: () => {
+      clearInterval(timer);
+      // The timer's last row, when it fired within a second of the end, gives way to the end row.
+      const last = rows[rows.length - 1];
+      if (last !== undefined && rows.length > 1 && (performance.now() - start) / 1000 - last.secs < 1)
+        rows.pop();
+      take();
+    },
   };
 }
 
@@ -455,7 +512,10 @@ async function main(): Promise<void> {
 
     const writerBefore = await writerSeconds();
     const heap = heapPoller();
-    const load = await drive(loadBodies, seconds, connections, backoffMs);
+    const load: Load = { accepted: 0, ok: 0, rejected: 0, otherErrors: 0, windowSecs: 0 };
+    const overTime = overTimeSampler(service.pid!, load, 5);
+    await drive(load, loadBodies, seconds, connections, backoffMs);
+    overTime.stop();
     heap.stop();
     const loaderCpu = process.cpuUsage(loaderCpuAtStart);
     sampler.read();
@@ -613,6 +673,20 @@ async function main(): Promise<void> {
       unit: 'MB',
       note: `limit: under 600 MB; peak by the end of warm-up ${fmt(warmPeakMb)} MB, of the load ${fmt(loadPeakMb)} MB; at the highest VmRSS polled: ${fmt(sampler.atPeakMb().anon)} MB anonymous, ${fmt(sampler.atPeakMb().file)} MB file-backed (mostly libchdb.so code)`,
     });
+    // RSS at the end of the load minus RSS at the sample nearest its half: near 0 when memory
+    // has levelled off under overload.
+    const samples = overTime.rows;
+    const endSample = samples[samples.length - 1]!;
+    const half = endSample.secs / 2;
+    const halfSample = samples.reduce((best, r) =>
+      Math.abs(r.secs - half) < Math.abs(best.secs - half) ? r : best,
+    );
+    report.add({
+      case: 'RSS growth over the last half of the load',
+      value: endSample.rssMb - halfSample.rssMb,
+      unit: 'MB',
+      note: `VmRSS ${fmt(halfSample.rssMb)} MB at ${halfSample.secs.toFixed(0)} s, ${fmt(endSample.rssMb)} MB at ${endSample.secs.toFixed(0)} s (end of load); ${fmt(endSample.rejected)} 503s by then`,
+    });
     report.add({
       case: 'service JS heap, largest during the load',
       value: heap.heapMb(),
@@ -620,6 +694,13 @@ async function main(): Promise<void> {
       note: `V8 heap size (not used); Buffers and strings outside it: up to ${fmt(heap.externalMb())} MB; the rest of the peak is the engine and code`,
     });
     report.emit(values.json);
+    console.log(
+      `\nOver the load (every 5 s): the service's VmRSS and the answers so far\n\n` +
+        `| time s | RSS MB | 503s so far | accepted so far |\n| --- | --- | --- | --- |\n` +
+        samples
+          .map((r) => `| ${r.secs.toFixed(0)} | ${fmt(r.rssMb)} | ${fmt(r.rejected)} | ${fmt(r.accepted)} |`)
+          .join('\n'),
+    );
   } finally {
     if (service.exitCode === null) {
       service.kill('SIGTERM');
