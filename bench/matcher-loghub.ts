@@ -2,11 +2,11 @@
 // templates, how many lines match their own template (by text)?
 import { MatcherSnapshot } from '../src/match/index.ts';
 import type { Template } from '../src/model/template.ts';
-import { DATASETS, loghubAvailable, readDataset } from './loghub.ts';
+import { DATASETS, LOGHUB_DIR, loghubAvailable, readDataset } from './loghub.ts';
 
 if (!loghubAvailable()) {
-  console.log('LogHub-2k not found; set LOGHUB_DIR');
-  process.exit(0);
+  console.error(`LogHub-2k not found at ${LOGHUB_DIR}; set LOGHUB_DIR`);
+  process.exit(2);
 }
 
 const rows: string[] = [];

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { lastMatchSteps, MatcherSnapshot, tokenize } from '../src/match/index.ts';
 import type { Template } from '../src/model/template.ts';
 import { DRAIN3_VERSION, ensureDrain3 } from './accuracy/peer-drain3.ts';
-import { DATASETS, loghubAvailable, readTemplates } from './loghub.ts';
+import { DATASETS, LOGHUB_DIR, loghubAvailable, readTemplates } from './loghub.ts';
 import { Report } from './report.ts';
 
 const { values: args } = parseArgs({
@@ -28,8 +28,8 @@ const { values: args } = parseArgs({
 });
 
 if (!loghubAvailable()) {
-  console.log('LogHub-2k not found; set LOGHUB_DIR');
-  process.exit(0);
+  console.error(`LogHub-2k not found at ${LOGHUB_DIR}; set LOGHUB_DIR`);
+  process.exit(2);
 }
 
 const ORG = 'acme';

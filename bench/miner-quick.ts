@@ -6,7 +6,7 @@ import { TemplateMiner, type MinerOptions } from '../src/generate/builtin/index.
 import { MatcherSnapshot } from '../src/match/index.ts';
 import type { Template } from '../src/model/template.ts';
 import { DRAIN3 } from './accuracy/published.ts';
-import { DATASETS, loghubAvailable, readDataset, type LabelledLine } from './loghub.ts';
+import { DATASETS, LOGHUB_DIR, loghubAvailable, readDataset, type LabelledLine } from './loghub.ts';
 
 export interface Score {
   ga: number;
@@ -137,8 +137,8 @@ function report(options: MinerOptions): void {
 
 if (import.meta.main) {
   if (!loghubAvailable()) {
-    console.log('LogHub-2k not found; set LOGHUB_DIR');
-    process.exit(0);
+    console.error(`LogHub-2k not found at ${LOGHUB_DIR}; set LOGHUB_DIR`);
+    process.exit(2);
   }
   const similarity = process.env['MINER_SIMILARITY'];
   report(similarity === undefined ? {} : { similarity: Number(similarity) });
