@@ -14,23 +14,15 @@ import type { LogRecord, StoredLog } from '../model/log.ts';
 import type { TemplateChange } from '../model/template-change.ts';
 import type { Template } from '../model/template.ts';
 import { InProcessChannel } from '../transport/in-process.ts';
-import { KafkaChannel } from '../transport/kafka/channel.ts';
 import { KafkaOutbox } from '../transport/kafka/outbox.ts';
 import { startTransform } from '../transport/kafka/transform.ts';
-import { connectKafka, serdes, transactionalId } from './kafka.ts';
+import { connectKafka, serdes, templatesTopic, transactionalId } from './kafka.ts';
 import type { RolePart } from './serve.ts';
 
 export async function startGeneratorRole(config: Config, logger: Logger): Promise<RolePart> {
   const { topics, groups } = config.kafka;
   const kafka = await connectKafka(config, 'generator');
-  const templatesIn = new KafkaChannel<TemplateChange>({
-    kafka,
-    topic: topics.templates,
-    serde: serdes.template(),
-    deadLetterTopic: topics.deadLetter,
-    subscription: { mode: 'readAll' },
-    logger,
-  });
+  const templatesIn = templatesTopic(kafka, config, logger);
   // Until the end of the topic is reached the templates are collected as the starting set;
   // after that each change goes to the running stage.
   const initial = new Map<string, Template>();

@@ -1,8 +1,10 @@
 import type { Config, Role } from '../config.ts';
 import type { LogRecord, StoredLog } from '../model/log.ts';
 import type { Template } from '../model/template.ts';
+import type { TemplateChange } from '../model/template-change.ts';
+import type { Logger } from '../logger.ts';
 import { AvroCodec } from '../transport/avro/codec.ts';
-import { logSerde, templateSerde } from '../transport/kafka/channel.ts';
+import { KafkaChannel, logSerde, templateSerde } from '../transport/kafka/channel.ts';
 import { createKafka, type Kafka } from '../transport/kafka/client.ts';
 import { ensureTopics } from '../transport/kafka/topics.ts';
 
@@ -30,3 +32,18 @@ export const serdes = {
   storedLog: () => logSerde(AvroCodec.load<StoredLog>('stored-log')),
   template: () => templateSerde(AvroCodec.load<Template>('template')),
 };
+
+/**
+ * The templates topic read from its first offset by this process alone (no group offsets):
+ * every matcher, the generator and the writer each need all of it.
+ */
+export function templatesTopic(kafka: Kafka, config: Config, logger: Logger): KafkaChannel<TemplateChange> {
+  return new KafkaChannel<TemplateChange>({
+    kafka,
+    topic: config.kafka.topics.templates,
+    serde: serdes.template(),
+    deadLetterTopic: config.kafka.topics.deadLetter,
+    subscription: { mode: 'readAll' },
+    logger,
+  });
+}

@@ -10,24 +10,15 @@ import type { Logger } from '../logger.ts';
 import { startMatch } from '../match/stage.ts';
 import type { LogRecord, StoredLog } from '../model/log.ts';
 import { rowIdAt } from '../model/row-id.ts';
-import type { TemplateChange } from '../model/template-change.ts';
-import { KafkaChannel } from '../transport/kafka/channel.ts';
 import { KafkaOutbox } from '../transport/kafka/outbox.ts';
 import { startTransform, type RunningTransform } from '../transport/kafka/transform.ts';
-import { connectKafka, serdes, transactionalId } from './kafka.ts';
+import { connectKafka, serdes, templatesTopic, transactionalId } from './kafka.ts';
 import type { RolePart } from './serve.ts';
 
 export async function startMatcherRole(config: Config, logger: Logger): Promise<RolePart> {
   const { topics, groups } = config.kafka;
   const kafka = await connectKafka(config, 'matcher');
-  const templates = new KafkaChannel<TemplateChange>({
-    kafka,
-    topic: topics.templates,
-    serde: serdes.template(),
-    deadLetterTopic: topics.deadLetter,
-    subscription: { mode: 'readAll' },
-    logger,
-  });
+  const templates = templatesTopic(kafka, config, logger);
   const out = {
     matched: new KafkaOutbox<StoredLog>(topics.matched, serdes.storedLog()),
     unmatched: new KafkaOutbox<LogRecord>(topics.unmatched, serdes.logRecord()),

@@ -6,12 +6,10 @@
  */
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import type { TemplateChange } from '../model/template-change.ts';
 import { startKafkaWriter } from '../store/kafka-writer.ts';
 import { startStore } from '../store/index.ts';
 import { AvroCodec } from '../transport/avro/codec.ts';
-import { KafkaChannel } from '../transport/kafka/channel.ts';
-import { connectKafka, serdes } from './kafka.ts';
+import { connectKafka, templatesTopic } from './kafka.ts';
 import type { RolePart } from './serve.ts';
 
 export async function startWriterRole(config: Config, logger: Logger): Promise<RolePart> {
@@ -26,14 +24,7 @@ export async function startWriterRole(config: Config, logger: Logger): Promise<R
   // Every start saves the whole topic again: the templates table is a ReplacingMergeTree on
   // (org, id), so that costs one insert and leaves no offsets to lose. A tombstone only stops
   // matching; the stored row stays, since logs stored with the template still refer to it.
-  const templates = new KafkaChannel<TemplateChange>({
-    kafka,
-    topic: topics.templates,
-    serde: serdes.template(),
-    deadLetterTopic: topics.deadLetter,
-    subscription: { mode: 'readAll' },
-    logger,
-  });
+  const templates = templatesTopic(kafka, config, logger);
   templates.subscribe((changes) => {
     const upserts = changes.flatMap((c) => (c.kind === 'upsert' ? [c.template] : []));
     if (upserts.length > 0) store.saveTemplates(upserts);
