@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './errors.ts';
@@ -8,8 +9,19 @@ export type GeneratorName = 'builtin' | 'openai' | 'ollama';
 export type Role = 'all' | 'ingest' | 'matcher' | 'generator' | 'writer';
 export const ROLES: readonly Role[] = ['all', 'ingest', 'matcher', 'generator', 'writer'];
 
+export type ApiScope = 'write' | 'read';
+
+/** One API key: the orgs it may write and read (`'*'`: every org) and what it may do. */
+export interface ApiKeyConfig {
+  readonly key: string;
+  readonly orgs: readonly string[] | '*';
+  readonly scopes: readonly ApiScope[];
+}
+
 export interface Config {
   readonly role: Role;
+  /** No keys: the HTTP API is open (a warning at start says so). */
+  readonly auth: { readonly keys: readonly ApiKeyConfig[] };
   readonly http: {
     readonly port: number;
     readonly host: string;
@@ -224,6 +236,133 @@ function readKafka(env: Env): KafkaConfig {
   };
 }
 
+/** Shortest API key accepted: a guessable key is no key. */
+export const MIN_API_KEY_LENGTH = 16;
+const API_SCOPES: readonly ApiScope[] = ['write', 'read'];
+
+function checkApiKey(name: string, where: string, key: unknown): string {
+  if (typeof key !== 'string' || key.length < MIN_API_KEY_LENGTH) {
+    // Never echo the key itself: the message ends up in logs.
+    throw new ConfigError(name, `${where}: a key must be at least ${MIN_API_KEY_LENGTH} characters`);
+  }
+  if (!/^[\x21-\x7e]+$/.test(key)) {
+    throw new ConfigError(name, `${where}: a key must be printable ASCII without spaces`);
+  }
+  return key;
+}
+
+function checkOrgs(name: string, where: string, orgs: readonly unknown[]): readonly string[] | '*' {
+  if (orgs.length === 0) throw new ConfigError(name, `${where}: at least one org (or *) is required`);
+  if (orgs.includes('*')) {
+    if (orgs.length > 1) throw new ConfigError(name, `${where}: * (every org) cannot be listed with orgs`);
+    return '*';
+  }
+  for (const org of orgs) {
+    if (typeof org !== 'string' || org.trim() === '' || org !== org.trim()) {
+      throw new ConfigError(name, `${where}: orgs must be non-empty strings, got ${JSON.stringify(org)}`);
+    }
+  }
+  return [...new Set(orgs as string[])];
+}
+
+function checkScopes(name: string, where: string, scopes: readonly unknown[]): readonly ApiScope[] {
+  if (scopes.length === 0) throw new ConfigError(name, `${where}: at least one scope is required`);
+  for (const scope of scopes) {
+    if (!(API_SCOPES as readonly unknown[]).includes(scope)) {
+      throw new ConfigError(name, `${where}: scopes are write and read, got ${JSON.stringify(scope)}`);
+    }
+  }
+  return [...new Set(scopes as ApiScope[])];
+}
+
+/**
+ * INGEST_API_KEYS: entries separated by `;` (or newlines), each `key:orgs:scopes`, with orgs a
+ * comma list or `*` (every org) and scopes `write`, `read`, or both joined by `+` or `,`:
+ * `k1…:acme,beta:write+read;k2…:*:read`.
+ */
+function readApiKeysVariable(env: Env, name: string): ApiKeyConfig[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return [];
+  const keys: ApiKeyConfig[] = [];
+  const entries = raw
+    .split(/[;\n]/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  entries.forEach((entry, i) => {
+    const where = `entry ${i + 1}`;
+    const parts = entry.split(':');
+    if (parts.length !== 3) {
+      throw new ConfigError(name, `${where}: expected key:orgs:scopes (e.g. key:acme,beta:write+read)`);
+    }
+    const [key, orgs, scopes] = parts as [string, string, string];
+    keys.push({
+      key: checkApiKey(name, where, key.trim()),
+      orgs: checkOrgs(
+        name,
+        where,
+        orgs
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
+      ),
+      scopes: checkScopes(
+        name,
+        where,
+        scopes
+          .split(/[+,]/)
+          .map((s) => s.trim().toLowerCase())
+          .filter((s) => s !== ''),
+      ),
+    });
+  });
+  return keys;
+}
+
+/** INGEST_API_KEYS_FILE: a JSON array of `{"key", "orgs": [...] or "*", "scopes": [...]}`, read once. */
+function readApiKeysFile(env: Env, name: string): ApiKeyConfig[] {
+  const file = env[name];
+  if (file === undefined || file.trim() === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const reason = err instanceof SyntaxError ? 'is not valid JSON' : 'cannot be read';
+    throw new ConfigError(name, `${JSON.stringify(file)} ${reason}`);
+  }
+  if (!Array.isArray(parsed)) throw new ConfigError(name, 'expected a JSON array of keys');
+  return parsed.map((item: unknown, i): ApiKeyConfig => {
+    const where = `entry ${i}`;
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      throw new ConfigError(name, `${where}: expected an object with key, orgs and scopes`);
+    }
+    const { key, orgs, scopes } = item as Record<string, unknown>;
+    if (orgs !== '*' && !Array.isArray(orgs))
+      throw new ConfigError(name, `${where}: orgs must be an array of orgs or "*"`);
+    if (!Array.isArray(scopes)) throw new ConfigError(name, `${where}: scopes must be an array`);
+    return {
+      key: checkApiKey(name, where, key),
+      orgs: checkOrgs(name, where, orgs === '*' ? ['*'] : (orgs as unknown[])),
+      scopes: checkScopes(name, where, scopes as unknown[]),
+    };
+  });
+}
+
+function readApiKeys(env: Env): ApiKeyConfig[] {
+  const seen = new Set<string>();
+  const keys: ApiKeyConfig[] = [];
+  for (const [name, read] of [
+    ['INGEST_API_KEYS', readApiKeysVariable],
+    ['INGEST_API_KEYS_FILE', readApiKeysFile],
+  ] as const) {
+    for (const k of read(env, name)) {
+      if (seen.has(k.key)) throw new ConfigError(name, 'the same key is listed twice');
+      seen.add(k.key);
+      keys.push(k);
+    }
+  }
+  return keys;
+}
+
 const OPENAI_API_URL = 'https://api.openai.com/v1';
 
 /** Parses and validates the environment once; the result is frozen and passed to every stage. */
@@ -231,6 +370,7 @@ export function loadConfig(env: Env = process.env): Config {
   const bufferSize = readInt(env, 'CLICKHOUSE_BUFFER_SIZE', 1000, 1, 1_000_000);
   const config: Config = {
     role: readChoice<Role>(env, 'ROLE', 'all', ROLES),
+    auth: { keys: readApiKeys(env) },
     http: {
       port: readInt(env, 'INGEST_PORT', 3002, 0, 65535),
       host: readString(env, 'INGEST_HOST', '0.0.0.0'),

@@ -69,3 +69,24 @@ export class UnsupportedMediaTypeError extends AppError {
     super('UNSUPPORTED_MEDIA_TYPE', message);
   }
 }
+
+/** No API key, or one the service does not know (HTTP 401 with WWW-Authenticate). */
+export class UnauthorizedError extends AppError {
+  /** The WWW-Authenticate challenge to send. */
+  readonly challenge: string;
+  constructor(message: string, challenge: string) {
+    super('UNAUTHORIZED', message);
+    this.challenge = challenge;
+  }
+}
+
+/** The API key lacks the scope, or does not hold the org (HTTP 403). */
+export class ForbiddenError extends AppError {
+  readonly org: string | undefined;
+  readonly index: number | null | undefined;
+  constructor(message: string, details: { org?: string; index?: number | null } = {}) {
+    super('FORBIDDEN', message);
+    this.org = details.org;
+    this.index = details.index;
+  }
+}

@@ -11,7 +11,19 @@ export function createLogger(level: string): Logger {
     level,
     base: { service: 'log-ingest' },
     redact: {
-      paths: ['*.password', '*.apiKey', '*.api_key', 'config.clickhouse.password', 'config.llm.apiKey'],
+      paths: [
+        '*.password',
+        '*.apiKey',
+        '*.api_key',
+        'config.clickhouse.password',
+        'config.llm.apiKey',
+        // API keys: the configured ones, and the header that carries one.
+        'config.auth.keys',
+        'auth.keys',
+        'req.headers.authorization',
+        'headers.authorization',
+        '*.headers.authorization',
+      ],
       censor: '[redacted]',
     },
   });

@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { ApiKeyConfig } from '../config.ts';
 import type { LlmStats } from '../generate/llm/index.ts';
 import type { GenerateStats } from '../generate/stage.ts';
 import type { IngestStage } from '../ingest/index.ts';
@@ -6,6 +7,7 @@ import type { Logger } from '../logger.ts';
 import type { MatchStats } from '../match/stage.ts';
 import type { Metrics } from '../metrics.ts';
 import type { LogsQuery, StoreStats } from '../store/index.ts';
+import { buildKeyTable, installAuth } from './auth.ts';
 import { installErrorHandler } from './errors.ts';
 import { registerIngestRoutes } from './routes/ingest.ts';
 import { registerReadRoutes } from './routes/read.ts';
@@ -42,6 +44,8 @@ export interface ServiceView {
 
 export interface AppOptions {
   bodyLimitBytes: number;
+  /** The API keys (config.auth); none: the API is open, and a warning says so. */
+  auth: { keys: readonly ApiKeyConfig[] };
   logger: Logger;
   metrics: Metrics;
   view: ServiceView;
@@ -62,6 +66,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
     forceCloseConnections: 'idle',
   });
   installErrorHandler(app, options.logger);
+  const keys = buildKeyTable(options.auth.keys);
+  if (keys === undefined) {
+    options.logger.warn(
+      'no API keys configured (INGEST_API_KEYS, INGEST_API_KEYS_FILE): anyone who can reach this port can write and read every org; acceptable on loopback or a trusted network only',
+    );
+  }
+  // Before the routes, so it runs first on every one of them.
+  installAuth(app, keys);
   // prom-client hashes a label object on every inc(); one child per route and status
   // is looked up by a plain string instead.
   const requestCounters = new Map<string, { inc(): void }>();

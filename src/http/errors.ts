@@ -2,14 +2,18 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import {
   AppError,
   BadRequestError,
+  ForbiddenError,
   OverloadedError,
   ShuttingDownError,
+  UnauthorizedError,
   UnsupportedMediaTypeError,
 } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
@@ -52,6 +56,15 @@ export function installErrorHandler(app: FastifyInstance, logger: Logger): void 
       status = 503;
       code = err.code;
       void reply.header('retry-after', '5');
+    } else if (err instanceof UnauthorizedError) {
+      status = 401;
+      code = err.code;
+      void reply.header('www-authenticate', err.challenge);
+    } else if (err instanceof ForbiddenError) {
+      status = 403;
+      code = err.code;
+      if (err.org !== undefined) extra['org'] = err.org;
+      if (err.index !== undefined) extra['index'] = err.index;
     } else if (err instanceof UnsupportedMediaTypeError) {
       status = 415;
       code = err.code;

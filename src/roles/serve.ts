@@ -85,6 +85,7 @@ export async function serveRoles(
   let draining = false;
   const app = buildApp({
     bodyLimitBytes: config.http.bodyLimitBytes,
+    auth: config.auth,
     logger: logger.child({ stage: 'http' }),
     metrics,
     view: {

@@ -83,6 +83,7 @@ export async function startStandalone(config: Config, logger: Logger): Promise<R
   let draining = false;
   const app = buildApp({
     bodyLimitBytes: config.http.bodyLimitBytes,
+    auth: config.auth,
     logger: logger.child({ stage: 'http' }),
     metrics,
     view: {

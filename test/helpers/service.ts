@@ -37,6 +37,10 @@ export async function startTestService(
     ...env,
   });
   const service = await startStandalone(config, createLogger(config.logLevel));
+  // With API keys configured, /stats needs one with the read scope.
+  const statsKey = config.auth.keys.find((k) => k.scopes.includes('read'))?.key;
+  const statsHeaders: Record<string, string> =
+    statsKey === undefined ? {} : { authorization: `Bearer ${statsKey}` };
   const address = service.app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   let stopped = false;
@@ -52,7 +56,9 @@ export async function startTestService(
     async flush() {
       // Unmatched logs reach the writer after template generation: wait for that queue first.
       await eventually(async () => {
-        const stats = (await service.app.inject({ url: '/stats' })).json<{ queues: { unmatched: number } }>();
+        const stats = (await service.app.inject({ url: '/stats', headers: statsHeaders })).json<{
+          queues: { unmatched: number };
+        }>();
         return stats.queues.unmatched === 0 ? true : undefined;
       }, 'the unmatched queue to drain');
       await service.store.writer.flush();

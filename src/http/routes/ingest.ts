@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequestError, UnsupportedMediaTypeError } from '../../errors.ts';
 import { logsFromJson, logsFromNdjson, parseJsonBody, type IngestStage } from '../../ingest/index.ts';
 import type { SubmittedLogs } from '../../ingest/body.ts';
+import { assertBatchOrgs } from '../auth.ts';
 
 const NDJSON_TYPES = [
   'application/x-ndjson',
@@ -75,6 +76,8 @@ export function registerIngestRoutes(app: FastifyInstance, ingest: IngestStage, 
       if (request.body === undefined || request.body === null) {
         throw new BadRequestError('MISSING_BODY', 'a JSON or NDJSON body is required');
       }
+      // A log for an org the key does not hold refuses the whole batch, before any is routed.
+      assertBatchOrgs(request, request.body);
       const result = ingest.ingest(request.body);
       // Kafka mode answers once the broker has the logs; Fastify sends what the promise resolves to.
       if (result instanceof Promise) return result;

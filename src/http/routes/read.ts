@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { BadRequestError } from '../../errors.ts';
 import { parseIsoTimestamp } from '../../ingest/timestamp.ts';
 import type { ServiceView } from '../app.ts';
+import { assertOrg } from '../auth.ts';
 
 export const DEFAULT_LOGS_LIMIT = 100;
 export const MAX_LOGS_LIMIT = 10_000;
@@ -56,12 +57,14 @@ export function registerReadRoutes(app: FastifyInstance, view: ServiceView): voi
   }
   app.get<{ Querystring: Query }>('/templates', async (request) => {
     const org = requireOrg(request.query);
+    assertOrg(request, org);
     return { org, templates: await reads.listTemplates(org) };
   });
 
   app.get<{ Querystring: Query }>('/logs', async (request) => {
     const query = request.query;
     const org = requireOrg(query);
+    assertOrg(request, org);
     const from = optionalTime(query, 'from');
     const to = optionalTime(query, 'to');
     if (from !== undefined && to !== undefined && from > to)

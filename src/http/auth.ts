@@ -1,0 +1,132 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ApiKeyConfig } from '../config.ts';
+import { ForbiddenError, UnauthorizedError } from '../errors.ts';
+import type { SubmittedLogs } from '../ingest/body.ts';
+
+/** What one API key may do. `orgs` undefined: every org. */
+export interface Grant {
+  readonly orgs: ReadonlySet<string> | undefined;
+  readonly write: boolean;
+  readonly read: boolean;
+  /** SHA-256 of the key: what the presented key's digest is compared with. */
+  readonly digest: Buffer;
+}
+
+/** The configured keys, by the hex SHA-256 digest of each key. */
+export type KeyTable = ReadonlyMap<string, Grant>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The grant of the request's API key; null when the service runs without keys. */
+    apiKey: Grant | null;
+  }
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/** The lookup table of the configured keys; undefined when there are none (the API is open). */
+export function buildKeyTable(keys: readonly ApiKeyConfig[]): KeyTable | undefined {
+  if (keys.length === 0) return undefined;
+  const table = new Map<string, Grant>();
+  for (const k of keys) {
+    const digest = sha256(k.key);
+    table.set(digest.toString('hex'), {
+      orgs: k.orgs === '*' ? undefined : new Set(k.orgs),
+      write: k.scopes.includes('write'),
+      read: k.scopes.includes('read'),
+      digest,
+    });
+  }
+  return table;
+}
+
+const REALM = 'Bearer realm="log-ingest"';
+
+/**
+ * The grant of a presented key, or undefined. The table is keyed by the SHA-256 digest, so
+ * neither the lookup nor the comparison works on the key itself: what timing could reveal is
+ * about a digest, not a prefix of a key; the constant-time comparison of the digests confirms
+ * the match, and comparing digests keeps the key's length out of it too.
+ */
+export function lookupKey(table: KeyTable, presented: string): Grant | undefined {
+  const digest = sha256(presented);
+  const grant = table.get(digest.toString('hex'));
+  if (grant === undefined || !timingSafeEqual(digest, grant.digest)) return undefined;
+  return grant;
+}
+
+/** GET (and HEAD) of these answer without a key: probes and scrapers hold none. */
+const OPEN_ROUTES = new Set(['/health', '/metrics']);
+
+/**
+ * With keys configured, every request but GET /health and GET /metrics needs
+ * `Authorization: Bearer <key>` (401 otherwise); GET and HEAD need the read scope, other
+ * methods the write scope (403). Which orgs a key holds is checked by the routes
+ * (assertOrg), once they know the org. Without keys nothing is installed: the open service
+ * pays nothing.
+ */
+export function installAuth(app: FastifyInstance, table: KeyTable | undefined): void {
+  app.decorateRequest('apiKey', null);
+  if (table === undefined) return;
+  app.addHook('onRequest', (request, _reply, done) => {
+    const route = request.routeOptions.url;
+    const reading = request.method === 'GET' || request.method === 'HEAD';
+    if (reading && route !== undefined && OPEN_ROUTES.has(route)) {
+      done();
+      return;
+    }
+    const header = request.headers.authorization;
+    if (header === undefined || header === '') {
+      done(new UnauthorizedError('an API key is required: Authorization: Bearer <key>', REALM));
+      return;
+    }
+    const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+    const grant = match === null ? undefined : lookupKey(table, match[1]!);
+    if (grant === undefined) {
+      done(
+        new UnauthorizedError(
+          match === null ? 'expected Authorization: Bearer <key>' : 'unknown API key',
+          `${REALM}, error="invalid_token"`,
+        ),
+      );
+      return;
+    }
+    request.apiKey = grant;
+    // An unknown route is a 404 for any valid key.
+    if (route !== undefined && !(reading ? grant.read : grant.write)) {
+      done(new ForbiddenError(`the API key lacks the ${reading ? 'read' : 'write'} scope`));
+      return;
+    }
+    done();
+  });
+}
+
+/** 403 unless the request's key holds `org` (always passes without keys, or with a `*` key). */
+export function assertOrg(request: FastifyRequest, org: string, index?: number | null): void {
+  const orgs = request.apiKey?.orgs;
+  if (orgs === undefined || orgs.has(org)) return;
+  const where = index === undefined ? '' : index === null ? 'the log: ' : `logs[${index}]: `;
+  throw new ForbiddenError(`${where}the API key does not hold org ${JSON.stringify(org)}`, {
+    org,
+    ...(index === undefined ? {} : { index }),
+  });
+}
+
+/**
+ * Every log's org must be one the key holds, before any is routed: a batch with one foreign
+ * log is refused whole. Logs without a usable org are left to validation (they fail there).
+ */
+export function assertBatchOrgs(request: FastifyRequest, submitted: SubmittedLogs): void {
+  if (request.apiKey?.orgs === undefined) return;
+  const { items, indexes } = submitted;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (item === null || typeof item !== 'object') continue;
+    const org = (item as Record<string, unknown>)['org'];
+    if (typeof org !== 'string' || org.trim() === '') continue;
+    assertOrg(request, org, submitted.single ? null : (indexes?.[i] ?? i));
+  }
+}
