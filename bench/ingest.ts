@@ -2,7 +2,11 @@
 // the writer) beside a bare Fastify handler that parses the same bodies and does nothing (the
 // limit), measured in the same run on the same cores, load generator included.
 //
-//   npm run bench:ingest -- [--data DIR] [--seconds 10] [--connections 8] [--json FILE]
+//   npm run bench:ingest -- [--data DIR] [--seconds 10] [--connections 8] [--json FILE] [--keys]
+//
+// --keys: also runs a second service with API keys configured (INGEST_API_KEYS) and sends the
+// key with every request, for single logs and batches of 100: its rows have the service
+// without keys as their peer (the cost of authentication on the hot path).
 //
 // The service runs with BENCH_DISCARD_LOGS=true: its writer encodes every batch and drops it
 // instead of inserting it. Storage cannot absorb more than a few hundred thousand rows/s on two
@@ -25,6 +29,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '8' },
     json: { type: 'string' },
+    keys: { type: 'boolean', default: false },
   },
 });
 if (values.data !== undefined) process.env['LOGHUB_DIR'] = values.data;
@@ -93,18 +98,17 @@ function peakRssMb(pid: number | undefined): number {
   return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-async function load(url: string, payloads: string[], duration: number, overallRate?: number) {
+const API_KEY = 'bench-key-0123456789abcdef';
+
+async function load(url: string, payloads: string[], duration: number, overallRate?: number, key?: string) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (key !== undefined) headers['authorization'] = `Bearer ${key}`;
   return autocannon({
     url,
     connections,
     duration,
     ...(overallRate === undefined ? {} : { overallRate }),
-    requests: payloads.map((body) => ({
-      method: 'POST' as const,
-      path: '/logs/ingest',
-      headers: { 'content-type': 'application/json' },
-      body,
-    })),
+    requests: payloads.map((body) => ({ method: 'POST' as const, path: '/logs/ingest', headers, body })),
   });
 }
 
@@ -123,6 +127,20 @@ const service = start(['src/cli/service.ts'], {
   BENCH_DISCARD_LOGS: 'true',
 });
 const bare = start(['bench/bare-server.ts'], { PORT: String(BARE_PORT) });
+const KEYED_PORT = 3193;
+const keyedDataDir = values.keys ? await mkdtemp(path.join(tmpdir(), 'log-ingest-bench-keys-')) : undefined;
+const keyed =
+  keyedDataDir === undefined
+    ? undefined
+    : start(['src/cli/service.ts'], {
+        DATA_DIR: keyedDataDir,
+        INGEST_PORT: String(KEYED_PORT),
+        INGEST_HOST: '127.0.0.1',
+        LOG_LEVEL: 'error',
+        BENCH_DISCARD_LOGS: 'true',
+        INGEST_API_KEYS: `${API_KEY}:bench:write+read`,
+      });
+const keyedUrl = `http://127.0.0.1:${KEYED_PORT}`;
 const serviceUrl = `http://127.0.0.1:${SERVICE_PORT}`;
 const bareUrl = `http://127.0.0.1:${BARE_PORT}`;
 const report = new Report('ingest');
@@ -195,6 +213,33 @@ try {
       });
     }
   }
+  if (keyed !== undefined) {
+    await waitUp(keyedUrl);
+    // Learned like the other service, then the same loads with the key on every request.
+    for (const body of bodies(1000, Math.ceil(lines.length / 1000), false)) {
+      await fetch(`${keyedUrl}/logs/ingest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+        body,
+      });
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    for (const batch of [1, 100]) {
+      const payloads = bodies(batch, batch === 1 ? 5000 : 500, true);
+      // The keyed process is younger: warm it with the same load first, so JIT state is alike.
+      await load(keyedUrl, payloads, Math.max(3, seconds / 2), undefined, API_KEY);
+      const open = await load(serviceUrl, payloads, seconds);
+      const withKeys = await load(keyedUrl, payloads, seconds, undefined, API_KEY);
+      if (withKeys.non2xx > 0) throw new Error(`the keyed service refused ${withKeys.non2xx} requests`);
+      report.add({
+        case: `${batch === 1 ? 'single logs' : 'batches of 100'}: with API keys, logs/s`,
+        value: (withKeys['2xx'] * batch) / withKeys.duration,
+        peer: (open['2xx'] * batch) / open.duration,
+        unit: 'logs/s',
+        note: 'peer: the same service without keys, run just before; target ≥ 0.95x',
+      });
+    }
+  }
   report.add({
     case: 'log-ingest peak RSS (standalone, embedded engine loaded)',
     value: peakRssMb(service.pid),
@@ -211,6 +256,9 @@ try {
 } finally {
   service.kill('SIGTERM');
   bare.kill('SIGTERM');
+  keyed?.kill('SIGTERM');
   await new Promise((r) => service.once('exit', r));
+  if (keyed !== undefined) await new Promise((r) => keyed.once('exit', r));
   await rm(dataDir, { recursive: true, force: true });
+  if (keyedDataDir !== undefined) await rm(keyedDataDir, { recursive: true, force: true });
 }
