@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { DATASETS, readDataset } from './loghub.ts';
+import { DATASETS, readDataset, withFreshNumbers } from './loghub.ts';
 import { Report } from './report.ts';
 
 const { values } = parseArgs({
@@ -45,19 +45,6 @@ const lines = DATASETS.flatMap((name) => readDataset(name).map((line) => line.co
   (l) => l.trim() !== '',
 );
 
-/** A line with each run of digits replaced by a fresh number of the same length: new variable values. */
-let seed = 7;
-function fresh(line: string): string {
-  return line.replace(/\d+/g, (digits) => {
-    let out = '';
-    for (let i = 0; i < digits.length; i++) {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      out += String(i === 0 && digits.length > 1 ? 1 + (seed % 9) : seed % 10);
-    }
-    return out;
-  });
-}
-
 function bodies(batch: number, count: number, vary: boolean): string[] {
   const out: string[] = [];
   let cursor = 0;
@@ -65,7 +52,12 @@ function bodies(batch: number, count: number, vary: boolean): string[] {
     const logs = [];
     for (let i = 0; i < batch; i++) {
       const line = lines[cursor++ % lines.length] ?? '';
-      logs.push({ org: 'bench', service: 'svc', level: 'info', message: vary ? fresh(line) : line });
+      logs.push({
+        org: 'bench',
+        service: 'svc',
+        level: 'info',
+        message: vary ? withFreshNumbers(line) : line,
+      });
     }
     out.push(batch === 1 ? JSON.stringify(logs[0]) : JSON.stringify({ logs }));
   }

@@ -36,7 +36,7 @@ import type { LogRecord } from '../src/model/log.ts';
 import { serdes } from '../src/roles/kafka.ts';
 import { toOutgoing } from '../src/transport/kafka/channel.ts';
 import { createKafka, type Kafka } from '../src/transport/kafka/client.ts';
-import { DATASETS, readDataset } from './loghub.ts';
+import { DATASETS, readDataset, withFreshNumbers } from './loghub.ts';
 import { Report } from './report.ts';
 
 const { values } = parseArgs({
@@ -131,19 +131,6 @@ const SOURCE = DATASETS.map((name, i) => ({
     .filter((l) => l.trim() !== ''),
 }));
 
-/** Each run of digits replaced by a fresh number of the same length: new variable values. */
-let seed = 7;
-function fresh(line: string): string {
-  return line.replace(/\d+/g, (digits) => {
-    let out = '';
-    for (let i = 0; i < digits.length; i++) {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      out += String(i === 0 && digits.length > 1 ? 1 + (seed % 9) : seed % 10);
-    }
-    return out;
-  });
-}
-
 interface Encoded {
   key: string;
   value: Buffer;
@@ -172,7 +159,7 @@ function* records(count: number, vary: boolean, phase: string): Generator<LogRec
       service: 'bench',
       host: `host-${i % 8}`,
       level: 'INFO',
-      message: vary ? fresh(line) : line,
+      message: vary ? withFreshNumbers(line) : line,
       metadata: { phase, seq: String(i) },
       id: '',
     };
