@@ -95,7 +95,9 @@ export function providerSuite(provider: ProviderUnderTest): void {
       const proposals = await generator.generate('acme', LINES);
       assert.deepEqual(proposals, [{ text: 'took <*> ms' }]);
       assert.equal(standIn.requests.length, 2);
-      assertSpacing(standIn, [TIMEOUT_MS + BACKOFF_MS * 0.9]);
+      // The timeout runs from when the client starts the request, which the stand-in sees a few
+      // ms later (a new connection, on a busy machine): the gap it measures may be that much short.
+      assertSpacing(standIn, [TIMEOUT_MS - 15 + BACKOFF_MS * 0.9]);
     });
 
     it('retries malformed JSON and garbage, then falls back to the miner', async () => {
