@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './errors.ts';
+import { DEFAULT_LIMITS, DEFAULT_MAX_LOGS_PER_REQUEST } from './ingest/validate.ts';
 
 export type GeneratorName = 'builtin' | 'openai' | 'ollama';
 
@@ -27,6 +28,13 @@ export interface Config {
     readonly host: string;
     /** Largest request body in bytes, counted after gzip decompression. */
     readonly bodyLimitBytes: number;
+  };
+  /** Input limits: a log over one is refused (per log); too many logs refuse the request (413). */
+  readonly limits: {
+    readonly maxMessageBytes: number;
+    readonly maxMetadataKeys: number;
+    readonly maxMetadataBytes: number;
+    readonly maxLogsPerRequest: number;
   };
   readonly clickhouse: {
     /** Unset: the embedded engine (chdb) with its data in `dataDir`. */
@@ -375,6 +383,12 @@ export function loadConfig(env: Env = process.env): Config {
       port: readInt(env, 'INGEST_PORT', 3002, 0, 65535),
       host: readString(env, 'INGEST_HOST', '0.0.0.0'),
       bodyLimitBytes: readInt(env, 'INGEST_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024),
+    },
+    limits: {
+      maxMessageBytes: readInt(env, 'INGEST_MAX_MESSAGE_BYTES', DEFAULT_LIMITS.maxMessageBytes, 1),
+      maxMetadataKeys: readInt(env, 'INGEST_MAX_METADATA_KEYS', DEFAULT_LIMITS.maxMetadataKeys, 0),
+      maxMetadataBytes: readInt(env, 'INGEST_MAX_METADATA_BYTES', DEFAULT_LIMITS.maxMetadataBytes, 0),
+      maxLogsPerRequest: readInt(env, 'INGEST_MAX_LOGS_PER_REQUEST', DEFAULT_MAX_LOGS_PER_REQUEST, 1),
     },
     clickhouse: {
       url: readUrl(env, 'CLICKHOUSE_URL'),

@@ -90,3 +90,12 @@ export class ForbiddenError extends AppError {
     this.index = details.index;
   }
 }
+
+/** The request is over a size limit (HTTP 413); `limit` is that limit, echoed to the client. */
+export class PayloadTooLargeError extends AppError {
+  readonly limit: number;
+  constructor(code: string, message: string, limit: number) {
+    super(code, message);
+    this.limit = limit;
+  }
+}

@@ -4,6 +4,7 @@ import {
   BadRequestError,
   ForbiddenError,
   OverloadedError,
+  PayloadTooLargeError,
   ShuttingDownError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
@@ -65,6 +66,10 @@ export function installErrorHandler(app: FastifyInstance, logger: Logger): void 
       code = err.code;
       if (err.org !== undefined) extra['org'] = err.org;
       if (err.index !== undefined) extra['index'] = err.index;
+    } else if (err instanceof PayloadTooLargeError) {
+      status = 413;
+      code = err.code;
+      extra['limit'] = err.limit;
     } else if (err instanceof UnsupportedMediaTypeError) {
       status = 415;
       code = err.code;

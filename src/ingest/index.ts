@@ -1,13 +1,20 @@
 import {
   BadRequestError,
   OverloadedError,
+  PayloadTooLargeError,
   ShuttingDownError,
   type AppError,
   type FieldProblem,
 } from '../errors.ts';
 import type { LogRecord } from '../model/log.ts';
 import { MalformedLine, type SubmittedLogs } from './body.ts';
-import { validateLog, type ValidationResult } from './validate.ts';
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_LOGS_PER_REQUEST,
+  validateLog,
+  type ValidationLimits,
+  type ValidationResult,
+} from './validate.ts';
 
 export { logsFromJson, logsFromNdjson, parseJsonBody } from './body.ts';
 
@@ -43,6 +50,10 @@ export interface IngestDeps {
   /** Seconds a client should wait after a 503. */
   retryAfterSecs: number;
   now?: () => number;
+  /** Per-log size limits; defaults: DEFAULT_LIMITS. */
+  limits?: ValidationLimits;
+  /** Most logs in one request; more and the whole request gets 413. Default 10,000. */
+  maxLogsPerRequest?: number;
   onBatch?: (size: number) => void;
 }
 
@@ -68,6 +79,8 @@ export interface IngestStage {
  */
 export function startIngest(deps: IngestDeps): IngestStage {
   const now = deps.now ?? Date.now;
+  const limits = deps.limits ?? DEFAULT_LIMITS;
+  const maxLogs = deps.maxLogsPerRequest ?? DEFAULT_MAX_LOGS_PER_REQUEST;
   const counters: IngestStats = { requests: 0, accepted: 0, matched: 0, failed: 0, rejectedOverloaded: 0 };
   let closed = false;
 
@@ -75,6 +88,13 @@ export function startIngest(deps: IngestDeps): IngestStage {
     ingest(submitted) {
       counters.requests++;
       if (closed) throw new ShuttingDownError();
+      if (submitted.items.length > maxLogs) {
+        throw new PayloadTooLargeError(
+          'TOO_MANY_LOGS',
+          `at most ${maxLogs} logs per request, got ${submitted.items.length}; split the batch`,
+          maxLogs,
+        );
+      }
       const at = now();
       const logs: LogRecord[] = [];
       const problems: FieldProblem[] = [];
@@ -82,7 +102,7 @@ export function startIngest(deps: IngestDeps): IngestStage {
       const { items, indexes } = submitted;
       for (let i = 0; i < items.length; i++) {
         const index = submitted.single ? null : (indexes?.[i] ?? i);
-        const result = validateItem(items[i], index, at);
+        const result = validateItem(items[i], index, at, limits);
         if (result.ok) {
           logs.push(result.log);
         } else {
@@ -138,14 +158,19 @@ export function startIngest(deps: IngestDeps): IngestStage {
 }
 
 /** A log as submitted: an NDJSON line that did not parse fails here, the rest in validateLog. */
-function validateItem(item: unknown, index: number | null, now: number): ValidationResult {
+function validateItem(
+  item: unknown,
+  index: number | null,
+  now: number,
+  limits: ValidationLimits,
+): ValidationResult {
   if (item instanceof MalformedLine) {
     return {
       ok: false,
       problem: { index, field: '', code: 'MALFORMED_JSON', message: `malformed JSON: ${item.reason}` },
     };
   }
-  return validateLog(item, index, now);
+  return validateLog(item, index, now, limits);
 }
 
 /** `logs[3].org: org is required`, or how many failed and the first problem. */

@@ -7,6 +7,36 @@ export const MAX_LABEL_LENGTH = 256;
 
 const DEFAULT_LEVEL = 'INFO';
 
+/** Per-log size limits (INGEST_MAX_* in config); a log over one is refused, never truncated. */
+export interface ValidationLimits {
+  /** Longest message, in UTF-8 bytes. */
+  readonly maxMessageBytes: number;
+  /** Most metadata keys, after nulls are dropped. */
+  readonly maxMetadataKeys: number;
+  /** Largest metadata, UTF-8 bytes of every key and value as stored. */
+  readonly maxMetadataBytes: number;
+}
+
+export const DEFAULT_LIMITS: ValidationLimits = Object.freeze({
+  maxMessageBytes: 65_536,
+  maxMetadataKeys: 64,
+  maxMetadataBytes: 16_384,
+});
+
+/** Most logs in one request (INGEST_MAX_LOGS_PER_REQUEST); more and the request gets 413. */
+export const DEFAULT_MAX_LOGS_PER_REQUEST = 10_000;
+
+/**
+ * UTF-8 length of `text` when it may exceed `limit`, else its UTF-16 length (a lower bound that
+ * is then also within the limit): a string of n UTF-16 units has at most 3n UTF-8 bytes, so
+ * the byte count is only needed when 3n > limit, and the common short string costs nothing.
+ */
+function utf8LengthOver(text: string, limit: number): boolean {
+  if (text.length * 3 <= limit) return false;
+  if (text.length > limit) return true;
+  return Buffer.byteLength(text, 'utf8') > limit;
+}
+
 export type ValidationResult = { ok: true; log: LogRecord } | { ok: false; problem: FieldProblem };
 
 function problem(index: number | null, field: string, code: string, message: string): ValidationResult {
@@ -24,7 +54,12 @@ function describe(value: unknown): string {
  * batch (null for a single log) and is echoed in the problem so the client can find it.
  * Unknown fields are ignored, so clients can send richer objects than we store.
  */
-export function validateLog(input: unknown, index: number | null, now: number): ValidationResult {
+export function validateLog(
+  input: unknown,
+  index: number | null,
+  now: number,
+  limits: ValidationLimits = DEFAULT_LIMITS,
+): ValidationResult {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return problem(index, '', 'NOT_AN_OBJECT', `a log must be a JSON object, got ${describe(input)}`);
   }
@@ -47,6 +82,14 @@ export function validateLog(input: unknown, index: number | null, now: number): 
     return problem(index, 'message', 'INVALID_TYPE', `message must be a string, got ${describe(message)}`);
   }
   if (message.trim() === '') return problem(index, 'message', 'EMPTY_FIELD', 'message must not be empty');
+  if (utf8LengthOver(message, limits.maxMessageBytes)) {
+    return problem(
+      index,
+      'message',
+      'TOO_LONG',
+      `message must be at most ${limits.maxMessageBytes} bytes (UTF-8); split it into several logs`,
+    );
+  }
 
   let timestamp = now;
   const ts = raw['timestamp'];
@@ -97,6 +140,28 @@ export function validateLog(input: unknown, index: number | null, now: number): 
 
   const metadataResult = normaliseMetadata(raw['metadata']);
   if (typeof metadataResult === 'string') return problem(index, 'metadata', 'INVALID_TYPE', metadataResult);
+  let keys = 0;
+  let chars = 0;
+  for (const key in metadataResult) {
+    keys++;
+    chars += key.length + (metadataResult[key] as string).length;
+  }
+  if (keys > limits.maxMetadataKeys) {
+    return problem(
+      index,
+      'metadata',
+      'TOO_MANY_KEYS',
+      `metadata must have at most ${limits.maxMetadataKeys} keys, got ${keys}`,
+    );
+  }
+  if (chars * 3 > limits.maxMetadataBytes && metadataBytes(metadataResult) > limits.maxMetadataBytes) {
+    return problem(
+      index,
+      'metadata',
+      'TOO_LARGE',
+      `metadata keys and values must total at most ${limits.maxMetadataBytes} bytes (UTF-8)`,
+    );
+  }
 
   return {
     ok: true,
@@ -111,6 +176,14 @@ export function validateLog(input: unknown, index: number | null, now: number): 
       metadata: metadataResult,
     },
   };
+}
+
+function metadataBytes(metadata: Record<string, string>): number {
+  let bytes = 0;
+  for (const key in metadata) {
+    bytes += Buffer.byteLength(key, 'utf8') + Buffer.byteLength(metadata[key] as string, 'utf8');
+  }
+  return bytes;
 }
 
 /**

@@ -34,6 +34,8 @@ export async function startIngestRole(config: Config, logger: Logger): Promise<R
   let pending = 0;
   let brokerErrors = 0;
   const ingest = startIngest({
+    limits: config.limits,
+    maxLogsPerRequest: config.limits.maxLogsPerRequest,
     async route(logs) {
       pending += logs.length;
       // The row id is fixed here, before the log leaves: storage and a later replay agree on it.

@@ -70,6 +70,8 @@ export async function startStandalone(config: Config, logger: Logger): Promise<R
     metrics.flushDuration.observe({ result: ok ? 'ok' : 'error' }, ms / 1000);
 
   const ingest = startIngest({
+    limits: config.limits,
+    maxLogsPerRequest: config.limits.maxLogsPerRequest,
     route: (logs) => match.route(logs),
     whyNoRoom: () => {
       if (!store.writer.hasRoom()) return 'the ClickHouse write buffer is full';
