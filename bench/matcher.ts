@@ -9,12 +9,11 @@
 // times only its match loop, in a Python child process started after our measurements.
 //
 //   npm run bench:matcher [-- --json FILE] [--quick] [--no-peer]
-import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lastMatchSteps, MatcherSnapshot, tokenize } from '../src/match/index.ts';
 import type { Template } from '../src/model/template.ts';
-import { DRAIN3_VERSION, ensureDrain3 } from './accuracy/peer-drain3.ts';
+import { DRAIN3_VERSION, ensureDrain3, runPython } from './accuracy/peer-drain3.ts';
 import { DATASETS, LOGHUB_DIR, loghubAvailable, readTemplates } from './loghub.ts';
 import { Report } from './report.ts';
 
@@ -189,19 +188,7 @@ async function runPeer(): Promise<PeerCase[]> {
       expected: c.expected,
     })),
   });
-  const output = await new Promise<string>((done, fail) => {
-    const child = spawn(python, [runner], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', fail);
-    child.on('close', (code) => {
-      if (code === 0) done(Buffer.concat(out).toString('utf8'));
-      else fail(new Error(`drain3 runner exited with ${code}: ${Buffer.concat(err).toString('utf8')}`));
-    });
-    child.stdin.end(job);
-  });
+  const output = await runPython(python, runner, job);
   const parsed = JSON.parse(output) as { version: string; cases: PeerCase[] };
   if (parsed.version !== DRAIN3_VERSION)
     throw new Error(`drain3 ${parsed.version}, ${DRAIN3_VERSION} wanted`);

@@ -135,30 +135,30 @@ export function ensureDrain3(): string {
   return python;
 }
 
-/** Runs Drain3 on one dataset's messages in a child process. */
-export function runDrain3(
-  python: string,
-  lines: readonly string[],
-  settings: Drain3Settings,
-): Promise<Drain3Output> {
+/** Runs a Python runner with `input` on stdin; resolves with its stdout, rejects with its stderr. */
+export function runPython(python: string, runner: string, input: string): Promise<string> {
   return new Promise((done, fail) => {
-    const child = spawn(python, [RUNNER], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(python, [runner], { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', fail);
     child.on('close', (code) => {
-      if (code !== 0) {
+      if (code === 0) done(Buffer.concat(out).toString('utf8'));
+      else
         fail(new Error(`drain3 runner exited with ${code}: ${Buffer.concat(err).toString('utf8').trim()}`));
-        return;
-      }
-      try {
-        done(parseDrain3Output(Buffer.concat(out).toString('utf8'), lines.length));
-      } catch (error) {
-        fail(error instanceof Error ? error : new Error(String(error)));
-      }
     });
-    child.stdin.end(drain3Job(lines, settings));
+    child.stdin.end(input);
   });
+}
+
+/** Runs Drain3 on one dataset's messages in a child process. */
+export async function runDrain3(
+  python: string,
+  lines: readonly string[],
+  settings: Drain3Settings,
+): Promise<Drain3Output> {
+  const output = await runPython(python, RUNNER, drain3Job(lines, settings));
+  return parseDrain3Output(output, lines.length);
 }
