@@ -99,3 +99,19 @@ export class PayloadTooLargeError extends AppError {
     this.limit = limit;
   }
 }
+
+/**
+ * An org is over its rate of logs per second (HTTP 429 with Retry-After): one org's flood
+ * must not take the room every org shares. `retryAfterSecs` is when the request would fit.
+ */
+export class RateLimitedError extends AppError {
+  readonly org: string;
+  readonly retryAfterSecs: number;
+  readonly limit: number;
+  constructor(org: string, message: string, retryAfterSecs: number, limit: number) {
+    super('RATE_LIMITED', message, { retryable: true });
+    this.org = org;
+    this.retryAfterSecs = retryAfterSecs;
+    this.limit = limit;
+  }
+}

@@ -5,6 +5,7 @@ import {
   ForbiddenError,
   OverloadedError,
   PayloadTooLargeError,
+  RateLimitedError,
   ShuttingDownError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
@@ -18,6 +19,7 @@ const STATUS_TEXT: Record<number, string> = {
   404: 'Not Found',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -70,6 +72,12 @@ export function installErrorHandler(app: FastifyInstance, logger: Logger): void 
       status = 413;
       code = err.code;
       extra['limit'] = err.limit;
+    } else if (err instanceof RateLimitedError) {
+      status = 429;
+      code = err.code;
+      extra['org'] = err.org;
+      extra['limit'] = err.limit;
+      void reply.header('retry-after', String(err.retryAfterSecs));
     } else if (err instanceof UnsupportedMediaTypeError) {
       status = 415;
       code = err.code;
