@@ -483,6 +483,8 @@ async function main(): Promise<void> {
       INGEST_PORT: String(PORT),
       INGEST_HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      // The load is one org: the per-org rate limit would cap the pipeline being measured.
+      INGEST_RATE_LIMIT_LOGS_PER_SEC: '0',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

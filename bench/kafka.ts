@@ -429,6 +429,8 @@ async function runCase(list: string[], brokerPid: number | undefined, n: number)
     KAFKA_GROUP_WRITER: `${p}-writer`,
     KAFKA_GROUP_GENERATOR: `${p}-generator`,
     KAFKA_PARTITIONS: String(PARTITIONS),
+    // The per-org rate limit would cap the pipeline being measured.
+    INGEST_RATE_LIMIT_LOGS_PER_SEC: '0',
   };
   const topics = ['RAW', 'UNMATCHED', 'MATCHED', 'TEMPLATES', 'DEAD_LETTER'].map(
     (t) => env[`KAFKA_TOPIC_${t}`] as string,

@@ -36,6 +36,15 @@ export interface Config {
     readonly maxMetadataBytes: number;
     readonly maxLogsPerRequest: number;
   };
+  /**
+   * Logs per second per org at ingest (0: no limit). The other per-org quotas are
+   * llm.maxCallsPerOrgPerMin and generate.maxTemplatesPerOrg.
+   */
+  readonly rateLimit: {
+    readonly logsPerSec: number;
+    /** Logs an org may send at once after being idle; at least maxLogsPerRequest. */
+    readonly burstLogs: number;
+  };
   readonly clickhouse: {
     /** Unset: the embedded engine (chdb) with its data in `dataDir`. */
     readonly url: string | undefined;
@@ -71,6 +80,8 @@ export interface Config {
     readonly ollamaHost: string;
     /** One request to the model; a timed-out request counts as a failed, retryable attempt. */
     readonly timeoutMs: number;
+    /** Calls (retries included) one org may make per minute; over it, the miner. 0: no budget. */
+    readonly maxCallsPerOrgPerMin: number;
   };
   readonly generate: {
     /** Ceiling of unmatched logs waiting for a template; above it ingestion answers 503. */
@@ -373,6 +384,23 @@ function readApiKeys(env: Env): ApiKeyConfig[] {
 
 const OPENAI_API_URL = 'https://api.openai.com/v1';
 
+/** Default logs per second per org: about half of what one standalone process stores. */
+export const DEFAULT_LOGS_PER_SEC_PER_ORG = 50_000;
+
+function readRateLimit(env: Env): Config['rateLimit'] {
+  const logsPerSec = readInt(env, 'INGEST_RATE_LIMIT_LOGS_PER_SEC', DEFAULT_LOGS_PER_SEC_PER_ORG, 0);
+  const maxLogs = readInt(env, 'INGEST_MAX_LOGS_PER_REQUEST', DEFAULT_MAX_LOGS_PER_REQUEST, 1);
+  const burstLogs = readInt(env, 'INGEST_RATE_LIMIT_BURST_LOGS', Math.max(2 * logsPerSec, maxLogs), 1);
+  if (logsPerSec > 0 && burstLogs < maxLogs) {
+    // A full request would need more than the bucket ever holds: it could never be taken.
+    throw new ConfigError(
+      'INGEST_RATE_LIMIT_BURST_LOGS',
+      `must be at least INGEST_MAX_LOGS_PER_REQUEST (${maxLogs}), got ${burstLogs}`,
+    );
+  }
+  return { logsPerSec, burstLogs };
+}
+
 /** Parses and validates the environment once; the result is frozen and passed to every stage. */
 export function loadConfig(env: Env = process.env): Config {
   const bufferSize = readInt(env, 'CLICKHOUSE_BUFFER_SIZE', 1000, 1, 1_000_000);
@@ -390,6 +418,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxMetadataBytes: readInt(env, 'INGEST_MAX_METADATA_BYTES', DEFAULT_LIMITS.maxMetadataBytes, 0),
       maxLogsPerRequest: readInt(env, 'INGEST_MAX_LOGS_PER_REQUEST', DEFAULT_MAX_LOGS_PER_REQUEST, 1),
     },
+    rateLimit: readRateLimit(env),
     clickhouse: {
       url: readUrl(env, 'CLICKHOUSE_URL'),
       user: readString(env, 'CLICKHOUSE_USER', 'default'),
@@ -421,6 +450,7 @@ export function loadConfig(env: Env = process.env): Config {
       baseUrl: readUrl(env, 'LLM_BASE_URL') ?? OPENAI_API_URL,
       ollamaHost: readUrl(env, 'OLLAMA_HOST') ?? 'http://127.0.0.1:11434',
       timeoutMs: readInt(env, 'LLM_TIMEOUT_MS', 30_000, 1, 3_600_000),
+      maxCallsPerOrgPerMin: readInt(env, 'LLM_MAX_CALLS_PER_ORG_PER_MIN', 60, 0),
     },
     generate: {
       queueMaxLogs: readInt(env, 'UNMATCHED_QUEUE_MAX', 100_000, 1),

@@ -74,6 +74,21 @@ export function createMetrics(sources: StatsSources): Metrics {
     'Ingest requests refused with 503 (queue or buffer full)',
     () => sources.ingest().rejectedOverloaded,
   );
+  mirror(
+    'log_ingest_requests_rate_limited_total',
+    'Ingest requests refused with 429 (an org over INGEST_RATE_LIMIT_LOGS_PER_SEC)',
+    () => sources.ingest().rateLimitedRequests,
+  );
+  mirror(
+    'log_ingest_logs_rate_limited_total',
+    'Valid logs in requests refused with 429',
+    () => sources.ingest().rateLimitedLogs,
+  );
+  mirror(
+    'log_ingest_logs_over_template_cap_total',
+    'Logs stored without a template because their org has TEMPLATES_MAX_PER_ORG templates',
+    () => sources.generate().templateCapLines,
+  );
   gauge('log_ingest_match_rate', 'Matched / accepted since start (0..1)', () => {
     const s = sources.ingest();
     return s.accepted === 0 ? 0 : s.matched / s.accepted;
@@ -178,6 +193,11 @@ export function createMetrics(sources: StatsSources): Metrics {
     'log_ingest_llm_regrouped_lines_total',
     'Lines an accepted LLM template left uncovered, grouped and asked about again',
     llm((s) => s.regroupedLines),
+  );
+  mirror(
+    'log_ingest_llm_over_budget_lines_total',
+    'Lines the miner took without an LLM call: their org had used LLM_MAX_CALLS_PER_ORG_PER_MIN',
+    llm((s) => s.budgetLines),
   );
 
   gauge('log_ingest_clickhouse_buffer_rows', 'Rows buffered or being inserted', () => {

@@ -34,5 +34,6 @@ export function createGenerator(llm: Config['llm'], logger?: Logger): TemplateGe
       maxRetryAfterMs: MAX_RETRY_AFTER_MS,
     },
     logger: logger?.child({ component: 'llm', provider: llm.provider }),
+    ...(llm.maxCallsPerOrgPerMin === 0 ? {} : { maxCallsPerOrgPerMin: llm.maxCallsPerOrgPerMin }),
   });
 }

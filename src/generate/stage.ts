@@ -4,6 +4,7 @@ import { newTemplateId, type Template } from '../model/template.ts';
 import type { TemplateChange } from '../model/template-change.ts';
 import { Matcher, MatcherSnapshot } from '../match/index.ts';
 import { toStoredLog } from '../match/stage.ts';
+import { OrgTally } from '../quota/org-tally.ts';
 import type { Channel } from '../transport/types.ts';
 import { hasConstantText } from './checks.ts';
 import { mergeTemplates } from './merge.ts';
@@ -40,9 +41,30 @@ export interface GenerateStats {
   retries: number;
   /** Held logs a new template matched and that went on to storage with it. */
   matchedAfterGeneration: number;
-  /** Held logs stored with template id 0 because no template came for them. */
+  /** Held logs stored with template id 0 because no template came for them (the cap's included). */
   storedWithoutTemplate: number;
+  /** Of those, the logs of orgs at TEMPLATES_MAX_PER_ORG: stored at once, no generation asked. */
+  templateCapLines: number;
+  /** templateCapLines by org (bounded, see OrgTally). */
+  templateCapByOrg: Record<string, number>;
 }
+
+/** What a process without a generate stage reports (Kafka roles other than generator). */
+export const NO_GENERATE_STATS: GenerateStats = {
+  queueDepth: 0,
+  inFlightBatches: 0,
+  batches: 0,
+  templatesCreated: 0,
+  templatesUpdated: 0,
+  proposalsRejected: 0,
+  templatesMerged: 0,
+  generationErrors: 0,
+  retries: 0,
+  matchedAfterGeneration: 0,
+  storedWithoutTemplate: 0,
+  templateCapLines: 0,
+  templateCapByOrg: {},
+};
 
 export interface GenerateStage {
   /** False when the held-log ceiling is reached: the HTTP layer answers 503 then. */
@@ -63,8 +85,9 @@ export interface GenerateConfig {
   maxConcurrentBatches: number;
   /**
    * Templates live in memory in every matcher: an org whose lines defeat the generator (a
-   * template per line) must not grow them without bound. At the cap, refinements of known
-   * templates are still taken; new ones are refused and their lines stored without one.
+   * template per line) must not grow them without bound. At the cap the org's unmatched lines
+   * are stored without a template at once, without asking the generator (no LLM bill for a
+   * flood of unique lines); a batch already asked may still refine known templates.
    */
   maxTemplatesPerOrg: number;
 }
@@ -122,7 +145,9 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
     retries: 0,
     matchedAfterGeneration: 0,
     storedWithoutTemplate: 0,
+    templateCapLines: 0,
   };
+  const templateCap = new OrgTally();
   let held = 0;
   let inFlightLogs = 0;
   let stopping = false;
@@ -209,8 +234,15 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
       else rows.push(toStoredLog(item.log, match));
     }
     counters.matchedAfterGeneration += rows.length;
+    if (ask.length > 0 && atTemplateCap(org)) {
+      // No new template could be taken for this org: asking would only spend generator time
+      // (an LLM bill, for a flood of unique lines). The logs are stored now, without one.
+      for (const item of ask) rows.push(toStoredLog(item.log, undefined));
+      countTemplateCap(org, ask.length);
+    } else if (ask.length > 0) {
+      runBatch(org, ask);
+    }
     publishMatched(rows);
-    if (ask.length > 0) runBatch(org, ask);
     schedule(org);
   }
 
@@ -329,16 +361,31 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
     return undefined;
   }
 
+  function atTemplateCap(org: string): boolean {
+    return registry.current.countFor(org) >= config.maxTemplatesPerOrg;
+  }
+
+  function countTemplateCap(org: string, lines: number): void {
+    counters.storedWithoutTemplate += lines;
+    counters.templateCapLines += lines;
+    templateCap.add(org, lines);
+  }
+
   /** Held logs a template now matches go on; the others go back, or out without one. */
   function settle(org: string, batch: HeldLog[]): void {
     const snapshot = registry.current;
     const rows: StoredLog[] = [];
     const retry: HeldLog[] = [];
+    // At the cap another attempt could not add a template: what is unmatched now stays so.
+    const capped = atTemplateCap(org);
     for (const item of batch) {
       const match = snapshot.match(org, item.log.message);
       if (match !== undefined) {
         rows.push(toStoredLog(item.log, match));
         counters.matchedAfterGeneration++;
+      } else if (capped) {
+        rows.push(toStoredLog(item.log, undefined));
+        countTemplateCap(org, 1);
       } else if (item.attempts >= MAX_ATTEMPTS || abort.signal.aborted) {
         rows.push(toStoredLog(item.log, undefined));
         counters.storedWithoutTemplate++;
@@ -401,7 +448,12 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
       return held + inFlightLogs < config.queueMaxLogs;
     },
     stats() {
-      return { queueDepth: held + inFlightLogs, inFlightBatches: inFlight.size, ...counters };
+      return {
+        queueDepth: held + inFlightLogs,
+        inFlightBatches: inFlight.size,
+        ...counters,
+        templateCapByOrg: templateCap.byOrg(),
+      };
     },
     async flush() {
       flushing++;

@@ -2,11 +2,14 @@ import {
   BadRequestError,
   OverloadedError,
   PayloadTooLargeError,
+  RateLimitedError,
   ShuttingDownError,
   type AppError,
   type FieldProblem,
 } from '../errors.ts';
 import type { LogRecord } from '../model/log.ts';
+import { OrgTally } from '../quota/org-tally.ts';
+import type { TokenBuckets } from '../quota/token-buckets.ts';
 import { MalformedLine, type SubmittedLogs } from './body.ts';
 import {
   DEFAULT_LIMITS,
@@ -36,7 +39,24 @@ export interface IngestStats {
   failed: number;
   /** Requests refused with 503 because a queue or buffer was full. */
   rejectedOverloaded: number;
+  /** Requests refused with 429 because an org was over its rate, and the valid logs in them. */
+  rateLimitedRequests: number;
+  rateLimitedLogs: number;
+  /** rateLimitedLogs by org (bounded, see OrgTally). */
+  rateLimitedByOrg: Record<string, number>;
 }
+
+/** What a process that takes no logs over HTTP reports (Kafka roles other than ingest). */
+export const NO_INGEST_STATS: IngestStats = {
+  requests: 0,
+  accepted: 0,
+  matched: 0,
+  failed: 0,
+  rejectedOverloaded: 0,
+  rateLimitedRequests: 0,
+  rateLimitedLogs: 0,
+  rateLimitedByOrg: {},
+};
 
 export interface IngestDeps {
   /**
@@ -55,6 +75,8 @@ export interface IngestDeps {
   /** Most logs in one request; more and the whole request gets 413. Default 10,000. */
   maxLogsPerRequest?: number;
   onBatch?: (size: number) => void;
+  /** Logs per second per org (INGEST_RATE_LIMIT_*); undefined: no rate limit. */
+  rateLimit?: TokenBuckets | undefined;
 }
 
 export interface IngestStage {
@@ -81,7 +103,17 @@ export function startIngest(deps: IngestDeps): IngestStage {
   const now = deps.now ?? Date.now;
   const limits = deps.limits ?? DEFAULT_LIMITS;
   const maxLogs = deps.maxLogsPerRequest ?? DEFAULT_MAX_LOGS_PER_REQUEST;
-  const counters: IngestStats = { requests: 0, accepted: 0, matched: 0, failed: 0, rejectedOverloaded: 0 };
+  const counters = {
+    requests: 0,
+    accepted: 0,
+    matched: 0,
+    failed: 0,
+    rejectedOverloaded: 0,
+    rateLimitedRequests: 0,
+    rateLimitedLogs: 0,
+  };
+  const rateLimited = new OrgTally();
+  const buckets = deps.rateLimit;
   let closed = false;
 
   return {
@@ -122,6 +154,22 @@ export function startIngest(deps: IngestDeps): IngestStage {
         counters.rejectedOverloaded++;
         throw new OverloadedError(`${full}: retry later`, deps.retryAfterSecs);
       }
+      // After the 503 check, so a request refused for room takes none of its org's allowance.
+      const demand = buckets === undefined ? undefined : logsPerOrg(logs);
+      if (buckets !== undefined && demand !== undefined) {
+        const short = buckets.takeAll(demand);
+        if (short !== undefined) {
+          counters.rateLimitedRequests++;
+          counters.rateLimitedLogs += logs.length;
+          rateLimited.add(short.key, demand.get(short.key) ?? 0);
+          throw new RateLimitedError(
+            short.key,
+            `org ${short.key} is over its rate of ${buckets.ratePerSec} logs per second: retry later`,
+            Math.max(1, Math.ceil(short.waitSecs)),
+            buckets.ratePerSec,
+          );
+        }
+      }
       deps.onBatch?.(logs.length);
       const done = (matched: number): IngestResult => {
         counters.accepted += logs.length;
@@ -134,6 +182,9 @@ export function startIngest(deps: IngestDeps): IngestStage {
       if (typeof routed === 'number') return done(routed);
       return routed.then(done, (err: unknown) => {
         counters.rejectedOverloaded++;
+        // Nothing was taken in: the allowance is given back for the client's retry.
+        if (buckets !== undefined && demand !== undefined)
+          for (const [org, n] of demand) buckets.refund(org, n);
         throw err;
       });
     },
@@ -152,9 +203,25 @@ export function startIngest(deps: IngestDeps): IngestStage {
       closed = true;
     },
     stats() {
-      return { ...counters };
+      return { ...counters, rateLimitedByOrg: rateLimited.byOrg() };
     },
   };
+}
+
+/**
+ * Logs per org in a batch. Batches are nearly always of one org: that case builds a one-entry
+ * map after a single string comparison per log.
+ */
+function logsPerOrg(logs: readonly LogRecord[]): Map<string, number> {
+  const first = logs[0]!.org;
+  let i = 1;
+  while (i < logs.length && logs[i]!.org === first) i++;
+  const demand = new Map<string, number>([[first, i]]);
+  for (; i < logs.length; i++) {
+    const org = logs[i]!.org;
+    demand.set(org, (demand.get(org) ?? 0) + 1);
+  }
+  return demand;
 }
 
 /** A log as submitted: an NDJSON line that did not parse fails here, the rest in validateLog. */

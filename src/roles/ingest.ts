@@ -6,6 +6,7 @@
 import type { Config } from '../config.ts';
 import { AppError, OverloadedError } from '../errors.ts';
 import { startIngest } from '../ingest/index.ts';
+import { orgRateLimit } from '../quota/token-buckets.ts';
 import type { Logger } from '../logger.ts';
 import type { LogRecord } from '../model/log.ts';
 import { newRowIds } from '../model/row-id.ts';
@@ -36,6 +37,7 @@ export async function startIngestRole(config: Config, logger: Logger): Promise<R
   const ingest = startIngest({
     limits: config.limits,
     maxLogsPerRequest: config.limits.maxLogsPerRequest,
+    rateLimit: orgRateLimit(config.rateLimit),
     async route(logs) {
       pending += logs.length;
       // The row id is fixed here, before the log leaves: storage and a later replay agree on it.

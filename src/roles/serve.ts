@@ -6,9 +6,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config, Role } from '../config.ts';
 import type { LlmStats } from '../generate/llm/index.ts';
-import type { GenerateStats } from '../generate/stage.ts';
+import { NO_GENERATE_STATS, type GenerateStats } from '../generate/stage.ts';
 import { buildApp } from '../http/app.ts';
-import type { IngestStage, IngestStats } from '../ingest/index.ts';
+import { NO_INGEST_STATS, type IngestStage } from '../ingest/index.ts';
 import type { Logger } from '../logger.ts';
 import type { MatchStats } from '../match/stage.ts';
 import { createMetrics } from '../metrics.ts';
@@ -39,21 +39,7 @@ export interface ServedRoles {
   stop(): Promise<void>;
 }
 
-const NO_INGEST: IngestStats = { requests: 0, accepted: 0, matched: 0, failed: 0, rejectedOverloaded: 0 };
 const NO_MATCH: MatchStats = { templatesLoaded: 0, matched: 0, unmatched: 0 };
-const NO_GENERATE: GenerateStats = {
-  queueDepth: 0,
-  inFlightBatches: 0,
-  batches: 0,
-  templatesCreated: 0,
-  templatesUpdated: 0,
-  proposalsRejected: 0,
-  templatesMerged: 0,
-  generationErrors: 0,
-  retries: 0,
-  matchedAfterGeneration: 0,
-  storedWithoutTemplate: 0,
-};
 const NO_STORE: StoreStats = {
   bufferedRows: 0,
   inFlightRows: 0,
@@ -76,9 +62,9 @@ export async function serveRoles(
   const generate = find('generate');
   const store = find('store');
   const metrics = createMetrics({
-    ingest: () => ingest?.stats() ?? NO_INGEST,
+    ingest: () => ingest?.stats() ?? NO_INGEST_STATS,
     match,
-    generate: () => generate?.stats() ?? NO_GENERATE,
+    generate: () => generate?.stats() ?? NO_GENERATE_STATS,
     store: () => store?.stats() ?? NO_STORE,
     llm: () => generate?.llm(),
   });
@@ -91,7 +77,7 @@ export async function serveRoles(
     view: {
       ...(ingest === undefined ? {} : { ingest }),
       match: { stats: match },
-      generate: { stats: () => generate?.stats() ?? NO_GENERATE },
+      generate: { stats: () => generate?.stats() ?? NO_GENERATE_STATS },
       store: { stats: () => store?.stats() ?? NO_STORE },
       generatorName: generate?.generatorName ?? 'none',
       llm: () => generate?.llm(),

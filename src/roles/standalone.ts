@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import { createGenerator, LlmGenerator, startGenerate } from '../generate/index.ts';
 import { buildApp } from '../http/app.ts';
 import { startIngest } from '../ingest/index.ts';
+import { orgRateLimit } from '../quota/token-buckets.ts';
 import type { Logger } from '../logger.ts';
 import { startMatch } from '../match/stage.ts';
 import { createMetrics } from '../metrics.ts';
@@ -72,6 +73,7 @@ export async function startStandalone(config: Config, logger: Logger): Promise<R
   const ingest = startIngest({
     limits: config.limits,
     maxLogsPerRequest: config.limits.maxLogsPerRequest,
+    rateLimit: orgRateLimit(config.rateLimit),
     route: (logs) => match.route(logs),
     whyNoRoom: () => {
       if (!store.writer.hasRoom()) return 'the ClickHouse write buffer is full';

@@ -11,7 +11,9 @@ export type LlmErrorCode =
   | 'LLM_CONNECTION'
   | 'LLM_REQUEST_REJECTED'
   | 'LLM_MALFORMED_OUTPUT'
-  | 'LLM_ABORTED';
+  | 'LLM_ABORTED'
+  /** The org's calls per minute (LLM_MAX_CALLS_PER_ORG_PER_MIN) are used up: no call was made. */
+  | 'LLM_BUDGET_EXHAUSTED';
 
 export class LlmError extends AppError {
   readonly status: number | undefined;

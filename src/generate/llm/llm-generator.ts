@@ -1,10 +1,13 @@
 import type { Logger } from '../../logger.ts';
 import { MatcherSnapshot } from '../../match/index.ts';
 import type { Template, TemplateSource } from '../../model/template.ts';
+import { OrgTally } from '../../quota/org-tally.ts';
+import { TokenBuckets } from '../../quota/token-buckets.ts';
 import { BuiltinGenerator } from '../builtin/index.ts';
 import type { ProposedTemplate, TemplateGenerator } from '../generator.ts';
 import { checkTemplate } from './checks.ts';
 import type { Complete } from './completion.ts';
+import { LlmError } from './errors.ts';
 import { groupLines } from './group.ts';
 import { parseTemplates } from './parse.ts';
 import { buildPrompt, pickDiverse } from './prompt.ts';
@@ -35,6 +38,10 @@ export interface LlmStats {
   proposalsAccepted: number;
   /** Lines a group's accepted templates left uncovered, grouped and asked about again. */
   regroupedLines: number;
+  /** Lines handed to the miner without a call because their org's calls per minute were used up. */
+  budgetLines: number;
+  /** budgetLines by org (bounded, see OrgTally). */
+  budgetByOrg: Record<string, number>;
 }
 
 export interface LlmGeneratorOptions {
@@ -47,6 +54,13 @@ export interface LlmGeneratorOptions {
   fallback?: TemplateGenerator;
   /** Injected in unit tests to observe the schedule without waiting. */
   retryDeps?: Partial<RetryDeps>;
+  /**
+   * Calls one org may make per minute (LLM_MAX_CALLS_PER_ORG_PER_MIN), retries included; over
+   * it the org's lines go to the miner, which costs no call. Absent: no budget.
+   */
+  maxCallsPerOrgPerMin?: number;
+  /** The budget's clock (tests). */
+  now?: () => number;
   logger?: Logger;
 }
 
@@ -78,7 +92,9 @@ export class LlmGenerator implements TemplateGenerator {
   private readonly retryDeps: RetryDeps;
   private readonly fallback: TemplateGenerator;
   private readonly logger: Logger | undefined;
-  private readonly counters: LlmStats = {
+  private readonly budget: TokenBuckets | undefined;
+  private readonly overBudget = new OrgTally();
+  private readonly counters: Omit<LlmStats, 'budgetByOrg'> = {
     calls: 0,
     retries: 0,
     failures: 0,
@@ -91,6 +107,7 @@ export class LlmGenerator implements TemplateGenerator {
     proposalsRejected: 0,
     proposalsAccepted: 0,
     regroupedLines: 0,
+    budgetLines: 0,
   };
 
   constructor(options: LlmGeneratorOptions) {
@@ -101,10 +118,12 @@ export class LlmGenerator implements TemplateGenerator {
     this.retryDeps = { sleep, random: Math.random, ...options.retryDeps };
     this.fallback = options.fallback ?? new BuiltinGenerator();
     this.logger = options.logger;
+    const perMin = options.maxCallsPerOrgPerMin;
+    this.budget = perMin === undefined ? undefined : new TokenBuckets(perMin / 60, perMin, options.now);
   }
 
   stats(): LlmStats {
-    return { ...this.counters };
+    return { ...this.counters, budgetByOrg: this.overBudget.byOrg() };
   }
 
   seed(templates: readonly Template[]): void {
@@ -169,18 +188,38 @@ export class LlmGenerator implements TemplateGenerator {
     return proposals;
   }
 
-  /** The model's templates for one group, or undefined when every attempt failed. */
+  /** Takes one call from the org's budget; false when it is used up (there is always one without a budget). */
+  private withinBudget(org: string): boolean {
+    return this.budget === undefined || this.budget.take(org, 1) === 0;
+  }
+
+  /** The model's templates for one group, or undefined when every attempt failed or the budget is used up. */
   private async ask(
     org: string,
     group: readonly string[],
     signal: AbortSignal | undefined,
   ): Promise<string[] | undefined> {
+    if (!this.withinBudget(org)) {
+      this.counters.budgetLines += group.length;
+      this.overBudget.add(org, group.length);
+      this.logger?.debug(
+        { org, lines: group.length },
+        'LLM call budget used up; the miner takes these lines',
+      );
+      return undefined;
+    }
     this.counters.groups++;
     this.counters.linesAsked += group.length;
     const prompt = buildPrompt(pickDiverse(group));
     try {
       return await withRetries(
-        async () => {
+        async (attempt) => {
+          // The first attempt's call was counted above; a retry is a call of its own.
+          if (attempt > 1 && !this.withinBudget(org)) {
+            throw new LlmError('LLM_BUDGET_EXHAUSTED', `org ${org} has used its LLM calls for now`, {
+              retryable: false,
+            });
+          }
           this.counters.calls++;
           const completion = await this.complete(prompt, signal);
           this.counters.tokensIn += completion.tokensIn;
@@ -199,6 +238,11 @@ export class LlmGenerator implements TemplateGenerator {
       );
     } catch (error) {
       if (signal?.aborted === true) throw error;
+      if (error instanceof LlmError && error.code === 'LLM_BUDGET_EXHAUSTED') {
+        this.counters.budgetLines += group.length;
+        this.overBudget.add(org, group.length);
+        return undefined;
+      }
       this.counters.failures++;
       this.logger?.warn(
         { org, code: codeOf(error), lines: group.length },

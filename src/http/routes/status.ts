@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { IngestStats } from '../../ingest/index.ts';
+import { NO_INGEST_STATS } from '../../ingest/index.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { ServiceView } from '../app.ts';
 
@@ -8,8 +8,6 @@ import type { ServiceView } from '../app.ts';
  * small, small enough to stay far below the body limit and the buffer ceilings.
  */
 export const OPTIMAL_BATCH_SIZE = 1000;
-
-const NO_INGEST: IngestStats = { requests: 0, accepted: 0, matched: 0, failed: 0, rejectedOverloaded: 0 };
 
 export function registerStatusRoutes(app: FastifyInstance, view: ServiceView, metrics: Metrics): void {
   app.get('/health', async (_request, reply) => {
@@ -33,7 +31,7 @@ export function registerStatusRoutes(app: FastifyInstance, view: ServiceView, me
   });
 
   app.get('/stats', () => {
-    const ingest = view.ingest?.stats() ?? NO_INGEST;
+    const ingest = view.ingest?.stats() ?? NO_INGEST_STATS;
     const match = view.match.stats();
     const generate = view.generate.stats();
     const store = view.store.stats();
@@ -88,6 +86,13 @@ export function registerStatusRoutes(app: FastifyInstance, view: ServiceView, me
               calls_per_1000_unmatched:
                 match.unmatched === 0 ? 0 : Math.round((llm.calls / match.unmatched) * 1000 * 10) / 10,
             },
+      quotas: {
+        rate_limited_requests: ingest.rateLimitedRequests,
+        rate_limited_logs: ingest.rateLimitedLogs,
+        template_cap_lines: generate.templateCapLines,
+        llm_budget_lines: llm?.budgetLines ?? 0,
+        by_org: quotasByOrg(ingest.rateLimitedByOrg, generate.templateCapByOrg, llm?.budgetByOrg ?? {}),
+      },
       storage: {
         flushes: store.flushes,
         rows_written: store.flushedRows,
@@ -103,4 +108,32 @@ export function registerStatusRoutes(app: FastifyInstance, view: ServiceView, me
     const body = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(body);
   });
+}
+
+interface OrgQuotaCounts {
+  rate_limited_logs: number;
+  template_cap_lines: number;
+  llm_budget_lines: number;
+}
+
+/**
+ * The orgs a quota held back, each with its three counts (the tallies are bounded). Built in a
+ * Map: org names come from clients, and `__proto__` must stay a name, not reach a prototype.
+ */
+function quotasByOrg(
+  rateLimited: Record<string, number>,
+  templateCap: Record<string, number>,
+  llmBudget: Record<string, number>,
+): Record<string, OrgQuotaCounts> {
+  const byOrg = new Map<string, OrgQuotaCounts>();
+  const entry = (org: string): OrgQuotaCounts => {
+    let counts = byOrg.get(org);
+    if (counts === undefined)
+      byOrg.set(org, (counts = { rate_limited_logs: 0, template_cap_lines: 0, llm_budget_lines: 0 }));
+    return counts;
+  };
+  for (const [org, n] of Object.entries(rateLimited)) entry(org).rate_limited_logs = n;
+  for (const [org, n] of Object.entries(templateCap)) entry(org).template_cap_lines = n;
+  for (const [org, n] of Object.entries(llmBudget)) entry(org).llm_budget_lines = n;
+  return Object.fromEntries(byOrg);
 }
