@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { makeDataDir, startTestService, type TestService } from '../../helpers/service.ts';
 
 let t: TestService;
@@ -95,6 +96,25 @@ describe('input limits', () => {
     const ok = await post({ logs: logs.slice(0, 5) });
     assert.equal(ok.statusCode, 200, ok.body);
     assert.equal((await messagesOf('many')).length, 5);
+  });
+
+  it('answers a gzip bomb with 413 without inflating it in full', async () => {
+    // 256 MiB of zeros gzip to about 250 KB: far under the 10 MB body limit on the wire.
+    const inflated = 256 * 1024 * 1024;
+    const bomb = gzipSync(Buffer.alloc(inflated));
+    assert.ok(bomb.length < 1024 * 1024);
+    const before = process.memoryUsage().arrayBuffers;
+    const res = await t.service.app.inject({
+      method: 'POST',
+      url: '/logs/ingest',
+      payload: bomb,
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    });
+    const grown = process.memoryUsage().arrayBuffers - before;
+    assert.equal(res.statusCode, 413, res.body);
+    assert.equal(res.json<{ code: string }>().code, 'BODY_TOO_LARGE');
+    // Inflating stops at the body limit (10 MB): nowhere near the bomb's 256 MiB.
+    assert.ok(grown < 64 * 1024 * 1024, `buffers grew by ${Math.round(grown / 1024 / 1024)} MiB`);
   });
 
   it('refuses to start with a bad limit, naming the variable', async () => {
