@@ -50,7 +50,7 @@ export interface GenerateStats {
 }
 
 /** What a process without a generate stage reports (Kafka roles other than generator). */
-export const NO_GENERATE_STATS: GenerateStats = {
+export const NO_GENERATE_STATS: Readonly<GenerateStats> = Object.freeze({
   queueDepth: 0,
   inFlightBatches: 0,
   batches: 0,
@@ -64,7 +64,7 @@ export const NO_GENERATE_STATS: GenerateStats = {
   storedWithoutTemplate: 0,
   templateCapLines: 0,
   templateCapByOrg: {},
-};
+});
 
 export interface GenerateStage {
   /** False when the held-log ceiling is reached: the HTTP layer answers 503 then. */
@@ -135,18 +135,8 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
   const waitingForSlot = new Set<string>();
   const inFlight = new Set<InFlightBatch>();
   const abort = new AbortController();
-  const counters = {
-    batches: 0,
-    templatesCreated: 0,
-    templatesUpdated: 0,
-    proposalsRejected: 0,
-    templatesMerged: 0,
-    generationErrors: 0,
-    retries: 0,
-    matchedAfterGeneration: 0,
-    storedWithoutTemplate: 0,
-    templateCapLines: 0,
-  };
+  // Every counter from zero; the queue figures and the by-org tally are read when asked.
+  const counters = { ...NO_GENERATE_STATS };
   const templateCap = new OrgTally();
   let held = 0;
   let inFlightLogs = 0;
@@ -449,9 +439,9 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
     },
     stats() {
       return {
+        ...counters,
         queueDepth: held + inFlightLogs,
         inFlightBatches: inFlight.size,
-        ...counters,
         templateCapByOrg: templateCap.byOrg(),
       };
     },

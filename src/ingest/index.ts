@@ -47,7 +47,7 @@ export interface IngestStats {
 }
 
 /** What a process that takes no logs over HTTP reports (Kafka roles other than ingest). */
-export const NO_INGEST_STATS: IngestStats = {
+export const NO_INGEST_STATS: Readonly<IngestStats> = Object.freeze({
   requests: 0,
   accepted: 0,
   matched: 0,
@@ -56,7 +56,7 @@ export const NO_INGEST_STATS: IngestStats = {
   rateLimitedRequests: 0,
   rateLimitedLogs: 0,
   rateLimitedByOrg: {},
-};
+});
 
 export interface IngestDeps {
   /**
@@ -103,15 +103,8 @@ export function startIngest(deps: IngestDeps): IngestStage {
   const now = deps.now ?? Date.now;
   const limits = deps.limits ?? DEFAULT_LIMITS;
   const maxLogs = deps.maxLogsPerRequest ?? DEFAULT_MAX_LOGS_PER_REQUEST;
-  const counters = {
-    requests: 0,
-    accepted: 0,
-    matched: 0,
-    failed: 0,
-    rejectedOverloaded: 0,
-    rateLimitedRequests: 0,
-    rateLimitedLogs: 0,
-  };
+  // Every counter from zero; the by-org tally is read when asked.
+  const counters = { ...NO_INGEST_STATS };
   const rateLimited = new OrgTally();
   const buckets = deps.rateLimit;
   let closed = false;
