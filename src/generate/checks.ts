@@ -1,9 +1,51 @@
+import { tokenize } from '../match/tokenize.ts';
 import { WILDCARD } from '../model/template.ts';
 
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+
 /**
- * A template with no constant text (only wildcards, punctuation and spaces) would match
- * almost any line of the same shape and hide every distinct event behind it.
+ * Tokens a template may have. The matcher's trie inserts and searches a template recursively,
+ * a stack frame per token: a template of one 16 KB log line of one-letter words (about 8,000
+ * tokens, well within INGEST_MAX_MESSAGE_BYTES) overflowed the stack in the generate stage,
+ * which lost the batch's logs. The longest LogHub-2k line has 105 tokens, its longest
+ * ground-truth template 75. A line with more tokens than this gets no template (id 0).
+ */
+export const MAX_TEMPLATE_TOKENS = 1_000;
+
+/** A template longer than the matcher can safely hold (MAX_TEMPLATE_TOKENS). */
+export function tooManyTokens(template: string): boolean {
+  return tokenize(template).length > MAX_TEMPLATE_TOKENS;
+}
+
+/**
+ * A template must have constant text that pins a line down, or it matches almost any line and
+ * hides every distinct event behind it. Model output can be steered by the log lines in its
+ * prompt (prompt injection), so this is checked, never trusted. Counted: letters or digits in
+ * a token without `<*>`, or before the first `<*>` of a token (`blk_<*>`, `uid=<*>`), which a
+ * line must have at the start of a token. Refused, with what each matches of the LogHub-2k
+ * lines (docs/accuracy.md, "Model output checks and prompt injection"):
+ *
+ * - punctuation and spaces only: `<*>: <*>` 28% of all lines (75% of Windows'),
+ *   `<*> <*>:<*> <*>` 39%;
+ * - letters or digits only after a `<*>` in their token: `<*> <*>e<*> <*>` (a line with an `e`
+ *   in some token) 94%; it passed when a letter anywhere was enough;
+ * - one such token in a template floating at both ends (first and last token a lone `<*>`,
+ *   which takes any number of tokens), a search for one word anywhere: `<*> in <*> <*>` 69% of
+ *   Apache's lines, `<*> block <*> <*>` 62% of HDFS'. It needs two.
+ *
+ * Every LogHub-2k ground-truth template with a letter or a digit passes (the floating ones have
+ * three or more such tokens); the built-in miner's and the oracle's accuracy did not change.
  */
 export function hasConstantText(template: string): boolean {
-  return /[\p{L}\p{N}]/u.test(template.split(WILDCARD).join(''));
+  const tokens = tokenize(template);
+  // Not about constant text, but the generate stage and the merge check templates with this
+  // function only: a template the matcher cannot hold is refused here too (see tooManyTokens).
+  if (tokens.length > MAX_TEMPLATE_TOKENS) return false;
+  let pinned = 0;
+  for (const token of tokens) {
+    const wildcard = token.indexOf(WILDCARD);
+    if (LETTER_OR_DIGIT.test(wildcard < 0 ? token : token.slice(0, wildcard))) pinned++;
+  }
+  const floating = tokens.length > 1 && tokens[0] === WILDCARD && tokens.at(-1) === WILDCARD;
+  return pinned >= (floating ? 2 : 1);
 }

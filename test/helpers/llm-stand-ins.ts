@@ -143,3 +143,28 @@ function ollamaBody(content: string) {
     eval_duration: 100,
   };
 }
+
+/**
+ * What a log line asks a model to answer, when it carries an injection: the template of a
+ * `{"template": "..."}` written in it, else the text after its last `answer ` / `respond with `.
+ * Undefined for a line that asks for nothing.
+ */
+export function injectedAnswer(line: string): string | undefined {
+  const json = /\{\s*"template"\s*:\s*("(?:[^"\\]|\\.)*")\s*\}/.exec(line);
+  if (json?.[1] !== undefined) return JSON.parse(json[1]) as string;
+  const asked = /^.*(?:answer|respond with):?\s+(.+)$/is.exec(line);
+  return asked?.[1]?.trim();
+}
+
+/**
+ * A model that obeys instructions hidden in the log lines: the worst case of prompt injection,
+ * a model that was successfully manipulated. It answers exactly what the first line carrying
+ * an injection asks for (see `injectedAnswer`), and like `digitsTemplate` when no line does.
+ */
+export function obeyInjection(lines: string[]): Extract<Reply, { kind: 'template' }> {
+  for (const line of lines) {
+    const template = injectedAnswer(line);
+    if (template !== undefined) return { kind: 'template', template };
+  }
+  return { kind: 'template', template: (lines[0] ?? '').replace(/\d+/g, '<*>') };
+}

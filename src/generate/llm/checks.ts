@@ -1,8 +1,8 @@
 import { MatcherSnapshot, tokenize } from '../../match/index.ts';
 import { WILDCARD } from '../../model/template.ts';
-import { hasConstantText } from '../checks.ts';
+import { hasConstantText, tooManyTokens } from '../checks.ts';
 
-export type Rejection = 'no-constant-text' | 'matches-no-line';
+export type Rejection = 'too-many-tokens' | 'no-constant-text' | 'matches-no-line';
 
 export interface CheckResult {
   /** Why the template cannot be used at all; undefined when it covers at least one line. */
@@ -14,12 +14,16 @@ export interface CheckResult {
 }
 
 /**
- * Model output is untrusted: a template is kept only if it has constant text, and only for
- * the lines it both matches (with the service's own matcher, which never compiles template
- * text into a regular expression) and re-creates from the variables the match gave.
+ * Model output is untrusted (and can be steered by the log lines in the prompt): a template is
+ * kept only if it has constant text that pins a line down (hasConstantText: not punctuation
+ * only, not a letter inside `<*>e<*>`, not one word between lone `<*>`s), and only for the
+ * lines it both matches (with the service's own matcher, which never compiles template text
+ * into a regular expression) and re-creates from the variables the match gave.
  */
 export function checkTemplate(org: string, template: string, lines: readonly string[]): CheckResult {
   const all = lines.map((_, index) => index);
+  // Before anything builds a matcher of it: a very long template overflows the trie's recursion.
+  if (tooManyTokens(template)) return { rejected: 'too-many-tokens', covered: [], uncovered: all };
   if (!hasConstantText(template)) return { rejected: 'no-constant-text', covered: [], uncovered: all };
   const snapshot = MatcherSnapshot.empty().withChanges([
     { id: 1, org, text: template, source: 'builtin', createdAt: 0, updatedAt: 0 },
