@@ -9,6 +9,7 @@ import type { Metrics } from '../metrics.ts';
 import type { LogsQuery, StoreStats } from '../store/index.ts';
 import { buildKeyTable, installAuth } from './auth.ts';
 import { installErrorHandler } from './errors.ts';
+import { registerOpenApi } from './openapi.ts';
 import { registerIngestRoutes } from './routes/ingest.ts';
 import { registerReadRoutes } from './routes/read.ts';
 import { registerStatusRoutes } from './routes/status.ts';
@@ -88,9 +89,17 @@ export function buildApp(options: AppOptions): FastifyInstance {
     counter.inc();
     done();
   });
-  if (options.view.ingest !== undefined)
-    registerIngestRoutes(app, options.view.ingest, options.bodyLimitBytes);
-  registerStatusRoutes(app, options.view, options.metrics);
-  registerReadRoutes(app, options.view);
+  // The OpenAPI description (GET /docs/json, the UI at /docs) is made from the route schemas.
+  registerOpenApi(app);
+  // Plugins load when the app is readied (listen, inject, ready); declaring the routes in
+  // after() puts them behind the swagger plugin, so its onRoute hook sees every one. They stay
+  // in the root context, as before (no encapsulation).
+  app.after((err) => {
+    if (err !== null) throw err;
+    const ingest = options.view.ingest;
+    if (ingest !== undefined) registerIngestRoutes(app, ingest, options.bodyLimitBytes);
+    registerStatusRoutes(app, options.view, options.metrics);
+    registerReadRoutes(app, options.view);
+  });
   return app;
 }

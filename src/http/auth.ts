@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiKeyConfig } from '../config.ts';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import type { SubmittedLogs } from '../ingest/body.ts';
+import { DOCS_PREFIX } from './openapi.ts';
 
 /** What one API key may do. `orgs` undefined: every org. */
 export interface Grant {
@@ -61,8 +62,13 @@ export function lookupKey(table: KeyTable, presented: string): Grant | undefined
 /** GET (and HEAD) of these answer without a key: probes and scrapers hold none. */
 const OPEN_ROUTES = new Set(['/health', '/metrics']);
 
+/** Nor does the API description: the UI, its assets and the OpenAPI document hold no data. */
+function isOpenRoute(route: string): boolean {
+  return OPEN_ROUTES.has(route) || route === DOCS_PREFIX || route.startsWith(`${DOCS_PREFIX}/`);
+}
+
 /**
- * With keys configured, every request but GET /health and GET /metrics needs
+ * With keys configured, every request but GET /health, /metrics and /docs needs
  * `Authorization: Bearer <key>` (401 otherwise); GET and HEAD need the read scope, other
  * methods the write scope (403). Which orgs a key holds is checked by the routes
  * (assertOrg), once they know the org. Without keys nothing is installed: the open service
@@ -74,7 +80,7 @@ export function installAuth(app: FastifyInstance, table: KeyTable | undefined): 
   app.addHook('onRequest', (request, _reply, done) => {
     const route = request.routeOptions.url;
     const reading = request.method === 'GET' || request.method === 'HEAD';
-    if (reading && route !== undefined && OPEN_ROUTES.has(route)) {
+    if (reading && route !== undefined && isOpenRoute(route)) {
       done();
       return;
     }

@@ -140,6 +140,14 @@ export function validateLog(
 
   const metadataResult = normaliseMetadata(raw['metadata']);
   if (typeof metadataResult === 'string') return problem(index, 'metadata', 'INVALID_TYPE', metadataResult);
+  if (metadataResult === NESTED_TOO_DEEPLY) {
+    return problem(
+      index,
+      'metadata',
+      'TOO_LARGE',
+      'metadata values are nested too deeply to store; flatten them',
+    );
+  }
   let keys = 0;
   let chars = 0;
   for (const key in metadataResult) {
@@ -186,13 +194,19 @@ function metadataBytes(metadata: Record<string, string>): number {
   return bytes;
 }
 
+/** normaliseMetadata's answer for a value nested deeper than JSON.stringify can go. */
+export const NESTED_TOO_DEEPLY = Symbol('metadata nested too deeply');
+
 /**
  * Metadata is stored as a map of strings. Strings are kept as they are; numbers and
  * booleans become their JSON text; nested objects and arrays are stored as their JSON
  * text (nothing the client sent is lost, and it stays parseable); null values are
- * dropped. Returns an error message when metadata is not an object.
+ * dropped. Returns an error message when metadata is not an object, NESTED_TOO_DEEPLY when a
+ * value is too deep to write as text.
  */
-export function normaliseMetadata(value: unknown): Record<string, string> | string {
+export function normaliseMetadata(
+  value: unknown,
+): Record<string, string> | string | typeof NESTED_TOO_DEEPLY {
   // A null-prototype object: a "__proto__" key from the client stays an ordinary key.
   const out = Object.create(null) as Record<string, string>;
   if (value === undefined || value === null) return out;
@@ -202,8 +216,16 @@ export function normaliseMetadata(value: unknown): Record<string, string> | stri
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     if (typeof v === 'string') out[key] = v;
     else if (v === null) continue;
-    else if (typeof v === 'object') out[key] = JSON.stringify(v);
-    else if (typeof v === 'number' || typeof v === 'boolean') out[key] = String(v);
+    else if (typeof v === 'object') {
+      // JSON.parse takes any depth, JSON.stringify recurses: a value nested some thousands of
+      // levels deep (a 20 KB body) overflows the stack, which must not become a 500.
+      try {
+        out[key] = JSON.stringify(v);
+      } catch (err) {
+        if (err instanceof RangeError) return NESTED_TOO_DEEPLY;
+        throw err;
+      }
+    } else if (typeof v === 'number' || typeof v === 'boolean') out[key] = String(v);
   }
   return out;
 }

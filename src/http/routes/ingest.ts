@@ -5,6 +5,7 @@ import { BadRequestError, UnsupportedMediaTypeError } from '../../errors.ts';
 import { logsFromJson, logsFromNdjson, parseJsonBody, type IngestStage } from '../../ingest/index.ts';
 import type { SubmittedLogs } from '../../ingest/body.ts';
 import { assertBatchOrgs } from '../auth.ts';
+import { documentationOnly, ERRORS } from '../openapi.ts';
 
 const NDJSON_TYPES = [
   'application/x-ndjson',
@@ -46,6 +47,108 @@ async function bodyText(request: FastifyRequest, raw: Buffer, limit: number): Pr
   return inflated.toString('utf8');
 }
 
+const LOG_SCHEMA = {
+  type: 'object',
+  description:
+    'One log. Other fields are ignored. Limits: message at most INGEST_MAX_MESSAGE_BYTES (64 KiB, UTF-8), metadata at most INGEST_MAX_METADATA_KEYS keys (64) and INGEST_MAX_METADATA_BYTES (16 KiB); labels at most 256 characters.',
+  required: ['org', 'message'],
+  properties: {
+    org: { type: 'string', minLength: 1, maxLength: 256, description: 'templates are private to their org' },
+    message: { type: 'string', minLength: 1, description: 'the log line' },
+    timestamp: {
+      oneOf: [
+        { type: 'string', format: 'date-time' },
+        { type: 'integer', minimum: 0 },
+      ],
+      description: 'ISO 8601 (no offset means UTC) or epoch milliseconds; default: now',
+    },
+    dashboard: { type: 'string', maxLength: 256 },
+    service: { type: 'string', maxLength: 256 },
+    host: { type: 'string', maxLength: 256 },
+    level: { type: 'string', maxLength: 256, description: 'default INFO, stored in upper case' },
+    metadata: {
+      type: 'object',
+      additionalProperties: true,
+      description:
+        'stored as a map of strings: numbers and booleans as their text, nested objects and arrays as their JSON text, null values dropped',
+    },
+  },
+  example: { org: 'acme', service: 'api', level: 'ERROR', message: 'Connection timeout after 30s' },
+};
+
+const NDJSON_BODY = {
+  schema: {
+    type: 'string',
+    description:
+      'One log object (as in application/json) per line; blank lines are skipped; a malformed line fails alone, reported with its 0-based line number as `index`.',
+  },
+};
+
+const INGEST_SCHEMA = {
+  summary: 'Send logs',
+  description:
+    'One log object, `{"logs": [...]}`, or a JSON array of logs; or NDJSON, one log per line. The body may be compressed (`Content-Encoding: gzip` or `deflate`). A batch is accepted in part: every valid log is stored, every invalid one is counted in `failed` and listed in `errors`; a request in which no log is valid gets 400. With API keys: the `write` scope, and every log\'s org held by the key (a batch with one foreign org is refused whole, 403).',
+  tags: ['ingest'],
+  body: {
+    content: {
+      'application/json': {
+        schema: {
+          oneOf: [
+            LOG_SCHEMA,
+            {
+              type: 'object',
+              description: 'A batch',
+              required: ['logs'],
+              properties: { logs: { type: 'array', items: LOG_SCHEMA } },
+            },
+            { type: 'array', description: 'A batch, as log shippers send it', items: LOG_SCHEMA },
+          ],
+        },
+      },
+      ...Object.fromEntries(NDJSON_TYPES.map((type) => [type, NDJSON_BODY])),
+    },
+  },
+  response: {
+    200: {
+      description:
+        'The valid logs were accepted (matched counts those that matched a known template on arrival; the others are stored once a template is made for them). Do not resend them: resend only the indexes listed in `errors`, fixed.',
+      type: 'object',
+      additionalProperties: true,
+      required: ['accepted', 'matched', 'failed'],
+      properties: {
+        accepted: { type: 'integer' },
+        matched: { type: 'integer' },
+        failed: { type: 'integer' },
+        errors: {
+          type: 'array',
+          description: 'present when some logs were refused (at most 100 listed)',
+          items: {
+            type: 'object',
+            additionalProperties: true,
+            properties: {
+              index: { type: ['integer', 'null'] },
+              field: { type: 'string' },
+              code: { type: 'string' },
+              message: { type: 'string' },
+            },
+          },
+        },
+      },
+    },
+    400: ERRORS[400](
+      'MALFORMED_JSON, NOT_AN_OBJECT, MISSING_BODY, MISSING_FIELD, EMPTY_FIELD, INVALID_TYPE, INVALID_TIMESTAMP, TOO_LONG, TOO_MANY_KEYS, TOO_LARGE, INVALID_COMPRESSED_BODY, INVALID_CONTENT_LENGTH: the body or every log in it is invalid; nothing is stored',
+    ),
+    401: ERRORS[401](),
+    403: ERRORS[403](
+      'the key lacks the write scope, or does not hold the org of a log (`org`, `index`): nothing of the batch is stored',
+    ),
+    413: ERRORS[413](),
+    415: ERRORS[415](),
+    429: ERRORS[429](),
+    503: ERRORS[503](),
+  },
+};
+
 export function registerIngestRoutes(app: FastifyInstance, ingest: IngestStage, bodyLimit: number): void {
   // Only our parsers: anything else is 415. Parsing turns the body straight into
   // SubmittedLogs, so the route works on one shape whatever the framing.
@@ -69,6 +172,10 @@ export function registerIngestRoutes(app: FastifyInstance, ingest: IngestStage, 
     '/logs/ingest',
     {
       bodyLimit,
+      schema: INGEST_SCHEMA,
+      // The body schema is documentation: the parsers above already made SubmittedLogs of the
+      // body and src/ingest validates each log (see documentationOnly).
+      validatorCompiler: documentationOnly,
       // Before the body is read: a full service refuses for the price of the headers.
       onRequest: (_request, _reply, done) => done(ingest.refusal()),
     },

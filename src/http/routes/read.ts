@@ -3,25 +3,34 @@ import { BadRequestError } from '../../errors.ts';
 import { parseIsoTimestamp } from '../../ingest/timestamp.ts';
 import type { ServiceView } from '../app.ts';
 import { assertOrg } from '../auth.ts';
+import { documentationOnly, ERRORS } from '../openapi.ts';
 
 export const DEFAULT_LOGS_LIMIT = 100;
 export const MAX_LOGS_LIMIT = 10_000;
 
-type Query = Record<string, string | undefined>;
+/** A parameter given more than once arrives as an array (`?org=a&org=b`). */
+type Query = Record<string, string | string[] | undefined>;
 
 function invalid(field: string, code: string, message: string): BadRequestError {
   return new BadRequestError(code, `${field}: ${message}`, [{ index: null, field, code, message }]);
 }
 
+/** One parameter's value; a parameter given more than once is refused, not guessed at. */
+function param(query: Query, field: string): string | undefined {
+  const value = query[field];
+  if (Array.isArray(value)) throw invalid(field, 'INVALID_VALUE', 'given more than once');
+  return value;
+}
+
 function requireOrg(query: Query): string {
-  const org = query['org'];
+  const org = param(query, 'org');
   if (org === undefined || org.trim() === '')
     throw invalid('org', 'MISSING_FIELD', 'the org query parameter is required');
   return org;
 }
 
 function optionalTime(query: Query, field: string): number | undefined {
-  const raw = query[field];
+  const raw = param(query, field);
   if (raw === undefined || raw === '') return undefined;
   const ms = /^\d+$/.test(raw) ? Number(raw) : parseIsoTimestamp(raw);
   if (ms === undefined || !Number.isSafeInteger(ms)) {
@@ -31,13 +40,147 @@ function optionalTime(query: Query, field: string): number | undefined {
 }
 
 function optionalInt(query: Query, field: string, min: number, max: number): number | undefined {
-  const raw = query[field];
+  const raw = param(query, field);
   if (raw === undefined || raw === '') return undefined;
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max || !Number.isSafeInteger(Number(raw))) {
     throw invalid(field, 'INVALID_VALUE', `expected an integer from ${min} to ${max}`);
   }
   return Number(raw);
 }
+
+const ORG_PARAM = {
+  type: 'string',
+  minLength: 1,
+  description: 'the org (with API keys: one the key holds)',
+};
+
+const NOT_SERVED_HERE = ERRORS[404](
+  '`code`: READS_NOT_SERVED_HERE: this process has no storage (a Kafka role other than the writer, or the ingest role without CLICKHOUSE_URL); read from the writer role',
+);
+
+const TEMPLATES_SCHEMA = {
+  summary: 'List an org’s templates',
+  description:
+    'Most used first. A template’s text can be refined while its id stays (the miner generalises a template as it sees more lines of its kind). With API keys: the `read` scope and the org.',
+  tags: ['read'],
+  querystring: {
+    type: 'object',
+    required: ['org'],
+    properties: { org: ORG_PARAM },
+  },
+  response: {
+    200: {
+      type: 'object',
+      additionalProperties: true,
+      required: ['org', 'templates'],
+      properties: {
+        org: { type: 'string' },
+        templates: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: true,
+            properties: {
+              id: { type: 'integer' },
+              template: { type: 'string', example: 'Connection timeout after <*>s' },
+              count: { type: 'integer', description: 'logs stored with it' },
+              first_seen: { type: ['string', 'null'], format: 'date-time', description: 'null: no logs yet' },
+              last_seen: { type: ['string', 'null'], format: 'date-time' },
+              source: {
+                type: 'string',
+                description: '`builtin` (the miner), or the LLM provider that made it (`openai`, `ollama`)',
+              },
+              created_at: { type: 'string', format: 'date-time' },
+              updated_at: { type: 'string', format: 'date-time' },
+            },
+          },
+        },
+      },
+    },
+    400: ERRORS[400]('MISSING_FIELD (org), INVALID_VALUE (a parameter given more than once)'),
+    401: ERRORS[401](),
+    403: ERRORS[403]('the key lacks the read scope, or does not hold the org'),
+    404: NOT_SERVED_HERE,
+    503: ERRORS.storage(),
+  },
+};
+
+const TIME_PARAM = {
+  type: 'string',
+  description: 'ISO 8601 (no offset means UTC) or epoch milliseconds, inclusive',
+};
+
+const LOGS_SCHEMA = {
+  summary: 'Search an org’s logs',
+  description:
+    'Newest first, a page at a time. Logs are readable once flushed (CLICKHOUSE_FLUSH_INTERVAL_SECS, 5 s by default). With API keys: the `read` scope and the org.',
+  tags: ['read'],
+  querystring: {
+    type: 'object',
+    required: ['org'],
+    properties: {
+      org: ORG_PARAM,
+      template_id: { type: 'integer', minimum: 0, description: 'only logs of this template (0: none)' },
+      q: { type: 'string', description: 'text in the message, case-insensitive' },
+      from: TIME_PARAM,
+      to: TIME_PARAM,
+      limit: { type: 'integer', minimum: 1, maximum: MAX_LOGS_LIMIT, default: DEFAULT_LOGS_LIMIT },
+      cursor: { type: 'string', description: 'the `next_cursor` of the previous page' },
+    },
+  },
+  response: {
+    200: {
+      type: 'object',
+      additionalProperties: true,
+      required: ['org', 'logs', 'next_cursor'],
+      properties: {
+        org: { type: 'string' },
+        logs: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: true,
+            properties: {
+              timestamp: { type: 'string', format: 'date-time' },
+              org: { type: 'string' },
+              dashboard: { type: 'string' },
+              service: { type: 'string' },
+              host: { type: 'string' },
+              level: { type: 'string' },
+              message: { type: 'string' },
+              template_id: { type: 'integer', description: '0: stored without a template' },
+              template: {
+                type: ['string', 'null'],
+                description: 'the template’s current text; null for template 0',
+              },
+              variables: {
+                type: 'array',
+                items: { type: 'string' },
+                description: 'the values of the template’s variables, in order',
+              },
+              metadata: { type: 'object', additionalProperties: { type: 'string' } },
+            },
+          },
+        },
+        next_cursor: {
+          type: ['string', 'null'],
+          description: 'pass as `cursor` for the next (older) page; null on the last page',
+        },
+      },
+    },
+    400: ERRORS[400](
+      'MISSING_FIELD (org), INVALID_TIMESTAMP (from, to), INVALID_VALUE (template_id, limit, or a parameter given more than once), INVALID_RANGE (from after to), INVALID_CURSOR',
+    ),
+    401: ERRORS[401](),
+    403: ERRORS[403]('the key lacks the read scope, or does not hold the org'),
+    404: NOT_SERVED_HERE,
+    503: ERRORS.storage(),
+  },
+};
+
+/** The query is checked by the handlers, with their own codes (see documentationOnly). */
+const TEMPLATES_ROUTE = { schema: TEMPLATES_SCHEMA, validatorCompiler: documentationOnly };
+const LOGS_ROUTE = { schema: LOGS_SCHEMA, validatorCompiler: documentationOnly };
 
 export function registerReadRoutes(app: FastifyInstance, view: ServiceView): void {
   const reads = view.reads;
@@ -51,17 +194,17 @@ export function registerReadRoutes(app: FastifyInstance, view: ServiceView): voi
         message:
           'this process has no storage: read from the writer role, or set CLICKHOUSE_URL for the ingest role',
       });
-    app.get('/templates', elsewhere);
-    app.get('/logs', elsewhere);
+    app.get('/templates', TEMPLATES_ROUTE, elsewhere);
+    app.get('/logs', LOGS_ROUTE, elsewhere);
     return;
   }
-  app.get<{ Querystring: Query }>('/templates', async (request) => {
+  app.get<{ Querystring: Query }>('/templates', TEMPLATES_ROUTE, async (request) => {
     const org = requireOrg(request.query);
     assertOrg(request, org);
     return { org, templates: await reads.listTemplates(org) };
   });
 
-  app.get<{ Querystring: Query }>('/logs', async (request) => {
+  app.get<{ Querystring: Query }>('/logs', LOGS_ROUTE, async (request) => {
     const query = request.query;
     const org = requireOrg(query);
     assertOrg(request, org);
@@ -69,8 +212,8 @@ export function registerReadRoutes(app: FastifyInstance, view: ServiceView): voi
     const to = optionalTime(query, 'to');
     if (from !== undefined && to !== undefined && from > to)
       throw invalid('from', 'INVALID_RANGE', 'from is after to');
-    const q = query['q'];
-    const cursor = query['cursor'];
+    const q = param(query, 'q');
+    const cursor = param(query, 'cursor');
     const page = await reads.queryLogs({
       org,
       templateId: optionalInt(query, 'template_id', 0, Number.MAX_SAFE_INTEGER),

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { NO_INGEST_STATS } from '../../ingest/index.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { ServiceView } from '../app.ts';
+import { HEALTH_SCHEMA, METRICS_SCHEMA, STATS_SCHEMA, STATS_SERIALIZER } from './status-schema.ts';
 
 /**
  * The batch size we advise clients to send: large enough that per-request overhead is
@@ -10,7 +11,7 @@ import type { ServiceView } from '../app.ts';
 export const OPTIMAL_BATCH_SIZE = 1000;
 
 export function registerStatusRoutes(app: FastifyInstance, view: ServiceView, metrics: Metrics): void {
-  app.get('/health', async (_request, reply) => {
+  app.get('/health', { schema: HEALTH_SCHEMA }, async (_request, reply) => {
     const templatesLoaded = view.match.stats().templatesLoaded;
     const storage = view.storageHealth === undefined ? undefined : await view.storageHealth();
     const roles = view.roles === undefined ? {} : { roles: view.roles };
@@ -30,7 +31,7 @@ export function registerStatusRoutes(app: FastifyInstance, view: ServiceView, me
     return { status: 'healthy', ...body };
   });
 
-  app.get('/stats', () => {
+  app.get('/stats', { schema: STATS_SCHEMA, serializerCompiler: STATS_SERIALIZER }, () => {
     const ingest = view.ingest?.stats() ?? NO_INGEST_STATS;
     const match = view.match.stats();
     const generate = view.generate.stats();
@@ -104,7 +105,7 @@ export function registerStatusRoutes(app: FastifyInstance, view: ServiceView, me
     };
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { schema: METRICS_SCHEMA }, async (_request, reply) => {
     const body = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(body);
   });

@@ -171,6 +171,23 @@ describe('read API', () => {
     assert.equal(missing.body.field, 'org');
   });
 
+  it('refuses a parameter given more than once with 400 INVALID_VALUE', async () => {
+    // Found by the HTTP fuzzer: a repeated parameter arrives as an array, and was a 500.
+    for (const path of [
+      '/logs?org=reads&org=reads',
+      '/templates?org=reads&org=',
+      '/logs?org=reads&limit=5&limit=6',
+      '/logs?org=reads&from=1&from=2',
+      '/logs?org=reads&template_id=1&template_id=1',
+      '/logs?org=reads&q=a&q=b',
+      '/logs?org=reads&cursor=a&cursor=b',
+    ]) {
+      const res = await get<{ code: string; field: string }>(path);
+      assert.equal(res.status, 400, path);
+      assert.equal(res.body.code, 'INVALID_VALUE', path);
+    }
+  });
+
   it('treats SQL in parameters as data', async () => {
     const res = await get<LogsReply>(`/logs?org=${encodeURIComponent("reads' OR 1=1 --")}`);
     assert.equal(res.status, 200);

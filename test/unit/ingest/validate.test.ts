@@ -94,6 +94,17 @@ describe('validateLog', () => {
     ['array service', { org: 'a', message: 'm', service: ['x'] }, 'service', 'INVALID_TYPE'],
     ['metadata string', { org: 'a', message: 'm', metadata: 'x=1' }, 'metadata', 'INVALID_TYPE'],
     ['metadata array', { org: 'a', message: 'm', metadata: ['x'] }, 'metadata', 'INVALID_TYPE'],
+    // Found by the HTTP fuzzer: JSON.stringify overflowed the stack on it, a 500.
+    [
+      'metadata nested 10,000 levels deep',
+      {
+        org: 'a',
+        message: 'm',
+        metadata: { k: JSON.parse('['.repeat(10_000) + ']'.repeat(10_000)) as unknown },
+      },
+      'metadata',
+      'TOO_LARGE',
+    ],
   ];
   for (const [name, input, field, code] of cases) {
     it(`rejects ${name} naming field "${field}" and the index`, () => {
