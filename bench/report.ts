@@ -65,3 +65,15 @@ export class Report {
     }
   }
 }
+
+/**
+ * The median and the range of repeated measurements (e.g. the ratio of each interleaved pair
+ * of runs): the median is the figure, min–max how far single runs strayed from it.
+ */
+export function spread(values: readonly number[]): { median: number; min: number; max: number } {
+  if (values.length === 0) throw new Error('spread() of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]! };
+}

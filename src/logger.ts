@@ -1,13 +1,14 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
 /**
  * The one root logger. Stages take a child (`logger.child({ stage: 'store' })`).
  * Log lines and prompts never go to info level; secrets are redacted by path.
+ * `destination`: where the JSON lines go (default stdout); tests pass a stream to read them.
  */
-export function createLogger(level: string): Logger {
-  return pino({
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options: LoggerOptions = {
     level,
     base: { service: 'log-ingest' },
     redact: {
@@ -26,5 +27,6 @@ export function createLogger(level: string): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return pino(options, destination);
 }
