@@ -55,7 +55,9 @@ export const NOISE_SEED = 20261127;
 /**
  * The environment the service would be started with to use the stand-in at `url`: the
  * openai provider, defaults for everything else (batches of 10 lines, 5 in flight, 3
- * attempts) but a 10 ms initial backoff, so that the noisy run's retries are quick.
+ * attempts) but a 10 ms initial backoff, so that the noisy run's retries are quick, and no
+ * per-org call budget: a dataset arrives in seconds, and the budget (a cost limit) would hand
+ * most of it to the miner, which is not what this bench measures.
  */
 export function standInEnv(url: string): Record<string, string> {
   return {
@@ -64,6 +66,7 @@ export function standInEnv(url: string): Record<string, string> {
     LLM_API_KEY: 'bench-stand-in',
     LLM_MODEL: 'bench-stand-in',
     LLM_INITIAL_BACKOFF_MS: '10',
+    LLM_MAX_CALLS_PER_ORG_PER_MIN: '0',
   };
 }
 

@@ -245,7 +245,17 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
       .generate(org, lines, abort.signal)
       .then(
         (proposals) => {
-          if (!entry.abandoned) accept(org, proposals, batch);
+          if (entry.abandoned) return;
+          try {
+            accept(org, proposals, batch);
+          } catch (err) {
+            // A proposal the registry cannot take must not lose the batch (an unhandled
+            // rejection, and its logs never stored): they go on without a template.
+            counters.generationErrors++;
+            logger.error({ err, org, lines: batch.length }, 'accepting templates failed');
+            for (const item of batch) item.attempts = MAX_ATTEMPTS;
+            settle(org, batch);
+          }
         },
         (err: unknown) => {
           if (entry.abandoned) return;

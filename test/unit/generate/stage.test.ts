@@ -65,6 +65,26 @@ function setup(
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('generate stage', () => {
+  it('stores a batch whose templates could not be taken in, instead of losing it', async () => {
+    const generator = new DigitsGenerator();
+    const { stage, channels, stored } = setup(generator);
+    channels.templates.subscribe(() => {
+      throw new Error('a downstream failure while publishing');
+    });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      channels.unmatched.publish([log('a', 'took 12 ms'), log('a', 'took 7 ms')]);
+      await settle();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    assert.deepEqual(unhandled, []);
+    assert.deepEqual(stored.map((r) => r.message).sort(), ['took 12 ms', 'took 7 ms']);
+    assert.equal(stage.stats().generationErrors, 1);
+  });
+
   it('makes a template for held logs, publishes and saves it, and stores the logs with it', async () => {
     const generator = new DigitsGenerator();
     const { stage, channels, stored, published, saved } = setup(generator);
