@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiKeyConfig } from '../config.ts';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
@@ -14,7 +14,7 @@ export interface Grant {
   readonly digest: Buffer;
 }
 
-/** The configured keys, by the hex SHA-256 digest of each key. */
+/** The configured keys, by the SHA-256 digest of each key as a latin1 string (a byte a char). */
 export type KeyTable = ReadonlyMap<string, Grant>;
 
 declare module 'fastify' {
@@ -24,8 +24,13 @@ declare module 'fastify' {
   }
 }
 
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
+/**
+ * The SHA-256 digest of the UTF-8 text, as a latin1 string (one char a byte). The one-shot
+ * hash() with a string output is cheaper per request than createHash(): no Hash object and no
+ * native buffer for the GC to track (a measurable share of a single-log request).
+ */
+function sha256(text: string): string {
+  return hash('sha256', text, 'binary');
 }
 
 /** The lookup table of the configured keys; undefined when there are none (the API is open). */
@@ -34,11 +39,11 @@ export function buildKeyTable(keys: readonly ApiKeyConfig[]): KeyTable | undefin
   const table = new Map<string, Grant>();
   for (const k of keys) {
     const digest = sha256(k.key);
-    table.set(digest.toString('hex'), {
+    table.set(digest, {
       orgs: k.orgs === '*' ? undefined : new Set(k.orgs),
       write: k.scopes.includes('write'),
       read: k.scopes.includes('read'),
-      digest,
+      digest: Buffer.from(digest, 'latin1'),
     });
   }
   return table;
@@ -54,8 +59,37 @@ const REALM = 'Bearer realm="log-ingest"';
  */
 export function lookupKey(table: KeyTable, presented: string): Grant | undefined {
   const digest = sha256(presented);
-  const grant = table.get(digest.toString('hex'));
-  if (grant === undefined || !timingSafeEqual(digest, grant.digest)) return undefined;
+  const grant = table.get(digest);
+  if (grant === undefined || !timingSafeEqual(Buffer.from(digest, 'latin1'), grant.digest)) {
+    return undefined;
+  }
+  return grant;
+}
+
+/**
+ * The key last verified on each connection, with its grant. Hashing the key is a measurable
+ * share of a single-log request (native SHA-256 per request), and a keep-alive client presents
+ * the same key on every request: a match with the connection's verified key skips the hash.
+ * The comparison is constant-time and takes as long whatever the presented key's length, and
+ * a miss goes the full way (digest lookup): behind a proxy sharing a connection among clients,
+ * timing tells a client only whether its own key is the one verified, which it is told anyway.
+ */
+const verifiedOnSocket = new WeakMap<object, { readonly key: Buffer; readonly grant: Grant }>();
+
+/** Whether `presented` is `known`, in constant time: with a length mismatch, `known` with itself. */
+function isKnownKey(known: Buffer, presented: string): boolean {
+  const bytes = Buffer.from(presented, 'utf8');
+  const sameLength = bytes.length === known.length;
+  return timingSafeEqual(known, sameLength ? bytes : known) && sameLength;
+}
+
+/** The grant of a presented key, using and filling the connection's verified key. */
+function grantOf(table: KeyTable, socket: object | null | undefined, presented: string): Grant | undefined {
+  if (socket === null || socket === undefined) return lookupKey(table, presented);
+  const verified = verifiedOnSocket.get(socket);
+  if (verified !== undefined && isKnownKey(verified.key, presented)) return verified.grant;
+  const grant = lookupKey(table, presented);
+  if (grant !== undefined) verifiedOnSocket.set(socket, { key: Buffer.from(presented, 'utf8'), grant });
   return grant;
 }
 
@@ -78,11 +112,16 @@ export function installAuth(app: FastifyInstance, table: KeyTable | undefined): 
   app.decorateRequest('apiKey', null);
   if (table === undefined) return;
   app.addHook('onRequest', (request, _reply, done) => {
-    const route = request.routeOptions.url;
-    const reading = request.method === 'GET' || request.method === 'HEAD';
-    if (reading && route !== undefined && isOpenRoute(route)) {
-      done();
-      return;
+    const method = request.method;
+    const reading = method === 'GET' || method === 'HEAD';
+    // routeOptions builds an object on every read: only GET and HEAD, the methods of the
+    // open routes, need the route's path.
+    if (reading) {
+      const route = request.routeOptions.url;
+      if (route !== undefined && isOpenRoute(route)) {
+        done();
+        return;
+      }
     }
     const header = request.headers.authorization;
     if (header === undefined || header === '') {
@@ -90,7 +129,7 @@ export function installAuth(app: FastifyInstance, table: KeyTable | undefined): 
       return;
     }
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
-    const grant = match === null ? undefined : lookupKey(table, match[1]!);
+    const grant = match === null ? undefined : grantOf(table, request.raw.socket, match[1]!);
     if (grant === undefined) {
       done(
         new UnauthorizedError(
@@ -102,7 +141,7 @@ export function installAuth(app: FastifyInstance, table: KeyTable | undefined): 
     }
     request.apiKey = grant;
     // An unknown route is a 404 for any valid key.
-    if (route !== undefined && !(reading ? grant.read : grant.write)) {
+    if (!(reading ? grant.read : grant.write) && !request.is404) {
       done(new ForbiddenError(`the API key lacks the ${reading ? 'read' : 'write'} scope`));
       return;
     }
