@@ -30,6 +30,18 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
  *   ajv would answer FST_ERR_VALIDATION instead and coerce values.
  * Response schemas are not affected: they are compiled by the serializer compiler.
  */
+/** One refused log of a batch (FieldProblem in src/errors.ts): in a 400's and a 200's `errors`. */
+export const FIELD_PROBLEM = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    index: { type: ['integer', 'null'] },
+    field: { type: 'string' },
+    code: { type: 'string' },
+    message: { type: 'string' },
+  },
+} as const;
+
 export const documentationOnly: FastifySchemaCompiler<unknown> = () => () => true;
 
 /** The JSON error object every non-2xx answer carries (src/http/errors.ts). */
@@ -55,16 +67,7 @@ function errorObject(description: string): Record<string, unknown> {
       errors: {
         type: 'array',
         description: '400: every problem found (at most 100)',
-        items: {
-          type: 'object',
-          additionalProperties: true,
-          properties: {
-            index: { type: ['integer', 'null'] },
-            field: { type: 'string' },
-            code: { type: 'string' },
-            message: { type: 'string' },
-          },
-        },
+        items: FIELD_PROBLEM,
       },
       org: { type: 'string', description: '403: the org the key does not hold; 429: the org over its rate' },
       limit: {

@@ -5,7 +5,7 @@ import { BadRequestError, UnsupportedMediaTypeError } from '../../errors.ts';
 import { logsFromJson, logsFromNdjson, parseJsonBody, type IngestStage } from '../../ingest/index.ts';
 import type { SubmittedLogs } from '../../ingest/body.ts';
 import { assertBatchOrgs } from '../auth.ts';
-import { documentationOnly, ERRORS } from '../openapi.ts';
+import { documentationOnly, ERRORS, FIELD_PROBLEM } from '../openapi.ts';
 
 const NDJSON_TYPES = [
   'application/x-ndjson',
@@ -122,16 +122,7 @@ const INGEST_SCHEMA = {
         errors: {
           type: 'array',
           description: 'present when some logs were refused (at most 100 listed)',
-          items: {
-            type: 'object',
-            additionalProperties: true,
-            properties: {
-              index: { type: ['integer', 'null'] },
-              field: { type: 'string' },
-              code: { type: 'string' },
-              message: { type: 'string' },
-            },
-          },
+          items: FIELD_PROBLEM,
         },
       },
     },
