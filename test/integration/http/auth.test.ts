@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeDataDir, startTestService, type TestService } from '../../helpers/service.ts';
@@ -196,5 +197,45 @@ describe('API keys', () => {
     assert.equal(readStatus, 200);
     assert.ok(body.logs.some((l) => l.message === 'written with the file key'));
     assert.ok(!(await messages('acme')).includes('file key, foreign'));
+  });
+
+  it('checks every request of a keep-alive connection, not only its first', async () => {
+    // One socket for all: the service remembers the key it last verified on a connection,
+    // and a different header on the same connection must be checked afresh.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (authorization: string, org: string) =>
+      new Promise<{ status: number; port: number | undefined }>((resolve, reject) => {
+        const req = http.request(
+          `${t.url}/logs/ingest`,
+          { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization } },
+          (res) => {
+            const port = res.socket.localPort;
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, port }));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify({ org, message: `same connection ${authorization.slice(-4)}` }));
+      });
+    try {
+      const answers = [
+        await send(`Bearer ${ACME_RW}`, 'acme'),
+        await send(`Bearer ${ACME_RW.slice(0, -1)}X`, 'acme'),
+        await send(`Bearer ${ACME_RW}X`, 'acme'),
+        await send(`Bearer ${ACME_RW.slice(0, -1)}`, 'acme'),
+        await send(`Bearer ${BETA_WRITE_FILE}`, 'acme'),
+        await send(`Bearer ${ACME_RW}`, 'beta'),
+        await send(`bearer  ${ACME_RW} `, 'acme'),
+        await send(`Basic ${ACME_RW}`, 'acme'),
+        await send(`Bearer ${ACME_RW}`, 'acme'),
+      ];
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        [200, 401, 401, 401, 403, 403, 200, 401, 200],
+      );
+      assert.equal(new Set(answers.map((a) => a.port)).size, 1, 'all on one connection');
+    } finally {
+      agent.destroy();
+    }
   });
 });
