@@ -9,7 +9,7 @@ import {
 } from '../errors.ts';
 import type { LogRecord } from '../model/log.ts';
 import { OrgTally } from '../quota/org-tally.ts';
-import type { TokenBuckets } from '../quota/token-buckets.ts';
+import { demandOf, type Demand, type TokenBuckets } from '../quota/token-buckets.ts';
 import { MalformedLine, type SubmittedLogs } from './body.ts';
 import {
   DEFAULT_LIMITS,
@@ -154,7 +154,7 @@ export function startIngest(deps: IngestDeps): IngestStage {
         if (short !== undefined) {
           counters.rateLimitedRequests++;
           counters.rateLimitedLogs += logs.length;
-          rateLimited.add(short.key, demand.get(short.key) ?? 0);
+          rateLimited.add(short.key, demandOf(demand, short.key));
           throw new RateLimitedError(
             short.key,
             `org ${short.key} is over its rate of ${buckets.ratePerSec} logs per second: retry later`,
@@ -176,8 +176,7 @@ export function startIngest(deps: IngestDeps): IngestStage {
       return routed.then(done, (err: unknown) => {
         counters.rejectedOverloaded++;
         // Nothing was taken in: the allowance is given back for the client's retry.
-        if (buckets !== undefined && demand !== undefined)
-          for (const [org, n] of demand) buckets.refund(org, n);
+        if (buckets !== undefined && demand !== undefined) buckets.refundAll(demand);
         throw err;
       });
     },
@@ -201,14 +200,12 @@ export function startIngest(deps: IngestDeps): IngestStage {
   };
 }
 
-/**
- * Logs per org in a batch. Batches are nearly always of one org: that case builds a one-entry
- * map after a single string comparison per log.
- */
-function logsPerOrg(logs: readonly LogRecord[]): Map<string, number> {
+/** Logs per org in a batch. Batches are nearly always of one org: that case builds no map. */
+function logsPerOrg(logs: readonly LogRecord[]): Demand {
   const first = logs[0]!.org;
   let i = 1;
   while (i < logs.length && logs[i]!.org === first) i++;
+  if (i === logs.length) return { key: first, n: i };
   const demand = new Map<string, number>([[first, i]]);
   for (; i < logs.length; i++) {
     const org = logs[i]!.org;

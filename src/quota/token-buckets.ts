@@ -1,4 +1,16 @@
 /**
+ * Tokens asked of several keys at once: `n` of one key (a batch of one org, nearly always: no
+ * map is built for it), or the count of each key.
+ */
+export type Demand = { readonly key: string; readonly n: number } | ReadonlyMap<string, number>;
+
+/** Tokens `demand` asks of `key`. */
+export function demandOf(demand: Demand, key: string): number {
+  if ('key' in demand) return demand.key === key ? demand.n : 0;
+  return demand.get(key) ?? 0;
+}
+
+/**
  * Token buckets by key (an org): each refills at `ratePerSec` up to `burst`. A bucket is
  * refilled lazily when it is next used, so an idle org costs nothing; a bucket that would be
  * full again holds no state worth keeping and is dropped by the sweep, so the map holds only
@@ -34,10 +46,14 @@ export class TokenBuckets {
   }
 
   /**
-   * Takes from several keys at once, all or nothing (a batch with logs of several orgs).
-   * Returns the first key short of tokens and its wait, or undefined when all were taken.
+   * Takes a demand's tokens, all or nothing (a batch with logs of several orgs). Returns the
+   * first key short of tokens and its wait, or undefined when all were taken.
    */
-  takeAll(demand: ReadonlyMap<string, number>): { key: string; waitSecs: number } | undefined {
+  takeAll(demand: Demand): { key: string; waitSecs: number } | undefined {
+    if ('key' in demand) {
+      const waitSecs = this.take(demand.key, demand.n);
+      return waitSecs === 0 ? undefined : { key: demand.key, waitSecs };
+    }
     const at = this.now();
     for (const [key, n] of demand) {
       const bucket = this.refilled(key, at);
@@ -50,6 +66,12 @@ export class TokenBuckets {
     }
     for (const [key, n] of demand) this.refilled(key, at).tokens -= n;
     return undefined;
+  }
+
+  /** Gives back a demand's tokens, taken for work that was refused after all (never above burst). */
+  refundAll(demand: Demand): void {
+    if ('key' in demand) this.refund(demand.key, demand.n);
+    else for (const [key, n] of demand) this.refund(key, n);
   }
 
   /** Gives back tokens taken for work that was refused after all (never above burst). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OrgTally, OTHER_ORGS } from '../../../src/quota/org-tally.ts';
-import { orgRateLimit, TokenBuckets } from '../../../src/quota/token-buckets.ts';
+import { demandOf, orgRateLimit, TokenBuckets } from '../../../src/quota/token-buckets.ts';
 
 function clock(start = 1_000_000) {
   let now = start;
@@ -49,6 +49,35 @@ describe('TokenBuckets', () => {
     assert.deepEqual(short, { key: 'b', waitSecs: 3 });
     assert.equal(buckets.take('a', 10), 0, 'nothing was taken from a');
     assert.equal(buckets.takeAll(new Map([['b', 2]])), undefined);
+  });
+
+  it('takes a one-org demand like a map of one org', () => {
+    const c = clock();
+    const buckets = new TokenBuckets(1, 10, c.now);
+    assert.equal(buckets.takeAll({ key: 'a', n: 8 }), undefined);
+    assert.deepEqual(buckets.takeAll({ key: 'a', n: 5 }), { key: 'a', waitSecs: 3 });
+    assert.equal(buckets.take('a', 2), 0, 'the refused demand took nothing');
+    assert.equal(demandOf({ key: 'a', n: 5 }, 'a'), 5);
+    assert.equal(demandOf({ key: 'a', n: 5 }, 'b'), 0);
+    assert.equal(demandOf(new Map([['b', 3]]), 'b'), 3);
+  });
+
+  it('gives back a whole demand, one org or several', () => {
+    const c = clock();
+    const buckets = new TokenBuckets(1, 10, c.now);
+    buckets.takeAll({ key: 'a', n: 10 });
+    buckets.refundAll({ key: 'a', n: 4 });
+    assert.equal(buckets.take('a', 4), 0);
+    const several = new Map([
+      ['a', 3],
+      ['b', 10],
+    ]);
+    assert.ok(buckets.takeAll(several) !== undefined, 'a is short');
+    c.advance(3000);
+    assert.equal(buckets.takeAll(several), undefined);
+    buckets.refundAll(several);
+    assert.equal(buckets.take('a', 3), 0);
+    assert.equal(buckets.take('b', 10), 0);
   });
 
   it('gives back what a refused request took', () => {
