@@ -3,15 +3,19 @@
 // limit), measured in the same run on the same cores, load generator included.
 //
 //   npm run bench:ingest -- [--data DIR] [--seconds 10] [--connections 8] [--json FILE]
-//   npm run bench:ingest -- --tenancy-on-off [--rounds 8] [--round-seconds 3] [--json FILE]
+//   npm run bench:ingest -- --tenancy-on-off [--starts 3] [--rounds 4] [--round-seconds 3] [--json FILE]
 //
-// --tenancy-on-off (alias --keys): instead, what tenancy costs the hot path. Two services run
-// side by side: "on" with the whole tenancy configuration (100 API keys, the bench sending one
-// of them; the per-org rate limit set too high to ever refuse), "off" without keys and with the
-// rate limit off. For single logs and batches of 100 and 1,000, after a warm-up of each, they
-// are loaded in turn in short rounds, A B B A A B ..., and each pair of adjacent rounds gives
-// a ratio on/off of logs/s: drift of the shared machine hits both halves of a pair alike. The
-// table shows the median ratio and its spread (min–max) beside the limit, 0.95.
+// --tenancy-on-off (alias --keys): instead, what tenancy costs the hot path. Three services run
+// side by side: "off" without keys and with the per-org rate limit off; "keys" with 100 API
+// keys (the bench sending one of them), the rate limit still off: the issue's comparison, keys
+// on / off; and "on", all of tenancy: the keys and a rate limit set too high to ever refuse. For
+// single logs and batches of 100 and 1,000, after a warm-up of each, they are loaded in turn in
+// short rounds, off keys on, on keys off, ..., and each round gives the ratios keys/off and
+// on/off of logs/s: drift of the shared machine hits the three alike. All of it is repeated over
+// --starts fresh starts of the services (--rounds rounds each): a process keeps the speed its
+// JIT and heap settled on for its whole life, a few per cent either way, and one start would
+// make that the result. The table shows the median ratio and its spread (min–max) beside the
+// limit, 0.95, and the service's CPU time per log; the notes add the median of each start.
 //
 // The services run with BENCH_DISCARD_LOGS=true: the writer encodes every batch and drops it
 // instead of inserting it. Storage cannot absorb more than a few hundred thousand rows/s on two
@@ -36,7 +40,8 @@ const { values } = parseArgs({
     'tenancy-on-off': { type: 'boolean', default: false },
     /** The former name of --tenancy-on-off. */
     keys: { type: 'boolean', default: false },
-    rounds: { type: 'string', default: '8' },
+    starts: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '4' },
     'round-seconds': { type: 'string', default: '3' },
   },
 });
@@ -49,6 +54,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const SERVICE_PORT = 3191;
 const BARE_PORT = 3192;
 const TENANCY_ON_PORT = 3193;
+const TENANCY_KEYS_PORT = 3194;
 /** Targets of the issue, service / bare, per logs per request. */
 const TARGETS: Record<number, number> = { 1: 0.7, 100: 0.4, 1000: 0.35 };
 /** Tenancy issue: with it on, the ingest benchmark stays within 5% of it off. */
@@ -105,6 +111,16 @@ async function waitUp(url: string): Promise<void> {
   }
   throw new Error(`${url} did not come up`);
 }
+
+/** CPU time a process has used so far (user + system), in seconds: /proc/<pid>/stat, in clock ticks. */
+function cpuSeconds(pid: number | undefined): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The fields after the command name (which may hold spaces), from the 3rd: utime is the 14th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SEC;
+}
+/** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
+const CLOCK_TICKS_PER_SEC = 100;
 
 /** Peak resident memory of a process so far (VmHWM), in MB. */
 function peakRssMb(pid: number | undefined): number {
@@ -256,7 +272,7 @@ async function versusBare(report: Report, extra: string[]): Promise<void> {
   }
 }
 
-/** API keys of the "on" service: 100 of them, one org each; the bench writes with one. */
+/** API keys of the keyed services: 100 of them, one org each; the bench writes with one. */
 const TENANCY_KEYS = Array.from(
   { length: 100 },
   (_, i) => `bench-key-${String(i).padStart(3, '0')}-0123456789abcdef`,
@@ -265,123 +281,198 @@ const BENCH_KEY_INDEX = 57;
 /** High enough never to refuse: the limiter's bookkeeping runs, its 429 never does. */
 const NEVER_REFUSING_RATE = '100000000';
 
-/** Tenancy on beside tenancy off, in interleaved rounds (see the top of this file). */
-async function tenancyOnOff(report: Report, extra: string[], rounds: number, roundSeconds: number) {
-  const keysEnv = TENANCY_KEYS.map(
+/**
+ * The services of the tenancy comparison. "keys" is what the issue's target compares (API keys
+ * on, everything else as "off"); "on" adds the per-org rate limit, so all of tenancy is on.
+ */
+type TenancySide = 'off' | 'keys' | 'on';
+/** The sides compared with "off", with what the table calls them. */
+const TENANCY_COMPARED = { keys: 'API keys', on: 'keys + rate limit' } as const;
+type ComparedSide = keyof typeof TENANCY_COMPARED;
+
+function tenancyServices(): Record<TenancySide, { port: number; env: Record<string, string> }> {
+  const keys = TENANCY_KEYS.map(
     (key, i) => `${key}:${i === BENCH_KEY_INDEX ? 'bench' : `org-${i}`}:write+read`,
   ).join(';');
-  const [on, off] = await Promise.all([
-    startService(TENANCY_ON_PORT, {
-      INGEST_API_KEYS: keysEnv,
-      INGEST_RATE_LIMIT_LOGS_PER_SEC: NEVER_REFUSING_RATE,
-      INGEST_RATE_LIMIT_BURST_LOGS: NEVER_REFUSING_RATE,
-    }),
-    startService(SERVICE_PORT, { INGEST_RATE_LIMIT_LOGS_PER_SEC: '0' }),
-  ]);
-  const targets = {
-    on: { url: on.url, headers: { authorization: `Bearer ${TENANCY_KEYS[BENCH_KEY_INDEX]!}` } },
-    off: { url: off.url, headers: {} },
-  } satisfies Record<string, Target>;
-  try {
-    await Promise.all([waitUp(on.url), waitUp(off.url)]);
-    // The "on" service must really check keys: without one it refuses.
-    const open = await fetch(`${on.url}/logs/ingest`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{"org":"bench","message":"no key"}',
-    });
-    if (open.status !== 401) throw new Error(`the tenancy-on service answered ${open.status} without a key`);
-    await learn(targets.on);
-    await learn(targets.off);
+  return {
+    off: { port: SERVICE_PORT, env: { INGEST_RATE_LIMIT_LOGS_PER_SEC: '0' } },
+    keys: { port: TENANCY_KEYS_PORT, env: { INGEST_API_KEYS: keys, INGEST_RATE_LIMIT_LOGS_PER_SEC: '0' } },
+    on: {
+      port: TENANCY_ON_PORT,
+      env: {
+        INGEST_API_KEYS: keys,
+        INGEST_RATE_LIMIT_LOGS_PER_SEC: NEVER_REFUSING_RATE,
+        INGEST_RATE_LIMIT_BURST_LOGS: NEVER_REFUSING_RATE,
+      },
+    },
+  };
+}
 
-    for (const batch of [1, 100, 1000]) {
-      const payloads = payloadsFor(batch);
-      // Warm-up of each with this case's load, so JIT state and buffers are alike.
-      await load(targets.on, payloads, roundSeconds);
-      await load(targets.off, payloads, roundSeconds);
-      const before = { on: await stats(targets.on), off: await stats(targets.off) };
-      const sent = { on: 0, off: 0 };
-      const logsPerSec: Record<'on' | 'off', number[]> = { on: [], off: [] };
-      const ratios: number[] = [];
-      for (let round = 0; round < rounds; round++) {
-        // A B, then B A: whichever runs second in a pair runs first in the next.
-        const order = round % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const);
-        const pair = { on: 0, off: 0 };
-        for (const side of order) {
-          const run = await load(targets[side], payloads, roundSeconds);
-          if (run.non2xx > 0 || run.errors > 0) {
-            throw new Error(
-              `${label(batch)}: the tenancy-${side} service gave ${run.non2xx} non-2xx answers and ${run.errors} errors`,
-            );
-          }
-          sent[side] += run['2xx'] * batch;
-          pair[side] = (run['2xx'] * batch) / run.duration;
-          logsPerSec[side].push(pair[side]);
-        }
-        ratios.push(pair.on / pair.off);
-      }
-      // Every answered log was accepted (200s with logs refused inside would inflate the count);
-      // requests still in flight when a round ends are accepted but not counted by autocannon.
-      for (const side of ['on', 'off'] as const) {
-        const accepted = (await stats(targets[side])).logs.accepted - before[side].logs.accepted;
-        const inFlight = accepted - sent[side];
-        if (inFlight < 0 || inFlight > rounds * connections * batch) {
-          throw new Error(
-            `${label(batch)}: tenancy ${side} accepted ${accepted} of ${sent[side]} logs answered`,
-          );
-        }
-      }
+/** What the tenancy comparison collects per batch size, over every start of the services. */
+interface TenancyCase {
+  logsPerSec: Record<TenancySide, number[]>;
+  /** Per round, logs/s of a side / logs/s of "off". */
+  ratios: Record<ComparedSide, number[]>;
+  /** Per round, the service's CPU time per log, side / "off": what it costs, whoever is the bottleneck. */
+  cpuRatios: Record<ComparedSide, number[]>;
+}
+
+/**
+ * Tenancy on beside tenancy off, in interleaved rounds (see the top of this file), over `starts`
+ * fresh starts of the services. One process stays a few per cent faster or slower than another
+ * for its whole life (where its JIT and heap settled): rounds of one start share that bias, and
+ * starting afresh spreads it over every side.
+ */
+async function tenancyOnOff(
+  report: Report,
+  extra: string[],
+  options: { starts: number; rounds: number; roundSeconds: number },
+) {
+  const cases = new Map<number, TenancyCase>(
+    [1, 100, 1000].map((batch) => [
+      batch,
+      {
+        logsPerSec: { off: [], keys: [], on: [] },
+        ratios: { keys: [], on: [] },
+        cpuRatios: { keys: [], on: [] },
+      },
+    ]),
+  );
+  for (let i = 0; i < options.starts; i++) await tenancyRounds(cases, options);
+  const n = options.starts * options.rounds;
+  for (const [batch, result] of cases) {
+    for (const side of ['keys', 'on'] as const) {
+      const name = `${label(batch)}: ${TENANCY_COMPARED[side]} on / off`;
+      const ratios = result.ratios[side];
       const ratio = spread(ratios);
+      const below = ratios.filter((r) => r < TENANCY_LIMIT).length;
       const range = `${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)}`;
       report.add({
-        case: `${label(batch)}: tenancy on / off logs/s, median of ${rounds} pairs`,
+        case: `${name}, logs/s, median of ${n} rounds`,
         value: ratio.median,
         peer: TENANCY_LIMIT,
         unit: 'on/off',
-        note: `pairs ${range}; limit ≥ ${TENANCY_LIMIT}`,
+        note: `rounds ${range}, ${below} below ${TENANCY_LIMIT}; limit ≥ ${TENANCY_LIMIT}`,
       });
+      const cpu = spread(result.cpuRatios[side]);
       report.add({
-        case: `${label(batch)}: lowest pair`,
-        value: ratio.min,
-        peer: TENANCY_LIMIT,
+        case: `${name}, service CPU per log, median of ${n} rounds`,
+        value: cpu.median,
+        peer: 1 / TENANCY_LIMIT,
         unit: 'on/off',
+        note: `rounds ${cpu.min.toFixed(2)}–${cpu.max.toFixed(2)}; limit ≤ ${(1 / TENANCY_LIMIT).toFixed(3)}`,
       });
       report.add({
-        case: `${label(batch)}: highest pair`,
-        value: ratio.max,
-        peer: TENANCY_LIMIT,
-        unit: 'on/off',
-      });
-      report.add({
-        case: `${label(batch)}: tenancy on logs/s, median of ${rounds} rounds`,
-        value: spread(logsPerSec.on).median,
-        peer: spread(logsPerSec.off).median,
+        case: `${label(batch)}: ${TENANCY_COMPARED[side]} on, logs/s, median of ${n} rounds`,
+        value: spread(result.logsPerSec[side]).median,
+        peer: spread(result.logsPerSec.off).median,
         unit: 'logs/s',
         note: 'peer: tenancy off, the same rounds',
       });
-      const below = ratios.filter((r) => r < TENANCY_LIMIT).length;
+      const perStart = Array.from({ length: options.starts }, (_, i) =>
+        spread(ratios.slice(i * options.rounds, (i + 1) * options.rounds)).median.toFixed(3),
+      );
+      const within = ratio.median >= TENANCY_LIMIT;
       extra.push(
-        `${label(batch)}: median ${ratio.median.toFixed(3)} (pairs ${range}) ${ratio.median >= TENANCY_LIMIT ? '≥' : '<'} ${TENANCY_LIMIT}: ${ratio.median >= TENANCY_LIMIT ? 'within' : 'NOT within'} 5%; ${below} of ${rounds} pairs below ${TENANCY_LIMIT}; pair ratios ${ratios.map((r) => r.toFixed(2)).join(' ')}`,
+        `${name}: median ${ratio.median.toFixed(3)} (rounds ${range}) ${within ? '≥' : '<'} ${TENANCY_LIMIT}: ${within ? 'within' : 'NOT within'} 5%; ${below} of ${n} rounds below ${TENANCY_LIMIT}; median of each start ${perStart.join(' ')}; CPU per log on/off median ${cpu.median.toFixed(3)}; ratio of each round ${ratios.map((r) => r.toFixed(2)).join(' ')}`,
       );
     }
+  }
+}
+
+/** One start of the services: `rounds` rounds of each case, added to `cases`. */
+async function tenancyRounds(
+  cases: ReadonlyMap<number, TenancyCase>,
+  { rounds, roundSeconds }: { rounds: number; roundSeconds: number },
+) {
+  const sides = ['off', 'keys', 'on'] as const;
+  const setup = tenancyServices();
+  const started = await Promise.all(sides.map((side) => startService(setup[side].port, setup[side].env)));
+  const services = { off: started[0]!, keys: started[1]!, on: started[2]! };
+  const authorization = { authorization: `Bearer ${TENANCY_KEYS[BENCH_KEY_INDEX]!}` };
+  const targets: Record<TenancySide, Target> = {
+    off: { url: services.off.url, headers: {} },
+    keys: { url: services.keys.url, headers: authorization },
+    on: { url: services.on.url, headers: authorization },
+  };
+  try {
+    await Promise.all(sides.map((side) => waitUp(targets[side].url)));
+    // The keyed services must really check keys: without one they refuse.
+    for (const side of ['keys', 'on'] as const) {
+      const open = await fetch(`${targets[side].url}/logs/ingest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"org":"bench","message":"no key"}',
+      });
+      if (open.status !== 401) throw new Error(`the ${side} service answered ${open.status} without a key`);
+    }
+    for (const side of sides) await learn(targets[side]);
+
+    for (const [batch, result] of cases) {
+      const payloads = payloadsFor(batch);
+      // Warm-up of each with this case's load, so JIT state and buffers are alike.
+      for (const side of sides) await load(targets[side], payloads, roundSeconds);
+      const before = await Promise.all(sides.map((side) => stats(targets[side])));
+      const sent = { off: 0, keys: 0, on: 0 };
+      for (let round = 0; round < rounds; round++) {
+        // off keys on, then on keys off: "off" runs first in one round and last in the next.
+        const order = round % 2 === 0 ? sides : ([...sides].reverse() as TenancySide[]);
+        const logsPerSec = { off: 0, keys: 0, on: 0 };
+        const cpuPerLog = { off: 0, keys: 0, on: 0 };
+        for (const side of order) {
+          const pid = services[side].child.pid;
+          const cpuBefore = cpuSeconds(pid);
+          const run = await load(targets[side], payloads, roundSeconds);
+          if (run.non2xx > 0 || run.errors > 0) {
+            throw new Error(
+              `${label(batch)}: the ${side} service gave ${run.non2xx} non-2xx answers and ${run.errors} errors`,
+            );
+          }
+          cpuPerLog[side] = (cpuSeconds(pid) - cpuBefore) / (run['2xx'] * batch);
+          sent[side] += run['2xx'] * batch;
+          logsPerSec[side] = (run['2xx'] * batch) / run.duration;
+          result.logsPerSec[side].push(logsPerSec[side]);
+        }
+        for (const side of ['keys', 'on'] as const) {
+          result.ratios[side].push(logsPerSec[side] / logsPerSec.off);
+          result.cpuRatios[side].push(cpuPerLog[side] / cpuPerLog.off);
+        }
+      }
+      // Every answered log was accepted (200s with logs refused inside would inflate the count);
+      // requests still in flight when a round ends are accepted but not counted by autocannon.
+      for (const [i, side] of sides.entries()) {
+        const accepted = (await stats(targets[side])).logs.accepted - before[i]!.logs.accepted;
+        const inFlight = accepted - sent[side];
+        if (inFlight < 0 || inFlight > rounds * connections * batch) {
+          throw new Error(`${label(batch)}: ${side} accepted ${accepted} of ${sent[side]} logs answered`);
+        }
+      }
+    }
   } finally {
-    await Promise.all([on.stop(), off.stop()]);
+    await Promise.all(sides.map((side) => services[side].stop()));
   }
 }
 
 const compareTenancy = values['tenancy-on-off'] || values.keys;
+const starts = Number(values.starts);
 const rounds = Number(values.rounds);
 const roundSeconds = Number(values['round-seconds']);
-if (!Number.isInteger(rounds) || rounds < 1 || !(roundSeconds > 0)) {
-  throw new Error('--rounds must be a positive integer and --round-seconds a positive number');
+if (
+  !Number.isInteger(starts) ||
+  starts < 1 ||
+  !Number.isInteger(rounds) ||
+  rounds < 1 ||
+  !(roundSeconds > 0)
+) {
+  throw new Error('--starts and --rounds must be positive integers and --round-seconds a positive number');
 }
 const load1 = loadavg()[0]!.toFixed(2);
 const report = new Report(compareTenancy ? 'ingest-tenancy-on-off' : 'ingest');
 const extra: string[] = [];
 if (compareTenancy) {
-  await tenancyOnOff(report, extra, rounds, roundSeconds);
+  await tenancyOnOff(report, extra, { starts, rounds, roundSeconds });
   console.log(
-    `\nHTTP ingestion, tenancy on / off (writer sink: discard), ${connections} connections, ${rounds} pairs of ${roundSeconds} s rounds per case (A B B A ...), Node ${process.version}, 1-min load average ${load1} at the start\n`,
+    `\nHTTP ingestion, tenancy on / off (writer sink: discard), ${connections} connections, ${starts} starts of the three services × ${rounds} rounds of ${roundSeconds} s each per case (off keys on, on keys off, ...), Node ${process.version}, 1-min load average ${load1} at the start\n`,
   );
 } else {
   await versusBare(report, extra);
