@@ -242,4 +242,44 @@ describe('Kafka mode: roles as separate processes on the real broker', { timeout
       await kafka.close();
     }
   });
+
+  it('(h) the ingest role answers 429 to an org over its rate, and only what it accepted reaches storage', async () => {
+    const p = pipeline();
+    const writer = await p.start('writer');
+    await p.start('generator');
+    await p.start('matcher');
+    // 100 logs of burst, refilling at 1 a second: the second request of an org is over.
+    const ingest = await p.start('ingest', {
+      env: {
+        INGEST_RATE_LIMIT_LOGS_PER_SEC: '1',
+        INGEST_RATE_LIMIT_BURST_LOGS: '100',
+        INGEST_MAX_LOGS_PER_REQUEST: '100',
+      },
+    });
+    const first = Array.from({ length: 100 }, (_, i) => logLine('metered', i));
+    assert.equal((await postLogs(ingest.url, first)).status, 200);
+    const over = await postLogs(
+      ingest.url,
+      Array.from({ length: 20 }, (_, i) => logLine('metered', 100 + i)),
+    );
+    assert.equal(over.status, 429, await over.clone().text());
+    assert.ok(Number(over.headers.get('retry-after')) >= 1, `Retry-After ${over.headers.get('retry-after')}`);
+    assert.equal(((await over.json()) as { code: string }).code, 'RATE_LIMITED');
+    // The limit is per org: another org still gets in.
+    assert.equal((await postLogs(ingest.url, [logLine('neighbour', 0)])).status, 200);
+
+    const stored = await waitForStored(writer.url, 'metered', 100);
+    assert.deepEqual(
+      seqs(stored),
+      first.map((_, i) => i),
+      'the accepted request once, nothing of the refused one',
+    );
+    assert.equal((await waitForStored(writer.url, 'neighbour', 1)).length, 1);
+    const quotas = (await stats(ingest.url))['quotas'] as {
+      rate_limited_logs: number;
+      by_org: Record<string, { rate_limited_logs: number }>;
+    };
+    assert.equal(quotas.rate_limited_logs, 20);
+    assert.equal(quotas.by_org['metered']?.rate_limited_logs, 20);
+  });
 });
