@@ -40,6 +40,7 @@ import type { StoredLog } from '../src/model/log.ts';
 import type { Template } from '../src/model/template.ts';
 import { startStore, type Store } from '../src/store/index.ts';
 import { DATASETS, readDataset } from './loghub.ts';
+import { cpuSeconds } from './proc.ts';
 import { Report } from './report.ts';
 
 const { values } = parseArgs({
@@ -309,7 +310,7 @@ async function drive(
 // ---------------------------------------------------------------------------------------------
 // The service as the kernel sees it, polled every 200 ms: VmHWM is the peak resident set of the
 // process; utime + stime in /proc/<pid>/stat are the CPU seconds of all its threads (the engine's
-// insert and merge threads included). USER_HZ is 100 on Linux.
+// insert and merge threads included).
 
 function processSampler(pid: number) {
   let hwmKb = 0;
@@ -329,9 +330,7 @@ function processSampler(pid: number) {
           fileKb: Number(/RssFile:\s+(\d+)/.exec(status)?.[1] ?? 0),
         };
       }
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      cpuSecs = (Number(fields[11]) + Number(fields[12])) / 100;
+      cpuSecs = cpuSeconds(pid);
     } catch {
       // exited
     }

@@ -1,14 +1,15 @@
 // What the HTTP ingestion benchmarks (bench/ingest.ts, bench/ingest-tenancy.ts) drive: the
 // standalone service as a child process with its writer discarding, autocannon loads of
-// LogHub-2k bodies, and readings of /stats and /proc. Import it after LOGHUB_DIR is set:
+// LogHub-2k bodies, and readings of /stats (and, re-exported, of /proc). Import it after LOGHUB_DIR is set:
 // loghub.ts reads it when it loads.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { DATASETS, readDataset, withFreshNumbers } from './loghub.ts';
+
+export { cpuSeconds, peakRssMb } from './proc.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -63,22 +64,6 @@ export async function waitUp(url: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not come up`);
-}
-
-/** CPU time a process has used so far (user + system), in seconds: /proc/<pid>/stat, in clock ticks. */
-export function cpuSeconds(pid: number | undefined): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The fields after the command name (which may hold spaces), from the 3rd: utime is the 14th.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SEC;
-}
-/** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
-const CLOCK_TICKS_PER_SEC = 100;
-
-/** Peak resident memory of a process so far (VmHWM), in MB. */
-export function peakRssMb(pid: number | undefined): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
 /** A service under test: where it listens and the Authorization it needs (none without keys). */

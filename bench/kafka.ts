@@ -37,6 +37,7 @@ import { serdes } from '../src/roles/kafka.ts';
 import { toOutgoing } from '../src/transport/kafka/channel.ts';
 import { createKafka, type Kafka } from '../src/transport/kafka/client.ts';
 import { DATASETS, readDataset, withFreshNumbers } from './loghub.ts';
+import { cpuOfStat, cpuSeconds as cpuSecondsSoFar, peakRssMb } from './proc.ts';
 import { Report } from './report.ts';
 
 const { values } = parseArgs({
@@ -71,7 +72,6 @@ const POLL_MS = 100;
 const MATCHER_RSS_LIMIT_MB = 150;
 /** NODE_OPTIONS for the measured matchers only (by hand). */
 const MATCHER_NODE_OPTIONS = process.env['BENCH_MATCHER_NODE_OPTIONS'];
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 // ---------------------------------------------------------------------------------------------
 // The broker
@@ -307,10 +307,10 @@ async function rowsInserted(writer: Role): Promise<number> {
   return (await stats(writer))?.kafka.writer?.rowsInserted ?? 0;
 }
 
-/** CPU seconds (user + system) a process has used so far. */
+/** CPU seconds (user + system) a process has used so far; NaN once it has exited. */
 function cpuSeconds(pid: number): number {
   try {
-    return cpuOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return cpuSecondsSoFar(pid);
   } catch {
     return Number.NaN;
   }
@@ -338,18 +338,6 @@ function threadCpu(pid: number): Map<string, number> {
     }
   }
   return out;
-}
-
-function cpuOfStat(stat: string): number {
-  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-}
-
-/** Peak resident memory of a process so far (VmHWM), in MB. */
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
 function benchCpu(): number {
