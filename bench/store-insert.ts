@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import type { StoredLog } from '../src/model/log.ts';
 import { insertEncoded } from '../src/store/client.ts';
 import { encodeLogs, LOG_COLUMNS, type InsertFormat } from '../src/store/format.ts';
-import { startStore } from '../src/store/index.ts';
+import { startStore } from '../src/store/stage.ts';
 
 const batches = Number(process.argv[2] ?? 10);
 const rowsPerBatch = Number(process.argv[3] ?? 10_000);

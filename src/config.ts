@@ -2,7 +2,25 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './errors.ts';
-import { DEFAULT_LIMITS, DEFAULT_MAX_LOGS_PER_REQUEST } from './ingest/validate.ts';
+
+/** Per-log size limits (INGEST_MAX_* in config); a log over one is refused, never truncated. */
+export interface ValidationLimits {
+  /** Longest message, in UTF-8 bytes. */
+  readonly maxMessageBytes: number;
+  /** Most metadata keys, after nulls are dropped. */
+  readonly maxMetadataKeys: number;
+  /** Largest metadata, UTF-8 bytes of every key and value as stored. */
+  readonly maxMetadataBytes: number;
+}
+
+export const DEFAULT_LIMITS: ValidationLimits = Object.freeze({
+  maxMessageBytes: 65_536,
+  maxMetadataKeys: 64,
+  maxMetadataBytes: 16_384,
+});
+
+/** Most logs in one request (INGEST_MAX_LOGS_PER_REQUEST); more and the request gets 413. */
+export const DEFAULT_MAX_LOGS_PER_REQUEST = 10_000;
 
 export type GeneratorName = 'builtin' | 'openai' | 'ollama';
 

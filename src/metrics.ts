@@ -1,9 +1,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { LlmStats } from './generate/llm/index.ts';
 import type { GenerateStats } from './generate/stage.ts';
-import type { IngestStats } from './ingest/index.ts';
+import type { IngestStats } from './ingest/stage.ts';
 import type { MatchStats } from './match/stage.ts';
-import type { StoreStats } from './store/index.ts';
+import type { StoreStats } from './store/stage.ts';
 
 /** The stages' counters; the metrics read them when scraped. */
 export interface StatsSources {

@@ -1,47 +1,14 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiKeyConfig } from '../config.ts';
-import type { LlmStats } from '../generate/llm/index.ts';
-import type { GenerateStats } from '../generate/stage.ts';
-import type { IngestStage } from '../ingest/index.ts';
 import type { Logger } from '../logger.ts';
-import type { MatchStats } from '../match/stage.ts';
 import type { Metrics } from '../metrics.ts';
-import type { LogsQuery, StoreStats } from '../store/index.ts';
 import { buildKeyTable, installAuth } from './auth.ts';
 import { installErrorHandler } from './errors.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerIngestRoutes } from './routes/ingest.ts';
 import { registerReadRoutes } from './routes/read.ts';
 import { registerStatusRoutes } from './routes/status.ts';
-
-/**
- * What the HTTP layer sees of the running process: stages' stats and the read queries. A Kafka
- * role runs some stages only: the others report zeros, and what it lacks is left out.
- */
-export interface ServiceView {
-  /** Absent: this process takes no logs over HTTP (a matcher, generator or writer role). */
-  ingest?: IngestStage;
-  match: { stats(): MatchStats };
-  generate: { stats(): GenerateStats };
-  store: { stats(): StoreStats };
-  generatorName: string;
-  /** Counters of the LLM provider; undefined with the built-in miner. */
-  llm: () => LlmStats | undefined;
-  generateQueueMax: number;
-  /** Absent when this process has no storage of its own. */
-  storageHealth?: () => Promise<{ connected: boolean; reason?: string | undefined }>;
-  /** Why the process is not ready (e.g. a matcher still reading the templates topic). */
-  notReady?: () => string | undefined;
-  draining(): boolean;
-  /** Kafka mode: the role(s) this process runs, and their consumers' counters for /stats. */
-  roles?: readonly string[];
-  kafka?: () => Record<string, unknown>;
-  /** Absent when this process cannot read storage: the writer role serves reads then. */
-  reads?: {
-    listTemplates(org: string): Promise<unknown[]>;
-    queryLogs(query: LogsQuery): Promise<{ logs: unknown[]; nextCursor: string | null }>;
-  };
-}
+import type { ServiceView } from './view.ts';
 
 export interface AppOptions {
   bodyLimitBytes: number;

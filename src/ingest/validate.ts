@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS, type ValidationLimits } from '../config.ts';
 import type { FieldProblem } from '../errors.ts';
 import type { LogRecord } from '../model/log.ts';
 import { MAX_TIMESTAMP_MS, parseIsoTimestamp } from './timestamp.ts';
@@ -6,25 +7,6 @@ import { MAX_TIMESTAMP_MS, parseIsoTimestamp } from './timestamp.ts';
 export const MAX_LABEL_LENGTH = 256;
 
 const DEFAULT_LEVEL = 'INFO';
-
-/** Per-log size limits (INGEST_MAX_* in config); a log over one is refused, never truncated. */
-export interface ValidationLimits {
-  /** Longest message, in UTF-8 bytes. */
-  readonly maxMessageBytes: number;
-  /** Most metadata keys, after nulls are dropped. */
-  readonly maxMetadataKeys: number;
-  /** Largest metadata, UTF-8 bytes of every key and value as stored. */
-  readonly maxMetadataBytes: number;
-}
-
-export const DEFAULT_LIMITS: ValidationLimits = Object.freeze({
-  maxMessageBytes: 65_536,
-  maxMetadataKeys: 64,
-  maxMetadataBytes: 16_384,
-});
-
-/** Most logs in one request (INGEST_MAX_LOGS_PER_REQUEST); more and the request gets 413. */
-export const DEFAULT_MAX_LOGS_PER_REQUEST = 10_000;
 
 /**
  * UTF-8 length of `text` when it may exceed `limit`, else its UTF-16 length (a lower bound that

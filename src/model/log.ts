@@ -10,7 +10,7 @@ export interface LogRecord {
   /** Upper case; 'INFO' when the client sent none. */
   level: string;
   message: string;
-  /** String values only; see ingest/normalise.ts for how other JSON values are stored. */
+  /** String values only; see ingest/validate.ts for how other JSON values are stored. */
   metadata: Record<string, string>;
   /**
    * The stored row's id (UInt64, decimal) when it is fixed before storage: Kafka mode sets it at

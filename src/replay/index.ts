@@ -19,7 +19,7 @@ import type { LogRecord, StoredLog } from '../model/log.ts';
 import { rowIdAt } from '../model/row-id.ts';
 import type { TemplateChange } from '../model/template-change.ts';
 import { serdes } from '../roles/kafka.ts';
-import { startStore } from '../store/index.ts';
+import { startStore } from '../store/stage.ts';
 import { createKafka, type Kafka, type OffsetRange } from '../transport/kafka/client.ts';
 
 /** Where a range starts or ends: an offset (the same in every partition) or a time. */

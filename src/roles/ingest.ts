@@ -5,12 +5,12 @@
  */
 import type { Config } from '../config.ts';
 import { AppError, OverloadedError } from '../errors.ts';
-import { startIngest } from '../ingest/index.ts';
+import { startIngest } from '../ingest/stage.ts';
 import { orgRateLimit } from '../quota/token-buckets.ts';
 import type { Logger } from '../logger.ts';
 import type { LogRecord } from '../model/log.ts';
 import { newRowIds } from '../model/row-id.ts';
-import { startStore } from '../store/index.ts';
+import { startStore } from '../store/stage.ts';
 import { KafkaChannel } from '../transport/kafka/channel.ts';
 import { connectKafka, serdes } from './kafka.ts';
 import type { RolePart } from './serve.ts';

@@ -8,11 +8,11 @@ import type { Config, Role } from '../config.ts';
 import type { LlmStats } from '../generate/llm/index.ts';
 import { NO_GENERATE_STATS, type GenerateStats } from '../generate/stage.ts';
 import { buildApp } from '../http/app.ts';
-import { NO_INGEST_STATS, type IngestStage } from '../ingest/index.ts';
+import { NO_INGEST_STATS, type IngestStage } from '../ingest/stage.ts';
 import type { Logger } from '../logger.ts';
 import type { MatchStats } from '../match/stage.ts';
 import { createMetrics } from '../metrics.ts';
-import type { Store, StoreStats } from '../store/index.ts';
+import type { Store, StoreStats } from '../store/stage.ts';
 
 export interface RolePart {
   readonly role: Exclude<Role, 'all'>;

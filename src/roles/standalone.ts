@@ -2,14 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import { createGenerator, LlmGenerator, startGenerate } from '../generate/index.ts';
 import { buildApp } from '../http/app.ts';
-import { startIngest } from '../ingest/index.ts';
+import { startIngest } from '../ingest/stage.ts';
 import { orgRateLimit } from '../quota/token-buckets.ts';
 import type { Logger } from '../logger.ts';
 import { startMatch } from '../match/stage.ts';
 import { createMetrics } from '../metrics.ts';
 import type { LogRecord, StoredLog } from '../model/log.ts';
 import type { TemplateChange } from '../model/template-change.ts';
-import { startStore, type Store } from '../store/index.ts';
+import { startStore, type Store } from '../store/stage.ts';
 import { InProcessChannel } from '../transport/in-process.ts';
 
 export interface RunningService {

@@ -7,7 +7,7 @@
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { startKafkaWriter } from '../store/kafka-writer.ts';
-import { startStore } from '../store/index.ts';
+import { startStore } from '../store/stage.ts';
 import { AvroCodec } from '../transport/avro/codec.ts';
 import { connectKafka, templatesTopic } from './kafka.ts';
 import type { RolePart } from './serve.ts';

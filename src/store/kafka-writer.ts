@@ -52,7 +52,7 @@ import type {
   KafkaProducer,
   OutgoingMessage,
 } from '../transport/kafka/client.ts';
-import type { Store } from './index.ts';
+import type { Store } from './stage.ts';
 
 export interface KafkaWriterOptions {
   kafka: Kafka;

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { startStore } from '../../src/store/index.ts';
+import { startStore } from '../../src/store/stage.ts';
 import { freePort, spawnService, waitUntilUp } from '../helpers/process.ts';
 import { makeDataDir } from '../helpers/service.ts';
 

@@ -2,7 +2,7 @@ import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequestError, UnsupportedMediaTypeError } from '../../errors.ts';
-import { logsFromJson, logsFromNdjson, parseJsonBody, type IngestStage } from '../../ingest/index.ts';
+import { logsFromJson, logsFromNdjson, parseJsonBody, type IngestStage } from '../../ingest/stage.ts';
 import type { SubmittedLogs } from '../../ingest/body.ts';
 import { assertBatchOrgs } from '../auth.ts';
 import { documentationOnly, ERRORS, FIELD_PROBLEM } from '../openapi.ts';

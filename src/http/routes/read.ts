@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { BadRequestError } from '../../errors.ts';
 import { parseIsoTimestamp } from '../../ingest/timestamp.ts';
-import type { ServiceView } from '../app.ts';
+import type { ServiceView } from '../view.ts';
 import { assertOrg } from '../auth.ts';
 import { documentationOnly, ERRORS } from '../openapi.ts';
 

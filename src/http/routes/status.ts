@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { NO_INGEST_STATS } from '../../ingest/index.ts';
+import { NO_INGEST_STATS } from '../../ingest/stage.ts';
 import type { Metrics } from '../../metrics.ts';
-import type { ServiceView } from '../app.ts';
+import type { ServiceView } from '../view.ts';
 import { HEALTH_SCHEMA, METRICS_SCHEMA, STATS_SCHEMA, STATS_SERIALIZER } from './status-schema.ts';
 
 /**

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Config } from '../../../src/config.ts';
 import type { StoredLog } from '../../../src/model/log.ts';
 import { startKafkaWriter, type KafkaWriter } from '../../../src/store/kafka-writer.ts';
-import { startStore, type Store } from '../../../src/store/index.ts';
+import { startStore, type Store } from '../../../src/store/stage.ts';
 import { AvroCodec } from '../../../src/transport/avro/codec.ts';
 import { createKafka, type Kafka } from '../../../src/transport/kafka/client.ts';
 import { makeDataDir } from '../../helpers/service.ts';

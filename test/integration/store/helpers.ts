@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Config } from '../../../src/config.ts';
 import type { StoredLog } from '../../../src/model/log.ts';
-import type { Store } from '../../../src/store/index.ts';
+import type { Store } from '../../../src/store/stage.ts';
 
 export const silent = pino({ level: process.env['STORE_TEST_LOG'] ?? 'silent' });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { BadRequestError } from '../../../src/errors.ts';
 import type { StoredLog } from '../../../src/model/log.ts';
-import { startStore, type LogView, type Store } from '../../../src/store/index.ts';
+import { startStore, type LogView, type Store } from '../../../src/store/stage.ts';
 import { log, silent, tempStorage } from './helpers.ts';
 
 const storage = tempStorage('store-queries');

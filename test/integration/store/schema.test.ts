@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { StorageError } from '../../../src/errors.ts';
-import { startStore } from '../../../src/store/index.ts';
+import { startStore } from '../../../src/store/stage.ts';
 import { MIGRATIONS } from '../../../src/store/migrations/index.ts';
 import { count, log, silent, tempStorage } from './helpers.ts';
 

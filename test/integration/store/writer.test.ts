@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { insertEncoded } from '../../../src/store/client.ts';
 import { encodeLogs, LOG_COLUMNS, type InsertFormat } from '../../../src/store/format.ts';
-import { startStore, type Store } from '../../../src/store/index.ts';
+import { startStore, type Store } from '../../../src/store/stage.ts';
 import { count, log, silent, tempStorage, waitFor } from './helpers.ts';
 
 const storage = tempStorage('store-writer');

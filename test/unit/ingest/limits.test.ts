@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PayloadTooLargeError } from '../../../src/errors.ts';
-import { startIngest } from '../../../src/ingest/index.ts';
-import { DEFAULT_LIMITS, validateLog, type ValidationLimits } from '../../../src/ingest/validate.ts';
+import { startIngest } from '../../../src/ingest/stage.ts';
+import { DEFAULT_LIMITS, type ValidationLimits } from '../../../src/config.ts';
+import { validateLog } from '../../../src/ingest/validate.ts';
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
 const LIMITS: ValidationLimits = { maxMessageBytes: 12, maxMetadataKeys: 2, maxMetadataBytes: 10 };

@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS, DEFAULT_MAX_LOGS_PER_REQUEST, type ValidationLimits } from '../config.ts';
 import {
   BadRequestError,
   OverloadedError,
@@ -11,13 +12,7 @@ import type { LogRecord } from '../model/log.ts';
 import { OrgTally } from '../quota/org-tally.ts';
 import { demandOf, type Demand, type TokenBuckets } from '../quota/token-buckets.ts';
 import { MalformedLine, type SubmittedLogs } from './body.ts';
-import {
-  DEFAULT_LIMITS,
-  DEFAULT_MAX_LOGS_PER_REQUEST,
-  validateLog,
-  type ValidationLimits,
-  type ValidationResult,
-} from './validate.ts';
+import { validateLog, type ValidationResult } from './validate.ts';
 
 export { logsFromJson, logsFromNdjson, parseJsonBody } from './body.ts';
 

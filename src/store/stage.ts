@@ -84,7 +84,7 @@ export interface StoreDeps {
 }
 
 const CONNECT_ATTEMPTS = 3;
-/** Inserts of 10,000-20,000 rows are where the embedded engine ingests fastest (../shared/DESIGN.md). */
+/** Inserts of 10,000-20,000 rows are where the embedded engine ingests fastest (npm run bench:store). */
 const MAX_INSERT_ROWS = 20_000;
 const DEFAULT_STOP_MS = 30_000;
 

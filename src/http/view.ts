@@ -1,0 +1,34 @@
+import type { LlmStats } from '../generate/llm/index.ts';
+import type { GenerateStats } from '../generate/stage.ts';
+import type { IngestStage } from '../ingest/stage.ts';
+import type { MatchStats } from '../match/stage.ts';
+import type { LogsQuery, StoreStats } from '../store/stage.ts';
+
+/**
+ * What the HTTP layer sees of the running process: stages' stats and the read queries. A Kafka
+ * role runs some stages only: the others report zeros, and what it lacks is left out.
+ */
+export interface ServiceView {
+  /** Absent: this process takes no logs over HTTP (a matcher, generator or writer role). */
+  ingest?: IngestStage;
+  match: { stats(): MatchStats };
+  generate: { stats(): GenerateStats };
+  store: { stats(): StoreStats };
+  generatorName: string;
+  /** Counters of the LLM provider; undefined with the built-in miner. */
+  llm: () => LlmStats | undefined;
+  generateQueueMax: number;
+  /** Absent when this process has no storage of its own. */
+  storageHealth?: () => Promise<{ connected: boolean; reason?: string | undefined }>;
+  /** Why the process is not ready (e.g. a matcher still reading the templates topic). */
+  notReady?: () => string | undefined;
+  draining(): boolean;
+  /** Kafka mode: the role(s) this process runs, and their consumers' counters for /stats. */
+  roles?: readonly string[];
+  kafka?: () => Record<string, unknown>;
+  /** Absent when this process cannot read storage: the writer role serves reads then. */
+  reads?: {
+    listTemplates(org: string): Promise<unknown[]>;
+    queryLogs(query: LogsQuery): Promise<{ logs: unknown[]; nextCursor: string | null }>;
+  };
+}
