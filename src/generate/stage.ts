@@ -1,3 +1,4 @@
+import { zeroStats } from '../counters.ts';
 import type { Logger } from '../logger.ts';
 import type { LogRecord, StoredLog } from '../model/log.ts';
 import { newTemplateId, type Template } from '../model/template.ts';
@@ -7,6 +8,7 @@ import { toStoredLog } from '../match/stage.ts';
 import { OrgTally } from '../quota/org-tally.ts';
 import type { Channel } from '../transport/types.ts';
 import { hasConstantText } from './checks.ts';
+import { GENERATE_COUNTERS, type GenerateStats } from './counters.ts';
 import { mergeTemplates } from './merge.ts';
 import type { ProposedTemplate, TemplateGenerator } from './generator.ts';
 
@@ -26,45 +28,10 @@ interface InFlightBatch {
   task: Promise<void>;
 }
 
-export interface GenerateStats {
-  /** Unmatched logs held: waiting for a batch plus inside batches being generated. */
-  queueDepth: number;
-  inFlightBatches: number;
-  batches: number;
-  templatesCreated: number;
-  templatesUpdated: number;
-  proposalsRejected: number;
-  /** Proposals merged into a known template that differs only where one has a variable. */
-  templatesMerged: number;
-  generationErrors: number;
-  /** Held logs sent back for another generation attempt. */
-  retries: number;
-  /** Held logs a new template matched and that went on to storage with it. */
-  matchedAfterGeneration: number;
-  /** Held logs stored with template id 0 because no template came for them (the cap's included). */
-  storedWithoutTemplate: number;
-  /** Of those, the logs of orgs at TEMPLATES_MAX_PER_ORG: stored at once, no generation asked. */
-  templateCapLines: number;
-  /** templateCapLines by org (bounded, see OrgTally). */
-  templateCapByOrg: Record<string, number>;
-}
+export type { GenerateStats } from './counters.ts';
 
 /** What a process without a generate stage reports (Kafka roles other than generator). */
-export const NO_GENERATE_STATS: Readonly<GenerateStats> = Object.freeze({
-  queueDepth: 0,
-  inFlightBatches: 0,
-  batches: 0,
-  templatesCreated: 0,
-  templatesUpdated: 0,
-  proposalsRejected: 0,
-  templatesMerged: 0,
-  generationErrors: 0,
-  retries: 0,
-  matchedAfterGeneration: 0,
-  storedWithoutTemplate: 0,
-  templateCapLines: 0,
-  templateCapByOrg: {},
-});
+export const NO_GENERATE_STATS = zeroStats(GENERATE_COUNTERS);
 
 export interface GenerateStage {
   /** False when the held-log ceiling is reached: the HTTP layer answers 503 then. */

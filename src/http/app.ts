@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiKeyConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import type { Metrics } from '../metrics.ts';
+import type { Metrics } from '../metrics/prometheus.ts';
 import { buildKeyTable, installAuth } from './auth.ts';
 import { installErrorHandler } from './errors.ts';
 import { registerOpenApi } from './openapi.ts';

@@ -1,8 +1,6 @@
-import type { LlmStats } from '../generate/llm/index.ts';
-import type { GenerateStats } from '../generate/stage.ts';
 import type { IngestStage } from '../ingest/stage.ts';
-import type { MatchStats } from '../match/stage.ts';
-import type { LogsQuery, StoreStats } from '../store/stage.ts';
+import type { StatsSources } from '../metrics/catalog.ts';
+import type { LogsQuery } from '../store/stage.ts';
 
 /**
  * What the HTTP layer sees of the running process: stages' stats and the read queries. A Kafka
@@ -11,12 +9,9 @@ import type { LogsQuery, StoreStats } from '../store/stage.ts';
 export interface ServiceView {
   /** Absent: this process takes no logs over HTTP (a matcher, generator or writer role). */
   ingest?: IngestStage;
-  match: { stats(): MatchStats };
-  generate: { stats(): GenerateStats };
-  store: { stats(): StoreStats };
+  /** The stages' counters (the same sources /metrics reads). */
+  stats: StatsSources;
   generatorName: string;
-  /** Counters of the LLM provider; undefined with the built-in miner. */
-  llm: () => LlmStats | undefined;
   generateQueueMax: number;
   /** Absent when this process has no storage of its own. */
   storageHealth?: () => Promise<{ connected: boolean; reason?: string | undefined }>;

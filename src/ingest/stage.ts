@@ -8,10 +8,12 @@ import {
   type AppError,
   type FieldProblem,
 } from '../errors.ts';
+import { zeroStats } from '../counters.ts';
 import type { LogRecord } from '../model/log.ts';
 import { OrgTally } from '../quota/org-tally.ts';
 import { demandOf, type Demand, type TokenBuckets } from '../quota/token-buckets.ts';
 import { MalformedLine, type SubmittedLogs } from './body.ts';
+import { INGEST_COUNTERS, type IngestStats } from './counters.ts';
 import { validateLog, type ValidationResult } from './validate.ts';
 
 export { logsFromJson, logsFromNdjson, parseJsonBody } from './body.ts';
@@ -27,31 +29,10 @@ export interface IngestResult {
   errors?: FieldProblem[];
 }
 
-export interface IngestStats {
-  requests: number;
-  accepted: number;
-  matched: number;
-  failed: number;
-  /** Requests refused with 503 because a queue or buffer was full. */
-  rejectedOverloaded: number;
-  /** Requests refused with 429 because an org was over its rate, and the valid logs in them. */
-  rateLimitedRequests: number;
-  rateLimitedLogs: number;
-  /** rateLimitedLogs by org (bounded, see OrgTally). */
-  rateLimitedByOrg: Record<string, number>;
-}
+export type { IngestStats } from './counters.ts';
 
 /** What a process that takes no logs over HTTP reports (Kafka roles other than ingest). */
-export const NO_INGEST_STATS: Readonly<IngestStats> = Object.freeze({
-  requests: 0,
-  accepted: 0,
-  matched: 0,
-  failed: 0,
-  rejectedOverloaded: 0,
-  rateLimitedRequests: 0,
-  rateLimitedLogs: 0,
-  rateLimitedByOrg: {},
-});
+export const NO_INGEST_STATS = zeroStats(INGEST_COUNTERS);
 
 export interface IngestDeps {
   /**

@@ -3,13 +3,10 @@ import type { LogRecord, StoredLog } from '../model/log.ts';
 import type { MatchResult, Template } from '../model/template.ts';
 import type { TemplateChange } from '../model/template-change.ts';
 import type { Channel } from '../transport/types.ts';
+import type { MatchStats } from './counters.ts';
 import { Matcher, MatcherSnapshot } from './index.ts';
 
-export interface MatchStats {
-  templatesLoaded: number;
-  matched: number;
-  unmatched: number;
-}
+export type { MatchStats } from './counters.ts';
 
 export interface MatchStage {
   /**

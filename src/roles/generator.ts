@@ -17,7 +17,7 @@ import { InProcessChannel } from '../transport/in-process.ts';
 import { KafkaOutbox } from '../transport/kafka/outbox.ts';
 import { startTransform } from '../transport/kafka/transform.ts';
 import { connectKafka, serdes, templatesTopic, transactionalId } from './kafka.ts';
-import type { RolePart } from './serve.ts';
+import type { RolePart } from './part.ts';
 
 export async function startGeneratorRole(config: Config, logger: Logger): Promise<RolePart> {
   const { topics, groups } = config.kafka;

@@ -1,12 +1,16 @@
 /**
- * Which roles a process runs. Without KAFKA_BROKERS: the standalone service (ROLE=all only).
- * With it: ROLE=all runs every role over Kafka in this process; a single role runs alone. Roles
- * are imported when chosen, so a matcher never loads what only the writer needs.
+ * Which roles a process runs, and how each starts. Without KAFKA_BROKERS: the standalone service,
+ * the four roles joined by in-process channels (standalone.ts). With it: ROLE=all runs every
+ * role over Kafka in this process; a single role runs alone. Either way one assembly
+ * (serve.ts) starts, serves and stops them. Kafka roles are imported when chosen, so a matcher
+ * never loads what only the writer needs.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Config, Role } from '../config.ts';
+import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import type { RolePart } from './serve.ts';
+import { START_ORDER, type RoleDeps, type RoleName, type RolePart } from './part.ts';
+import { serveRoles } from './serve.ts';
+import { standaloneRoles } from './standalone.ts';
 
 export interface RunningProcess {
   readonly app: FastifyInstance;
@@ -15,12 +19,7 @@ export interface RunningProcess {
   stop(): Promise<void>;
 }
 
-type KafkaRole = Exclude<Role, 'all'>;
-
-/** Downstream first: a stage starts once what it feeds is running. */
-const START_ORDER: readonly KafkaRole[] = ['writer', 'generator', 'matcher', 'ingest'];
-
-async function startRole(role: KafkaRole, config: Config, logger: Logger): Promise<RolePart> {
+async function startKafkaRole(role: RoleName, { config, logger }: RoleDeps): Promise<RolePart> {
   const log = logger.child({ role });
   switch (role) {
     case 'ingest':
@@ -36,25 +35,12 @@ async function startRole(role: KafkaRole, config: Config, logger: Logger): Promi
 
 export async function startProcess(config: Config, logger: Logger): Promise<RunningProcess> {
   if (config.kafka.brokers === undefined) {
-    const { startStandalone } = await import('./standalone.ts');
-    const service = await startStandalone(config, logger);
+    const served = await serveRoles(config, logger, START_ORDER, standaloneRoles());
     const storage = config.clickhouse.url ?? `embedded (${config.clickhouse.dataDir})`;
-    return { app: service.app, description: `standalone, storage ${storage}`, stop: () => service.stop() };
+    return { app: served.app, description: `standalone, storage ${storage}`, stop: () => served.stop() };
   }
   const roles = config.role === 'all' ? START_ORDER : [config.role];
-  const started: RolePart[] = [];
-  try {
-    for (const role of roles) started.push(await startRole(role, config, logger));
-  } catch (err) {
-    for (const part of started.reverse()) await part.stop().catch(() => undefined);
-    throw err;
-  }
-  const { serveRoles } = await import('./serve.ts');
-  // Stopped upstream first, the reverse of the start.
-  const served = await serveRoles(config, logger, [...started].reverse()).catch(async (err: unknown) => {
-    for (const part of [...started].reverse()) await part.stop().catch(() => undefined);
-    throw err;
-  });
+  const served = await serveRoles(config, logger, roles, startKafkaRole);
   return {
     app: served.app,
     description: `Kafka mode (${config.kafka.brokers.join(',')}), roles: ${roles.join(', ')}`,

@@ -13,7 +13,7 @@ import { newRowIds } from '../model/row-id.ts';
 import { startStore } from '../store/stage.ts';
 import { KafkaChannel } from '../transport/kafka/channel.ts';
 import { connectKafka, serdes } from './kafka.ts';
-import type { RolePart } from './serve.ts';
+import type { RolePart } from './part.ts';
 
 /** Seconds a client waits after the broker refused: about the client's reconnect interval. */
 const RETRY_AFTER_SECS = 2;

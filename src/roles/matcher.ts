@@ -13,7 +13,7 @@ import { rowIdAt } from '../model/row-id.ts';
 import { KafkaOutbox } from '../transport/kafka/outbox.ts';
 import { startTransform, type RunningTransform } from '../transport/kafka/transform.ts';
 import { connectKafka, serdes, templatesTopic, transactionalId } from './kafka.ts';
-import type { RolePart } from './serve.ts';
+import type { RolePart } from './part.ts';
 
 export async function startMatcherRole(config: Config, logger: Logger): Promise<RolePart> {
   const { topics, groups } = config.kafka;

@@ -1,109 +1,61 @@
 /**
- * One HTTP server for whatever roles a process runs (Kafka mode): /health, /stats and /metrics
- * always; POST /logs/ingest with the ingest role; reads where there is storage. Each role is a
- * RolePart: its stages' counters, its readiness, and how it stops. Wiring only.
+ * The one assembly of both modes: starts a process's role parts in order, serves them on one
+ * HTTP server (/health, /stats and /metrics always; POST /logs/ingest with the ingest role;
+ * reads where there is storage), and stops them in one drain order. Standalone passes the four
+ * roles joined by in-process channels (standalone.ts), Kafka mode the roles it runs (kafka.ts).
+ * Wiring only.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Config, Role } from '../config.ts';
-import type { LlmStats } from '../generate/llm/index.ts';
-import { NO_GENERATE_STATS, type GenerateStats } from '../generate/stage.ts';
+import type { Config } from '../config.ts';
+import { zeroStats } from '../counters.ts';
+import { NO_GENERATE_STATS } from '../generate/stage.ts';
 import { buildApp } from '../http/app.ts';
-import { NO_INGEST_STATS, type IngestStage } from '../ingest/stage.ts';
+import type { ServiceView } from '../http/view.ts';
 import type { Logger } from '../logger.ts';
-import type { MatchStats } from '../match/stage.ts';
-import { createMetrics } from '../metrics.ts';
-import type { Store, StoreStats } from '../store/stage.ts';
+import { MATCH_COUNTERS } from '../match/counters.ts';
+import type { StatsSources } from '../metrics/catalog.ts';
+import { createMetrics } from '../metrics/prometheus.ts';
+import { STORE_COUNTERS } from '../store/counters.ts';
+import type { RoleDeps, RoleName, RolePart } from './part.ts';
 
-export interface RolePart {
-  readonly role: Exclude<Role, 'all'>;
-  readonly ingest?: IngestStage;
-  readonly match?: () => MatchStats;
-  readonly generate?: {
-    stats(): GenerateStats;
-    queueMax: number;
-    generatorName: string;
-    llm: () => LlmStats | undefined;
-  };
-  /** Storage this process owns (the writer; the ingest role with CLICKHOUSE_URL, for reads). */
-  readonly store?: { store: Store; stats: () => StoreStats };
-  /** Counters of the role's Kafka consumers, under `kafka.<role>` in /stats. */
-  readonly kafka?: () => unknown;
-  readonly notReady?: () => string | undefined;
-  /** Stops consuming and producing; what was handled is committed. */
-  stop(): Promise<void>;
-}
-
-export interface ServedRoles {
+export interface ServedProcess {
   readonly app: FastifyInstance;
   readonly parts: readonly RolePart[];
+  /** Stops accepting, then stops each part upstream first, so nothing is left mid-way. */
   stop(): Promise<void>;
 }
 
-const NO_MATCH: MatchStats = { templatesLoaded: 0, matched: 0, unmatched: 0 };
-const NO_STORE: StoreStats = {
-  bufferedRows: 0,
-  inFlightRows: 0,
-  flushes: 0,
-  flushedRows: 0,
-  writeErrors: 0,
-  failing: false,
-  bufferMaxRows: 0,
-};
+export type StartRole = (role: RoleName, deps: RoleDeps) => Promise<RolePart>;
 
+/**
+ * `roles` in start order: downstream first, so a part starts once what it feeds is running; it
+ * stops in the reverse order. A part that fails to start stops the ones already running.
+ */
 export async function serveRoles(
   config: Config,
   logger: Logger,
-  parts: readonly RolePart[],
-): Promise<ServedRoles> {
-  const find = <K extends keyof RolePart>(key: K): RolePart[K] | undefined =>
-    parts.find((p) => p[key] !== undefined)?.[key];
-  const ingest = find('ingest');
-  const match = find('match') ?? (() => NO_MATCH);
-  const generate = find('generate');
-  const store = find('store');
-  const metrics = createMetrics({
-    ingest: () => ingest?.stats() ?? NO_INGEST_STATS,
-    match,
-    generate: () => generate?.stats() ?? NO_GENERATE_STATS,
-    store: () => store?.stats() ?? NO_STORE,
-    llm: () => generate?.llm(),
-  });
+  roles: readonly RoleName[],
+  start: StartRole,
+): Promise<ServedProcess> {
+  const parts: RolePart[] = [];
+  const sources = statsSources(parts);
+  const metrics = createMetrics(sources);
+  const upstreamFirst = () => [...parts].reverse();
+  const abandon = async (err: unknown): Promise<never> => {
+    for (const part of upstreamFirst()) await part.stop(Date.now()).catch(() => undefined);
+    throw err;
+  };
+
+  for (const role of roles) parts.push(await start(role, { config, logger, metrics }).catch(abandon));
   let draining = false;
   const app = buildApp({
     bodyLimitBytes: config.http.bodyLimitBytes,
     auth: config.auth,
     logger: logger.child({ stage: 'http' }),
     metrics,
-    view: {
-      ...(ingest === undefined ? {} : { ingest }),
-      match: { stats: match },
-      generate: { stats: () => generate?.stats() ?? NO_GENERATE_STATS },
-      store: { stats: () => store?.stats() ?? NO_STORE },
-      generatorName: generate?.generatorName ?? 'none',
-      llm: () => generate?.llm(),
-      generateQueueMax: generate?.queueMax ?? 0,
-      ...(store === undefined
-        ? {}
-        : {
-            storageHealth: () => store.store.health(),
-            reads: {
-              listTemplates: (org: string) => store.store.listTemplates(org),
-              queryLogs: (query) => store.store.queryLogs(query),
-            },
-          }),
-      notReady: () => {
-        for (const part of parts) {
-          const reason = part.notReady?.();
-          if (reason !== undefined) return `${part.role}: ${reason}`;
-        }
-        return undefined;
-      },
-      draining: () => draining,
-      roles: parts.map((p) => p.role),
-      kafka: () => Object.fromEntries(parts.map((p) => [p.role, p.kafka?.() ?? null])),
-    },
+    view: serviceView(upstreamFirst(), sources, () => draining, config.kafka.brokers !== undefined),
   });
-  await app.listen({ port: config.http.port, host: config.http.host });
+  await app.listen({ port: config.http.port, host: config.http.host }).catch(abandon);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -111,13 +63,72 @@ export async function serveRoles(
     parts,
     stop() {
       stopping ??= (async () => {
+        const deadline = Date.now() + config.shutdownTimeoutSecs * 1000;
         draining = true;
-        ingest?.close();
+        find(parts, 'ingest')?.close();
         await app.close();
-        // Upstream first: each stage stops after what feeds it, so nothing is left mid-way.
-        for (const part of parts) await part.stop();
+        for (const part of upstreamFirst()) await part.stop(deadline);
       })();
       return stopping;
     },
+  };
+}
+
+function find<K extends keyof RolePart>(parts: readonly RolePart[], key: K): RolePart[K] | undefined {
+  return parts.find((p) => p[key] !== undefined)?.[key];
+}
+
+const NO_MATCH = zeroStats(MATCH_COUNTERS);
+const NO_STORE = zeroStats(STORE_COUNTERS);
+
+/** The parts' counters; a stage this process does not run reports zeros (ingest: absent). */
+function statsSources(parts: readonly RolePart[]): StatsSources {
+  return {
+    ingest: () => find(parts, 'ingest')?.stats(),
+    match: () => find(parts, 'match')?.() ?? NO_MATCH,
+    generate: () => find(parts, 'generate')?.stats() ?? NO_GENERATE_STATS,
+    store: () => find(parts, 'store')?.stats() ?? NO_STORE,
+    llm: () => find(parts, 'generate')?.llm(),
+  };
+}
+
+/** `parts` upstream first: the order /stats lists Kafka roles in and readiness is asked. */
+function serviceView(
+  parts: readonly RolePart[],
+  stats: StatsSources,
+  draining: () => boolean,
+  kafka: boolean,
+): ServiceView {
+  const ingest = find(parts, 'ingest');
+  const generate = find(parts, 'generate');
+  const store = find(parts, 'store')?.store;
+  return {
+    ...(ingest === undefined ? {} : { ingest }),
+    stats,
+    generatorName: generate?.generatorName ?? 'none',
+    generateQueueMax: generate?.queueMax ?? 0,
+    ...(store === undefined
+      ? {}
+      : {
+          storageHealth: () => store.health(),
+          reads: {
+            listTemplates: (org: string) => store.listTemplates(org),
+            queryLogs: (query) => store.queryLogs(query),
+          },
+        }),
+    notReady: () => {
+      for (const part of parts) {
+        const reason = part.notReady?.();
+        if (reason !== undefined) return `${part.role}: ${reason}`;
+      }
+      return undefined;
+    },
+    draining,
+    ...(kafka
+      ? {
+          roles: parts.map((p) => p.role),
+          kafka: () => Object.fromEntries(parts.map((p) => [p.role, p.kafka?.() ?? null])),
+        }
+      : {}),
   };
 }

@@ -1,16 +1,23 @@
+/**
+ * Standalone: the four roles of Kafka mode in one process, joined by in-process channels
+ * instead of topics, the store embedded (or a ClickHouse server with CLICKHOUSE_URL):
+ * http → ingest → match → (unmatched → generate →) matched → store. Served and stopped by the
+ * same assembly as Kafka mode (serve.ts). Wiring only: the logic lives in the stages.
+ */
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
-import { createGenerator, LlmGenerator, startGenerate } from '../generate/index.ts';
-import { buildApp } from '../http/app.ts';
+import { createGenerator, LlmGenerator, startGenerate, type GenerateStage } from '../generate/index.ts';
 import { startIngest } from '../ingest/stage.ts';
-import { orgRateLimit } from '../quota/token-buckets.ts';
 import type { Logger } from '../logger.ts';
-import { startMatch } from '../match/stage.ts';
-import { createMetrics } from '../metrics.ts';
+import { startMatch, type MatchStage } from '../match/stage.ts';
 import type { LogRecord, StoredLog } from '../model/log.ts';
 import type { TemplateChange } from '../model/template-change.ts';
+import type { Template } from '../model/template.ts';
+import { orgRateLimit } from '../quota/token-buckets.ts';
 import { startStore, type Store } from '../store/stage.ts';
 import { InProcessChannel } from '../transport/in-process.ts';
+import { START_ORDER, type RoleDeps, type RoleName, type RolePart } from './part.ts';
+import { serveRoles, type StartRole } from './serve.ts';
 
 export interface RunningService {
   readonly app: FastifyInstance;
@@ -19,29 +26,80 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/**
- * Every stage in one process, joined by in-process channels:
- * http → ingest → match → (unmatched → generate →) matched → store.
- * Wiring only: the logic lives in the stages.
- */
+/** The standalone service alone (the CLI starts it through roles/index.ts; tests here). */
 export async function startStandalone(config: Config, logger: Logger): Promise<RunningService> {
-  const metricsRef: { flush?: (rows: number, ms: number, ok: boolean) => void } = {};
+  const served = await serveRoles(config, logger, START_ORDER, standaloneRoles());
+  const store = served.parts.find((p) => p.store !== undefined)?.store?.store;
+  if (store === undefined) throw new Error('the standalone writer role started without a store');
+  return { app: served.app, store, stop: () => served.stop() };
+}
+
+/** What the roles of one process share: the channels, and the parts started before them. */
+interface Shared {
+  readonly channels: {
+    matched: InProcessChannel<StoredLog>;
+    unmatched: InProcessChannel<LogRecord>;
+    templates: InProcessChannel<TemplateChange>;
+  };
+  store?: Store;
+  /** Loaded from storage by the writer, the starting set of the matcher and the generator. */
+  templates?: readonly Template[];
+  generate?: GenerateStage;
+  match?: MatchStage;
+}
+
+/** How each role starts in-process; the roles of one call share channels and parts. */
+export function standaloneRoles(): StartRole {
+  const shared: Shared = {
+    channels: {
+      matched: new InProcessChannel<StoredLog>('matched'),
+      unmatched: new InProcessChannel<LogRecord>('unmatched'),
+      templates: new InProcessChannel<TemplateChange>('templates'),
+    },
+  };
+  const starts: Record<RoleName, (deps: RoleDeps, shared: Shared) => Promise<RolePart> | RolePart> = {
+    writer: startWriter,
+    generator: startGenerator,
+    matcher: startMatcher,
+    ingest: startIngestPart,
+  };
+  return async (role, deps) => starts[role](deps, shared);
+}
+
+function need<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`standalone: ${what} must start first (START_ORDER)`);
+  return value;
+}
+
+async function startWriter({ config, logger, metrics }: RoleDeps, shared: Shared): Promise<RolePart> {
   const store = await startStore(config.clickhouse, {
     logger: logger.child({ stage: 'store' }),
-    onFlush: (rows, ms, ok) => metricsRef.flush?.(rows, ms, ok),
+    onFlush: (_rows, ms, ok) => metrics.flushDuration.observe({ result: ok ? 'ok' : 'error' }, ms / 1000),
   });
-  const templates = await store.loadTemplates();
-
-  const channels = {
-    matched: new InProcessChannel<StoredLog>('matched'),
-    unmatched: new InProcessChannel<LogRecord>('unmatched'),
-    templates: new InProcessChannel<TemplateChange>('templates'),
+  shared.store = store;
+  shared.templates = await store.loadTemplates();
+  shared.channels.matched.subscribe((rows) => store.writer.enqueue(rows as StoredLog[]));
+  return {
+    role: 'writer',
+    store: {
+      store,
+      stats: () => ({ ...store.writer.stats(), bufferMaxRows: config.clickhouse.bufferMaxRows }),
+    },
+    async stop(deadline) {
+      const left = await store.stop(Math.max(deadline, Date.now() + 5000));
+      if (left.unwrittenRows > 0 || left.unwrittenTemplates > 0) {
+        throw new Error(
+          `storage stayed unavailable: ${left.unwrittenRows} logs and ${left.unwrittenTemplates} templates not written`,
+        );
+      }
+    },
   };
-  channels.matched.subscribe((rows) => store.writer.enqueue(rows as StoredLog[]));
+}
 
-  const match = startMatch({ channels, initial: templates, logger: logger.child({ stage: 'match' }) });
+function startGenerator({ config, logger }: RoleDeps, shared: Shared): RolePart {
+  const store = need(shared.store, 'the writer');
+  const templates = need(shared.templates, 'the writer');
   const generator = createGenerator(config.llm, logger.child({ stage: 'generate' }));
-  const llmStats = () => (generator instanceof LlmGenerator ? generator.stats() : undefined);
   generator.seed(templates);
   const generate = startGenerate(
     {
@@ -51,25 +109,46 @@ export async function startStandalone(config: Config, logger: Logger): Promise<R
     },
     {
       generator,
-      channels,
+      channels: shared.channels,
       saveTemplates: (changed) => store.saveTemplates(changed),
       initial: templates,
       logger: logger.child({ stage: 'generate' }),
     },
   );
+  shared.generate = generate;
+  return {
+    role: 'generator',
+    generate: {
+      stats: () => generate.stats(),
+      queueMax: config.generate.queueMaxLogs,
+      generatorName: generator.source,
+      llm: () => (generator instanceof LlmGenerator ? generator.stats() : undefined),
+    },
+    stop: (deadline) => generate.stop(deadline),
+  };
+}
 
-  const storeStats = () => ({ ...store.writer.stats(), bufferMaxRows: config.clickhouse.bufferMaxRows });
-  // The sources are read only when /metrics is scraped, after everything below exists.
-  const metrics = createMetrics({
-    ingest: () => ingest.stats(),
-    match: () => match.stats(),
-    generate: () => generate.stats(),
-    store: storeStats,
-    llm: llmStats,
+function startMatcher({ logger }: RoleDeps, shared: Shared): RolePart {
+  const match = startMatch({
+    channels: shared.channels,
+    initial: need(shared.templates, 'the writer'),
+    logger: logger.child({ stage: 'match' }),
   });
-  metricsRef.flush = (_rows, ms, ok) =>
-    metrics.flushDuration.observe({ result: ok ? 'ok' : 'error' }, ms / 1000);
+  shared.match = match;
+  return {
+    role: 'matcher',
+    match: () => match.stats(),
+    stop() {
+      match.stop();
+      return Promise.resolve();
+    },
+  };
+}
 
+function startIngestPart({ config, metrics }: RoleDeps, shared: Shared): RolePart {
+  const store = need(shared.store, 'the writer');
+  const generate = need(shared.generate, 'the generator');
+  const match = need(shared.match, 'the matcher');
   const ingest = startIngest({
     limits: config.limits,
     maxLogsPerRequest: config.limits.maxLogsPerRequest,
@@ -83,51 +162,6 @@ export async function startStandalone(config: Config, logger: Logger): Promise<R
     retryAfterSecs: Math.max(1, Math.ceil(config.clickhouse.flushIntervalSecs)),
     onBatch: (size) => metrics.ingestBatchSize.observe(size),
   });
-
-  let draining = false;
-  const app = buildApp({
-    bodyLimitBytes: config.http.bodyLimitBytes,
-    auth: config.auth,
-    logger: logger.child({ stage: 'http' }),
-    metrics,
-    view: {
-      ingest,
-      match,
-      generate,
-      store: { stats: storeStats },
-      generatorName: generator.source,
-      llm: llmStats,
-      generateQueueMax: config.generate.queueMaxLogs,
-      storageHealth: () => store.health(),
-      draining: () => draining,
-      reads: {
-        listTemplates: (org) => store.listTemplates(org),
-        queryLogs: (query) => store.queryLogs(query),
-      },
-    },
-  });
-  await app.listen({ port: config.http.port, host: config.http.host });
-
-  let stopping: Promise<void> | undefined;
-  return {
-    app,
-    store,
-    stop() {
-      stopping ??= (async () => {
-        const deadline = Date.now() + config.shutdownTimeoutSecs * 1000;
-        draining = true;
-        ingest.close();
-        await app.close();
-        await generate.stop(deadline);
-        match.stop();
-        const left = await store.stop(Math.max(deadline, Date.now() + 5000));
-        if (left.unwrittenRows > 0 || left.unwrittenTemplates > 0) {
-          throw new Error(
-            `storage stayed unavailable: ${left.unwrittenRows} logs and ${left.unwrittenTemplates} templates not written`,
-          );
-        }
-      })();
-      return stopping;
-    },
-  };
+  // Closed by the assembly before the HTTP server stops; nothing else of its own to stop.
+  return { role: 'ingest', ingest, stop: () => Promise.resolve() };
 }

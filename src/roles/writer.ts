@@ -10,7 +10,7 @@ import { startKafkaWriter } from '../store/kafka-writer.ts';
 import { startStore } from '../store/stage.ts';
 import { AvroCodec } from '../transport/avro/codec.ts';
 import { connectKafka, templatesTopic } from './kafka.ts';
-import type { RolePart } from './serve.ts';
+import type { RolePart } from './part.ts';
 
 export async function startWriterRole(config: Config, logger: Logger): Promise<RolePart> {
   const { topics, groups } = config.kafka;

@@ -15,14 +15,13 @@ import {
   TEMPLATE_COLUMNS,
   type TemplateSummary,
 } from './templates.ts';
-import { BatchWriter, type OnFlush, type WriterStats } from './writer.ts';
+import type { WriterStats } from './counters.ts';
+import { BatchWriter, type OnFlush } from './writer.ts';
 
 export type { LogsPage, LogsQuery, LogView } from './queries.ts';
 export type { TemplateSummary } from './templates.ts';
-export type { WriterStats, OnFlush } from './writer.ts';
-
-/** The log writer's counters with its ceiling, as /stats and /metrics show them. */
-export type StoreStats = WriterStats & { bufferMaxRows: number };
+export type { OnFlush } from './writer.ts';
+export type { StoreStats, WriterStats } from './counters.ts';
 
 /**
  * The fastest of the three measured by bench/store-insert.ts (10 batches of 10,000 rows each,

@@ -1,18 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.ts';
-
-export interface WriterStats {
-  bufferedRows: number;
-  inFlightRows: number;
-  flushes: number;
-  flushedRows: number;
-  writeErrors: number;
-  lastError?: string;
-  /** Epoch ms of the last successful insert. */
-  lastFlushAt?: number;
-  /** True after a failed attempt until the next success. */
-  failing: boolean;
-}
+import type { WriterStats } from './counters.ts';
 
 export type OnFlush = (rows: number, durationMs: number, ok: boolean) => void;
 
@@ -54,13 +42,11 @@ export class BatchWriter<T> {
   #enqueuedSeq = 0;
   #writtenSeq = 0;
   #waiters: { seq: number; resolve: (written: boolean) => void }[] = [];
-  #stats = { flushes: 0, flushedRows: 0, writeErrors: 0, failing: false } as {
-    flushes: number;
-    flushedRows: number;
-    writeErrors: number;
-    failing: boolean;
-    lastError?: string;
-    lastFlushAt?: number;
+  #stats: Omit<WriterStats, 'bufferedRows' | 'inFlightRows'> = {
+    flushes: 0,
+    flushedRows: 0,
+    writeErrors: 0,
+    failing: false,
   };
 
   constructor(opts: WriterOptions<T>) {
@@ -212,7 +198,6 @@ export class BatchWriter<T> {
     const stats = this.#stats;
     stats.flushes++;
     stats.flushedRows += rows;
-    stats.lastFlushAt = Date.now();
     if (stats.failing) this.#opts.logger.info({ writer: this.#opts.name }, 'writes recovered');
     stats.failing = false;
     this.#opts.onFlush?.(rows, durationMs, true);

@@ -7,42 +7,15 @@ import { BuiltinGenerator } from '../builtin/index.ts';
 import type { ProposedTemplate, TemplateGenerator } from '../generator.ts';
 import { checkTemplate } from './checks.ts';
 import type { Complete } from './completion.ts';
+import { LLM_COUNTERS, type LlmStats } from './counters.ts';
+import { zeroStats } from '../../counters.ts';
 import { LlmError } from './errors.ts';
 import { groupLines } from './group.ts';
 import { parseTemplates } from './parse.ts';
 import { buildPrompt, pickDiverse } from './prompt.ts';
 import { sleep, withRetries, type RetryDeps, type RetryPolicy } from './retry.ts';
 
-/** Counters for /stats and /metrics; all grow monotonically from the start of the process. */
-export interface LlmStats {
-  /** Requests sent to the provider, retries included. */
-  calls: number;
-  /** Requests that were a second or later attempt for the same group. */
-  retries: number;
-  /** Groups whose every attempt failed (or that failed with a non-retryable error). */
-  failures: number;
-  /** Lines the model did not give a usable template for, handed to the built-in miner. */
-  fallbackLines: number;
-  /** Calls to the built-in miner for such lines (at most one per generate call). */
-  fallbacks: number;
-  /** Groups of likely-same-template lines the model was asked about. */
-  groups: number;
-  /** Lines in those groups: calls per 1,000 unmatched lines is calls / linesAsked * 1000. */
-  linesAsked: number;
-  /** Prompt and completion tokens, as the provider reported them. */
-  tokensIn: number;
-  tokensOut: number;
-  /** Templates from the model that failed the checks (no constant text, or match none of their lines). */
-  proposalsRejected: number;
-  /** Templates from the model that passed the checks. */
-  proposalsAccepted: number;
-  /** Lines a group's accepted templates left uncovered, grouped and asked about again. */
-  regroupedLines: number;
-  /** Lines handed to the miner without a call because their org's calls per minute were used up. */
-  budgetLines: number;
-  /** budgetLines by org (bounded, see OrgTally). */
-  budgetByOrg: Record<string, number>;
-}
+export type { LlmStats } from './counters.ts';
 
 export interface LlmGeneratorOptions {
   source: Extract<TemplateSource, 'openai' | 'ollama'>;
@@ -94,21 +67,7 @@ export class LlmGenerator implements TemplateGenerator {
   private readonly logger: Logger | undefined;
   private readonly budget: TokenBuckets | undefined;
   private readonly overBudget = new OrgTally();
-  private readonly counters: Omit<LlmStats, 'budgetByOrg'> = {
-    calls: 0,
-    retries: 0,
-    failures: 0,
-    fallbackLines: 0,
-    fallbacks: 0,
-    groups: 0,
-    linesAsked: 0,
-    tokensIn: 0,
-    tokensOut: 0,
-    proposalsRejected: 0,
-    proposalsAccepted: 0,
-    regroupedLines: 0,
-    budgetLines: 0,
-  };
+  private readonly counters: Omit<LlmStats, 'budgetByOrg'> = { ...zeroStats(LLM_COUNTERS) };
 
   constructor(options: LlmGeneratorOptions) {
     this.source = options.source;

@@ -1,4 +1,6 @@
 import type { FastifySerializerCompiler } from 'fastify';
+import { DERIVED, NULL_GROUP_WHEN_ABSENT, STAGE_COUNTERS, STATS_GROUPS } from '../../metrics/catalog.ts';
+import { BY_ORG_PATH } from '../../metrics/stats-body.ts';
 import { ERRORS } from '../openapi.ts';
 
 /**
@@ -43,15 +45,61 @@ export const HEALTH_SCHEMA = {
   },
 };
 
-const count = { type: 'number' };
-const counts = (...names: string[]) => Object.fromEntries(names.map((name) => [name, count]));
-/** additionalProperties everywhere: what /stats reports grows, and the documentation follows. */
-const group = (description: string, properties: Record<string, unknown>) => ({
-  type: 'object',
-  additionalProperties: true,
-  description,
-  properties,
-});
+/** Schemas of what /stats reports besides the declared counters. */
+const FACTS: Record<string, Record<string, unknown>> = {
+  optimal_batch_size: { type: 'integer', description: 'the batch size we advise clients to send' },
+  generator: { type: 'string', description: 'the template generator: builtin, openai or ollama' },
+  'queues.unmatched_max': { type: 'number', description: 'the ceiling of logs waiting for a template' },
+  [BY_ORG_PATH]: { type: 'object', additionalProperties: true, description: 'the same counts per org' },
+  roles: { type: 'array', items: { type: 'string' }, description: 'Kafka mode: the roles this process runs' },
+  kafka: {
+    type: 'object',
+    additionalProperties: true,
+    description: 'Kafka mode: consumer counters per role',
+  },
+};
+
+const VALUE_SCHEMA = {
+  counter: 'number',
+  gauge: 'number',
+  flag: 'boolean',
+  text: ['string', 'null'],
+} as const;
+
+/**
+ * The body of /stats as JSON schema, derived from the same declarations the body is built from
+ * (metrics/catalog.ts). additionalProperties everywhere: what /stats reports grows, and the
+ * documentation follows.
+ */
+function statsBodySchema(): Record<string, unknown> {
+  const root = { type: 'object', additionalProperties: true, properties: {} as Record<string, unknown> };
+  for (const [name, description] of Object.entries(STATS_GROUPS)) {
+    root.properties[name] = {
+      type: name === NULL_GROUP_WHEN_ABSENT.llm ? ['object', 'null'] : 'object',
+      additionalProperties: true,
+      description,
+      properties: {},
+    };
+  }
+  const place = (path: string, schema: Record<string, unknown>) => {
+    const keys = path.split('.');
+    let node = root as { properties: Record<string, unknown> };
+    for (const key of keys.slice(0, -1))
+      node = node.properties[key] as { properties: Record<string, unknown> };
+    node.properties[keys.at(-1) as string] = schema;
+  };
+  for (const counters of Object.values(STAGE_COUNTERS)) {
+    for (const spec of Object.values(counters)) {
+      if (spec.kind !== 'by-org' && spec.stats !== undefined) {
+        place(spec.stats, { type: VALUE_SCHEMA[spec.kind], description: spec.help });
+      }
+    }
+  }
+  for (const spec of DERIVED)
+    if (spec.stats !== undefined) place(spec.stats, { type: 'number', description: spec.help });
+  for (const [path, schema] of Object.entries(FACTS)) place(path, schema);
+  return root;
+}
 
 export const STATS_SCHEMA = {
   summary: 'Counters of the running service',
@@ -59,82 +107,7 @@ export const STATS_SCHEMA = {
     'Needs the `read` scope with API keys. In Kafka mode, each process reports the stages it runs.',
   tags: ['status'],
   response: {
-    200: {
-      type: 'object',
-      additionalProperties: true,
-      properties: {
-        templates_loaded: count,
-        optimal_batch_size: { type: 'integer', description: 'the batch size we advise clients to send' },
-        generator: { type: 'string', description: 'the template generator: builtin, openai or ollama' },
-        requests: { type: 'number', description: 'ingest requests received' },
-        logs: group(
-          'logs accepted, matched on arrival, unmatched, refused',
-          counts(
-            'accepted',
-            'matched',
-            'unmatched',
-            'failed',
-            'matched_after_generation',
-            'stored_without_template',
-          ),
-        ),
-        rejected_overloaded: { type: 'number', description: 'requests refused with 503 OVERLOADED' },
-        buffer: group('the ClickHouse write buffer', counts('rows', 'in_flight_rows', 'max_rows')),
-        queues: group(
-          'logs waiting for a template',
-          counts('unmatched', 'unmatched_max', 'generation_batches_in_flight'),
-        ),
-        generation: group(
-          'template generation',
-          counts(
-            'batches',
-            'templates_created',
-            'templates_updated',
-            'templates_rejected',
-            'templates_merged',
-            'retries',
-            'failures',
-          ),
-        ),
-        llm: {
-          ...group(
-            'the LLM provider’s counters; null with the built-in miner',
-            counts(
-              'calls',
-              'retries',
-              'failures',
-              'fallback_lines',
-              'tokens_in',
-              'tokens_out',
-              'templates_accepted',
-              'regrouped_lines',
-              'templates_rejected',
-              'calls_per_1000_unmatched',
-            ),
-          ),
-          type: ['object', 'null'],
-        },
-        quotas: group('requests and lines held back by the per-org limits', {
-          ...counts('rate_limited_requests', 'rate_limited_logs', 'template_cap_lines', 'llm_budget_lines'),
-          by_org: { type: 'object', additionalProperties: true, description: 'the same counts per org' },
-        }),
-        storage: group('writes to ClickHouse', {
-          ...counts('flushes', 'rows_written', 'write_errors'),
-          failing: { type: 'boolean' },
-          last_error: { type: ['string', 'null'] },
-        }),
-        roles: {
-          type: 'array',
-          items: { type: 'string' },
-          description: 'Kafka mode: the roles this process runs',
-        },
-        kafka: {
-          type: 'object',
-          additionalProperties: true,
-          description: 'Kafka mode: consumer counters per role',
-        },
-      },
-    },
+    200: statsBodySchema(),
     401: ERRORS[401](),
     403: ERRORS[403]('the key lacks the read scope'),
   },

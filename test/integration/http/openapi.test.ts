@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { buildApp } from '../../../src/http/app.ts';
 import { createLogger } from '../../../src/logger.ts';
-import { createMetrics } from '../../../src/metrics.ts';
+import { createMetrics } from '../../../src/metrics/prometheus.ts';
 import {
   schemaProblems,
   servedRoutes,
@@ -74,23 +74,21 @@ describe('the OpenAPI document at GET /docs/json', () => {
   it('documents exactly the routes of a Kafka role without ingest and storage', async () => {
     // Stats are not read here: every counter is 0.
     const zeros = new Proxy({}, { get: () => 0 }) as never;
+    const stats = {
+      ingest: () => undefined,
+      match: () => zeros,
+      generate: () => zeros,
+      store: () => zeros,
+      llm: () => undefined,
+    };
     const app = buildApp({
       bodyLimitBytes: 1024,
       auth: { keys: [] },
       logger: createLogger('silent'),
-      metrics: createMetrics({
-        ingest: () => zeros,
-        match: () => zeros,
-        generate: () => zeros,
-        store: () => zeros,
-        llm: () => undefined,
-      }),
+      metrics: createMetrics(stats),
       view: {
-        match: { stats: () => zeros },
-        generate: { stats: () => zeros },
-        store: { stats: () => zeros },
+        stats,
         generatorName: 'builtin',
-        llm: () => undefined,
         generateQueueMax: 0,
         draining: () => false,
       },

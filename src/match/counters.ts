@@ -1,0 +1,21 @@
+import { declareCounters, type StatsOf } from '../counters.ts';
+
+/** The match stage's counters (see src/counters.ts for what each field of a declaration does). */
+export const MATCH_COUNTERS = declareCounters({
+  templatesLoaded: {
+    kind: 'gauge',
+    help: 'Templates in the matcher, all orgs',
+    stats: 'templates_loaded',
+    metric: 'log_ingest_templates_loaded',
+  },
+  // Reported as logs.matched by a process without ingest (a Kafka matcher matches after the answer).
+  matched: { kind: 'counter', help: 'Logs the matcher matched to a template' },
+  unmatched: {
+    kind: 'counter',
+    help: 'Accepted logs that matched no template on arrival',
+    stats: 'logs.unmatched',
+    metric: 'log_ingest_logs_unmatched_total',
+  },
+});
+
+export type MatchStats = StatsOf<typeof MATCH_COUNTERS>;
