@@ -1,6 +1,6 @@
 import type { MatchResult } from '../model/template.ts';
 import { BUCKET_PREFIX, matchPattern } from './pattern.ts';
-import { TokenBounds } from './tokenize.ts';
+import { doubled, TokenBounds } from './tokenize.ts';
 import type { PatternEdge, TrieNode } from './trie.ts';
 
 /**
@@ -160,11 +160,7 @@ export class TrieSearch {
   }
 
   private growVars(): void {
-    const starts = new Int32Array(this.varStarts.length * 2);
-    const ends = new Int32Array(this.varEnds.length * 2);
-    starts.set(this.varStarts);
-    ends.set(this.varEnds);
-    this.varStarts = starts;
-    this.varEnds = ends;
+    this.varStarts = doubled(this.varStarts);
+    this.varEnds = doubled(this.varEnds);
   }
 }

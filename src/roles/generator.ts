@@ -8,7 +8,7 @@
  * by other generator processes, whose templates keep arriving there).
  */
 import type { Config } from '../config.ts';
-import { createGenerator, LlmGenerator, startGenerate } from '../generate/index.ts';
+import { createGenerator, startGenerate } from '../generate/index.ts';
 import type { Logger } from '../logger.ts';
 import type { LogRecord, StoredLog } from '../model/log.ts';
 import type { TemplateChange } from '../model/template-change.ts';
@@ -17,7 +17,7 @@ import { InProcessChannel } from '../transport/in-process.ts';
 import { KafkaOutbox } from '../transport/kafka/outbox.ts';
 import { startTransform } from '../transport/kafka/transform.ts';
 import { connectKafka, serdes, templatesTopic, transactionalId } from './kafka.ts';
-import type { RolePart } from './part.ts';
+import { generateConfig, generateReport, type RolePart } from './part.ts';
 
 export async function startGeneratorRole(config: Config, logger: Logger): Promise<RolePart> {
   const { topics, groups } = config.kafka;
@@ -51,19 +51,12 @@ export async function startGeneratorRole(config: Config, logger: Logger): Promis
     matched: new KafkaOutbox<StoredLog>(topics.matched, serdes.storedLog()),
     templates: new KafkaOutbox<TemplateChange>(topics.templates, serdes.template()),
   };
-  const generate = startGenerate(
-    {
-      queueMaxLogs: config.generate.queueMaxLogs,
-      maxTemplatesPerOrg: config.generate.maxTemplatesPerOrg,
-      maxConcurrentBatches: config.llm.maxConcurrentBatches,
-    },
-    {
-      generator,
-      channels: { unmatched, ...out, knownTemplates: known },
-      initial: [...initial.values()],
-      logger: logger.child({ stage: 'generate' }),
-    },
-  );
+  const generate = startGenerate(generateConfig(config), {
+    generator,
+    channels: { unmatched, ...out, knownTemplates: known },
+    initial: [...initial.values()],
+    logger: logger.child({ stage: 'generate' }),
+  });
   logger.info({ templates: initial.size }, 'templates topic read to its end: generating');
   const transform = await startTransform({
     kafka,
@@ -86,12 +79,7 @@ export async function startGeneratorRole(config: Config, logger: Logger): Promis
   });
   return {
     role: 'generator',
-    generate: {
-      stats: () => generate.stats(),
-      queueMax: config.generate.queueMaxLogs,
-      generatorName: generator.source,
-      llm: () => (generator instanceof LlmGenerator ? generator.stats() : undefined),
-    },
+    generate: generateReport(config, generator, generate),
     kafka: () => transform.stats(),
     notReady: () => (failed === undefined ? undefined : `stopped: ${failed}`),
     async stop() {

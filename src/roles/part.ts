@@ -1,6 +1,6 @@
 import type { Config, Role } from '../config.ts';
-import type { GenerateStats } from '../generate/stage.ts';
-import type { LlmStats } from '../generate/llm/index.ts';
+import { LlmGenerator, type LlmStats, type TemplateGenerator } from '../generate/index.ts';
+import type { GenerateConfig, GenerateStage, GenerateStats } from '../generate/stage.ts';
 import type { IngestStage } from '../ingest/stage.ts';
 import type { Logger } from '../logger.ts';
 import type { MatchStats } from '../match/stage.ts';
@@ -46,4 +46,27 @@ export interface RolePart {
    * (epoch ms, SHUTDOWN_TIMEOUT_SECS from the start of the stop) bounds waiting on what is held.
    */
   stop(deadlineMs: number): Promise<void>;
+}
+
+/** The generate stage's settings, the same in both modes. */
+export function generateConfig(config: Config): GenerateConfig {
+  return {
+    queueMaxLogs: config.generate.queueMaxLogs,
+    maxTemplatesPerOrg: config.generate.maxTemplatesPerOrg,
+    maxConcurrentBatches: config.llm.maxConcurrentBatches,
+  };
+}
+
+/** What the assembly reports of a running generate stage, in either mode. */
+export function generateReport(
+  config: Config,
+  generator: TemplateGenerator,
+  generate: GenerateStage,
+): NonNullable<RolePart['generate']> {
+  return {
+    stats: () => generate.stats(),
+    queueMax: config.generate.queueMaxLogs,
+    generatorName: generator.source,
+    llm: () => (generator instanceof LlmGenerator ? generator.stats() : undefined),
+  };
 }

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
-import { createGenerator, LlmGenerator, startGenerate, type GenerateStage } from '../generate/index.ts';
+import { createGenerator, startGenerate, type GenerateStage } from '../generate/index.ts';
 import { startIngest } from '../ingest/stage.ts';
 import type { Logger } from '../logger.ts';
 import { startMatch, type MatchStage } from '../match/stage.ts';
@@ -16,7 +16,14 @@ import type { Template } from '../model/template.ts';
 import { orgRateLimit } from '../quota/token-buckets.ts';
 import { startStore, type Store } from '../store/stage.ts';
 import { InProcessChannel } from '../transport/in-process.ts';
-import { START_ORDER, type RoleDeps, type RoleName, type RolePart } from './part.ts';
+import {
+  generateConfig,
+  generateReport,
+  START_ORDER,
+  type RoleDeps,
+  type RoleName,
+  type RolePart,
+} from './part.ts';
 import { serveRoles, type StartRole } from './serve.ts';
 
 export interface RunningService {
@@ -101,29 +108,17 @@ function startGenerator({ config, logger }: RoleDeps, shared: Shared): RolePart 
   const templates = need(shared.templates, 'the writer');
   const generator = createGenerator(config.llm, logger.child({ stage: 'generate' }));
   generator.seed(templates);
-  const generate = startGenerate(
-    {
-      queueMaxLogs: config.generate.queueMaxLogs,
-      maxTemplatesPerOrg: config.generate.maxTemplatesPerOrg,
-      maxConcurrentBatches: config.llm.maxConcurrentBatches,
-    },
-    {
-      generator,
-      channels: shared.channels,
-      saveTemplates: (changed) => store.saveTemplates(changed),
-      initial: templates,
-      logger: logger.child({ stage: 'generate' }),
-    },
-  );
+  const generate = startGenerate(generateConfig(config), {
+    generator,
+    channels: shared.channels,
+    saveTemplates: (changed) => store.saveTemplates(changed),
+    initial: templates,
+    logger: logger.child({ stage: 'generate' }),
+  });
   shared.generate = generate;
   return {
     role: 'generator',
-    generate: {
-      stats: () => generate.stats(),
-      queueMax: config.generate.queueMaxLogs,
-      generatorName: generator.source,
-      llm: () => (generator instanceof LlmGenerator ? generator.stats() : undefined),
-    },
+    generate: generateReport(config, generator, generate),
     stop: (deadline) => generate.stop(deadline),
   };
 }

@@ -9,6 +9,12 @@ import { ERRORS } from '../openapi.ts';
  * /stats should be documented here too (test/integration/http/openapi.test.ts compares them).
  */
 
+const ROLES = {
+  type: 'array',
+  items: { type: 'string' },
+  description: 'Kafka mode: the roles this process runs',
+};
+
 const HEALTH_BODY = {
   type: 'object',
   additionalProperties: true,
@@ -20,11 +26,7 @@ const HEALTH_BODY = {
       type: ['boolean', 'null'],
       description: 'null: this process has no storage of its own (a Kafka role other than the writer)',
     },
-    roles: {
-      type: 'array',
-      items: { type: 'string' },
-      description: 'Kafka mode: the roles this process runs',
-    },
+    roles: ROLES,
   },
 };
 
@@ -51,7 +53,7 @@ const FACTS: Record<string, Record<string, unknown>> = {
   generator: { type: 'string', description: 'the template generator: builtin, openai or ollama' },
   'queues.unmatched_max': { type: 'number', description: 'the ceiling of logs waiting for a template' },
   [BY_ORG_PATH]: { type: 'object', additionalProperties: true, description: 'the same counts per org' },
-  roles: { type: 'array', items: { type: 'string' }, description: 'Kafka mode: the roles this process runs' },
+  roles: ROLES,
   kafka: {
     type: 'object',
     additionalProperties: true,
