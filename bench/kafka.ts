@@ -35,7 +35,7 @@ import { murmur2 } from '@platformatic/kafka';
 import type { LogRecord } from '../src/model/log.ts';
 import { serdes } from '../src/roles/kafka.ts';
 import { toOutgoing } from '../src/transport/kafka/channel.ts';
-import { createKafka, type Kafka } from '../src/transport/kafka/client.ts';
+import { createKafka, type Kafka } from '../src/transport/kafka/client/index.ts';
 import { DATASETS, readDataset, withFreshNumbers } from './loghub.ts';
 import { cpuOfStat, cpuSeconds as cpuSecondsSoFar, peakRssMb } from './proc.ts';
 import { Report } from './report.ts';

@@ -20,7 +20,7 @@ import { rowIdAt } from '../model/row-id.ts';
 import type { TemplateChange } from '../model/template-change.ts';
 import { serdes } from '../roles/kafka.ts';
 import { startStore } from '../store/stage.ts';
-import { createKafka, type Kafka, type OffsetRange } from '../transport/kafka/client.ts';
+import { createKafka, type Kafka, type OffsetRange } from '../transport/kafka/client/index.ts';
 
 /** Where a range starts or ends: an offset (the same in every partition) or a time. */
 export type Position = { offset: bigint } | { timestamp: number };

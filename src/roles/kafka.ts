@@ -5,7 +5,7 @@ import type { TemplateChange } from '../model/template-change.ts';
 import type { Logger } from '../logger.ts';
 import { AvroCodec } from '../transport/avro/codec.ts';
 import { KafkaChannel, logSerde, templateSerde } from '../transport/kafka/channel.ts';
-import { createKafka, type Kafka } from '../transport/kafka/client.ts';
+import { createKafka, type Kafka } from '../transport/kafka/client/index.ts';
 import { ensureTopics } from '../transport/kafka/topics.ts';
 
 /** A Kafka client for one role, with the service's topics created if missing. */

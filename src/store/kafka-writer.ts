@@ -51,7 +51,7 @@ import type {
   KafkaMessage,
   KafkaProducer,
   OutgoingMessage,
-} from '../transport/kafka/client.ts';
+} from '../transport/kafka/client/index.ts';
 import type { Store } from './stage.ts';
 
 export interface KafkaWriterOptions {

@@ -13,7 +13,7 @@ import type { Template } from '../../model/template.ts';
 import { AvroCodec, UndecodableError } from '../avro/codec.ts';
 import type { Channel } from '../types.ts';
 import { deadLetterFor } from './dead-letter.ts';
-import type { Kafka, KafkaConsumer, KafkaProducer, OutgoingMessage, TopicReader } from './client.ts';
+import type { Kafka, KafkaConsumer, KafkaProducer, OutgoingMessage, TopicReader } from './client/index.ts';
 
 /** How items of one topic become records and back. `decode` throws for what it cannot read. */
 export interface Serde<T> {

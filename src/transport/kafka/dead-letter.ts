@@ -1,4 +1,4 @@
-import type { KafkaMessage, OutgoingMessage } from './client.ts';
+import type { KafkaMessage, OutgoingMessage } from './client/index.ts';
 
 /** Headers on a dead letter, next to the original record's own headers. */
 export const DEAD_LETTER_HEADERS = {

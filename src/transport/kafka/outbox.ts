@@ -1,5 +1,5 @@
 import type { Channel } from '../types.ts';
-import type { OutgoingMessage } from './client.ts';
+import type { OutgoingMessage } from './client/index.ts';
 import { toOutgoing, type Serde } from './channel.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { KafkaConfig } from '../../config.ts';
-import type { KafkaAdmin, TopicSpec } from './client.ts';
+import type { KafkaAdmin, TopicSpec } from './client/index.ts';
 
 /**
  * The service's five topics. Only `templates` is compacted: a matcher rebuilds every org's

@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../../logger.ts';
 import type { Serde } from './channel.ts';
-import type { Kafka, KafkaConsumer, OutgoingMessage } from './client.ts';
+import type { Kafka, KafkaConsumer, OutgoingMessage } from './client/index.ts';
 import { deadLetterFor } from './dead-letter.ts';
 
 export interface TransformStats {

@@ -18,7 +18,7 @@ import {
   templateSerde,
   type KafkaChannels,
 } from '../../../src/transport/kafka/channel.ts';
-import { createKafka, type Kafka, type KafkaMessage } from '../../../src/transport/kafka/client.ts';
+import { createKafka, type Kafka, type KafkaMessage } from '../../../src/transport/kafka/client/index.ts';
 import { topicSpecs, ensureTopics } from '../../../src/transport/kafka/topics.ts';
 import { kafkaBrokers, uniqueTopic, waitFor } from './helpers.ts';
 

@@ -6,7 +6,7 @@ import {
   type Kafka,
   type KafkaBatch,
   type KafkaMessage,
-} from '../../../src/transport/kafka/client.ts';
+} from '../../../src/transport/kafka/client/index.ts';
 import { KafkaError } from '../../../src/transport/kafka/errors.ts';
 import { kafkaBrokers, uniqueTopic, waitFor } from './helpers.ts';
 

@@ -8,7 +8,7 @@ import type { StoredLog } from '../../../src/model/log.ts';
 import { startKafkaWriter, type KafkaWriter } from '../../../src/store/kafka-writer.ts';
 import { startStore, type Store } from '../../../src/store/stage.ts';
 import { AvroCodec } from '../../../src/transport/avro/codec.ts';
-import { createKafka, type Kafka } from '../../../src/transport/kafka/client.ts';
+import { createKafka, type Kafka } from '../../../src/transport/kafka/client/index.ts';
 import { makeDataDir } from '../../helpers/service.ts';
 import { count, log, silent, tempStorage } from '../store/helpers.ts';
 import { kafkaBrokers, uniqueTopic, waitFor } from './helpers.ts';

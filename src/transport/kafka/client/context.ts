@@ -1,0 +1,68 @@
+/**
+ * The one folder that imports the Kafka client SDK (@platformatic/kafka; why, in docs/kafka.md
+ * "Client choice"). Everything else sees Buffers, bigint offsets, plain records and our typed
+ * errors, so the client can be swapped here alone.
+ */
+import { FetchIsolationLevels, type Admin, type MessagesStream, type Message } from '@platformatic/kafka';
+import { toKafkaError } from '../errors.ts';
+
+/**
+ * What the parts of one client share: the connection settings, the admin connection, and
+ * what the client's close() must close (each part adds its own close and removes it when done).
+ */
+export interface ClientContext {
+  readonly clientId: string;
+  readonly base: { clientId: string; bootstrapBrokers: string[] };
+  readonly admin: Admin;
+  readonly closers: Set<() => Promise<void>>;
+}
+
+/** Runs a client call, reporting its failure as our KafkaError (code, retryable). */
+export async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toKafkaError(err, what);
+  }
+}
+
+/**
+ * Bytes one fetch may return. The client's default, 50 MB, is decoded into objects all at once:
+ * a matcher starting on a backlog peaked near 900 MB (bench:kafka). 4 MiB is still thousands of
+ * logs per fetch, which is what batching needs.
+ */
+export const FETCH_MAX_BYTES = 4 * 1024 * 1024;
+
+/** Transactions leave commit markers in the log; consumers skip them and aborted records. */
+export const READ_COMMITTED = FetchIsolationLevels.READ_COMMITTED;
+
+/** Carries a handler's own error through the consumer loop, so it is not taken for Kafka's. */
+export class HandlerFailure extends Error {}
+
+export async function callHandler<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new HandlerFailure('handler failed', { cause: err });
+  }
+}
+
+/**
+ * Runs `stream` in fetch-sized chunks: what is buffered when a message arrives is what one fetch
+ * returned, so draining it gives batches without waiting for a size or a timer.
+ */
+export async function drain(
+  stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>,
+  onChunk: (chunk: Message[]) => Promise<void>,
+): Promise<void> {
+  let chunk: Message[] = [];
+  for await (const m of stream as AsyncIterable<Message>) {
+    chunk.push(m);
+    if (chunk.length >= 5000 || stream.readableLength === 0) {
+      const ready = chunk;
+      chunk = [];
+      await onChunk(ready);
+    }
+  }
+  if (chunk.length > 0) await onChunk(chunk);
+}
