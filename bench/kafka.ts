@@ -33,7 +33,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { murmur2 } from '@platformatic/kafka';
 import type { LogRecord } from '../src/model/log.ts';
-import { serdes } from '../src/roles/kafka.ts';
+import { serdes } from '../src/transport/kafka/connect.ts';
 import { toOutgoing } from '../src/transport/kafka/channel.ts';
 import { createKafka, type Kafka } from '../src/transport/kafka/client/index.ts';
 import { DATASETS, readDataset, withFreshNumbers } from './loghub.ts';

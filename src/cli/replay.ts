@@ -1,6 +1,6 @@
 /**
  * `npm run replay -- [options]`: re-matches a range of logs.raw with today's templates and
- * replaces the stored rows (src/replay/index.ts explains why that stores nothing twice).
+ * replaces the stored rows (src/transport/kafka/replay.ts explains why that stores nothing twice).
  * Progress on stderr, the summary on stdout (JSON with --json).
  */
 import { parseArgs } from 'node:util';
@@ -8,7 +8,7 @@ import { loadConfig } from '../config.ts';
 import { ConfigError } from '../errors.ts';
 import { parseIsoTimestamp } from '../ingest/timestamp.ts';
 import { createLogger } from '../logger.ts';
-import { replay, type Position, type ReplayProgress } from '../replay/index.ts';
+import { replay, type Position, type ReplayProgress } from '../transport/kafka/replay.ts';
 
 const USAGE = `usage: npm run replay -- [--topic T] [--partition N]... [--from-offset N | --from-time T]
                              [--to-offset N | --to-time T] [--json]

@@ -16,7 +16,7 @@ import type { Template } from '../model/template.ts';
 import { InProcessChannel } from '../transport/in-process.ts';
 import { KafkaOutbox } from '../transport/kafka/outbox.ts';
 import { startTransform } from '../transport/kafka/transform.ts';
-import { connectKafka, serdes, templatesTopic, transactionalId } from './kafka.ts';
+import { connectKafka, serdes, templatesTopic, transactionalId } from '../transport/kafka/connect.ts';
 import { generateConfig, generateReport, type RolePart } from './part.ts';
 
 export async function startGeneratorRole(config: Config, logger: Logger): Promise<RolePart> {

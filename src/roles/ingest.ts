@@ -12,7 +12,7 @@ import type { LogRecord } from '../model/log.ts';
 import { newRowIds } from '../model/row-id.ts';
 import { startStore } from '../store/stage.ts';
 import { KafkaChannel } from '../transport/kafka/channel.ts';
-import { connectKafka, serdes } from './kafka.ts';
+import { connectKafka, serdes } from '../transport/kafka/connect.ts';
 import type { RolePart } from './part.ts';
 
 /** Seconds a client waits after the broker refused: about the client's reconnect interval. */

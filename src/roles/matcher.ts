@@ -12,7 +12,7 @@ import type { LogRecord, StoredLog } from '../model/log.ts';
 import { rowIdAt } from '../model/row-id.ts';
 import { KafkaOutbox } from '../transport/kafka/outbox.ts';
 import { startTransform, type RunningTransform } from '../transport/kafka/transform.ts';
-import { connectKafka, serdes, templatesTopic, transactionalId } from './kafka.ts';
+import { connectKafka, serdes, templatesTopic, transactionalId } from '../transport/kafka/connect.ts';
 import type { RolePart } from './part.ts';
 
 export async function startMatcherRole(config: Config, logger: Logger): Promise<RolePart> {

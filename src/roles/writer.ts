@@ -1,15 +1,15 @@
 /**
  * The ClickHouse writer role of Kafka mode: logs.matched → storage, exactly once (the logic and
- * the argument are in store/kafka-writer.ts), and the templates topic → the templates table.
+ * the argument are in transport/kafka/store-writer.ts and store/exactly-once.ts), and the templates topic → the templates table.
  * This process owns the store, which the embedded engine requires of exactly one process, so it
  * also serves the read API. Wiring only.
  */
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import { startKafkaWriter } from '../store/kafka-writer.ts';
+import { startKafkaWriter } from '../transport/kafka/store-writer.ts';
 import { startStore } from '../store/stage.ts';
-import { AvroCodec } from '../transport/avro/codec.ts';
-import { connectKafka, templatesTopic } from './kafka.ts';
+import { AvroCodec } from '../transport/kafka/avro/codec.ts';
+import { connectKafka, templatesTopic } from '../transport/kafka/connect.ts';
 import type { RolePart } from './part.ts';
 
 export async function startWriterRole(config: Config, logger: Logger): Promise<RolePart> {

@@ -1,7 +1,7 @@
 import type { Migration } from './types.ts';
 
 /**
- * The Kafka writer's ledger of runs (src/store/kafka-writer.ts): one row per run of offsets
+ * The Kafka writer's ledger of runs (src/store/exactly-once.ts): one row per run of offsets
  * it stores, pending and then done, so that after a crash the same pieces (and so the same
  * dedup tokens) are cut again. ReplacingMergeTree(done): a run's done row supersedes its
  * pending row. Standalone mode never writes it.

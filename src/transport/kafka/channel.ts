@@ -10,7 +10,7 @@ import type { Logger } from '../../logger.ts';
 import type { LogRecord, StoredLog } from '../../model/log.ts';
 import type { TemplateChange } from '../../model/template-change.ts';
 import type { Template } from '../../model/template.ts';
-import { AvroCodec, UndecodableError } from '../avro/codec.ts';
+import { AvroCodec, UndecodableError } from './avro/codec.ts';
 import type { Channel } from '../types.ts';
 import { deadLetterFor } from './dead-letter.ts';
 import type { Kafka, KafkaConsumer, KafkaProducer, OutgoingMessage, TopicReader } from './client/index.ts';

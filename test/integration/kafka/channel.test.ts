@@ -8,8 +8,8 @@ import { loadConfig, type KafkaConfig } from '../../../src/config.ts';
 import type { LogRecord, StoredLog } from '../../../src/model/log.ts';
 import type { TemplateChange } from '../../../src/model/template-change.ts';
 import type { Template } from '../../../src/model/template.ts';
-import { AvroCodec, SCHEMA_DIR } from '../../../src/transport/avro/codec.ts';
-import { crc64Avro } from '../../../src/transport/avro/fingerprint.ts';
+import { AvroCodec, SCHEMA_DIR } from '../../../src/transport/kafka/avro/codec.ts';
+import { crc64Avro } from '../../../src/transport/kafka/avro/fingerprint.ts';
 import {
   createKafkaChannels,
   DEAD_LETTER_HEADERS,

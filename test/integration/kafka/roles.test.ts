@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createKafka } from '../../../src/transport/kafka/client/index.ts';
-import { serdes } from '../../../src/roles/kafka.ts';
+import { serdes } from '../../../src/transport/kafka/connect.ts';
 import { DEAD_LETTER_HEADERS, toOutgoing } from '../../../src/transport/kafka/channel.ts';
 import { kafkaBrokers, waitFor } from './helpers.ts';
 import {

@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import avro from 'avsc';
-import { AppError } from '../../errors.ts';
+import { AppError } from '../../../errors.ts';
 import { fingerprintBytes } from './fingerprint.ts';
 
 /** Where the versioned schemas live: `schemas/<name>.v<N>.avsc`. */
-export const SCHEMA_DIR = path.resolve(import.meta.dirname, '../../../schemas');
+export const SCHEMA_DIR = path.resolve(import.meta.dirname, '../../../../schemas');
 
 /** Avro single-object encoding: 0xC3 0x01, the writer schema's 8-byte fingerprint, the body. */
 const MAGIC = Buffer.from([0xc3, 0x01]);

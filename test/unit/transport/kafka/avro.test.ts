@@ -3,10 +3,10 @@ import { describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type avro from 'avsc';
-import { AvroCodec, SCHEMA_DIR, UndecodableError } from '../../../src/transport/avro/codec.ts';
-import { crc64Avro } from '../../../src/transport/avro/fingerprint.ts';
-import type { LogRecord, StoredLog } from '../../../src/model/log.ts';
-import type { Template } from '../../../src/model/template.ts';
+import { AvroCodec, SCHEMA_DIR, UndecodableError } from '../../../../src/transport/kafka/avro/codec.ts';
+import { crc64Avro } from '../../../../src/transport/kafka/avro/fingerprint.ts';
+import type { LogRecord, StoredLog } from '../../../../src/model/log.ts';
+import type { Template } from '../../../../src/model/template.ts';
 
 const log: LogRecord = {
   timestamp: Date.UTC(2025, 0, 15, 10, 30, 45, 123),

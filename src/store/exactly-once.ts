@@ -1,14 +1,9 @@
 /**
- * The ClickHouse writer of Kafka mode: consumes the matched-logs topic in one consumer group and
- * stores each record exactly once. Lives in store/ because what it decides (batch boundaries,
- * dedup tokens, a ledger of runs, retrying while storage is away) is storage logic; Kafka is
- * only where the rows come from, reached through the client module like every other stage.
+ * Storing runs of a log (a topic's partition, in Kafka mode) exactly once: plain storage logic,
+ * fed with offsets and decoded rows by the Kafka side (transport/kafka/store-writer.ts), which
+ * commits a run's offsets only after write() resolved. A crash anywhere before that delivers
+ * the run again; what is here makes storing it again a no-op.
  *
- * Exactly once = at-least-once delivery + idempotent inserts:
- *
- * - The client commits a partition's offsets only after onBatch resolved, and onBatch resolves
- *   only after every row of the run it was handed is stored (or dead-lettered). A crash anywhere
- *   before that redelivers from the committed offset.
  * - Each insert carries insert_deduplication_token `${topic}:${partition}:${first}-${last}`,
  *   exactly the offset range it covers; the logs table keeps the last 1000 tokens
  *   (non_replicated_deduplication_window), so the same range inserted again is a no-op. That
@@ -27,72 +22,20 @@
  *   Every range starts at a reproducible point (the committed offset, a multiple of N or a
  *   recorded run end). One case cannot be re-formed: a crash between a run's pending record
  *   and its done record, followed by a redelivered run that ends *before* the crashed one did
- *   (the client commits the run when onBatch resolves, so the rest of the crashed range comes
- *   in a later run, under other boundaries). Every range that overlaps such an unfinished run
- *   is therefore written by *replacing* rows by their ids (fixed at ingest, see
+ *   (the run is committed when write() resolves, so the rest of the crashed range comes in a
+ *   later run, under other boundaries). Every range that overlaps such an unfinished run is
+ *   therefore written by *replacing* rows by their ids (fixed at ingest, see
  *   model/row-id.ts): delete, then insert, which leaves each log once whatever the crashed run
  *   stored. Rows without ids (not written by our matcher) can only be inserted and are counted
  *   as possible duplicates.
- *
- * Why not accumulate N records across runs and flush on a timer: the client commits each run as
- * soon as onBatch resolves, so a record held in memory past its run would be committed before it
- * is stored and lost in a crash. Memory is bounded by one run (at most 5000 records).
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger.ts';
 import type { StoredLog } from '../model/log.ts';
-import type { AvroCodec } from '../transport/avro/codec.ts';
-import { deadLetterFor } from '../transport/kafka/dead-letter.ts';
-import type {
-  Kafka,
-  KafkaBatch,
-  KafkaConsumer,
-  KafkaMessage,
-  KafkaProducer,
-  OutgoingMessage,
-} from '../transport/kafka/client/index.ts';
 import type { Store } from './stage.ts';
 
-export interface KafkaWriterOptions {
-  kafka: Kafka;
-  store: Pick<Store, 'insertBatch' | 'replaceLogs' | 'client' | 'database'>;
-  codec: AvroCodec<StoredLog>;
-  topic: string;
-  groupId: string;
-  deadLetterTopic: string;
-  /** N: no insert covers offsets from two different [k*N, (k+1)*N) blocks. */
-  batchSize: number;
-  retryInitialBackoffMs: number;
-  retryMaxBackoffMs: number;
-  logger: Logger;
-  /** Shared producer for dead letters; one is created (and closed with the writer) if absent. */
-  producer?: KafkaProducer;
-  /** Tests: called after each successful insert, before the run is marked done and committed. */
-  afterInsert?: (token: string) => void | Promise<void>;
-}
-
-export interface KafkaWriterStats {
-  /** Rows sent in inserts (a deduplicated insert counts too). */
-  rowsInserted: number;
-  inserts: number;
-  /** Rows of runs the ledger says are stored already. */
-  rowsSkipped: number;
-  deadLettered: number;
-  insertFailures: number;
-  /** Rows of ranges overlapping a crashed run, replaced by id (see the module comment). */
-  rowsReplaced: number;
-  /** Such ranges whose rows had no ids, so could only be inserted (see the module comment). */
-  possibleDuplicates: number;
-}
-
-export interface KafkaWriter {
-  /** Settles when the consumer stops: resolves after close(), rejects with what stopped it. */
-  readonly done: Promise<void>;
-  stats(): KafkaWriterStats;
-  /** Stops consuming; a run being retried is abandoned uncommitted (it is redelivered). */
-  close(): Promise<void>;
-}
+export type RunStore = Pick<Store, 'insertBatch' | 'replaceLogs' | 'client' | 'database'>;
 
 export interface OffsetRange {
   first: bigint;
@@ -101,6 +44,60 @@ export interface OffsetRange {
 
 export interface LedgerRun extends OffsetRange {
   done: boolean;
+}
+
+/** One row of a run, at its offset. */
+export interface OffsetRow {
+  offset: bigint;
+  row: StoredLog;
+}
+
+export interface RunWriterOptions {
+  store: RunStore;
+  /** N: no insert covers offsets from two different [k*N, (k+1)*N) blocks. */
+  batchSize: number;
+  retryInitialBackoffMs: number;
+  retryMaxBackoffMs: number;
+  logger: Logger;
+  /** Aborting stops the retries of a run being written (it is delivered again). */
+  signal: AbortSignal;
+  /** Tests: called after each successful insert, before the run is marked done. */
+  afterInsert?: (token: string) => void | Promise<void>;
+}
+
+export interface RunWriterStats {
+  /** Rows sent in inserts (a deduplicated insert counts too). */
+  rowsInserted: number;
+  inserts: number;
+  insertFailures: number;
+  /** Rows of ranges overlapping a crashed run, replaced by id (see the module comment). */
+  rowsReplaced: number;
+  /** Such ranges whose rows had no ids, so could only be inserted (see the module comment). */
+  possibleDuplicates: number;
+}
+
+/** What the ledger knows of a run's partition before the run is written. */
+export interface PriorRuns {
+  readonly runs: readonly LedgerRun[];
+  /** True for an offset inside a done run: stored already, to be skipped. */
+  stored(offset: bigint): boolean;
+}
+
+export interface RunWriter {
+  /** The ledger's runs of the partition from `first` on (one small indexed query). */
+  prior(topic: string, partition: number, first: bigint): Promise<PriorRuns>;
+  /**
+   * Stores the rows of the run [first, last] (in offset order, without the skipped ones)
+   * exactly once; resolves once every one is stored. Storage away: retried until it is back.
+   */
+  write(
+    topic: string,
+    partition: number,
+    run: OffsetRange,
+    rows: readonly OffsetRow[],
+    prior: PriorRuns,
+  ): Promise<void>;
+  stats(): RunWriterStats;
 }
 
 /**
@@ -137,7 +134,7 @@ const LEDGER = 'kafka_writer_runs';
 const LEDGER_LOAD_LIMIT = 2000;
 
 /** The ledger of runs: one row per run (pending, then done), per topic and partition. */
-function ledger(store: KafkaWriterOptions['store']) {
+function ledger(store: RunStore) {
   const table = `${store.database}.${LEDGER}`;
   return {
     async record(topic: string, partition: number, run: LedgerRun): Promise<void> {
@@ -168,19 +165,15 @@ GROUP BY first, last ORDER BY first, last LIMIT ${LEDGER_LOAD_LIMIT}`,
   };
 }
 
-export async function startKafkaWriter(o: KafkaWriterOptions): Promise<KafkaWriter> {
-  const stats: KafkaWriterStats = {
+export function createRunWriter(o: RunWriterOptions): RunWriter {
+  const stats: RunWriterStats = {
     rowsInserted: 0,
     inserts: 0,
-    rowsSkipped: 0,
-    deadLettered: 0,
     insertFailures: 0,
     rowsReplaced: 0,
     possibleDuplicates: 0,
   };
-  const abort = new AbortController();
   const runs = ledger(o.store);
-  let producer = o.producer;
 
   /** Storage calls wait here while storage is away: nothing is committed meanwhile. */
   async function withRetry<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -193,87 +186,11 @@ export async function startKafkaWriter(o: KafkaWriterOptions): Promise<KafkaWrit
         // insertBatch marks what is worth retrying; a ledger statement fails only when storage
         // does, so it is retried too.
         const retryable = what !== 'insert' || (err as { retryable?: unknown }).retryable === true;
-        if (!retryable || abort.signal.aborted) throw err;
+        if (!retryable || o.signal.aborted) throw err;
         o.logger.warn({ what, backoffMs: backoff, err }, 'storage call failed; retrying');
-        await sleep(backoff, undefined, { signal: abort.signal });
+        await sleep(backoff, undefined, { signal: o.signal });
         backoff = Math.min(backoff * 2, o.retryMaxBackoffMs);
       }
-    }
-  }
-
-  async function onBatch(batch: KafkaBatch): Promise<void> {
-    const firstMessage = batch.messages[0];
-    const lastMessage = batch.messages.at(-1);
-    if (firstMessage === undefined || lastMessage === undefined) return;
-    const { topic, partition } = batch;
-    const first = firstMessage.offset;
-    const last = lastMessage.offset;
-    // Every run asks the ledger (one small indexed query): a run of this partition may have been
-    // written by another process since this one last had it (a rebalance), pending included.
-    const prior = await withRetry('ledger', () => runs.load(topic, partition, first));
-    const stored = (offset: bigint) => prior.some((r) => r.done && r.first <= offset && offset <= r.last);
-
-    const decoded = new Map<bigint, StoredLog>();
-    const dead: OutgoingMessage[] = [];
-    for (const m of batch.messages) {
-      if (stored(m.offset)) {
-        stats.rowsSkipped++;
-        continue;
-      }
-      try {
-        if (m.value === null) throw new Error('null value (tombstone)');
-        decoded.set(m.offset, o.codec.decode(m.value));
-      } catch (err) {
-        dead.push(
-          deadLetterFor(m, err instanceof Error ? err.message : String(err), o.deadLetterTopic, o.groupId),
-        );
-      }
-    }
-    // Dead letters before the inserts: a crash after them redelivers the run and writes the dead
-    // letters again, which is better than a record in neither place.
-    if (dead.length > 0) {
-      producer ??= o.kafka.producer();
-      await producer.send(dead);
-      stats.deadLettered += dead.length;
-      o.logger.warn(
-        { topic, partition, count: dead.length },
-        'undecodable records sent to the dead-letter topic',
-      );
-    }
-
-    const ranges = cutRanges(
-      first,
-      last,
-      o.batchSize,
-      prior.map((r) => r.last),
-    );
-    // Runs that were recorded but never finished: a process died between their inserts and
-    // their commit, and their rows may be stored under boundaries this run cannot re-form.
-    const unfinished = prior.filter((r) => !r.done);
-    if (decoded.size > 0) {
-      await withRetry('ledger', () => runs.record(topic, partition, { first, last, done: false }));
-      // Messages and ranges are both in offset order: one walk over the run.
-      let j = 0;
-      for (const range of ranges) {
-        const rows: StoredLog[] = [];
-        for (; j < batch.messages.length; j++) {
-          const offset = (batch.messages[j] as KafkaMessage).offset;
-          if (offset > range.last) break;
-          const row = decoded.get(offset);
-          if (row !== undefined) rows.push(row);
-        }
-        if (rows.length === 0) continue;
-        const token = dedupToken(topic, partition, range);
-        if (unfinished.some((r) => r.first <= range.last && range.first <= r.last)) {
-          await replaceOrInsert(rows, token, range);
-        } else {
-          await withRetry('insert', () => o.store.insertBatch(rows, token));
-        }
-        stats.inserts++;
-        stats.rowsInserted += rows.length;
-        await o.afterInsert?.(token);
-      }
-      await withRetry('ledger', () => runs.record(topic, partition, { first, last, done: true }));
     }
   }
 
@@ -283,7 +200,7 @@ export async function startKafkaWriter(o: KafkaWriterOptions): Promise<KafkaWrit
    * own: an insert deduplicated against the crashed run's after the delete would lose the rows.
    * Rows without ids (written by something other than the matcher) can only be inserted.
    */
-  async function replaceOrInsert(rows: StoredLog[], token: string, range: OffsetRange): Promise<void> {
+  async function replaceOrInsert(topic: string, rows: StoredLog[], token: string, range: OffsetRange) {
     if (rows.every((r) => r.id !== undefined && /^\d{1,20}$/.test(r.id))) {
       await withRetry('replace', () => o.store.replaceLogs(rows, `${token}:r${randomUUID().slice(0, 8)}`));
       stats.rowsReplaced += rows.length;
@@ -291,31 +208,54 @@ export async function startKafkaWriter(o: KafkaWriterOptions): Promise<KafkaWrit
     }
     stats.possibleDuplicates++;
     o.logger.error(
-      { topic: o.topic, range: `${range.first}-${range.last}` },
+      { topic, range: `${range.first}-${range.last}` },
       'rows without ids in a range a crashed run may have stored: they may be stored twice',
     );
     await withRetry('insert', () => o.store.insertBatch(rows, token));
   }
 
-  const consumer: KafkaConsumer = await o.kafka.consumer({
-    groupId: o.groupId,
-    topics: [o.topic],
-    fromBeginning: true,
-    autoCommit: false,
-    onBatch,
-  });
-
-  let closing: Promise<void> | undefined;
   return {
-    done: consumer.done,
-    stats: () => ({ ...stats }),
-    close() {
-      closing ??= (async () => {
-        abort.abort();
-        await consumer.close();
-        if (producer !== undefined && producer !== o.producer) await producer.close();
-      })();
-      return closing;
+    async prior(topic, partition, first) {
+      // Every run asks (one small indexed query): a run of this partition may have been written
+      // by another process since this one last had it (a rebalance), pending included.
+      const prior = await withRetry('ledger', () => runs.load(topic, partition, first));
+      return {
+        runs: prior,
+        stored: (offset) => prior.some((r) => r.done && r.first <= offset && offset <= r.last),
+      };
     },
+    async write(topic, partition, run, rows, prior) {
+      if (rows.length === 0) return;
+      const ranges = cutRanges(
+        run.first,
+        run.last,
+        o.batchSize,
+        prior.runs.map((r) => r.last),
+      );
+      // Runs that were recorded but never finished: a process died between their inserts and
+      // their commit, and their rows may be stored under boundaries this run cannot re-form.
+      const unfinished = prior.runs.filter((r) => !r.done);
+      await withRetry('ledger', () => runs.record(topic, partition, { ...run, done: false }));
+      // Rows and ranges are both in offset order: one walk over the run.
+      let j = 0;
+      for (const range of ranges) {
+        const inRange: StoredLog[] = [];
+        for (; j < rows.length && (rows[j] as OffsetRow).offset <= range.last; j++) {
+          inRange.push((rows[j] as OffsetRow).row);
+        }
+        if (inRange.length === 0) continue;
+        const token = dedupToken(topic, partition, range);
+        if (unfinished.some((r) => r.first <= range.last && range.first <= r.last)) {
+          await replaceOrInsert(topic, inRange, token, range);
+        } else {
+          await withRetry('insert', () => o.store.insertBatch(inRange, token));
+        }
+        stats.inserts++;
+        stats.rowsInserted += inRange.length;
+        await o.afterInsert?.(token);
+      }
+      await withRetry('ledger', () => runs.record(topic, partition, { ...run, done: true }));
+    },
+    stats: () => ({ ...stats }),
   };
 }

@@ -11,16 +11,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Config } from '../config.ts';
-import type { Logger } from '../logger.ts';
-import { Matcher, MatcherSnapshot } from '../match/index.ts';
-import { toStoredLog } from '../match/stage.ts';
-import type { LogRecord, StoredLog } from '../model/log.ts';
-import { rowIdAt } from '../model/row-id.ts';
-import type { TemplateChange } from '../model/template-change.ts';
-import { serdes } from '../roles/kafka.ts';
-import { startStore } from '../store/stage.ts';
-import { createKafka, type Kafka, type OffsetRange } from '../transport/kafka/client/index.ts';
+import type { Config } from '../../config.ts';
+import type { Logger } from '../../logger.ts';
+import { Matcher, MatcherSnapshot } from '../../match/index.ts';
+import { toStoredLog } from '../../match/stage.ts';
+import type { LogRecord, StoredLog } from '../../model/log.ts';
+import { rowIdAt } from '../../model/row-id.ts';
+import type { TemplateChange } from '../../model/template-change.ts';
+import { serdes } from './connect.ts';
+import { startStore } from '../../store/stage.ts';
+import { createKafka, type Kafka, type OffsetRange } from './client/index.ts';
 
 /** Where a range starts or ends: an offset (the same in every partition) or a time. */
 export type Position = { offset: bigint } | { timestamp: number };

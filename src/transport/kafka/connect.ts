@@ -1,12 +1,12 @@
-import type { Config, Role } from '../config.ts';
-import type { LogRecord, StoredLog } from '../model/log.ts';
-import type { Template } from '../model/template.ts';
-import type { TemplateChange } from '../model/template-change.ts';
-import type { Logger } from '../logger.ts';
-import { AvroCodec } from '../transport/avro/codec.ts';
-import { KafkaChannel, logSerde, templateSerde } from '../transport/kafka/channel.ts';
-import { createKafka, type Kafka } from '../transport/kafka/client/index.ts';
-import { ensureTopics } from '../transport/kafka/topics.ts';
+import type { Config, Role } from '../../config.ts';
+import type { LogRecord, StoredLog } from '../../model/log.ts';
+import type { Template } from '../../model/template.ts';
+import type { TemplateChange } from '../../model/template-change.ts';
+import type { Logger } from '../../logger.ts';
+import { AvroCodec } from './avro/codec.ts';
+import { KafkaChannel, logSerde, templateSerde } from './channel.ts';
+import { createKafka, type Kafka } from './client/index.ts';
+import { ensureTopics } from './topics.ts';
 
 /** A Kafka client for one role, with the service's topics created if missing. */
 export async function connectKafka(config: Config, role: Exclude<Role, 'all'>): Promise<Kafka> {
