@@ -17,8 +17,7 @@ import { Matcher, MatcherSnapshot } from '../../match/index.ts';
 import { toStoredLog } from '../../match/stage.ts';
 import type { LogRecord, StoredLog } from '../../model/log.ts';
 import { rowIdAt } from '../../model/row-id.ts';
-import type { TemplateChange } from '../../model/template-change.ts';
-import { serdes } from './connect.ts';
+import { serdes, templatesTopic } from './connect.ts';
 import { startStore } from '../../store/stage.ts';
 import { createKafka, type Kafka, type OffsetRange } from './client/index.ts';
 
@@ -68,7 +67,7 @@ export async function replay(
   const topic = options.topic ?? config.kafka.topics.raw;
   const kafka = createKafka({ brokers, clientId: `${config.kafka.clientId}-replay` });
   try {
-    const snapshot = await currentTemplates(kafka, config.kafka.topics.templates, logger);
+    const snapshot = await currentTemplates(kafka, config, logger);
     const ranges = await rangesOf(kafka, topic, options);
     const total = ranges.reduce((sum, r) => sum + Number(r.to - r.from), 0);
     const progress: ReplayProgress = { done: 0, total, matched: 0, unmatched: 0, undecodable: 0 };
@@ -127,29 +126,20 @@ export async function replay(
   }
 }
 
-/** Every template the templates topic holds now (tombstones applied). */
-async function currentTemplates(kafka: Kafka, topic: string, logger: Logger): Promise<MatcherSnapshot> {
-  const serde = serdes.template();
-  const changes: TemplateChange[] = [];
-  const reader = await kafka.readFromBeginning(
-    topic,
-    (m) => {
-      try {
-        changes.push(serde.decode(m.key, m.value));
-      } catch (err) {
-        logger.warn(
-          { offset: String(m.offset), err: (err as Error).message },
-          'undecodable template skipped',
-        );
-      }
-    },
-    { untilEnd: true },
-  );
-  await reader.done;
+/** Every template the templates topic holds now (tombstones applied), read as every matcher reads it. */
+async function currentTemplates(kafka: Kafka, config: Config, logger: Logger): Promise<MatcherSnapshot> {
   const matcher = new Matcher(MatcherSnapshot.empty());
-  for (const c of changes) {
-    if (c.kind === 'upsert') matcher.apply([c.template]);
-    else matcher.apply([], [{ org: c.org, id: c.id }]);
+  const templates = templatesTopic(kafka, config, logger);
+  templates.subscribe((changes) => {
+    for (const c of changes) {
+      if (c.kind === 'upsert') matcher.apply([c.template]);
+      else matcher.apply([], [{ org: c.org, id: c.id }]);
+    }
+  });
+  try {
+    await templates.caughtUp;
+  } finally {
+    await templates.close();
   }
   return matcher.current;
 }

@@ -3,17 +3,10 @@
  * supervisor that replaces a member Kafka trouble stopped, and the at-least-once consumer
  * built from them (commit after the handler).
  */
-import { Consumer, type Message } from '@platformatic/kafka';
+import type { Consumer, Message } from '@platformatic/kafka';
 import { KafkaError, toKafkaError } from '../errors.ts';
-import {
-  callHandler,
-  drain,
-  FETCH_MAX_BYTES,
-  guard,
-  HandlerFailure,
-  READ_COMMITTED,
-  type ClientContext,
-} from './context.ts';
+import type { ClientContext } from './context.ts';
+import { callHandler, drain, failureOf, guard, newConsumer, READ_COMMITTED } from './context.ts';
 import { batchOf } from './messages.ts';
 import type { ConsumerOptions, KafkaConsumer } from './types.ts';
 
@@ -43,14 +36,7 @@ export async function groupMember(
   o: { groupId: string; topics: readonly string[]; fromBeginning?: boolean; sessionTimeoutMs?: number },
   handle: (msgs: Message[], consumer: Consumer) => Promise<void>,
 ): Promise<KafkaConsumer> {
-  const c = new Consumer({
-    ...ctx.base,
-    maxBytes: FETCH_MAX_BYTES,
-    groupId: o.groupId,
-    sessionTimeout: o.sessionTimeoutMs ?? 10_000,
-    heartbeatInterval: 1000,
-    maxWaitTime: 500,
-  });
+  const c = newConsumer(ctx, o);
   const stream = await guard(`join group ${o.groupId}`, () =>
     c.consume({
       topics: [...o.topics],
@@ -75,7 +61,7 @@ export async function groupMember(
     async (err: unknown) => {
       await c.close(true).catch(() => undefined);
       if (stopping) return;
-      throw err instanceof HandlerFailure ? err.cause : toKafkaError(err, `consume ${o.topics.join(', ')}`);
+      throw failureOf(err, `consume ${o.topics.join(', ')}`);
     },
   );
   // The caller may only look at `done` after close(); an unobserved rejection must not crash.

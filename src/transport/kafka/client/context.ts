@@ -3,7 +3,14 @@
  * "Client choice"). Everything else sees Buffers, bigint offsets, plain records and our typed
  * errors, so the client can be swapped here alone.
  */
-import { FetchIsolationLevels, type Admin, type MessagesStream, type Message } from '@platformatic/kafka';
+import { randomUUID } from 'node:crypto';
+import {
+  Consumer,
+  FetchIsolationLevels,
+  type Admin,
+  type MessagesStream,
+  type Message,
+} from '@platformatic/kafka';
 import { toKafkaError } from '../errors.ts';
 
 /**
@@ -65,4 +72,35 @@ export async function drain(
     }
   }
   if (chunk.length > 0) await onChunk(chunk);
+}
+
+/**
+ * A consumer of this client. `groupId` undefined: a group of one with a fresh id that never
+ * commits (the client has no group-less assign()), for reads that keep no offsets.
+ */
+export function newConsumer(
+  ctx: ClientContext,
+  group: { groupId: string; sessionTimeoutMs?: number | undefined } | { oneOff: string },
+): Consumer {
+  if ('oneOff' in group) {
+    return new Consumer({
+      ...ctx.base,
+      maxBytes: FETCH_MAX_BYTES,
+      groupId: `${ctx.clientId}-${group.oneOff}-${randomUUID()}`,
+      maxWaitTime: 500,
+    });
+  }
+  return new Consumer({
+    ...ctx.base,
+    maxBytes: FETCH_MAX_BYTES,
+    groupId: group.groupId,
+    sessionTimeout: group.sessionTimeoutMs ?? 10_000,
+    heartbeatInterval: 1000,
+    maxWaitTime: 500,
+  });
+}
+
+/** What stopped a read loop: the handler's own error as it was, anything else as a KafkaError. */
+export function failureOf(err: unknown, what: string): unknown {
+  return err instanceof HandlerFailure ? err.cause : toKafkaError(err, what);
 }

@@ -2,18 +2,10 @@
  * Reads outside any consumer group's offsets: a compacted topic from its beginning (every
  * matcher on `templates`), and fixed offset ranges (replay).
  */
-import { randomUUID } from 'node:crypto';
-import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
-import { KafkaError, toKafkaError } from '../errors.ts';
-import {
-  callHandler,
-  drain,
-  FETCH_MAX_BYTES,
-  guard,
-  HandlerFailure,
-  READ_COMMITTED,
-  type ClientContext,
-} from './context.ts';
+import type { Message, MessagesStream } from '@platformatic/kafka';
+import { KafkaError } from '../errors.ts';
+import type { ClientContext } from './context.ts';
+import { callHandler, drain, failureOf, guard, newConsumer, READ_COMMITTED } from './context.ts';
 import { endOffsets, partitionCount } from './admin.ts';
 import { batchOf, toMessage } from './messages.ts';
 import type { KafkaBatch, KafkaMessage, OffsetRange, ReadOptions, TopicReader } from './types.ts';
@@ -38,12 +30,7 @@ export async function readFromBeginning(
   const session = async (): Promise<void> => {
     // The client has no group-less assign(): a group of one with a fresh id, that never
     // commits, reads every partition from the earliest offset and leaves nothing behind.
-    const c = new Consumer({
-      ...ctx.base,
-      maxBytes: FETCH_MAX_BYTES,
-      groupId: `${ctx.clientId}-reader-${randomUUID()}`,
-      maxWaitTime: 500,
-    });
+    const c = newConsumer(ctx, { oneOff: 'reader' });
     try {
       const s = await guard(`read ${topic}`, () =>
         c.consume({ topics: [topic], mode: 'earliest', autocommit: false, isolationLevel: READ_COMMITTED }),
@@ -70,7 +57,7 @@ export async function readFromBeginning(
       await c.close().catch(() => undefined);
     } catch (err) {
       await c.close(true).catch(() => undefined);
-      throw err instanceof HandlerFailure ? err.cause : toKafkaError(err, `read ${topic}`);
+      throw failureOf(err, `read ${topic}`);
     }
   };
 
@@ -129,12 +116,7 @@ export async function readRange(
     partition: p,
     offset: byPartition.get(p)?.from ?? ends[p] ?? 0n,
   }));
-  const c = new Consumer({
-    ...ctx.base,
-    maxBytes: FETCH_MAX_BYTES,
-    groupId: `${ctx.clientId}-range-${randomUUID()}`,
-    maxWaitTime: 500,
-  });
+  const c = newConsumer(ctx, { oneOff: 'range' });
   try {
     const stream = await guard(`read ${topic}`, () =>
       c.consume({
@@ -161,7 +143,7 @@ export async function readRange(
       if (stream.readableLength === 0 && done()) await stream.close();
     });
   } catch (err) {
-    throw err instanceof HandlerFailure ? err.cause : toKafkaError(err, `read ${topic}`);
+    throw failureOf(err, `read ${topic}`);
   } finally {
     await c.close(true).catch(() => undefined);
   }
