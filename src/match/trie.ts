@@ -36,33 +36,10 @@ export interface TrieNode {
   readonly patternLengths: number;
 }
 
-/** Every node is built here, so that all have the same fields in the same order (one hidden class). */
-function createNode(
-  literals: PersistentMap<string, TrieNode> | undefined,
-  patterns: PersistentMap<string, readonly PatternEdge[]> | undefined,
-  patternLengths: number,
-  wildcard: TrieNode | undefined,
-  ids: readonly number[] | undefined,
-): TrieNode {
-  return {
-    literals,
-    patterns,
-    wildcard,
-    ids,
-    literalMap: literals?.plain,
-    patternMap: patterns?.plain,
-    patternLengths,
-  };
-}
-
-export const EMPTY_NODE: TrieNode = createNode(undefined, undefined, 0, undefined, undefined);
-
-function lengthsOf(patterns: PersistentMap<string, readonly PatternEdge[]>): number {
-  let lengths = 0;
-  for (const [key] of patterns.entries()) lengths |= 1 << key.length;
-  return lengths;
-}
-
+/**
+ * Every node is built here, so that all have the same fields in the same order (one hidden
+ * class); undefined where the node would hold nothing (a pruned branch).
+ */
 function makeNode(
   literals: PersistentMap<string, TrieNode> | undefined,
   patterns: PersistentMap<string, readonly PatternEdge[]> | undefined,
@@ -77,7 +54,32 @@ function makeNode(
   if (literals === undefined && patterns === undefined && wildcard === undefined && ids === undefined) {
     return undefined;
   }
-  return createNode(literals, patterns, patternLengths, wildcard, ids);
+  return {
+    literals,
+    patterns,
+    wildcard,
+    ids,
+    literalMap: literals?.plain,
+    patternMap: patterns?.plain,
+    patternLengths,
+  };
+}
+
+/** The root of a trie with no templates: the same fields in the same order as makeNode's. */
+export const EMPTY_NODE: TrieNode = {
+  literals: undefined,
+  patterns: undefined,
+  wildcard: undefined,
+  ids: undefined,
+  literalMap: undefined,
+  patternMap: undefined,
+  patternLengths: 0,
+};
+
+function lengthsOf(patterns: PersistentMap<string, readonly PatternEdge[]>): number {
+  let lengths = 0;
+  for (const [key] of patterns.entries()) lengths |= 1 << key.length;
+  return lengths;
 }
 
 function morePreciseFirst(a: PatternEdge, b: PatternEdge): number {
@@ -120,7 +122,8 @@ export function insert(node: TrieNode, tokens: readonly string[], index: number,
     const ids = node.ids ?? [];
     if (ids.includes(id)) return node;
     const next = [...ids, id].sort((a, b) => a - b);
-    return createNode(node.literals, node.patterns, node.patternLengths, node.wildcard, next);
+    // Never undefined: the node now holds an id.
+    return makeNode(node.literals, node.patterns, node.patternLengths, node.wildcard, next) ?? EMPTY_NODE;
   }
   const token = tokens[index] ?? '';
   const child = insert(childAt(node, token) ?? EMPTY_NODE, tokens, index + 1, id);
