@@ -137,7 +137,9 @@ describe('held-log queue', () => {
     const generator = new HeldGenerator(1, 0);
     const { queue } = setup(generator, { maxConcurrentBatches: 2 });
     queue.add([log('a', 'a1'), log('a', 'a2')]);
-    await tick();
+    // Long enough for a second batch to go if it wrongly could: its timer starts only once
+    // the first batch has gone, so a 5 ms tick may come first on a busy machine.
+    await new Promise((resolve) => setTimeout(resolve, 30));
     assert.deepEqual(asked(generator), ['a1']);
     answer(generator, 'a1');
     await tick();
