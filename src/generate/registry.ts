@@ -1,0 +1,240 @@
+import type { LogRecord, StoredLog } from '../model/log.ts';
+import { newTemplateId, type Template } from '../model/template.ts';
+import type { TemplateChange } from '../model/template-change.ts';
+import { Matcher, MatcherSnapshot, type TemplateRef } from '../match/index.ts';
+import { toStoredLog } from '../match/stage.ts';
+import { OrgTally } from '../quota/org-tally.ts';
+import type { Channel } from '../transport/types.ts';
+import { hasConstantText } from './checks.ts';
+import type { GenerateStats } from './counters.ts';
+import type { ProposedTemplate, TemplateGenerator } from './generator.ts';
+import { mergeTemplates } from './merge.ts';
+
+/** A held log as the registry sees it: the queue's items carry more (their attempts). */
+export interface HeldLine {
+  readonly log: LogRecord;
+}
+
+export interface RegistryDeps {
+  initial: readonly Template[];
+  /** Its source names the templates it proposes; it is seeded with templates made elsewhere. */
+  generator: Pick<TemplateGenerator, 'source' | 'seed'>;
+  /** Where accepted templates are published (the matchers follow it). */
+  templates: Channel<TemplateChange>;
+  /** Persists new and refined templates (see GenerateDeps.saveTemplates). */
+  saveTemplates?: ((templates: Template[]) => void) | undefined;
+  /** See GenerateConfig.maxTemplatesPerOrg. */
+  maxTemplatesPerOrg: number;
+  /** The stage's counters: templates made, merged, rejected; lines matched or stored without one. */
+  stats: GenerateStats;
+  now: () => number;
+}
+
+/**
+ * The generate stage's own templates (a Matcher): it takes in what the generator proposes,
+ * after the checks, and re-matches held logs with it, so the stage never reaches into the
+ * match stage (in Kafka mode that is another process).
+ */
+export class TemplateRegistry {
+  private readonly deps: RegistryDeps;
+  private readonly matcher: Matcher;
+  /** Per org, template text → id: a proposal identical to a known template is not added twice. */
+  private readonly idsByText = new Map<string, Map<string, number>>();
+  private readonly templateCap = new OrgTally();
+
+  constructor(deps: RegistryDeps) {
+    this.deps = deps;
+    this.matcher = new Matcher(MatcherSnapshot.empty().withChanges([...deps.initial]));
+    for (const template of deps.initial) this.textIndex(template.org).set(template.text, template.id);
+  }
+
+  /**
+   * Takes in templates made or deleted elsewhere (other generator processes, in Kafka mode).
+   * A change the stage made itself finds its template already known and is skipped.
+   */
+  follow(changes: readonly TemplateChange[]): void {
+    const upserts: Template[] = [];
+    const deletes: TemplateRef[] = [];
+    for (const change of changes) {
+      if (change.kind === 'upsert') {
+        const { org, id, text } = change.template;
+        const known = this.matcher.current.get(org, id);
+        if (known?.text === text) continue;
+        if (known !== undefined) this.textIndex(org).delete(known.text);
+        this.textIndex(org).set(text, id);
+        upserts.push(change.template);
+      } else {
+        const known = this.matcher.current.get(change.org, change.id);
+        if (known === undefined) continue;
+        this.textIndex(change.org).delete(known.text);
+        deletes.push({ org: change.org, id: change.id });
+      }
+    }
+    if (upserts.length > 0 || deletes.length > 0) this.matcher.apply(upserts, deletes);
+    if (upserts.length > 0) this.deps.generator.seed(upserts);
+  }
+
+  /** Checks the generator's proposals for `org`, takes in those that pass, publishes and saves them. */
+  accept(org: string, proposals: readonly ProposedTemplate[]): void {
+    const { stats } = this.deps;
+    const current = this.matcher.current;
+    const upserts: Template[] = [];
+    const at = this.deps.now();
+    const texts = this.textIndex(org);
+    for (const proposal of proposals) {
+      if (!hasConstantText(proposal.text)) {
+        stats.proposalsRejected++;
+        continue;
+      }
+      const existing = proposal.id === undefined ? undefined : current.get(org, proposal.id);
+      if (existing !== undefined && existing.text === proposal.text) continue;
+      if (existing === undefined && current.countFor(org) + upserts.length >= this.deps.maxTemplatesPerOrg) {
+        stats.proposalsRejected++;
+        continue;
+      }
+      const sameText = texts.get(proposal.text);
+      if (sameText !== undefined && sameText !== proposal.id) continue;
+      // A model's template that differs from a known one only where one of them has a
+      // variable refines that template instead of splitting its event in two. (The miner
+      // proposes under its own cluster ids and generalises its clusters itself.)
+      if (proposal.id === undefined && this.mergeInto(org, proposal.text, upserts, at)) continue;
+      if (existing !== undefined) texts.delete(existing.text);
+      const id = proposal.id ?? newTemplateId();
+      texts.set(proposal.text, id);
+      upserts.push({
+        id,
+        org,
+        text: proposal.text,
+        source: proposal.source ?? this.deps.generator.source,
+        createdAt: existing?.createdAt ?? at,
+        updatedAt: at,
+      });
+      if (existing === undefined) stats.templatesCreated++;
+      else stats.templatesUpdated++;
+    }
+    if (upserts.length > 0) {
+      this.matcher.apply(upserts);
+      void this.deps.templates.publish(upserts.map((template) => ({ kind: 'upsert', template })));
+      this.deps.saveTemplates?.(upserts);
+    }
+  }
+
+  /**
+   * Before a batch is handed to the generator: the logs a template made since they arrived
+   * matches go on with it (never ask twice); at the org's cap the others go on without one.
+   * What is left (`ask`) needs the generator.
+   */
+  triage<T extends HeldLine>(org: string, items: readonly T[]): { rows: StoredLog[]; ask: T[] } {
+    const snapshot = this.matcher.current;
+    const rows: StoredLog[] = [];
+    const ask: T[] = [];
+    for (const item of items) {
+      const match = snapshot.match(org, item.log.message);
+      if (match === undefined) ask.push(item);
+      else rows.push(toStoredLog(item.log, match));
+    }
+    this.deps.stats.matchedAfterGeneration += rows.length;
+    if (ask.length > 0 && this.atTemplateCap(org)) {
+      // No new template could be taken for this org: asking would only spend generator time
+      // (an LLM bill, for a flood of unique lines). The logs are stored now, without one.
+      for (const item of ask) rows.push(toStoredLog(item.log, undefined));
+      this.countTemplateCap(org, ask.length);
+      return { rows, ask: [] };
+    }
+    return { rows, ask };
+  }
+
+  /**
+   * After the generator answered: held logs a template now matches go on with it; the others
+   * go on without one when `giveUp` says so, or come back (`retry`) for another attempt.
+   */
+  settle<T extends HeldLine>(
+    org: string,
+    items: readonly T[],
+    giveUp: (item: T) => boolean,
+  ): { rows: StoredLog[]; retry: T[] } {
+    const { stats } = this.deps;
+    const snapshot = this.matcher.current;
+    const rows: StoredLog[] = [];
+    const retry: T[] = [];
+    // At the cap another attempt could not add a template: what is unmatched now stays so.
+    const capped = this.atTemplateCap(org);
+    for (const item of items) {
+      const match = snapshot.match(org, item.log.message);
+      if (match !== undefined) {
+        rows.push(toStoredLog(item.log, match));
+        stats.matchedAfterGeneration++;
+      } else if (capped) {
+        rows.push(toStoredLog(item.log, undefined));
+        this.countTemplateCap(org, 1);
+      } else if (giveUp(item)) {
+        rows.push(toStoredLog(item.log, undefined));
+        stats.storedWithoutTemplate++;
+      } else {
+        retry.push(item);
+      }
+    }
+    return { rows, retry };
+  }
+
+  /** Lines stored without a template because of the cap, by org. */
+  templateCapByOrg(): Record<string, number> {
+    return this.templateCap.byOrg();
+  }
+
+  /**
+   * Merges `text` into the org's template (known, or made earlier in this call) that it
+   * differs from only where one has a variable: true when it did (refining that template in
+   * `upserts` if the merge changed its text).
+   */
+  private mergeInto(org: string, text: string, upserts: Template[], at: number): boolean {
+    const merged = this.findMerge(org, text, upserts);
+    if (merged === undefined) return false;
+    const { stats } = this.deps;
+    stats.templatesMerged++;
+    if (merged.text === merged.into.text) return true;
+    const texts = this.textIndex(org);
+    texts.delete(merged.into.text);
+    texts.set(merged.text, merged.into.id);
+    const refined = { ...merged.into, text: merged.text, updatedAt: at };
+    const pending = upserts.findIndex((t) => t.id === refined.id);
+    if (pending === -1) {
+      upserts.push(refined);
+      stats.templatesUpdated++;
+    } else {
+      upserts[pending] = refined;
+    }
+    return true;
+  }
+
+  /** The org's template (known, or made earlier in this call) that `text` merges into, if any. */
+  private findMerge(
+    org: string,
+    text: string,
+    madeNow: readonly Template[],
+  ): { into: Template; text: string } | undefined {
+    const known = new Map(this.matcher.current.templatesOf(org).map((t) => [t.id, t]));
+    for (const template of madeNow) known.set(template.id, template);
+    for (const into of known.values()) {
+      const merged = mergeTemplates(into.text, text);
+      if (merged !== undefined) return { into, text: merged };
+    }
+    return undefined;
+  }
+
+  private atTemplateCap(org: string): boolean {
+    return this.matcher.current.countFor(org) >= this.deps.maxTemplatesPerOrg;
+  }
+
+  private countTemplateCap(org: string, lines: number): void {
+    this.deps.stats.storedWithoutTemplate += lines;
+    this.deps.stats.templateCapLines += lines;
+    this.templateCap.add(org, lines);
+  }
+
+  private textIndex(org: string): Map<string, number> {
+    let index = this.idsByText.get(org);
+    if (index === undefined) this.idsByText.set(org, (index = new Map<string, number>()));
+    return index;
+  }
+}
