@@ -6,7 +6,8 @@
  * tests: the Avro schemas (test/unit/model/log-fields.test.ts: the newest schemas/*.avsc, which
  * are a wire contract and are versioned, not generated) and the logs table the migrations create
  * (test/integration/store/log-columns.test.ts: system.columns). The hand-written per-log code
- * (validateLog, the row encoders, toStoredLog, the read view) is tested to cover every field.
+ * (validateLog, the row encoders, toStoredLog, the read view) and the routes' OpenAPI schemas
+ * (test/integration/http/openapi.test.ts) are tested to cover every field.
  *
  * No field is nullable: an absent optional value is its default, never null. A Nullable column or
  * an Avro union with "null" would be a drift, and the tests compare the types whole.
