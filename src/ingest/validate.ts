@@ -1,12 +1,24 @@
 import { DEFAULT_LIMITS, type ValidationLimits } from '../config.ts';
 import type { FieldProblem } from '../errors.ts';
 import type { LogRecord } from '../model/log.ts';
+import { LOG_FIELDS, type LogFieldName } from '../model/log-fields.ts';
 import { MAX_TIMESTAMP_MS, parseIsoTimestamp } from './timestamp.ts';
 
-/** Longest org, dashboard, service, host or level accepted: they are labels, not text. */
-export const MAX_LABEL_LENGTH = 256;
+/** Longest label accepted; each label's own limit is in its declaration (model/log-fields.ts). */
+export { MAX_LABEL_LENGTH } from '../model/log-fields.ts';
 
-const DEFAULT_LEVEL = 'INFO';
+const ORG_MAX_LENGTH = LOG_FIELDS.org.maxLength;
+const DEFAULT_LEVEL = LOG_FIELDS.level.default;
+
+/** The optional labels (model/log-fields.ts), each checked the same way and '' when absent. */
+type Label = {
+  [K in LogFieldName]: (typeof LOG_FIELDS)[K] extends { input: 'optional'; maxLength: number } ? K : never;
+}[LogFieldName];
+const LABELS = Object.entries(LOG_FIELDS).flatMap(([name, field]) =>
+  field.input === 'optional' && 'maxLength' in field
+    ? [{ name: name as Label, maxLength: field.maxLength }]
+    : [],
+);
 
 /**
  * UTF-8 length of `text` when it may exceed `limit`, else its UTF-16 length (a lower bound that
@@ -20,8 +32,9 @@ function utf8LengthOver(text: string, limit: number): boolean {
 }
 
 export type ValidationResult = { ok: true; log: LogRecord } | { ok: false; problem: FieldProblem };
+type Rejected = Extract<ValidationResult, { ok: false }>;
 
-function problem(index: number | null, field: string, code: string, message: string): ValidationResult {
+function problem(index: number | null, field: string, code: string, message: string): Rejected {
   return { ok: false, problem: { index, field, code, message } };
 }
 
@@ -34,7 +47,9 @@ function describe(value: unknown): string {
 /**
  * Checks one submitted log and normalises it into a LogRecord. `index` is its position in a
  * batch (null for a single log) and is echoed in the problem so the client can find it.
- * Unknown fields are ignored, so clients can send richer objects than we store.
+ * Unknown fields are ignored, so clients can send richer objects than we store. The fields are
+ * checked in a fixed order (org, message, timestamp, labels, metadata): the first problem is
+ * the one reported. Per-field code rather than a loop over the declaration: this runs per log.
  */
 export function validateLog(
   input: unknown,
@@ -47,23 +62,14 @@ export function validateLog(
   }
   const raw = input as Record<string, unknown>;
 
-  const org = raw['org'];
-  if (org === undefined || org === null) return problem(index, 'org', 'MISSING_FIELD', 'org is required');
-  if (typeof org !== 'string')
-    return problem(index, 'org', 'INVALID_TYPE', `org must be a string, got ${describe(org)}`);
-  if (org.trim() === '') return problem(index, 'org', 'EMPTY_FIELD', 'org must not be empty');
-  if (org.length > MAX_LABEL_LENGTH) {
-    return problem(index, 'org', 'TOO_LONG', `org must be at most ${MAX_LABEL_LENGTH} characters`);
+  const org = requiredText(raw, 'org', index);
+  if (typeof org !== 'string') return org;
+  if (org.length > ORG_MAX_LENGTH) {
+    return problem(index, 'org', 'TOO_LONG', `org must be at most ${ORG_MAX_LENGTH} characters`);
   }
 
-  const message = raw['message'];
-  if (message === undefined || message === null) {
-    return problem(index, 'message', 'MISSING_FIELD', 'message is required');
-  }
-  if (typeof message !== 'string') {
-    return problem(index, 'message', 'INVALID_TYPE', `message must be a string, got ${describe(message)}`);
-  }
-  if (message.trim() === '') return problem(index, 'message', 'EMPTY_FIELD', 'message must not be empty');
+  const message = requiredText(raw, 'message', index);
+  if (typeof message !== 'string') return message;
   if (utf8LengthOver(message, limits.maxMessageBytes)) {
     return problem(
       index,
@@ -73,8 +79,59 @@ export function validateLog(
     );
   }
 
+  const timestamp = timestampOf(raw['timestamp'], index, now);
+  if (typeof timestamp !== 'number') return timestamp;
+
+  const labels = labelsOf(raw, index);
+  if ('ok' in labels) return labels;
+
+  const metadata = normaliseMetadata(raw['metadata']);
+  if (typeof metadata === 'string') return problem(index, 'metadata', 'INVALID_TYPE', metadata);
+  if (metadata === NESTED_TOO_DEEPLY) {
+    return problem(
+      index,
+      'metadata',
+      'TOO_LARGE',
+      'metadata values are nested too deeply to store; flatten them',
+    );
+  }
+  const tooLarge = metadataProblem(metadata, index, limits);
+  if (tooLarge !== undefined) return tooLarge;
+
+  return {
+    ok: true,
+    log: {
+      timestamp,
+      org,
+      dashboard: labels.dashboard,
+      service: labels.service,
+      host: labels.host,
+      level: labels.level === '' ? DEFAULT_LEVEL : labels.level.toUpperCase(),
+      message,
+      metadata,
+    },
+  };
+}
+
+/** A field the client must send: a string that is not blank. */
+function requiredText(
+  raw: Record<string, unknown>,
+  field: 'org' | 'message',
+  index: number | null,
+): string | Rejected {
+  const value = raw[field];
+  if (value === undefined || value === null)
+    return problem(index, field, 'MISSING_FIELD', `${field} is required`);
+  if (typeof value !== 'string') {
+    return problem(index, field, 'INVALID_TYPE', `${field} must be a string, got ${describe(value)}`);
+  }
+  if (value.trim() === '') return problem(index, field, 'EMPTY_FIELD', `${field} must not be empty`);
+  return value;
+}
+
+/** Epoch milliseconds from an ISO 8601 string or a number; `now` when absent. */
+function timestampOf(ts: unknown, index: number | null, now: number): number | Rejected {
   let timestamp = now;
-  const ts = raw['timestamp'];
   if (typeof ts === 'string') {
     const parsed = parseIsoTimestamp(ts);
     if (parsed === undefined) {
@@ -101,40 +158,37 @@ export function validateLog(
   if (timestamp < 0 || timestamp > MAX_TIMESTAMP_MS) {
     return problem(index, 'timestamp', 'INVALID_TIMESTAMP', 'timestamp must be between 1970 and 2299');
   }
+  return timestamp;
+}
 
-  const labels: Record<'dashboard' | 'service' | 'host' | 'level', string> = {
-    dashboard: '',
-    service: '',
-    host: '',
-    level: '',
-  };
-  for (const field of ['dashboard', 'service', 'host', 'level'] as const) {
-    const value = raw[field];
+/** The optional labels as sent ('' when absent or null); the level is normalised by the caller. */
+function labelsOf(raw: Record<string, unknown>, index: number | null): Record<Label, string> | Rejected {
+  const labels: Record<Label, string> = { dashboard: '', service: '', host: '', level: '' };
+  for (const { name, maxLength } of LABELS) {
+    const value = raw[name];
     if (value === undefined || value === null) continue;
     if (typeof value !== 'string') {
-      return problem(index, field, 'INVALID_TYPE', `${field} must be a string, got ${describe(value)}`);
+      return problem(index, name, 'INVALID_TYPE', `${name} must be a string, got ${describe(value)}`);
     }
-    if (value.length > MAX_LABEL_LENGTH) {
-      return problem(index, field, 'TOO_LONG', `${field} must be at most ${MAX_LABEL_LENGTH} characters`);
+    if (value.length > maxLength) {
+      return problem(index, name, 'TOO_LONG', `${name} must be at most ${maxLength} characters`);
     }
-    labels[field] = value;
+    labels[name] = value;
   }
+  return labels;
+}
 
-  const metadataResult = normaliseMetadata(raw['metadata']);
-  if (typeof metadataResult === 'string') return problem(index, 'metadata', 'INVALID_TYPE', metadataResult);
-  if (metadataResult === NESTED_TOO_DEEPLY) {
-    return problem(
-      index,
-      'metadata',
-      'TOO_LARGE',
-      'metadata values are nested too deeply to store; flatten them',
-    );
-  }
+/** The configured limits on normalised metadata: how many keys, how many UTF-8 bytes in all. */
+function metadataProblem(
+  metadata: Record<string, string>,
+  index: number | null,
+  limits: ValidationLimits,
+): Rejected | undefined {
   let keys = 0;
   let chars = 0;
-  for (const key in metadataResult) {
+  for (const key in metadata) {
     keys++;
-    chars += key.length + (metadataResult[key] as string).length;
+    chars += key.length + (metadata[key] as string).length;
   }
   if (keys > limits.maxMetadataKeys) {
     return problem(
@@ -144,7 +198,7 @@ export function validateLog(
       `metadata must have at most ${limits.maxMetadataKeys} keys, got ${keys}`,
     );
   }
-  if (chars * 3 > limits.maxMetadataBytes && metadataBytes(metadataResult) > limits.maxMetadataBytes) {
+  if (chars * 3 > limits.maxMetadataBytes && metadataBytes(metadata) > limits.maxMetadataBytes) {
     return problem(
       index,
       'metadata',
@@ -152,20 +206,7 @@ export function validateLog(
       `metadata keys and values must total at most ${limits.maxMetadataBytes} bytes (UTF-8)`,
     );
   }
-
-  return {
-    ok: true,
-    log: {
-      timestamp,
-      org,
-      dashboard: labels.dashboard,
-      service: labels.service,
-      host: labels.host,
-      level: labels.level === '' ? DEFAULT_LEVEL : labels.level.toUpperCase(),
-      message,
-      metadata: metadataResult,
-    },
-  };
+  return undefined;
 }
 
 function metadataBytes(metadata: Record<string, string>): number {

@@ -1,20 +1,13 @@
 import type { StoredLog } from '../model/log.ts';
+import { logColumnsInTableOrder, type LogColumn } from '../model/log-fields.ts';
 import { newRowIds } from '../model/row-id.ts';
 
-/** Columns in the order every encoder writes them. */
-export const LOG_COLUMNS = [
-  'timestamp',
-  'org',
-  'dashboard',
-  'service',
-  'host',
-  'level',
-  'message',
-  'template_id',
-  'variables',
-  'metadata',
-  'id',
-] as const;
+/**
+ * The logs table's columns that an insert names, in table order (model/log-fields.ts). The
+ * encoders below write them in this order by hand, per row; test/unit/store/format.test.ts checks
+ * that they write every declared field into its column.
+ */
+export const LOG_COLUMNS: readonly LogColumn[] = logColumnsInTableOrder();
 
 export type InsertFormat = 'TabSeparated' | 'JSONCompactEachRow' | 'JSONEachRow';
 

@@ -1,4 +1,5 @@
 import { BadRequestError } from '../errors.ts';
+import { readColumnsInTableOrder, type ReadColumn, type ReadName, type Same } from '../model/log-fields.ts';
 import type { ClickHouseClient } from './client.ts';
 import { isoFromMs } from './templates.ts';
 
@@ -115,6 +116,26 @@ interface LogRow {
 }
 
 /**
+ * The columns of the fields GET /logs serves (model/log-fields.ts), the timestamp as epoch ms (a
+ * number to compare and to put in the cursor), and the id, the cursor's tie-breaker.
+ */
+const LOG_SELECT = [
+  ...readColumnsInTableOrder().map((column) =>
+    column === 'timestamp' ? 'toUnixTimestamp64Milli(timestamp) AS ts' : column,
+  ),
+  'toString(id) AS row_id',
+].join(', ');
+
+/**
+ * Fails to compile when a field is added to or removed from the read API in the declaration but
+ * not in LogRow (what LOG_SELECT returns) and LogView (what queryLogs maps it to), or the reverse.
+ */
+export const READ_TYPES_AGREE: [
+  Same<keyof LogRow, 'ts' | 'row_id' | Exclude<ReadColumn, 'timestamp'>>,
+  Same<keyof LogView, ReadName | 'template'>,
+] = [true, true];
+
+/**
  * Newest first. `q` is a case-insensitive substring of the message (what a user typing part of a
  * log line expects, like grep -i); the text index pre-filters by the whole words in it. Every
  * value is a bound parameter.
@@ -158,8 +179,7 @@ export async function queryLogs(client: ClickHouseClient, db: string, query: Log
   }
 
   const result = await client.query({
-    query: `SELECT toUnixTimestamp64Milli(timestamp) AS ts, toString(id) AS row_id, org, dashboard, service, host,
-  level, message, template_id, variables, metadata
+    query: `SELECT ${LOG_SELECT}
 FROM ${db}.logs
 WHERE ${where.join('\n  AND ')}
 ORDER BY timestamp DESC, id DESC

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { buildApp } from '../../../src/http/app.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { createMetrics } from '../../../src/metrics/prometheus.ts';
+import { LOG_FIELDS, type LogField } from '../../../src/model/log-fields.ts';
 import {
   schemaProblems,
   servedRoutes,
@@ -180,6 +181,33 @@ describe('the OpenAPI document at GET /docs/json', () => {
     assert.ok(op.responses['503']!.headers?.['retry-after'] !== undefined);
     const rateLimited = op.responses['429']!.content!['application/json']!.schema!;
     assert.ok(rateLimited.properties?.['org'] !== undefined && rateLimited.properties['limit'] !== undefined);
+  });
+
+  it('documents the declared log fields: those a client sends, and those GET /logs returns', () => {
+    // The route schemas (http/routes) are written by hand; model/log-fields.ts is what they describe.
+    const fields = Object.entries(LOG_FIELDS) as Array<[string, LogField]>;
+    const sent = fields.filter(([, field]) => field.input !== 'not accepted');
+    const log = operation('post', '/logs/ingest').requestBody!.content['application/json']!.schema!
+      .oneOf![0]!;
+    assert.deepEqual(Object.keys(log.properties ?? {}).sort(), sent.map(([name]) => name).sort());
+    assert.deepEqual(
+      [...(log.required ?? [])].sort(),
+      sent
+        .filter(([, field]) => field.input === 'required')
+        .map(([name]) => name)
+        .sort(),
+    );
+    for (const [name, field] of sent) {
+      assert.equal((log.properties![name] as { maxLength?: number }).maxLength, field.maxLength, name);
+    }
+    const page = operation('get', '/logs').responses['200']!.content!['application/json']!.schema!;
+    const served = fields
+      .filter(([, field]) => field.read !== null)
+      .map(([name, field]) => field.read ?? name);
+    assert.deepEqual(
+      Object.keys(page.properties!['logs']!.items!.properties ?? {}).sort(),
+      [...served, 'template'].sort(),
+    );
   });
 
   it('documents the query parameters of the read routes', () => {
