@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { toStoredLog } from '../../../src/match/stage.ts';
 import { LOG_FIELDS, LOG_TABLE_ONLY_COLUMNS, type LogField } from '../../../src/model/log-fields.ts';
 import type { LogRecord } from '../../../src/model/log.ts';
-import { SCHEMA_DIR } from '../../../src/transport/avro/codec.ts';
+import { SCHEMA_DIR } from '../../../src/transport/kafka/avro/codec.ts';
 
 const FIELDS = Object.entries(LOG_FIELDS) as Array<[string, LogField]>;
 
