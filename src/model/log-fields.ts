@@ -57,6 +57,19 @@ function declareLogFields<const F extends { readonly [K in keyof StoredLog]-?: L
   return fields;
 }
 
+/** A label a client may leave out: '' then, at most MAX_LABEL_LENGTH, a LowCardinality column. */
+function optionalLabel<const N extends string, const P extends number>(name: N, position: P) {
+  return {
+    type: 'string',
+    record: 'LogRecord',
+    input: 'optional',
+    default: '',
+    maxLength: MAX_LABEL_LENGTH,
+    avro: 'string',
+    column: { name, type: 'LowCardinality(String)', position },
+  } as const;
+}
+
 /**
  * In the records' order, which is the Avro field order and so part of the wire format. The table
  * orders its columns differently (metadata after variables), hence the explicit positions.
@@ -77,33 +90,9 @@ export const LOG_FIELDS = declareLogFields({
     avro: 'string',
     column: { name: 'org', type: 'LowCardinality(String)', position: 2 },
   },
-  dashboard: {
-    type: 'string',
-    record: 'LogRecord',
-    input: 'optional',
-    default: '',
-    maxLength: MAX_LABEL_LENGTH,
-    avro: 'string',
-    column: { name: 'dashboard', type: 'LowCardinality(String)', position: 3 },
-  },
-  service: {
-    type: 'string',
-    record: 'LogRecord',
-    input: 'optional',
-    default: '',
-    maxLength: MAX_LABEL_LENGTH,
-    avro: 'string',
-    column: { name: 'service', type: 'LowCardinality(String)', position: 4 },
-  },
-  host: {
-    type: 'string',
-    record: 'LogRecord',
-    input: 'optional',
-    default: '',
-    maxLength: MAX_LABEL_LENGTH,
-    avro: 'string',
-    column: { name: 'host', type: 'LowCardinality(String)', position: 5 },
-  },
+  dashboard: optionalLabel('dashboard', 3),
+  service: optionalLabel('service', 4),
+  host: optionalLabel('host', 5),
   level: {
     type: 'string',
     record: 'LogRecord',
