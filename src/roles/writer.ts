@@ -29,6 +29,16 @@ export async function startWriterRole(config: Config, logger: Logger): Promise<R
     const upserts = changes.flatMap((c) => (c.kind === 'upsert' ? [c.template] : []));
     if (upserts.length > 0) store.saveTemplates(upserts);
   });
+  // Reads join logs to the templates table: until the topic is read and saved, a log read back
+  // would show no template text. Not ready till then, as a matcher is till it has read it.
+  let templatesSaved = false;
+  templates.caughtUp.then(
+    async () => {
+      await store.templatesSaved();
+      templatesSaved = true;
+    },
+    () => undefined,
+  );
   try {
     const writer = await startKafkaWriter({
       kafka,
@@ -51,7 +61,10 @@ export async function startWriterRole(config: Config, logger: Logger): Promise<R
       role: 'writer',
       store: { store, stats: () => ({ ...store.writer.stats(), bufferMaxRows: 0 }) },
       kafka: () => writer.stats(),
-      notReady: () => (failed === undefined ? undefined : `stopped: ${failed}`),
+      notReady: () => {
+        if (failed !== undefined) return `stopped: ${failed}`;
+        return templatesSaved ? undefined : 'saving the templates topic';
+      },
       async stop() {
         await writer.close();
         await templates.close();

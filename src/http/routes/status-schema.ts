@@ -40,7 +40,7 @@ export const HEALTH_SCHEMA = {
     503: {
       ...HEALTH_BODY,
       description:
-        'Unhealthy: storage unreachable or writes failing, not ready (a matcher still reading the templates topic), or shutting down',
+        'Unhealthy: storage unreachable or writes failing, not ready (a matcher still reading the templates topic, a writer still saving it), or shutting down',
       required: [...HEALTH_BODY.required, 'reason'],
       properties: { ...HEALTH_BODY.properties, reason: { type: 'string' } },
     },
