@@ -107,6 +107,19 @@ export interface Config {
     /** Templates one org may have; beyond it new kinds of line are stored without a template. */
     readonly maxTemplatesPerOrg: number;
   };
+  /** Standalone's write-ahead log (wal/); Kafka mode's acknowledgement is the broker's. */
+  readonly wal: {
+    /**
+     * What a 200 promises. `write`: the logs are in the WAL file (a crash of the process loses
+     * nothing); `fsync`: and on disk (nor does a power loss); `off`: in memory only (a crash
+     * loses what storage has not yet written).
+     */
+    readonly sync: 'write' | 'fsync' | 'off';
+    readonly dir: string;
+    /** Ceiling of WAL bytes on disk; above it ingestion answers 503 until storage catches up. */
+    readonly maxBytes: number;
+    readonly segmentBytes: number;
+  };
   readonly kafka: KafkaConfig;
   readonly logLevel: string;
   readonly shutdownTimeoutSecs: number;
@@ -419,6 +432,21 @@ function readRateLimit(env: Env): Config['rateLimit'] {
   return { logsPerSec, burstLogs };
 }
 
+function readWal(env: Env): Config['wal'] {
+  const maxBytes = readInt(env, 'INGEST_WAL_MAX_BYTES', 1024 ** 3, 1024 * 1024);
+  const segmentBytes = readInt(env, 'INGEST_WAL_SEGMENT_BYTES', Math.min(32 * 1024 ** 2, Math.floor(maxBytes / 4)), 64 * 1024);
+  if (segmentBytes * 2 > maxBytes) {
+    // One segment still being filled and one being stored must both fit under the ceiling.
+    throw new ConfigError('INGEST_WAL_SEGMENT_BYTES', `must be at most half of INGEST_WAL_MAX_BYTES (${maxBytes})`);
+  }
+  return {
+    sync: readChoice(env, 'INGEST_WAL_SYNC', 'write', ['write', 'fsync', 'off']),
+    dir: path.resolve(readString(env, 'INGEST_WAL_DIR', path.join(readString(env, 'DATA_DIR', './data'), 'wal'))),
+    maxBytes,
+    segmentBytes,
+  };
+}
+
 /** Parses and validates the environment once; the result is frozen and passed to every stage. */
 export function loadConfig(env: Env = process.env): Config {
   const bufferSize = readInt(env, 'CLICKHOUSE_BUFFER_SIZE', 1000, 1, 1_000_000);
@@ -474,6 +502,7 @@ export function loadConfig(env: Env = process.env): Config {
       queueMaxLogs: readInt(env, 'UNMATCHED_QUEUE_MAX', 100_000, 1),
       maxTemplatesPerOrg: readInt(env, 'TEMPLATES_MAX_PER_ORG', 20_000, 1),
     },
+    wal: readWal(env),
     kafka: readKafka(env),
     logLevel: readChoice(env, 'LOG_LEVEL', 'info', [
       'trace',

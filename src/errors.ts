@@ -43,8 +43,9 @@ export class BadRequestError extends AppError {
 /** A bounded queue or buffer is full: the client should retry after `retryAfterSecs`. */
 export class OverloadedError extends AppError {
   readonly retryAfterSecs: number;
-  constructor(message: string, retryAfterSecs: number) {
-    super('OVERLOADED', message, { retryable: true });
+  /** `code`: what is out of room when it is not a queue, e.g. WAL_WRITE_FAILED (disk full). */
+  constructor(message: string, retryAfterSecs: number, options: { code?: string; cause?: unknown } = {}) {
+    super(options.code ?? 'OVERLOADED', message, { retryable: true, cause: options.cause });
     this.retryAfterSecs = retryAfterSecs;
   }
 }

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.ts';
-import type { LogRecord, StoredLog } from '../model/log.ts';
+import type { LogRecord, StoredLog, WalTag } from '../model/log.ts';
 import type { MatchResult, Template } from '../model/template.ts';
 import type { TemplateChange } from '../model/template-change.ts';
 import type { Channel } from '../transport/types.ts';
@@ -30,7 +30,7 @@ export interface MatchDeps {
 }
 
 /** Builds the row that is stored: one object shape for every log, so the writer's loop stays monomorphic. */
-export function toStoredLog(log: LogRecord, match: MatchResult | undefined): StoredLog {
+export function toStoredLog(log: LogRecord & WalTag, match: MatchResult | undefined): StoredLog & WalTag {
   return {
     timestamp: log.timestamp,
     org: log.org,
@@ -41,6 +41,7 @@ export function toStoredLog(log: LogRecord, match: MatchResult | undefined): Sto
     message: log.message,
     metadata: log.metadata,
     id: log.id ?? '',
+    walSegment: log.walSegment ?? 0,
     templateId: match === undefined ? 0 : match.templateId,
     variables: match === undefined ? [] : match.variables,
   };

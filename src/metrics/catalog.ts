@@ -10,6 +10,7 @@ import { LLM_COUNTERS, type LlmStats } from '../generate/llm/counters.ts';
 import { INGEST_COUNTERS, type IngestStats } from '../ingest/counters.ts';
 import { MATCH_COUNTERS, type MatchStats } from '../match/counters.ts';
 import { STORE_COUNTERS, type StoreStats } from '../store/counters.ts';
+import { WAL_COUNTERS, type WalStats } from '../wal/counters.ts';
 
 /** The stages' counters at one moment. */
 export interface StatsSnapshot {
@@ -20,6 +21,8 @@ export interface StatsSnapshot {
   store: StoreStats;
   /** Undefined with the built-in miner. */
   llm: LlmStats | undefined;
+  /** Undefined without a write-ahead log (Kafka mode, INGEST_WAL_SYNC=off). */
+  wal: WalStats | undefined;
 }
 
 /** How the metrics read the stages: each when scraped, one function per stage. */
@@ -31,10 +34,11 @@ export const STAGE_COUNTERS: { readonly [S in keyof StatsSnapshot]: CounterSet }
   generate: GENERATE_COUNTERS,
   store: STORE_COUNTERS,
   llm: LLM_COUNTERS,
+  wal: WAL_COUNTERS,
 };
 
 /** A stage that may be absent reports zeros, except in its own /stats group, which is null. */
-export const NULL_GROUP_WHEN_ABSENT: Partial<Record<keyof StatsSnapshot, string>> = { llm: 'llm' };
+export const NULL_GROUP_WHEN_ABSENT: Partial<Record<keyof StatsSnapshot, string>> = { llm: 'llm', wal: 'wal' };
 
 /** A figure computed from counters, possibly of several stages. */
 export interface DerivedSpec {
@@ -103,4 +107,5 @@ export const STATS_GROUPS: Readonly<Record<string, string>> = {
   llm: 'the LLM provider’s counters; null with the built-in miner',
   quotas: 'requests and lines held back by the per-org limits',
   storage: 'writes to ClickHouse',
+  wal: 'the write-ahead log (standalone): what a 200 has been written to; null without one',
 };

@@ -25,6 +25,7 @@ export function statsBody(sources: StatsSources, facts: Readonly<Record<string, 
     generate: sources.generate(),
     store: sources.store(),
     llm: sources.llm(),
+    wal: sources.wal(),
   };
   const body: Body = {};
   for (const [path, value] of Object.entries(facts)) setPath(body, path, value);
@@ -41,6 +42,7 @@ export function statsBody(sources: StatsSources, facts: Readonly<Record<string, 
     generate: () => snapshot.generate,
     store: () => snapshot.store,
     llm: () => snapshot.llm,
+    wal: () => snapshot.wal,
   };
   for (const spec of DERIVED) {
     if (spec.stats === undefined) continue;
@@ -66,6 +68,7 @@ const READING_ORDER = [
   'llm',
   'quotas',
   'storage',
+  'wal',
 ];
 
 function inReadingOrder(body: Body): Body {

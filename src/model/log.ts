@@ -20,6 +20,15 @@ export interface LogRecord {
   id?: string;
 }
 
+/**
+ * Standalone: the write-ahead-log segment that holds a log until it is stored (wal/), carried
+ * along with the log so the segment can be deleted once all of its logs are. Not a field of
+ * the log: never stored or sent; absent or 0 in Kafka mode.
+ */
+export interface WalTag {
+  walSegment?: number;
+}
+
 /** A log as stored: with its template (0 = none) and the values of the template's variables. */
 export interface StoredLog extends LogRecord {
   templateId: number;

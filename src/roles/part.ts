@@ -6,6 +6,7 @@ import type { Logger } from '../logger.ts';
 import type { MatchStats } from '../match/stage.ts';
 import type { Metrics } from '../metrics/prometheus.ts';
 import type { Store, StoreStats } from '../store/stage.ts';
+import type { WalStats } from '../wal/stage.ts';
 
 /** One of the four roles; standalone runs all four in one process. */
 export type RoleName = Exclude<Role, 'all'>;
@@ -38,6 +39,8 @@ export interface RolePart {
   };
   /** Storage this process owns (the writer; the ingest role with CLICKHOUSE_URL, for reads). */
   readonly store?: { store: Store; stats: () => StoreStats };
+  /** Standalone's write-ahead log (the ingest part). */
+  readonly wal?: () => WalStats;
   /** Counters of the role's Kafka consumers, under `kafka.<role>` in /stats. */
   readonly kafka?: () => unknown;
   readonly notReady?: () => string | undefined;

@@ -89,6 +89,7 @@ function statsSources(parts: readonly RolePart[]): StatsSources {
     generate: () => find(parts, 'generate')?.stats() ?? NO_GENERATE_STATS,
     store: () => find(parts, 'store')?.stats() ?? NO_STORE,
     llm: () => find(parts, 'generate')?.llm(),
+    wal: () => find(parts, 'wal')?.(),
   };
 }
 

@@ -16,6 +16,7 @@ import type { Template } from '../model/template.ts';
 import { orgRateLimit } from '../quota/token-buckets.ts';
 import { startStore, type Store } from '../store/stage.ts';
 import { InProcessChannel } from '../transport/in-process.ts';
+import { startWal, type WalStage } from '../wal/stage.ts';
 import {
   generateConfig,
   generateReport,
@@ -53,6 +54,8 @@ interface Shared {
   templates?: readonly Template[];
   generate?: GenerateStage;
   match?: MatchStage;
+  /** Opened by the ingest part; the writer releases what it stores. */
+  wal?: WalStage;
 }
 
 /** How each role starts in-process; the roles of one call share channels and parts. */
@@ -82,6 +85,7 @@ async function startWriter({ config, logger, metrics }: RoleDeps, shared: Shared
   const store = await startStore(config.clickhouse, {
     logger: logger.child({ stage: 'store' }),
     onFlush: (_rows, ms, ok) => metrics.flushDuration.observe({ result: ok ? 'ok' : 'error' }, ms / 1000),
+    onStored: (rows) => shared.wal?.release(rows),
   });
   shared.store = store;
   shared.templates = await store.loadTemplates();
@@ -140,23 +144,50 @@ function startMatcher({ logger }: RoleDeps, shared: Shared): RolePart {
   };
 }
 
-function startIngestPart({ config, metrics }: RoleDeps, shared: Shared): RolePart {
+function startIngestPart({ config, logger, metrics }: RoleDeps, shared: Shared): RolePart {
   const store = need(shared.store, 'the writer');
   const generate = need(shared.generate, 'the generator');
   const match = need(shared.match, 'the matcher');
+  const retryAfterSecs = Math.max(1, Math.ceil(config.clickhouse.flushIntervalSecs));
+  const whyQueuesFull = (): string | undefined => {
+    if (!store.writer.hasRoom()) return 'the ClickHouse write buffer is full';
+    if (!generate.hasRoom()) return 'the queue of logs waiting for a template is full';
+    return undefined;
+  };
+  const { sync } = config.wal;
+  const wal =
+    sync === 'off'
+      ? undefined
+      : startWal(
+          { ...config.wal, sync },
+          {
+            match: (logs) => match.route(logs),
+            storedIds: (logs, since) => store.storedIds(logs, since),
+            hasRoom: () => whyQueuesFull() === undefined,
+            flushed: () => store.writer.flush(),
+            retryAfterSecs,
+            logger: logger.child({ stage: 'wal' }),
+          },
+        );
+  if (wal === undefined) logger.warn('INGEST_WAL_SYNC=off: a 200 means in memory; a crash loses what storage has not written');
+  shared.wal = wal;
   const ingest = startIngest({
     limits: config.limits,
     maxLogsPerRequest: config.limits.maxLogsPerRequest,
     rateLimit: orgRateLimit(config.rateLimit),
-    route: (logs) => match.route(logs),
-    whyNoRoom: () => {
-      if (!store.writer.hasRoom()) return 'the ClickHouse write buffer is full';
-      if (!generate.hasRoom()) return 'the queue of logs waiting for a template is full';
-      return undefined;
-    },
-    retryAfterSecs: Math.max(1, Math.ceil(config.clickhouse.flushIntervalSecs)),
+    route: wal === undefined ? (logs) => match.route(logs) : (logs) => wal.route(logs),
+    whyNoRoom: () => wal?.whyNoRoom() ?? whyQueuesFull(),
+    retryAfterSecs,
     onBatch: (size) => metrics.ingestBatchSize.observe(size),
   });
-  // Closed by the assembly before the HTTP server stops; nothing else of its own to stop.
-  return { role: 'ingest', ingest, stop: () => Promise.resolve() };
+  // Closed by the assembly before the HTTP server stops; the WAL's active segment is closed
+  // here, and the writer still releases what it stores while it drains.
+  return {
+    role: 'ingest',
+    ingest,
+    ...(wal === undefined ? {} : { wal: () => wal.stats(), notReady: () => wal.notReady() }),
+    stop: async () => {
+      await wal?.stop();
+    },
+  };
 }

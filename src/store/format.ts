@@ -15,12 +15,17 @@ export type InsertFormat = 'TabSeparated' | 'JSONCompactEachRow' | 'JSONEachRow'
 const MIN_MS = -2_208_988_800_000;
 const MAX_MS = 10_413_791_999_999;
 
+/** The timestamp a log is stored with: its own, within what the column holds. */
+export function storedTimestampMs(ms: number): number {
+  return Number.isFinite(ms) ? Math.min(MAX_MS, Math.max(MIN_MS, Math.trunc(ms))) : 0;
+}
+
 /**
  * `YYYY-MM-DD hh:mm:ss.mmm` (UTC, the column's zone): unambiguous in every text format. Numeric
  * forms are not: `0.001` is read as a malformed date, a bare integer as seconds or as ticks.
  */
 export function encodeTimestamp(ms: number): string {
-  const clamped = Number.isFinite(ms) ? Math.min(MAX_MS, Math.max(MIN_MS, Math.trunc(ms))) : 0;
+  const clamped = storedTimestampMs(ms);
   // The logs of a batch mostly share their second: its text is made once (toISOString was a
   // third of encoding a row in bench:ingest's profile), the milliseconds are appended.
   const second = Math.floor(clamped / 1000);

@@ -1,6 +1,8 @@
 import { BadRequestError } from '../errors.ts';
 import { readColumnsInTableOrder, type ReadColumn, type ReadName, type Same } from '../model/log-fields.ts';
+import type { LogRecord } from '../model/log.ts';
 import type { ClickHouseClient } from './client.ts';
+import { storedTimestampMs } from './format.ts';
 import { isoFromMs } from './templates.ts';
 
 export interface LogsQuery {
@@ -235,4 +237,41 @@ WHERE org = {org:String} AND template_id IN {ids:Array(UInt64)}`,
     texts.set(Number(row.template_id), row.template);
   }
   return texts;
+}
+
+/**
+ * Which of these logs (each with its row id) are stored: the write-ahead log's replay asks
+ * before storing a log again. The filter names the sorting key's org and hour, so only the
+ * granules those logs can be in are read, and the arrival day, so only recent partitions.
+ */
+export async function findStoredIds(
+  client: ClickHouseClient,
+  db: string,
+  logs: readonly LogRecord[],
+  arrivedSince: number,
+): Promise<Set<string>> {
+  const stored = new Set<string>();
+  if (logs.length === 0) return stored;
+  const orgs = new Set<string>();
+  const hours = new Set<number>();
+  for (const log of logs) {
+    orgs.add(log.org);
+    hours.add(Math.floor(storedTimestampMs(log.timestamp) / 3_600_000) * 3_600_000);
+  }
+  const result = await client.query({
+    query: `SELECT toString(id) AS id FROM ${db}.logs
+WHERE org IN {orgs:Array(String)}
+  AND toStartOfHour(timestamp) IN (SELECT toStartOfHour(fromUnixTimestamp64Milli(arrayJoin({hours:Array(Int64)}), 'UTC')))
+  AND ingested_at >= toDateTime({since:UInt32}, 'UTC')
+  AND id IN (SELECT toUInt64(arrayJoin({ids:Array(String)})))`,
+    query_params: {
+      orgs: [...orgs],
+      hours: [...hours],
+      since: Math.max(0, Math.floor(arrivedSince / 1000)),
+      ids: logs.map((log) => log.id ?? '0'),
+    },
+    format: 'JSONEachRow',
+  });
+  for (const row of await result.json<{ id: string }>()) stored.add(row.id);
+  return stored;
 }

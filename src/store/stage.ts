@@ -1,12 +1,12 @@
 import type { Config } from '../config.ts';
 import { StorageError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { StoredLog } from '../model/log.ts';
+import type { LogRecord, StoredLog } from '../model/log.ts';
 import type { Template } from '../model/template.ts';
 import { createStoreClient, insertEncoded, type ClickHouseClient } from './client.ts';
 import { encodeLogs, LOG_COLUMNS, type InsertFormat } from './format.ts';
 import { runMigrations } from './migrations/index.ts';
-import { queryLogs, type LogsPage, type LogsQuery } from './queries.ts';
+import { findStoredIds, queryLogs, type LogsPage, type LogsQuery } from './queries.ts';
 import { applyRetention } from './retention.ts';
 import {
   encodeTemplates,
@@ -58,6 +58,11 @@ export interface Store {
   templatesSaved(): Promise<boolean>;
   loadTemplates(): Promise<Template[]>;
   listTemplates(org: string): Promise<TemplateSummary[]>;
+  /**
+   * The ids of these logs that are stored (each log must have its id): what the write-ahead
+   * log's replay skips. `arrivedSince` (epoch ms) bounds how long ago they can have arrived.
+   */
+  storedIds(logs: readonly LogRecord[], arrivedSince: number): Promise<Set<string>>;
   queryLogs(query: LogsQuery): Promise<LogsPage>;
   /**
    * One insert attempt of a caller-made batch (the Kafka writer role: reproducible batches, its
@@ -80,6 +85,8 @@ export interface Store {
 export interface StoreDeps {
   logger: Logger;
   onFlush?: OnFlush;
+  /** Called with the rows of each log insert once it succeeded. */
+  onStored?: (rows: readonly StoredLog[]) => void;
 }
 
 const CONNECT_ATTEMPTS = 3;
@@ -153,6 +160,7 @@ export async function startStore(config: Config['clickhouse'], deps: StoreDeps):
     send: config.discardLogs ? () => Promise.resolve() : sendLogs,
     logger,
     onFlush: deps.onFlush,
+    onWritten: deps.onStored,
   });
   const templatesTable = `${db}.templates (${TEMPLATE_COLUMNS.join(', ')})`;
   const templates = new BatchWriter<Template>({
@@ -188,6 +196,7 @@ export async function startStore(config: Config['clickhouse'], deps: StoreDeps):
     loadTemplates: () => loadTemplates(client, db),
     listTemplates: (org) => listTemplates(client, db, org),
     queryLogs: (query) => queryLogs(client, db, query),
+    storedIds: (rows, arrivedSince) => findStoredIds(client, db, rows, arrivedSince),
     async insertBatch(rows, dedupToken) {
       try {
         await sendLogs(encodeLogs(rows, LOG_FORMAT), dedupToken);

@@ -19,6 +19,8 @@ export interface WriterOptions<T> {
   send(body: string, dedupToken: string): Promise<void>;
   logger: Logger;
   onFlush?: OnFlush | undefined;
+  /** The rows of each insert that succeeded, once it did (standalone: releases them from the WAL). */
+  onWritten?: ((rows: readonly T[]) => void) | undefined;
 }
 
 /**
@@ -181,6 +183,7 @@ export class BatchWriter<T> {
         continue;
       }
       this.#succeeded(rows.length, performance.now() - started);
+      this.#opts.onWritten?.(rows);
       return true;
     }
   }

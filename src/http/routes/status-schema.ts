@@ -77,7 +77,7 @@ function statsBodySchema(): Record<string, unknown> {
   const root = { type: 'object', additionalProperties: true, properties: {} as Record<string, unknown> };
   for (const [name, description] of Object.entries(STATS_GROUPS)) {
     root.properties[name] = {
-      type: name === NULL_GROUP_WHEN_ABSENT.llm ? ['object', 'null'] : 'object',
+      type: Object.values(NULL_GROUP_WHEN_ABSENT).includes(name) ? ['object', 'null'] : 'object',
       additionalProperties: true,
       description,
       properties: {},

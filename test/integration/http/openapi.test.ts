@@ -81,6 +81,7 @@ describe('the OpenAPI document at GET /docs/json', () => {
       generate: () => zeros,
       store: () => zeros,
       llm: () => undefined,
+      wal: () => undefined,
     };
     const app = buildApp({
       bodyLimitBytes: 1024,

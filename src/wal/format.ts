@@ -1,0 +1,107 @@
+/**
+ * The bytes of a write-ahead-log segment. A segment is a header and then records:
+ *
+ *   header  "LIWAL" | format u8 | 2 reserved bytes | created at, epoch ms, f64 LE   (16 bytes)
+ *   record  payload length u32 LE | CRC-32 of the payload u32 LE | payload
+ *
+ * The checksum is per record, as in Loki's and Prometheus' WAL: a record torn by a crash in
+ * the middle of a write, or damaged on disk, is found and cut instead of being read as logs.
+ * Records are appended whole (one write call each) and only acknowledged once written, so a
+ * torn record is always the last one of its segment and was never acknowledged.
+ */
+import { crc32 } from 'node:zlib';
+
+const MAGIC = Buffer.from('LIWAL', 'latin1');
+/** The format this version writes and reads. A reader of an older format goes in readSegment. */
+export const WAL_FORMAT = 1;
+export const HEADER_BYTES = 16;
+export const RECORD_HEADER_BYTES = 8;
+/** Larger than any record this service writes (a request body is at most a few MiB). */
+const MAX_RECORD_BYTES = 1 << 30;
+
+export function segmentHeader(createdAt: number): Buffer {
+  const header = Buffer.alloc(HEADER_BYTES);
+  MAGIC.copy(header, 0);
+  header.writeUInt8(WAL_FORMAT, 5);
+  header.writeDoubleLE(createdAt, 8);
+  return header;
+}
+
+/** The 8 bytes in front of a payload. */
+export function recordHeader(payload: Buffer): Buffer {
+  const header = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
+  header.writeUInt32LE(payload.length, 0);
+  header.writeUInt32LE(crc32(payload), 4);
+  return header;
+}
+
+/** A segment whose header this version cannot read: start must not guess at its records. */
+export class WalFormatError extends Error {
+  override readonly name = 'WalFormatError';
+}
+
+export interface SegmentContents {
+  createdAt: number;
+  payloads: Buffer[];
+  /** Bytes of records that were cut (torn or failing their checksum), 0 when none. */
+  droppedBytes: number;
+  droppedRecords: number;
+  /** Why records were cut, for the warning; undefined when none were. */
+  damage?: string;
+}
+
+/**
+ * Reads a whole segment. A record failing its checksum is skipped (its length still frames the
+ * next one); a record running past the end of the file, or a length that cannot be, ends the
+ * segment there: the rest counts as one dropped record. Never throws for damaged records, only
+ * for a header of another format (WalFormatError).
+ */
+export function readSegment(bytes: Buffer, file: string): SegmentContents {
+  if (bytes.length < HEADER_BYTES) {
+    // Created, then the process died before its header was written: nothing was acknowledged.
+    return { createdAt: 0, payloads: [], droppedBytes: bytes.length, droppedRecords: 0, ...tornHeader(bytes) };
+  }
+  if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw new WalFormatError(`${file} is not a log-ingest write-ahead-log segment (no LIWAL header)`);
+  }
+  const format = bytes.readUInt8(5);
+  if (format !== WAL_FORMAT) {
+    throw new WalFormatError(
+      `${file} was written in write-ahead-log format ${format}; this version reads format ${WAL_FORMAT}. ` +
+        `Start the version that wrote it to store its logs, or move the segment away to start without them.`,
+    );
+  }
+  const contents: SegmentContents = {
+    createdAt: bytes.readDoubleLE(8),
+    payloads: [],
+    droppedBytes: 0,
+    droppedRecords: 0,
+  };
+  const damage: string[] = [];
+  let at = HEADER_BYTES;
+  while (at < bytes.length) {
+    const left = bytes.length - at;
+    const length = left >= RECORD_HEADER_BYTES ? bytes.readUInt32LE(at) : -1;
+    if (length < 0 || length > MAX_RECORD_BYTES || length > left - RECORD_HEADER_BYTES) {
+      contents.droppedBytes += left;
+      contents.droppedRecords++;
+      damage.push(`a torn record of ${left} bytes at the end (offset ${at})`);
+      break;
+    }
+    const payload = bytes.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + length);
+    if (crc32(payload) === bytes.readUInt32LE(at + 4)) {
+      contents.payloads.push(payload);
+    } else {
+      contents.droppedBytes += RECORD_HEADER_BYTES + length;
+      contents.droppedRecords++;
+      damage.push(`a record failing its checksum at offset ${at}`);
+    }
+    at += RECORD_HEADER_BYTES + length;
+  }
+  if (damage.length > 0) contents.damage = damage.join('; ');
+  return contents;
+}
+
+function tornHeader(bytes: Buffer): { damage?: string } {
+  return bytes.length === 0 ? {} : { damage: `a torn header of ${bytes.length} bytes` };
+}

@@ -1,0 +1,88 @@
+/**
+ * The write-ahead log as the standalone ingest role uses it: logs get their row ids and are
+ * appended before they are matched and answered; at start the leftovers of the last run are
+ * replayed, and until that is done the service is not ready and ingestion answers 503.
+ */
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import type { LogRecord, WalTag } from '../model/log.ts';
+import { newRowIds } from '../model/row-id.ts';
+import type { WalStats } from './counters.ts';
+import { replayWal, type ReplayDeps } from './replay.ts';
+import { WriteAheadLog, type WalIo } from './wal.ts';
+
+export type { WalStats } from './counters.ts';
+export { WAL_COUNTERS } from './counters.ts';
+
+export interface WalStage {
+  /** Appends, then matches (IngestDeps.route): synchronous with `write`, after the group fsync with `fsync`. */
+  route(logs: readonly LogRecord[]): number | Promise<number>;
+  /** The ceiling, or the replay still running. */
+  whyNoRoom(): string | undefined;
+  /** Until the replay is done. */
+  notReady(): string | undefined;
+  /** Stored rows: their segments are deleted once wholly stored. */
+  release(rows: readonly LogRecord[]): void;
+  stats(): WalStats;
+  /** Stops the replay and closes the active segment; release() keeps working for the drain. */
+  stop(): Promise<void>;
+}
+
+export interface WalDeps extends Omit<ReplayDeps, 'signal' | 'route'> {
+  /** Matches and routes logs; returns how many matched. */
+  match(logs: readonly (LogRecord & WalTag)[]): number;
+  retryAfterSecs: number;
+  logger: Logger;
+  io?: WalIo;
+}
+
+export function startWal(config: Config['wal'] & { sync: 'write' | 'fsync' }, deps: WalDeps): WalStage {
+  const { logger } = deps;
+  const wal = WriteAheadLog.open({
+    dir: config.dir,
+    sync: config.sync,
+    maxBytes: config.maxBytes,
+    segmentBytes: config.segmentBytes,
+    retryAfterSecs: deps.retryAfterSecs,
+    logger,
+    ...(deps.io === undefined ? {} : { io: deps.io }),
+  });
+  const abort = new AbortController();
+  let replaying: string | undefined = 'replaying the write-ahead log';
+  const replay = replayWal(wal, {
+    ...deps,
+    route: (logs) => void deps.match(logs),
+    signal: abort.signal,
+  }).then(
+    () => {
+      replaying = undefined;
+    },
+    (err: unknown) => {
+      // Storage refused the check: the logs stay in the WAL for the next start; this run
+      // does not take new ones on top of logs it could not place.
+      replaying = `the write-ahead log could not be replayed: ${err instanceof Error ? err.message : String(err)}`;
+      logger.error({ err }, 'write-ahead log replay failed; restart once storage answers');
+    },
+  );
+  logger.info({ dir: config.dir, sync: config.sync }, 'write-ahead log open');
+
+  return {
+    route(logs) {
+      const tagged = logs as (LogRecord & WalTag)[];
+      const ids = newRowIds(tagged.length);
+      for (let i = 0; i < tagged.length; i++) tagged[i]!.id = ids[i]!;
+      const written = wal.append(tagged);
+      if (written === undefined) return deps.match(tagged);
+      return written.then(() => deps.match(tagged));
+    },
+    whyNoRoom: () => replaying ?? wal.whyNoRoom(),
+    notReady: () => replaying,
+    release: (rows) => wal.release(rows),
+    stats: () => wal.stats(),
+    async stop() {
+      abort.abort();
+      await replay;
+      await wal.close();
+    },
+  };
+}

@@ -1,0 +1,448 @@
+/**
+ * The standalone service's write-ahead log: every accepted request's logs are appended here
+ * before the request is answered, so a 200 survives a crash of the process (INGEST_WAL_SYNC=
+ * write: in the file, i.e. the kernel's page cache) or of the machine (fsync: on the disk).
+ * Segments are deleted once every log in them is stored; at start the segments left over are
+ * read back (replay.ts) and what storage lacks is stored again.
+ *
+ * Group commit (fsync): each append is written at once, then waits for the next fdatasync;
+ * one runs at a time, and every append that arrived while it ran shares the one after it,
+ * as PostgreSQL's and Loki's WALs do. Appends in `write` mode answer as soon as the write
+ * call returns: a synchronous write of a few KiB into the page cache costs less than the
+ * event-loop turn an asynchronous one would add.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { OverloadedError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { LogRecord, WalTag } from '../model/log.ts';
+import { decodeLogs, encodeLogs } from './codec.ts';
+import { WAL_COUNTERS, type WalStats } from './counters.ts';
+import { HEADER_BYTES, readSegment, recordHeader, segmentHeader } from './format.ts';
+import { zeroStats } from '../counters.ts';
+
+export type WalSync = 'write' | 'fsync';
+
+/** The two file operations that meet a full or failing disk; tests replace them to inject faults. */
+export interface WalIo {
+  writev(fd: number, buffers: Buffer[], position: number): number;
+  fdatasync(fd: number): Promise<void>;
+}
+
+const NODE_IO: WalIo = {
+  writev: (fd, buffers, position) => fs.writevSync(fd, buffers, position),
+  fdatasync: (fd) => new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()))),
+};
+
+export interface WalOptions {
+  dir: string;
+  sync: WalSync;
+  /** Appends over this many bytes on disk are refused with 503 until storage catches up. */
+  maxBytes: number;
+  /** A segment is closed, and a new one begun, past this size. */
+  segmentBytes: number;
+  /** Seconds a client refused for lack of room should wait. */
+  retryAfterSecs: number;
+  logger: Logger;
+  io?: WalIo;
+  now?: () => number;
+}
+
+interface Segment {
+  readonly seq: number;
+  readonly file: string;
+  bytes: number;
+  /** Logs in it not yet stored; -1 for a segment from before the start not yet replayed. */
+  outstanding: number;
+  /** No more appends: deleted when outstanding reaches 0. */
+  sealed: boolean;
+}
+
+interface ActiveSegment extends Segment {
+  fd: number;
+  /** Bytes known to be on disk (fsync): what is kept if a later fsync fails. */
+  durableBytes: number;
+  /** Logs appended after durableBytes, not yet covered by an fsync. */
+  unsyncedLogs: number;
+}
+
+/** An append waiting for the fsync that covers its segment. */
+interface Waiter {
+  readonly segment: ActiveSegment;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/** A segment left by an earlier run, read back at start. */
+export interface LeftoverSegment {
+  readonly seq: number;
+  readonly file: string;
+  /** When the segment was begun (epoch ms): none of its logs arrived before. */
+  readonly createdAt: number;
+  /** The logs of its intact records, each tagged with the segment. */
+  readonly logs: (LogRecord & WalTag)[];
+}
+
+/** An active segment fully stored and at least this big is closed and deleted, not kept growing. */
+const RECYCLE_BYTES = 1024 * 1024;
+const NAME = /^(\d{20})\.wal$/;
+
+export class WriteAheadLog {
+  readonly #opts: WalOptions;
+  readonly #io: WalIo;
+  readonly #now: () => number;
+  readonly #segments = new Map<number, Segment>();
+  #active: ActiveSegment | undefined;
+  /** Segment numbers only grow, so leftovers replay oldest first. */
+  #nextSeq = 1;
+  #bytes = 0;
+  readonly #counters: WalStats;
+  /** Appends waiting for the next fdatasync, and those the running one covers. */
+  #waiting: Waiter[] = [];
+  #syncing: Waiter[] | undefined;
+  /** Descriptors of rotated segments, closed once no fdatasync may still use them. */
+  #toClose: number[] = [];
+  #closed = false;
+
+  private constructor(opts: WalOptions) {
+    this.#opts = opts;
+    this.#io = opts.io ?? NODE_IO;
+    this.#now = opts.now ?? Date.now;
+    this.#counters = { ...zeroStats(WAL_COUNTERS), maxBytes: opts.maxBytes };
+  }
+
+  /**
+   * Opens the log in `dir` (created if missing): the segments found there are kept for
+   * leftovers(), and appends go to a new segment. Throws WalFormatError for a segment of
+   * another format, never for damaged records.
+   */
+  static open(opts: WalOptions): WriteAheadLog {
+    const wal = new WriteAheadLog(opts);
+    fs.mkdirSync(opts.dir, { recursive: true });
+    for (const name of fs.readdirSync(opts.dir).sort()) {
+      const seq = NAME.exec(name)?.[1];
+      if (seq === undefined) continue;
+      const file = path.join(opts.dir, name);
+      const bytes = fs.statSync(file).size;
+      wal.#segments.set(Number(seq), { seq: Number(seq), file, bytes, outstanding: -1, sealed: true });
+      wal.#bytes += bytes;
+      wal.#nextSeq = Math.max(wal.#nextSeq, Number(seq) + 1);
+    }
+    wal.#openSegment();
+    return wal;
+  }
+
+  /**
+   * The segments left by an earlier run, oldest first, read one at a time (a segment's logs
+   * are in memory only while it is replayed). Damaged records are cut with a warning.
+   */
+  *leftovers(): Generator<LeftoverSegment> {
+    const old = [...this.#segments.values()].filter((s) => s.outstanding === -1);
+    for (const segment of old) {
+      const contents = readSegment(fs.readFileSync(segment.file), segment.file);
+      const logs: (LogRecord & WalTag)[] = [];
+      let undecodable = 0;
+      for (const payload of contents.payloads) {
+        let decoded: LogRecord[];
+        try {
+          decoded = decodeLogs(payload);
+        } catch {
+          undecodable++;
+          continue;
+        }
+        for (const log of decoded) logs.push(Object.assign(log, { walSegment: segment.seq }));
+      }
+      const dropped = contents.droppedRecords + undecodable;
+      if (dropped > 0) {
+        this.#counters.droppedRecords += dropped;
+        this.#opts.logger.warn(
+          {
+            segment: segment.file,
+            droppedRecords: dropped,
+            droppedBytes: contents.droppedBytes,
+            why: [contents.damage, undecodable > 0 ? `${undecodable} records that did not decode` : undefined]
+              .filter(Boolean)
+              .join('; '),
+          },
+          `write-ahead log: cut ${dropped} damaged record(s); a torn last record is one a crash interrupted before it was acknowledged`,
+        );
+      }
+      segment.outstanding = logs.length;
+      this.#deleteIfDone(segment);
+      yield { seq: segment.seq, file: segment.file, createdAt: contents.createdAt, logs };
+    }
+  }
+
+  /**
+   * Appends one request's logs and tags each with its segment. Returns undefined once they
+   * are written (sync `write`), or a promise that resolves after the fdatasync that covers
+   * them (`fsync`). A write that fails (disk full, I/O error) rejects with a 503 and leaves
+   * nothing of the record behind: nothing unwritten is ever acknowledged.
+   */
+  append(logs: (LogRecord & WalTag)[]): Promise<void> | undefined {
+    if (this.#closed) return Promise.reject(new Error('the write-ahead log is closed'));
+    const payload = encodeLogs(logs);
+    const buffers = [recordHeader(payload), payload];
+    const size = buffers[0]!.length + payload.length;
+    let segment: ActiveSegment;
+    try {
+      segment = this.#segmentFor(size);
+      this.#write(segment, buffers, size);
+    } catch (err) {
+      return Promise.reject(this.#writeFailed(err));
+    }
+    segment.bytes += size;
+    segment.outstanding += logs.length;
+    segment.unsyncedLogs += logs.length;
+    this.#bytes += size;
+    this.#counters.appends++;
+    for (const log of logs) log.walSegment = segment.seq;
+    if (this.#opts.sync === 'write') return undefined;
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ segment, resolve, reject });
+      if (this.#syncing === undefined) this.#syncNext();
+    });
+  }
+
+  /** Stored logs: a segment whose logs are all stored is deleted. */
+  release(rows: readonly LogRecord[]): void {
+    let seq = 0;
+    let segment: Segment | undefined;
+    let count = 0;
+    const settle = (): void => {
+      if (segment === undefined || count === 0) return;
+      segment.outstanding -= count;
+      this.#deleteIfDone(segment);
+    };
+    for (const row of rows) {
+      const at = (row as WalTag).walSegment ?? 0;
+      if (at === 0) continue;
+      if (at !== seq) {
+        settle();
+        seq = at;
+        segment = this.#segments.get(at);
+        count = 0;
+      }
+      count++;
+    }
+    settle();
+  }
+
+  /** Logs of leftover segments that storage lacked and were stored (or held) again. */
+  replayed(rows: number): void {
+    this.#counters.replayedRows += rows;
+  }
+
+  /** Why an append would be refused now (the byte ceiling), else undefined. */
+  whyNoRoom(): string | undefined {
+    if (this.#bytes < this.#opts.maxBytes) return undefined;
+    return `the write-ahead log is full (${this.#bytes} bytes, INGEST_WAL_MAX_BYTES ${this.#opts.maxBytes}) until storage catches up`;
+  }
+
+  stats(): WalStats {
+    return { ...this.#counters, bytes: this.#bytes, segments: this.#segments.size };
+  }
+
+  /** Waits for the fdatasync in flight, then closes the active segment (kept for the next start). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    while (this.#syncing !== undefined) await new Promise((resolve) => setTimeout(resolve, 1));
+    if (this.#active !== undefined) {
+      if (this.#opts.sync === 'fsync') fs.fdatasyncSync(this.#active.fd);
+      fs.closeSync(this.#active.fd);
+      this.#deleteIfDone(this.#seal(this.#active));
+    }
+    for (const fd of this.#toClose.splice(0)) fs.closeSync(fd);
+  }
+
+  #segmentFor(size: number): ActiveSegment {
+    const active = this.#active;
+    if (active !== undefined && active.bytes + size > this.#opts.segmentBytes && active.bytes > HEADER_BYTES) {
+      this.#rotate(active);
+    }
+    return this.#active ?? this.#openSegment();
+  }
+
+  /** Writes the whole record at the segment's end, or nothing: a partial write is cut off again. */
+  #write(segment: ActiveSegment, buffers: Buffer[], size: number): void {
+    let written = 0;
+    try {
+      while (written < size) {
+        const rest = written === 0 ? buffers : [Buffer.concat(buffers).subarray(written)];
+        written += this.#io.writev(segment.fd, rest, segment.bytes + written);
+      }
+    } catch (err) {
+      // Cut whatever part of the record reached the file (a write may stop part-way).
+      try {
+        fs.ftruncateSync(segment.fd, segment.bytes);
+      } catch {
+        // The tail cannot be cut: no record may follow it, so the next append opens a new
+        // segment; at start the torn tail is found by its checksum and dropped.
+        this.#rotate(segment);
+      }
+      throw err;
+    }
+  }
+
+  #writeFailed(err: unknown): OverloadedError {
+    const reason = err instanceof Error ? err.message : String(err);
+    this.#counters.writeErrors++;
+    this.#counters.lastError = reason;
+    this.#opts.logger.error({ err: reason }, 'write-ahead log: append failed, the request is refused (503)');
+    return new OverloadedError(
+      `the write-ahead log cannot be written (${reason}): nothing was accepted; retry later`,
+      this.#opts.retryAfterSecs,
+      { code: 'WAL_WRITE_FAILED', cause: err },
+    );
+  }
+
+  /**
+   * One fdatasync for every append waiting now; appends during it wait for the next one. The
+   * group's appends are all in the active segment, or in one rotated and synced since.
+   */
+  #syncNext(): void {
+    const group = this.#waiting;
+    this.#waiting = [];
+    const active = this.#active;
+    if (active === undefined) {
+      // Rotated and synced (rotate()), nothing appended since: the group is on disk.
+      for (const waiter of group) waiter.resolve();
+      return;
+    }
+    this.#syncing = group;
+    const upTo = active.bytes;
+    const logs = active.unsyncedLogs;
+    this.#io
+      .fdatasync(active.fd)
+      .then(
+        () => {
+          this.#counters.fsyncs++;
+          active.durableBytes = Math.max(active.durableBytes, upTo);
+          active.unsyncedLogs -= logs;
+          for (const waiter of group) waiter.resolve();
+        },
+        (err: unknown) => {
+          for (const waiter of group) if (waiter.segment !== active) waiter.resolve();
+          this.#syncFailed(active, err);
+        },
+      )
+      .finally(() => {
+        this.#syncing = undefined;
+        for (const fd of this.#toClose.splice(0)) fs.closeSync(fd);
+        if (this.#waiting.length > 0) this.#syncNext();
+      });
+  }
+
+  /**
+   * After a failed fsync the kernel may have dropped the dirty pages (PostgreSQL's
+   * "fsyncgate"): what was written since the last good fsync is not trusted. Those appends are
+   * refused, cut from the segment, and the segment is closed; later appends go to a new one.
+   */
+  #syncFailed(segment: ActiveSegment, err: unknown): void {
+    const refusal = this.#writeFailed(err);
+    const mine = (waiter: Waiter) => waiter.segment === segment;
+    for (const waiter of [...(this.#syncing ?? []), ...this.#waiting]) if (mine(waiter)) waiter.reject(refusal);
+    this.#waiting = this.#waiting.filter((waiter) => !mine(waiter));
+    try {
+      fs.ftruncateSync(segment.fd, segment.durableBytes);
+    } catch {
+      // Left in place: at start their logs are found again, and were answered 503 (a client's
+      // retry may then store them twice; the disk had failed).
+    }
+    segment.outstanding -= segment.unsyncedLogs;
+    segment.unsyncedLogs = 0;
+    this.#bytes -= segment.bytes - segment.durableBytes;
+    segment.bytes = segment.durableBytes;
+    if (this.#active === segment) this.#rotate(segment);
+  }
+
+  #openSegment(): ActiveSegment {
+    const seq = this.#nextSeq;
+    const file = path.join(this.#opts.dir, `${String(seq).padStart(20, '0')}.wal`);
+    const fd = fs.openSync(file, 'wx');
+    const header = segmentHeader(this.#now());
+    try {
+      fs.writeSync(fd, header, 0, header.length, 0);
+      if (this.#opts.sync === 'fsync') {
+        fs.fdatasyncSync(fd);
+        syncDirectory(this.#opts.dir);
+      }
+    } catch (err) {
+      fs.closeSync(fd);
+      fs.rmSync(file, { force: true });
+      throw err;
+    }
+    this.#nextSeq++;
+    const segment: ActiveSegment = {
+      seq,
+      file,
+      fd,
+      bytes: header.length,
+      outstanding: 0,
+      sealed: false,
+      durableBytes: header.length,
+      unsyncedLogs: 0,
+    };
+    this.#segments.set(seq, segment);
+    this.#bytes += header.length;
+    this.#active = segment;
+    this.#counters.segments = this.#segments.size;
+    return segment;
+  }
+
+  /** No more appends to it; its descriptor is closed once no fdatasync can be using it. */
+  #rotate(segment: ActiveSegment): void {
+    if (this.#active === segment) this.#active = undefined;
+    if (this.#opts.sync === 'fsync' && segment.unsyncedLogs > 0) {
+      // Appends waiting on the next group fsync may be in this segment: sync it now, since
+      // that fsync will be on the next one.
+      try {
+        fs.fdatasyncSync(segment.fd);
+        segment.durableBytes = segment.bytes;
+        segment.unsyncedLogs = 0;
+      } catch (err) {
+        this.#syncFailed(segment, err);
+      }
+    }
+    if (this.#syncing !== undefined) this.#toClose.push(segment.fd);
+    else fs.closeSync(segment.fd);
+    this.#seal(segment);
+    this.#deleteIfDone(segment);
+  }
+
+  #seal(segment: Segment): Segment {
+    segment.sealed = true;
+    return segment;
+  }
+
+  #deleteIfDone(segment: Segment): void {
+    if (segment.outstanding !== 0) return;
+    if (!segment.sealed) {
+      // The active segment: once everything in it is stored and it has grown, start afresh
+      // rather than keep stored logs on disk for the next start to check.
+      if (segment.bytes >= RECYCLE_BYTES && segment === this.#active) this.#rotate(this.#active);
+      return;
+    }
+    try {
+      fs.unlinkSync(segment.file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.#opts.logger.warn({ err, segment: segment.file }, 'write-ahead log: a stored segment could not be deleted');
+        return;
+      }
+    }
+    this.#segments.delete(segment.seq);
+    this.#bytes -= segment.bytes;
+    this.#counters.segments = this.#segments.size;
+  }
+}
+
+/** A new file's name is durable only once its directory is synced. */
+function syncDirectory(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
