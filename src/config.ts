@@ -434,14 +434,24 @@ function readRateLimit(env: Env): Config['rateLimit'] {
 
 function readWal(env: Env): Config['wal'] {
   const maxBytes = readInt(env, 'INGEST_WAL_MAX_BYTES', 1024 ** 3, 1024 * 1024);
-  const segmentBytes = readInt(env, 'INGEST_WAL_SEGMENT_BYTES', Math.min(32 * 1024 ** 2, Math.floor(maxBytes / 4)), 64 * 1024);
+  const segmentBytes = readInt(
+    env,
+    'INGEST_WAL_SEGMENT_BYTES',
+    Math.min(32 * 1024 ** 2, Math.floor(maxBytes / 4)),
+    64 * 1024,
+  );
   if (segmentBytes * 2 > maxBytes) {
     // One segment still being filled and one being stored must both fit under the ceiling.
-    throw new ConfigError('INGEST_WAL_SEGMENT_BYTES', `must be at most half of INGEST_WAL_MAX_BYTES (${maxBytes})`);
+    throw new ConfigError(
+      'INGEST_WAL_SEGMENT_BYTES',
+      `must be at most half of INGEST_WAL_MAX_BYTES (${maxBytes})`,
+    );
   }
   return {
     sync: readChoice(env, 'INGEST_WAL_SYNC', 'write', ['write', 'fsync', 'off']),
-    dir: path.resolve(readString(env, 'INGEST_WAL_DIR', path.join(readString(env, 'DATA_DIR', './data'), 'wal'))),
+    dir: path.resolve(
+      readString(env, 'INGEST_WAL_DIR', path.join(readString(env, 'DATA_DIR', './data'), 'wal')),
+    ),
     maxBytes,
     segmentBytes,
   };

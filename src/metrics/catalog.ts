@@ -38,7 +38,10 @@ export const STAGE_COUNTERS: { readonly [S in keyof StatsSnapshot]: CounterSet }
 };
 
 /** A stage that may be absent reports zeros, except in its own /stats group, which is null. */
-export const NULL_GROUP_WHEN_ABSENT: Partial<Record<keyof StatsSnapshot, string>> = { llm: 'llm', wal: 'wal' };
+export const NULL_GROUP_WHEN_ABSENT: Partial<Record<keyof StatsSnapshot, string>> = {
+  llm: 'llm',
+  wal: 'wal',
+};
 
 /** A figure computed from counters, possibly of several stages. */
 export interface DerivedSpec {

@@ -169,7 +169,8 @@ function startIngestPart({ config, logger, metrics }: RoleDeps, shared: Shared):
             logger: logger.child({ stage: 'wal' }),
           },
         );
-  if (wal === undefined) logger.warn('INGEST_WAL_SYNC=off: a 200 means in memory; a crash loses what storage has not written');
+  if (wal === undefined)
+    logger.warn('INGEST_WAL_SYNC=off: a 200 means in memory; a crash loses what storage has not written');
   shared.wal = wal;
   const ingest = startIngest({
     limits: config.limits,

@@ -8,7 +8,11 @@ export const WAL_COUNTERS = declareCounters({
     stats: 'wal.bytes',
     metric: 'log_ingest_wal_bytes',
   },
-  maxBytes: { kind: 'gauge', help: 'Ceiling of write-ahead-log bytes (INGEST_WAL_MAX_BYTES)', stats: 'wal.max_bytes' },
+  maxBytes: {
+    kind: 'gauge',
+    help: 'Ceiling of write-ahead-log bytes (INGEST_WAL_MAX_BYTES)',
+    stats: 'wal.max_bytes',
+  },
   segments: {
     kind: 'gauge',
     help: 'Write-ahead-log segments on disk',

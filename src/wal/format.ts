@@ -59,7 +59,13 @@ export interface SegmentContents {
 export function readSegment(bytes: Buffer, file: string): SegmentContents {
   if (bytes.length < HEADER_BYTES) {
     // Created, then the process died before its header was written: nothing was acknowledged.
-    return { createdAt: 0, payloads: [], droppedBytes: bytes.length, droppedRecords: 0, ...tornHeader(bytes) };
+    return {
+      createdAt: 0,
+      payloads: [],
+      droppedBytes: bytes.length,
+      droppedRecords: 0,
+      ...tornHeader(bytes),
+    };
   }
   if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
     throw new WalFormatError(`${file} is not a log-ingest write-ahead-log segment (no LIWAL header)`);

@@ -31,7 +31,8 @@ export interface WalIo {
 
 const NODE_IO: WalIo = {
   writev: (fd, buffers, position) => fs.writevSync(fd, buffers, position),
-  fdatasync: (fd) => new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()))),
+  fdatasync: (fd) =>
+    new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()))),
 };
 
 export interface WalOptions {
@@ -83,7 +84,10 @@ export interface LeftoverSegment {
   readonly logs: (LogRecord & WalTag)[];
 }
 
-/** An active segment fully stored and at least this big is closed and deleted, not kept growing. */
+/**
+ * An active segment fully stored and at least this big (or a quarter of a segment, if less)
+ * is closed and deleted, rather than kept growing with logs already stored.
+ */
 const RECYCLE_BYTES = 1024 * 1024;
 const NAME = /^(\d{20})\.wal$/;
 
@@ -257,7 +261,11 @@ export class WriteAheadLog {
 
   #segmentFor(size: number): ActiveSegment {
     const active = this.#active;
-    if (active !== undefined && active.bytes + size > this.#opts.segmentBytes && active.bytes > HEADER_BYTES) {
+    if (
+      active !== undefined &&
+      active.bytes + size > this.#opts.segmentBytes &&
+      active.bytes > HEADER_BYTES
+    ) {
       this.#rotate(active);
     }
     return this.#active ?? this.#openSegment();
@@ -341,7 +349,8 @@ export class WriteAheadLog {
   #syncFailed(segment: ActiveSegment, err: unknown): void {
     const refusal = this.#writeFailed(err);
     const mine = (waiter: Waiter) => waiter.segment === segment;
-    for (const waiter of [...(this.#syncing ?? []), ...this.#waiting]) if (mine(waiter)) waiter.reject(refusal);
+    for (const waiter of [...(this.#syncing ?? []), ...this.#waiting])
+      if (mine(waiter)) waiter.reject(refusal);
     this.#waiting = this.#waiting.filter((waiter) => !mine(waiter));
     try {
       fs.ftruncateSync(segment.fd, segment.durableBytes);
@@ -420,14 +429,18 @@ export class WriteAheadLog {
     if (!segment.sealed) {
       // The active segment: once everything in it is stored and it has grown, start afresh
       // rather than keep stored logs on disk for the next start to check.
-      if (segment.bytes >= RECYCLE_BYTES && segment === this.#active) this.#rotate(this.#active);
+      const recycleAt = Math.min(RECYCLE_BYTES, this.#opts.segmentBytes / 4);
+      if (segment.bytes >= recycleAt && segment === this.#active) this.#rotate(this.#active);
       return;
     }
     try {
       fs.unlinkSync(segment.file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        this.#opts.logger.warn({ err, segment: segment.file }, 'write-ahead log: a stored segment could not be deleted');
+        this.#opts.logger.warn(
+          { err, segment: segment.file },
+          'write-ahead log: a stored segment could not be deleted',
+        );
         return;
       }
     }

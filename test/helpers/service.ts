@@ -41,6 +41,11 @@ export async function startTestService(
   const statsKey = config.auth.keys.find((k) => k.scopes.includes('read'))?.key;
   const statsHeaders: Record<string, string> =
     statsKey === undefined ? {} : { authorization: `Bearer ${statsKey}` };
+  // A data folder used before may hold write-ahead-log segments: ready once they are replayed.
+  await eventually(async () => {
+    const res = await service.app.inject({ url: '/health' });
+    return res.statusCode === 503 && /replaying/.test(res.body) ? undefined : true;
+  }, 'the write-ahead log replay');
   const address = service.app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   let stopped = false;

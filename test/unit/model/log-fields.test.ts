@@ -93,8 +93,10 @@ describe('toStoredLog (match/stage.ts)', () => {
       metadata: { k: 'v' },
       id: '7',
     };
-    const matched = toStoredLog(record, { templateId: 9, variables: ['x'] });
-    assert.deepEqual(Object.keys(matched).sort(), FIELDS.map(([name]) => name).sort());
+    const matched = toStoredLog({ ...record, walSegment: 3 }, { templateId: 9, variables: ['x'] });
+    // Every declared field, and the write-ahead-log tag that goes along without being stored.
+    assert.deepEqual(Object.keys(matched).sort(), [...FIELDS.map(([name]) => name), 'walSegment'].sort());
+    assert.equal(matched.walSegment, 3);
     for (const [name] of carried('LogRecord')) {
       assert.deepEqual(matched[name as keyof LogRecord], record[name as keyof LogRecord], name);
     }

@@ -68,6 +68,11 @@ function leftoverLogs(wal: WriteAheadLog): LogRecord[] {
   return found;
 }
 
+/** Appends in `write` mode, which answers synchronously: written once it returns. */
+function written(wal: WriteAheadLog, batch: (LogRecord & WalTag)[]): void {
+  assert.equal(wal.append(batch), undefined);
+}
+
 function segmentFiles(dir: string): string[] {
   return fs
     .readdirSync(dir)
@@ -86,7 +91,10 @@ describe('write-ahead log', () => {
     assert.equal(wal.stats().appends, 2);
     // A crash: the process is gone without closing anything.
     const again = open(dir);
-    assert.deepEqual(leftoverLogs(again), [...first, ...second].map(({ walSegment: _, ...log }) => log));
+    assert.deepEqual(
+      leftoverLogs(again),
+      [...first, ...second].map(({ walSegment: _, ...log }) => log),
+    );
     await again.close();
   });
 
@@ -94,7 +102,7 @@ describe('write-ahead log', () => {
     const dir = tempDir();
     const wal = open(dir, { segmentBytes: 16 * 1024 });
     const batches = Array.from({ length: 40 }, () => logs(20));
-    for (const batch of batches) wal.append(batch);
+    for (const batch of batches) written(wal, batch);
     const before = segmentFiles(dir);
     assert.ok(before.length > 2, `rotated into several segments: ${before.join(', ')}`);
     // All but the last batch stored: every segment but the active one is deleted.
@@ -122,7 +130,7 @@ describe('write-ahead log', () => {
     const appended: (LogRecord & WalTag)[][] = [];
     while (wal.whyNoRoom() === undefined) {
       const batch = logs(50);
-      wal.append(batch);
+      written(wal, batch);
       appended.push(batch);
     }
     assert.match(wal.whyNoRoom()!, /write-ahead log is full .*INGEST_WAL_MAX_BYTES 262144/);
@@ -136,8 +144,8 @@ describe('write-ahead log', () => {
     const dir = tempDir();
     const wal = open(dir);
     const kept = logs(5);
-    wal.append(kept);
-    wal.append(logs(5, 'torn'));
+    written(wal, kept);
+    written(wal, logs(5, 'torn'));
     const [file] = segmentFiles(dir);
     const full = path.join(dir, file!);
     // The crash came in the middle of the second record's write.
@@ -160,9 +168,9 @@ describe('write-ahead log', () => {
     const wal = open(dir);
     const first = logs(2, 'first');
     const third = logs(2, 'third');
-    wal.append(first);
-    wal.append(logs(2, 'second'));
-    wal.append(third);
+    written(wal, first);
+    written(wal, logs(2, 'second'));
+    written(wal, third);
     const full = path.join(dir, segmentFiles(dir)[0]!);
     const bytes = fs.readFileSync(full);
     const at = bytes.indexOf('second');
@@ -180,7 +188,7 @@ describe('write-ahead log', () => {
   it('refuses to start on a segment of another format, saying what to do', () => {
     const dir = tempDir();
     const wal = open(dir);
-    wal.append(logs(1));
+    written(wal, logs(1));
     const full = path.join(dir, segmentFiles(dir)[0]!);
     const bytes = fs.readFileSync(full);
     bytes.writeUInt8(WAL_FORMAT + 1, 5);
@@ -214,7 +222,7 @@ describe('write-ahead log', () => {
     };
     const wal = open(dir, { io });
     const before = logs(3, 'before');
-    wal.append(before);
+    written(wal, before);
     const size = fs.statSync(path.join(dir, segmentFiles(dir)[0]!)).size;
     full = true;
     room = 20;
@@ -273,7 +281,7 @@ describe('write-ahead log', () => {
     let fail = false;
     const io: WalIo = {
       writev: (fd, buffers, position) => fs.writevSync(fd, buffers, position),
-      fdatasync: (fd) => (fail ? Promise.reject(new Error("EIO: i/o error, fsync")) : syncFd(fd)),
+      fdatasync: (fd) => (fail ? Promise.reject(new Error('EIO: i/o error, fsync')) : syncFd(fd)),
     };
     const wal = open(dir, { sync: 'fsync', io });
     const kept = logs(2, 'kept');
