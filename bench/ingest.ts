@@ -4,8 +4,10 @@
 //
 //   npm run bench:ingest -- [--data DIR] [--seconds 10] [--connections 8] [--json FILE]
 //   npm run bench:ingest -- --tenancy-on-off [--starts 3] [--rounds 4] [--round-seconds 3] [--json FILE]
+//   npm run bench:ingest -- --wal-on-off [--starts 3] [--rounds 4] [--round-seconds 3] [--json FILE]
 //
 // --tenancy-on-off (alias --keys): instead, what tenancy costs the hot path (bench/ingest-tenancy.ts).
+// --wal-on-off: instead, what the write-ahead log costs, per INGEST_WAL_SYNC (bench/ingest-wal.ts).
 //
 // The services run with BENCH_DISCARD_LOGS=true: the writer encodes every batch and drops it
 // instead of inserting it. Storage cannot absorb more than a few hundred thousand rows/s on two
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     'tenancy-on-off': { type: 'boolean', default: false },
     /** The former name of --tenancy-on-off. */
     keys: { type: 'boolean', default: false },
+    'wal-on-off': { type: 'boolean', default: false },
     starts: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '4' },
     'round-seconds': { type: 'string', default: '3' },
@@ -35,7 +38,9 @@ if (values.data !== undefined) process.env['LOGHUB_DIR'] = values.data;
 // Imported once LOGHUB_DIR is set: loghub.ts reads it when it loads.
 const { bodies, label, learn, lines, load, payloadsFor, peakRssMb, start, startService, stats, waitUp } =
   await import('./ingest-load.ts');
-const { tenancyOnOff } = await import('./ingest-tenancy.ts');
+const { compareSides } = await import('./ingest-sides.ts');
+const { tenancyComparison } = await import('./ingest-tenancy.ts');
+const { walComparison } = await import('./ingest-wal.ts');
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const SERVICE_PORT = 3191;
@@ -129,6 +134,7 @@ async function versusBare(report: Report, extra: string[]): Promise<void> {
 }
 
 const compareTenancy = values['tenancy-on-off'] || values.keys;
+const compareWal = values['wal-on-off'];
 const starts = Number(values.starts);
 const rounds = Number(values.rounds);
 const roundSeconds = Number(values['round-seconds']);
@@ -142,12 +148,15 @@ if (
   throw new Error('--starts and --rounds must be positive integers and --round-seconds a positive number');
 }
 const load1 = loadavg()[0]!.toFixed(2);
-const report = new Report(compareTenancy ? 'ingest-tenancy-on-off' : 'ingest');
+const report = new Report(
+  compareTenancy ? 'ingest-tenancy-on-off' : compareWal ? 'ingest-wal-on-off' : 'ingest',
+);
 const extra: string[] = [];
-if (compareTenancy) {
-  await tenancyOnOff(report, extra, { starts, rounds, roundSeconds, connections });
+if (compareTenancy || compareWal) {
+  const comparison = compareTenancy ? tenancyComparison() : walComparison();
+  await compareSides(report, extra, comparison, { starts, rounds, roundSeconds, connections });
   console.log(
-    `\nHTTP ingestion, tenancy on / off (writer sink: discard), ${connections} connections, ${starts} starts of the three services × ${rounds} rounds of ${roundSeconds} s each per case (off keys on, on keys off, ...), Node ${process.version}, 1-min load average ${load1} at the start\n`,
+    `\nHTTP ingestion, ${compareTenancy ? 'tenancy on / off' : 'write-ahead log on / off'} (writer sink: discard), ${connections} connections, ${starts} starts of the three services × ${rounds} rounds of ${roundSeconds} s each per case (baseline first, then last, ...), Node ${process.version}, 1-min load average ${load1} at the start\n`,
   );
 } else {
   await versusBare(report, extra);

@@ -14,8 +14,17 @@ export interface MatchStage {
    * the rest on `unmatched`. Returns how many matched. Never waits.
    */
   route(logs: readonly LogRecord[]): number;
+  /** route() in two steps, for a caller that records the result before it goes on (the WAL). */
+  classify(logs: readonly LogRecord[]): Classified;
+  publish(classified: Classified): number;
   stats(): MatchStats;
   stop(): void;
+}
+
+/** The logs of one request, matched (with their template and values) or not. */
+export interface Classified {
+  rows: (StoredLog & WalTag)[];
+  misses: (LogRecord & WalTag)[];
 }
 
 export interface MatchDeps {
@@ -42,6 +51,7 @@ export function toStoredLog(log: LogRecord & WalTag, match: MatchResult | undefi
     metadata: log.metadata,
     id: log.id ?? '',
     walSegment: log.walSegment ?? 0,
+    insertLine: '',
     templateId: match === undefined ? 0 : match.templateId,
     variables: match === undefined ? [] : match.variables,
   };
@@ -68,23 +78,29 @@ export function startMatch(deps: MatchDeps): MatchStage {
     if (upserts.length > 0 || deletes.length > 0) matcher.apply(upserts, deletes);
   });
 
+  const classify = (logs: readonly LogRecord[]): Classified => {
+    // One snapshot for the whole request: a swap in the middle does not split a batch.
+    const snapshot = matcher.current;
+    const rows: StoredLog[] = [];
+    const misses: LogRecord[] = [];
+    for (const log of logs) {
+      const match = snapshot.match(log.org, log.message);
+      if (match === undefined) misses.push(log);
+      else rows.push(toStoredLog(log, match));
+    }
+    return { rows, misses };
+  };
+  const publish = ({ rows, misses }: Classified): number => {
+    counters.matched += rows.length;
+    counters.unmatched += misses.length;
+    void matched.publish(rows);
+    void unmatched.publish(misses);
+    return rows.length;
+  };
   return {
-    route(logs) {
-      // One snapshot for the whole request: a swap in the middle does not split a batch.
-      const snapshot = matcher.current;
-      const rows: StoredLog[] = [];
-      const misses: LogRecord[] = [];
-      for (const log of logs) {
-        const match = snapshot.match(log.org, log.message);
-        if (match === undefined) misses.push(log);
-        else rows.push(toStoredLog(log, match));
-      }
-      counters.matched += rows.length;
-      counters.unmatched += misses.length;
-      void matched.publish(rows);
-      void unmatched.publish(misses);
-      return rows.length;
-    },
+    route: (logs) => publish(classify(logs)),
+    classify,
+    publish,
     stats() {
       return { templatesLoaded: matcher.current.size, ...counters };
     },

@@ -21,12 +21,17 @@ export interface LogRecord {
 }
 
 /**
- * Standalone: the write-ahead-log segment that holds a log until it is stored (wal/), carried
- * along with the log so the segment can be deleted once all of its logs are. Not a field of
- * the log: never stored or sent; absent or 0 in Kafka mode.
+ * Carried along with a log in standalone's pipeline, never stored or sent as fields (absent,
+ * 0 or '' in Kafka mode).
  */
 export interface WalTag {
+  /** The write-ahead-log segment that holds the log until it is stored (wal/). */
   walSegment?: number;
+  /**
+   * A matched log's row as the insert sends it (store/format.ts), made once in the request:
+   * the WAL record holds it and the insert reuses it instead of encoding the row again.
+   */
+  insertLine?: string;
 }
 
 /** A log as stored: with its template (0 = none) and the values of the template's variables. */

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 
 /**
  * Row ids: UInt64 as decimal strings (beyond a JS number). Random where nothing else names the
@@ -6,11 +6,25 @@ import { createHash, randomBytes } from 'node:crypto';
  * mode a log's id is fixed before it is stored, so a replay can find and replace its row.
  */
 export function newRowIds(count: number): string[] {
-  const bytes = randomBytes(8 * count);
   const ids = new Array<string>(count);
-  for (let i = 0; i < count; i++) ids[i] = bytes.readBigUInt64BE(i * 8).toString();
+  for (let i = 0; i < count; i++) {
+    if (poolAt === POOL_BYTES) {
+      randomFillSync(pool);
+      poolAt = 0;
+    }
+    ids[i] = pool.readBigUInt64BE(poolAt).toString();
+    poolAt += 8;
+  }
   return ids;
 }
+
+/**
+ * Random bytes drawn 8 KiB at a time: a call into the CSPRNG per request (a single log's id)
+ * was 15% of the service's CPU time under single-log load.
+ */
+const POOL_BYTES = 8192;
+const pool = Buffer.alloc(POOL_BYTES);
+let poolAt = POOL_BYTES;
 
 /**
  * The id of the log at `offset` of a topic partition, for records that came without one (a

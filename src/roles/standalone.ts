@@ -161,7 +161,7 @@ function startIngestPart({ config, logger, metrics }: RoleDeps, shared: Shared):
       : startWal(
           { ...config.wal, sync },
           {
-            match: (logs) => match.route(logs),
+            match,
             storedIds: (logs, since) => store.storedIds(logs, since),
             hasRoom: () => whyQueuesFull() === undefined,
             flushed: () => store.writer.flush(),

@@ -4,7 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { LogRecord, StoredLog } from '../model/log.ts';
 import type { Template } from '../model/template.ts';
 import { createStoreClient, insertEncoded, type ClickHouseClient } from './client.ts';
-import { encodeLogs, LOG_COLUMNS, type InsertFormat } from './format.ts';
+import { encodeLogs, LOG_COLUMNS, LOG_FORMAT } from './format.ts';
 import { runMigrations } from './migrations/index.ts';
 import { findStoredIds, queryLogs, type LogsPage, type LogsQuery } from './queries.ts';
 import { applyRetention } from './retention.ts';
@@ -22,20 +22,6 @@ export type { LogsPage, LogsQuery, LogView } from './queries.ts';
 export type { TemplateSummary } from './templates.ts';
 export type { OnFlush } from './writer.ts';
 export type { StoreStats, WriterStats } from './counters.ts';
-
-/**
- * The fastest of the three measured by bench/store-insert.ts (10 batches of 10,000 rows each,
- * embedded engine, Node 24.21; escaping in every row):
- *
- * | format             | encode ms/batch | insert ms/batch | total rows/s | body bytes/row |
- * |--------------------|-----------------|-----------------|--------------|----------------|
- * | JSONEachRow        | 27.2            | 76.4            | 96,557       | 390            |
- * | JSONCompactEachRow | 19.7            | 72.2            | 108,862      | 283            |
- * | TabSeparated       | 42.1            | 74.4            | 85,832       | 261            |
- *
- * The engine parses TSV and compact JSON alike; JSON.stringify (native) beats escaping in JS.
- */
-const LOG_FORMAT: InsertFormat = 'JSONCompactEachRow';
 
 export interface LogWriter {
   /** Synchronous; never refuses. Check hasRoomFor first to stay under bufferMaxRows. */

@@ -5,8 +5,11 @@
  */
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import type { LogRecord, WalTag } from '../model/log.ts';
+import type { LogRecord } from '../model/log.ts';
 import { newRowIds } from '../model/row-id.ts';
+import type { MatchStage } from '../match/stage.ts';
+import { encodeInsertLine } from '../store/format.ts';
+import { recordHead } from './codec.ts';
 import type { WalStats } from './counters.ts';
 import { replayWal, type ReplayDeps } from './replay.ts';
 import { WriteAheadLog, type WalIo } from './wal.ts';
@@ -15,7 +18,7 @@ export type { WalStats } from './counters.ts';
 export { WAL_COUNTERS } from './counters.ts';
 
 export interface WalStage {
-  /** Appends, then matches (IngestDeps.route): synchronous with `write`, after the group fsync with `fsync`. */
+  /** Matches, appends, then sends on (IngestDeps.route): once written (`write`), or after the group fsync. */
   route(logs: readonly LogRecord[]): number | Promise<number>;
   /** The ceiling, or the replay still running. */
   whyNoRoom(): string | undefined;
@@ -29,8 +32,8 @@ export interface WalStage {
 }
 
 export interface WalDeps extends Omit<ReplayDeps, 'signal' | 'route'> {
-  /** Matches and routes logs; returns how many matched. */
-  match(logs: readonly (LogRecord & WalTag)[]): number;
+  /** The match stage: the request's logs are matched, recorded, then sent on. */
+  match: Pick<MatchStage, 'route' | 'classify' | 'publish'>;
   retryAfterSecs: number;
   logger: Logger;
   io?: WalIo;
@@ -51,7 +54,7 @@ export function startWal(config: Config['wal'] & { sync: 'write' | 'fsync' }, de
   let replaying: string | undefined = 'replaying the write-ahead log';
   const replay = replayWal(wal, {
     ...deps,
-    route: (logs) => void deps.match(logs),
+    route: (logs) => void deps.match.route(logs),
     signal: abort.signal,
   }).then(
     () => {
@@ -68,12 +71,21 @@ export function startWal(config: Config['wal'] & { sync: 'write' | 'fsync' }, de
 
   return {
     route(logs) {
-      const tagged = logs as (LogRecord & WalTag)[];
-      const ids = newRowIds(tagged.length);
-      for (let i = 0; i < tagged.length; i++) tagged[i]!.id = ids[i]!;
-      const written = wal.append(tagged);
-      if (written === undefined) return deps.match(tagged);
-      return written.then(() => deps.match(tagged));
+      const ids = newRowIds(logs.length);
+      for (let i = 0; i < logs.length; i++) (logs[i] as LogRecord).id = ids[i]!;
+      // Matched before the record is written, sent on only after: the record holds the
+      // matched rows as the insert will send them (codec.ts), and a refused append sends
+      // nothing on.
+      const classified = deps.match.classify(logs);
+      const lines = new Array<string>(classified.rows.length);
+      for (let i = 0; i < lines.length; i++) {
+        const row = classified.rows[i]!;
+        row.insertLine = lines[i] = encodeInsertLine(row);
+      }
+      const carriers = [classified.rows, classified.misses];
+      return wal
+        .append(recordHead(classified.misses), lines, carriers)
+        .then(() => deps.match.publish(classified));
     },
     whyNoRoom: () => replaying ?? wal.whyNoRoom(),
     notReady: () => replaying,

@@ -94,8 +94,11 @@ describe('toStoredLog (match/stage.ts)', () => {
       id: '7',
     };
     const matched = toStoredLog({ ...record, walSegment: 3 }, { templateId: 9, variables: ['x'] });
-    // Every declared field, and the write-ahead-log tag that goes along without being stored.
-    assert.deepEqual(Object.keys(matched).sort(), [...FIELDS.map(([name]) => name), 'walSegment'].sort());
+    // Every declared field, and the write-ahead-log tags that go along without being stored.
+    assert.deepEqual(
+      Object.keys(matched).sort(),
+      [...FIELDS.map(([name]) => name), 'walSegment', 'insertLine'].sort(),
+    );
     assert.equal(matched.walSegment, 3);
     for (const [name] of carried('LogRecord')) {
       assert.deepEqual(matched[name as keyof LogRecord], record[name as keyof LogRecord], name);

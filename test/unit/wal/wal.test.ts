@@ -7,6 +7,7 @@ import { OverloadedError } from '../../../src/errors.ts';
 import { createLogger } from '../../../src/logger.ts';
 import type { LogRecord, WalTag } from '../../../src/model/log.ts';
 import { newRowIds } from '../../../src/model/row-id.ts';
+import { recordHead } from '../../../src/wal/codec.ts';
 import { WAL_FORMAT, WalFormatError } from '../../../src/wal/format.ts';
 import { WriteAheadLog, type WalIo, type WalOptions } from '../../../src/wal/wal.ts';
 
@@ -68,9 +69,14 @@ function leftoverLogs(wal: WriteAheadLog): LogRecord[] {
   return found;
 }
 
-/** Appends in `write` mode, which answers synchronously: written once it returns. */
-function written(wal: WriteAheadLog, batch: (LogRecord & WalTag)[]): void {
-  assert.equal(wal.append(batch), undefined);
+/** One request's logs as the WAL stage appends them (here, none of them matched). */
+function append(wal: WriteAheadLog, batch: (LogRecord & WalTag)[]): Promise<void> {
+  return wal.append(recordHead(batch), [], [batch]);
+}
+
+/** Appends and waits until the record is written. */
+async function written(wal: WriteAheadLog, batch: (LogRecord & WalTag)[]): Promise<void> {
+  await append(wal, batch);
 }
 
 function segmentFiles(dir: string): string[] {
@@ -86,8 +92,8 @@ describe('write-ahead log', () => {
     const wal = open(dir);
     const first = logs(3);
     const second = logs(2, 'disk full on');
-    assert.equal(wal.append(first), undefined, 'write mode answers synchronously');
-    assert.equal(wal.append(second), undefined);
+    // Appended in the same turn of the event loop: written together, in one write call.
+    await Promise.all([append(wal, first), append(wal, second)]);
     assert.equal(wal.stats().appends, 2);
     // A crash: the process is gone without closing anything.
     const again = open(dir);
@@ -102,7 +108,7 @@ describe('write-ahead log', () => {
     const dir = tempDir();
     const wal = open(dir, { segmentBytes: 16 * 1024 });
     const batches = Array.from({ length: 40 }, () => logs(20));
-    for (const batch of batches) written(wal, batch);
+    for (const batch of batches) await written(wal, batch);
     const before = segmentFiles(dir);
     assert.ok(before.length > 2, `rotated into several segments: ${before.join(', ')}`);
     // All but the last batch stored: every segment but the active one is deleted.
@@ -130,7 +136,7 @@ describe('write-ahead log', () => {
     const appended: (LogRecord & WalTag)[][] = [];
     while (wal.whyNoRoom() === undefined) {
       const batch = logs(50);
-      written(wal, batch);
+      await written(wal, batch);
       appended.push(batch);
     }
     assert.match(wal.whyNoRoom()!, /write-ahead log is full .*INGEST_WAL_MAX_BYTES 262144/);
@@ -140,12 +146,12 @@ describe('write-ahead log', () => {
     await wal.close();
   });
 
-  it('cuts a torn last record with a warning that counts it, and keeps the records before it', () => {
+  it('cuts a torn last record with a warning that counts it, and keeps the records before it', async () => {
     const dir = tempDir();
     const wal = open(dir);
     const kept = logs(5);
-    written(wal, kept);
-    written(wal, logs(5, 'torn'));
+    await written(wal, kept);
+    await written(wal, logs(5, 'torn'));
     const [file] = segmentFiles(dir);
     const full = path.join(dir, file!);
     // The crash came in the middle of the second record's write.
@@ -163,14 +169,14 @@ describe('write-ahead log', () => {
     assert.equal(again.stats().droppedRecords, 1);
   });
 
-  it('skips a record that fails its checksum and keeps the ones after it', () => {
+  it('skips a record that fails its checksum and keeps the ones after it', async () => {
     const dir = tempDir();
     const wal = open(dir);
     const first = logs(2, 'first');
     const third = logs(2, 'third');
-    written(wal, first);
-    written(wal, logs(2, 'second'));
-    written(wal, third);
+    await written(wal, first);
+    await written(wal, logs(2, 'second'));
+    await written(wal, third);
     const full = path.join(dir, segmentFiles(dir)[0]!);
     const bytes = fs.readFileSync(full);
     const at = bytes.indexOf('second');
@@ -185,10 +191,10 @@ describe('write-ahead log', () => {
     assert.match(String(lines.find((line) => line['why'] !== undefined)?.['why']), /checksum/);
   });
 
-  it('refuses to start on a segment of another format, saying what to do', () => {
+  it('refuses to start on a segment of another format, saying what to do', async () => {
     const dir = tempDir();
     const wal = open(dir);
-    written(wal, logs(1));
+    await written(wal, logs(1));
     const full = path.join(dir, segmentFiles(dir)[0]!);
     const bytes = fs.readFileSync(full);
     bytes.writeUInt8(WAL_FORMAT + 1, 5);
@@ -208,11 +214,11 @@ describe('write-ahead log', () => {
     let full = false;
     let room = 0;
     const io: WalIo = {
-      writev(fd, buffers, position) {
-        if (!full) return fs.writevSync(fd, buffers, position);
+      write(fd, buffer, position) {
+        if (!full) return fs.writeSync(fd, buffer, 0, buffer.length, position);
         // The disk fills part-way: the first write takes what fits, the next one fails.
         if (room > 0) {
-          const fits = Buffer.concat(buffers).subarray(0, room);
+          const fits = buffer.subarray(0, room);
           room = 0;
           return fs.writeSync(fd, fits, 0, fits.length, position);
         }
@@ -222,13 +228,13 @@ describe('write-ahead log', () => {
     };
     const wal = open(dir, { io });
     const before = logs(3, 'before');
-    written(wal, before);
+    await written(wal, before);
     const size = fs.statSync(path.join(dir, segmentFiles(dir)[0]!)).size;
     full = true;
     room = 20;
     const refused = logs(3, 'refused');
     await assert.rejects(
-      wal.append(refused) ?? Promise.resolve(),
+      append(wal, refused),
       (err: unknown) =>
         err instanceof OverloadedError && err.code === 'WAL_WRITE_FAILED' && /ENOSPC/.test(err.message),
     );
@@ -237,7 +243,7 @@ describe('write-ahead log', () => {
     assert.equal(wal.stats().writeErrors, 1);
     full = false;
     const after = logs(3, 'after');
-    assert.equal(wal.append(after), undefined);
+    await append(wal, after);
     const again = open(dir);
     assert.deepEqual(
       leftoverLogs(again).map((log) => log.message),
@@ -251,7 +257,7 @@ describe('write-ahead log', () => {
     const pending: Array<() => void> = [];
     let calls = 0;
     const io: WalIo = {
-      writev: (fd, buffers, position) => fs.writevSync(fd, buffers, position),
+      write: (fd, buffer, position) => fs.writeSync(fd, buffer, 0, buffer.length, position),
       fdatasync: () => {
         calls++;
         return new Promise((resolve) => pending.push(resolve));
@@ -259,19 +265,22 @@ describe('write-ahead log', () => {
     };
     const wal = open(dir, { sync: 'fsync', io });
     const done: string[] = [];
-    const first = wal.append(logs(1))!.then(() => done.push('first'));
-    // Arrive while the first fdatasync runs: they wait for the next one, together.
-    const rest = [1, 2, 3, 4].map((i) => wal.append(logs(1))!.then(() => done.push(`later ${i}`)));
+    // Three requests read in the same turn of the event loop share the first fdatasync.
+    const first = [1, 2, 3].map((i) => append(wal, logs(1)).then(() => done.push(`first ${i}`)));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(calls, 1);
+    // Four more arrive while it runs: they wait for the next one, together.
+    const rest = [1, 2, 3, 4].map((i) => append(wal, logs(1)).then(() => done.push(`later ${i}`)));
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(done, [], 'nothing is acknowledged before its fdatasync');
-    assert.equal(calls, 1);
+    assert.equal(calls, 1, 'one fdatasync at a time');
     pending.shift()!();
-    await first;
-    assert.deepEqual(done, ['first']);
+    await Promise.all(first);
+    assert.deepEqual(done, ['first 1', 'first 2', 'first 3']);
     assert.equal(calls, 2, 'the four waiting appends share the second fdatasync');
     pending.shift()!();
     await Promise.all(rest);
-    assert.equal(done.length, 5);
+    assert.equal(done.length, 7);
     assert.equal(wal.stats().fsyncs, 2);
     await wal.close();
   });
@@ -280,17 +289,17 @@ describe('write-ahead log', () => {
     const dir = tempDir();
     let fail = false;
     const io: WalIo = {
-      writev: (fd, buffers, position) => fs.writevSync(fd, buffers, position),
+      write: (fd, buffer, position) => fs.writeSync(fd, buffer, 0, buffer.length, position),
       fdatasync: (fd) => (fail ? Promise.reject(new Error('EIO: i/o error, fsync')) : syncFd(fd)),
     };
     const wal = open(dir, { sync: 'fsync', io });
     const kept = logs(2, 'kept');
-    await wal.append(kept);
+    await append(wal, kept);
     fail = true;
-    await assert.rejects(wal.append(logs(2, 'lost'))!, /EIO/);
+    await assert.rejects(append(wal, logs(2, 'lost')), /EIO/);
     fail = false;
     const after = logs(2, 'after');
-    await wal.append(after);
+    await append(wal, after);
     const again = open(dir);
     assert.deepEqual(
       leftoverLogs(again).map((log) => log.message),
