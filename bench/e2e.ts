@@ -3,6 +3,10 @@
 //
 //   npm run bench:e2e -- [--seconds 30] [--connections 4] [--backoff-ms 0] [--raw-runs 2]
 //                        [--data DIR] [--json FILE] [--service-cpu-prof DIR] [--keep]
+//   npm run bench:e2e -- --wal-on-off [--rounds 2] [the options above]
+//
+// --wal-on-off: the whole benchmark once per INGEST_WAL_SYNC (off, write, fsync) per round,
+// side by side (bench/e2e-wal.ts).
 //
 // Phase A: the standalone service runs as a child process on a temp DATA_DIR (default settings
 // unless CLICKHOUSE_* variables are set in this environment). It learns the LogHub-2k lines (once
@@ -55,6 +59,8 @@ const { values } = parseArgs({
     /** Keeps the temp directory (both stores, the bodies, the templates) and prints its path. */
     keep: { type: 'boolean', default: false },
     // Phase B, run as a child of phase A.
+    'wal-on-off': { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '2' },
     'raw-phase': { type: 'boolean', default: false },
     'raw-rows': { type: 'string' },
     'raw-batch': { type: 'string', default: '20000' },
@@ -778,4 +784,18 @@ async function rawPhase(): Promise<void> {
 }
 
 if (values['raw-phase']) await rawPhase();
-else await main();
+else if (values['wal-on-off']) {
+  const { e2eWalOnOff } = await import('./e2e-wal.ts');
+  const passed = process.argv.slice(2);
+  // Every option but the comparison's own goes to each run.
+  const args: string[] = [];
+  for (let i = 0; i < passed.length; i++) {
+    if (passed[i] === '--wal-on-off') continue;
+    if (passed[i] === '--rounds' || passed[i] === '--json') {
+      i++;
+      continue;
+    }
+    args.push(passed[i]!);
+  }
+  await e2eWalOnOff(args, Number(values.rounds), values.json);
+} else await main();

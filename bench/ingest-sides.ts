@@ -101,12 +101,13 @@ export async function compareSides(
             : `rounds ${range}, ${below} below ${limit}; limit ≥ ${limit}`,
       });
       const cpu = spread(result.cpuRatios);
+      // The same limit as a ceiling on cost: met at a ratio of 1.00x or less.
       report.add({
         case: `${name}, service CPU per log, median of ${n} rounds`,
         value: cpu.median,
-        peer: null,
+        peer: limit === undefined ? null : 1 / limit,
         unit: 'ratio',
-        note: `rounds ${cpu.min.toFixed(2)}–${cpu.max.toFixed(2)}`,
+        note: `rounds ${cpu.min.toFixed(2)}–${cpu.max.toFixed(2)}${limit === undefined ? '' : `; limit ≤ ${(1 / limit).toFixed(3)}`}`,
       });
       report.add({
         case: `${label(batch)}: ${side.name}, logs/s, median of ${n} rounds`,

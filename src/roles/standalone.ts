@@ -86,6 +86,7 @@ async function startWriter({ config, logger, metrics }: RoleDeps, shared: Shared
     logger: logger.child({ stage: 'store' }),
     onFlush: (_rows, ms, ok) => metrics.flushDuration.observe({ result: ok ? 'ok' : 'error' }, ms / 1000),
     onStored: (rows) => shared.wal?.release(rows),
+    fsyncParts: config.wal.sync === 'fsync',
   });
   shared.store = store;
   shared.templates = await store.loadTemplates();

@@ -7,6 +7,7 @@ import { createStoreClient, insertEncoded, type ClickHouseClient } from './clien
 import { encodeLogs, LOG_COLUMNS, LOG_FORMAT } from './format.ts';
 import { runMigrations } from './migrations/index.ts';
 import { findStoredIds, queryLogs, type LogsPage, type LogsQuery } from './queries.ts';
+import { applyPartFsync } from './part-fsync.ts';
 import { applyRetention } from './retention.ts';
 import {
   encodeTemplates,
@@ -73,6 +74,8 @@ export interface StoreDeps {
   onFlush?: OnFlush;
   /** Called with the rows of each log insert once it succeeded. */
   onStored?: (rows: readonly StoredLog[]) => void;
+  /** Inserts fsync their parts before they return (INGEST_WAL_SYNC=fsync; see part-fsync.ts). */
+  fsyncParts?: boolean;
 }
 
 const CONNECT_ATTEMPTS = 3;
@@ -118,6 +121,7 @@ export async function startStore(config: Config['clickhouse'], deps: StoreDeps):
   try {
     await runMigrations(client, { db, retentionDays: config.retentionDays }, logger);
     await applyRetention(client, db, config.retentionDays, logger);
+    await applyPartFsync(client, db, deps.fsyncParts ?? false, logger);
   } catch (err) {
     await client.close();
     throw new StorageError(`preparing the schema in ${describe(config)} failed: ${messageOf(err)}`, {

@@ -34,9 +34,22 @@ export function segmentHeader(createdAt: number): Buffer {
  * the next add(): the WAL writes them synchronously first. Measured on 1,000 insert lines
  * (150 KB): 0.06 ms, against 0.25 ms to join them and encode the string into a new buffer.
  */
+const FRAMER_BYTES = 1024 * 1024;
+
 export class RecordFramer {
-  #buffer = Buffer.allocUnsafe(1024 * 1024);
+  #buffer = Buffer.allocUnsafe(FRAMER_BYTES);
   #end = 0;
+
+  /** Bytes framed since the last take(). */
+  get size(): number {
+    return this.#end;
+  }
+
+  /** After a take() and its write: a buffer grown for one large request is let go. */
+  shrink(): void {
+    if (this.#end === 0 && this.#buffer.length > 4 * FRAMER_BYTES)
+      this.#buffer = Buffer.allocUnsafe(FRAMER_BYTES);
+  }
 
   /** Frames `head` then each of `body`, as UTF-8: length, CRC-32, payload. */
   add(head: string, body: readonly string[]): void {
@@ -101,16 +114,7 @@ export function readSegment(bytes: Buffer, file: string): SegmentContents {
       ...tornHeader(bytes),
     };
   }
-  if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
-    throw new WalFormatError(`${file} is not a log-ingest write-ahead-log segment (no LIWAL header)`);
-  }
-  const format = bytes.readUInt8(5);
-  if (format !== WAL_FORMAT) {
-    throw new WalFormatError(
-      `${file} was written in write-ahead-log format ${format}; this version reads format ${WAL_FORMAT}. ` +
-        `Start the version that wrote it to store its logs, or move the segment away to start without them.`,
-    );
-  }
+  checkHeader(bytes, file);
   const contents: SegmentContents = {
     createdAt: bytes.readDoubleLE(8),
     payloads: [],
@@ -122,6 +126,8 @@ export function readSegment(bytes: Buffer, file: string): SegmentContents {
   while (at < bytes.length) {
     const left = bytes.length - at;
     const length = left >= RECORD_HEADER_BYTES ? bytes.readUInt32LE(at) : -1;
+    // No record is empty: zeros are where the records end (space preallocated with fsync).
+    if (length === 0 && bytes.subarray(at).every((byte) => byte === 0)) break;
     if (length < 0 || length > MAX_RECORD_BYTES || length > left - RECORD_HEADER_BYTES) {
       contents.droppedBytes += left;
       contents.droppedRecords++;
@@ -140,6 +146,24 @@ export function readSegment(bytes: Buffer, file: string): SegmentContents {
   }
   if (damage.length > 0) contents.damage = damage.join('; ');
   return contents;
+}
+
+/**
+ * Throws WalFormatError unless `bytes` (at least the header; shorter is a torn header, which
+ * reads as empty) start a segment this version reads.
+ */
+export function checkHeader(bytes: Buffer, file: string): void {
+  if (bytes.length < HEADER_BYTES) return;
+  if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw new WalFormatError(`${file} is not a log-ingest write-ahead-log segment (no LIWAL header)`);
+  }
+  const format = bytes.readUInt8(5);
+  if (format !== WAL_FORMAT) {
+    throw new WalFormatError(
+      `${file} was written in write-ahead-log format ${format}; this version reads format ${WAL_FORMAT}. ` +
+        `Start the version that wrote it to store its logs, or move the segment away to start without them.`,
+    );
+  }
 }
 
 function tornHeader(bytes: Buffer): { damage?: string } {

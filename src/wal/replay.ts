@@ -37,7 +37,8 @@ export async function replayWal(
     for (let at = 0; at < segment.logs.length; at += CHUNK) {
       if (deps.signal.aborted) return totals;
       const chunk = segment.logs.slice(at, at + CHUNK);
-      const stored = await deps.storedIds(chunk, since);
+      const stored = await untilAnswered(() => deps.storedIds(chunk, since), deps);
+      if (stored === undefined) return totals;
       const missing = chunk.filter((log) => !stored.has(log.id ?? ''));
       wal.release(chunk.filter((log) => stored.has(log.id ?? '')));
       await waitForRoom(deps);
@@ -53,6 +54,24 @@ export async function replayWal(
     await deps.flushed();
   }
   return totals;
+}
+
+/**
+ * Storage may still be starting (a ClickHouse server) or briefly failing: the replay waits for
+ * it rather than give up, since the service must not take new logs before it knows which of
+ * the old ones are stored. Undefined once aborted (the service is stopping).
+ */
+async function untilAnswered<T>(ask: () => Promise<T>, deps: ReplayDeps): Promise<T | undefined> {
+  for (let attempt = 0; !deps.signal.aborted; attempt++) {
+    try {
+      return await ask();
+    } catch (err) {
+      const waitMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+      deps.logger.warn({ err, attempt, waitMs }, 'write-ahead log replay: storage did not answer, retrying');
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
+  return undefined;
 }
 
 async function waitForRoom(deps: ReplayDeps): Promise<void> {

@@ -17,7 +17,7 @@ import type { Logger } from '../logger.ts';
 import type { LogRecord, WalTag } from '../model/log.ts';
 import { decodeRecord } from './codec.ts';
 import { WAL_COUNTERS, type WalStats } from './counters.ts';
-import { HEADER_BYTES, readSegment, RecordFramer, segmentHeader } from './format.ts';
+import { checkHeader, HEADER_BYTES, readSegment, RecordFramer, segmentHeader } from './format.ts';
 import { zeroStats } from '../counters.ts';
 
 export type WalSync = 'write' | 'fsync';
@@ -51,7 +51,10 @@ export interface WalOptions {
 interface Segment {
   readonly seq: number;
   readonly file: string;
+  /** Where its records end. */
   bytes: number;
+  /** The file's size on disk: `bytes`, and with fsync the zeros preallocated after them. */
+  allocated: number;
   /** Logs in it not yet stored; -1 for a segment from before the start not yet replayed. */
   outstanding: number;
   /** No more appends: deleted when outstanding reaches 0. */
@@ -90,6 +93,13 @@ export interface LeftoverSegment {
  */
 const RECYCLE_BYTES = 8 * 1024 * 1024;
 const NAME = /^(\d{20})\.wal$/;
+/**
+ * Bytes of records one turn gathers before they are written at once. Measured with 64
+ * connections sending batches of 1,000 (peak RSS; without the WAL 0.67-0.69 GB): unbounded,
+ * a turn held 64 requests and 1.0 GB; 1 MiB, 0.77-0.82 GB; 256 KiB, 0.76 GB. With 8
+ * connections the three were within the noise of each other, in memory and in logs/s.
+ */
+const TURN_MAX_BYTES = 256 * 1024;
 
 export class WriteAheadLog {
   readonly #opts: WalOptions;
@@ -125,7 +135,7 @@ export class WriteAheadLog {
   /**
    * Opens the log in `dir` (created if missing): the segments found there are kept for
    * leftovers(), and appends go to a new segment. Throws WalFormatError for a segment of
-   * another format, never for damaged records.
+   * another format (the service does not start), never for damaged records.
    */
   static open(opts: WalOptions): WriteAheadLog {
     const wal = new WriteAheadLog(opts);
@@ -135,7 +145,16 @@ export class WriteAheadLog {
       if (seq === undefined) continue;
       const file = path.join(opts.dir, name);
       const bytes = fs.statSync(file).size;
-      wal.#segments.set(Number(seq), { seq: Number(seq), file, bytes, outstanding: -1, sealed: true });
+      // A segment of another format stops the start here, before anything is accepted.
+      checkHeader(readHead(file), file);
+      wal.#segments.set(Number(seq), {
+        seq: Number(seq),
+        file,
+        bytes,
+        allocated: bytes,
+        outstanding: -1,
+        sealed: true,
+      });
       wal.#bytes += bytes;
       wal.#nextSeq = Math.max(wal.#nextSeq, Number(seq) + 1);
     }
@@ -200,22 +219,29 @@ export class WriteAheadLog {
   append(head: string, body: readonly string[], carriers: readonly (readonly WalTag[])[]): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('the write-ahead log is closed'));
     this.#framer.add(head, body);
-    return new Promise((resolve, reject) => {
+    const written = new Promise<void>((resolve, reject) => {
       this.#turn.push({ carriers, resolve, reject });
       if (this.#turn.length === 1) setImmediate(() => this.#writeTurn());
     });
+    // A turn holds its requests (bodies, rows, records) until it is written: past this many
+    // bytes it is written now, so memory does not grow with the number of connections.
+    if (this.#framer.size >= TURN_MAX_BYTES) this.#writeTurn();
+    return written;
   }
 
   /** Writes the records of this turn's appends at once; see append(). */
   #writeTurn(): void {
     const appends = this.#turn;
+    if (appends.length === 0) return; // close() wrote them already
     this.#turn = [];
     const records = this.#framer.take();
     let segment: ActiveSegment;
     try {
       segment = this.#segmentFor(records.length);
       this.#write(segment, records);
+      this.#framer.shrink();
     } catch (err) {
+      this.#framer.shrink();
       const refusal = this.#writeFailed(err);
       for (const append of appends) append.reject(refusal);
       return;
@@ -228,9 +254,12 @@ export class WriteAheadLog {
       }
     }
     segment.bytes += records.length;
+    this.#allocated(segment, segment.bytes);
     segment.outstanding += logs;
     segment.unsyncedLogs += logs;
-    this.#bytes += records.length;
+    if (this.#opts.sync === 'fsync' && segment.bytes + this.#preallocBytes / 2 > segment.allocated) {
+      this.#preallocate(segment);
+    }
     this.#counters.appends += appends.length;
     if (this.#opts.sync === 'write') {
       for (const append of appends) append.resolve();
@@ -281,6 +310,8 @@ export class WriteAheadLog {
 
   /** Waits for the fdatasync in flight, then closes the active segment (kept for the next start). */
   async close(): Promise<void> {
+    // Appends of this turn are written now, not by a callback that would find the log closed.
+    this.#writeTurn();
     this.#closed = true;
     while (this.#syncing !== undefined) await new Promise((resolve) => setTimeout(resolve, 1));
     if (this.#active !== undefined) {
@@ -314,6 +345,7 @@ export class WriteAheadLog {
       // Cut whatever part of the record reached the file (a write may stop part-way).
       try {
         fs.ftruncateSync(segment.fd, segment.bytes);
+        this.#allocated(segment, segment.bytes, true);
       } catch {
         // The tail cannot be cut: no record may follow it, so the next append opens a new
         // segment; at start the torn tail is found by its checksum and dropped.
@@ -385,13 +417,13 @@ export class WriteAheadLog {
     this.#waiting = this.#waiting.filter((waiter) => !mine(waiter));
     try {
       fs.ftruncateSync(segment.fd, segment.durableBytes);
+      this.#allocated(segment, segment.durableBytes, true);
     } catch {
       // Left in place: at start their logs are found again, and were answered 503 (a client's
       // retry may then store them twice; the disk had failed).
     }
     segment.outstanding -= segment.unsyncedLogs;
     segment.unsyncedLogs = 0;
-    this.#bytes -= segment.bytes - segment.durableBytes;
     segment.bytes = segment.durableBytes;
     if (this.#active === segment) this.#rotate(segment);
   }
@@ -404,6 +436,7 @@ export class WriteAheadLog {
     try {
       fs.writeSync(fd, header, 0, header.length, 0);
       if (this.#opts.sync === 'fsync') {
+        writeZeros(fd, header.length, this.#preallocBytes);
         fs.fdatasyncSync(fd);
         syncDirectory(this.#opts.dir);
       }
@@ -418,13 +451,17 @@ export class WriteAheadLog {
       file,
       fd,
       bytes: header.length,
+      allocated: 0,
       outstanding: 0,
       sealed: false,
       durableBytes: header.length,
       unsyncedLogs: 0,
     };
     this.#segments.set(seq, segment);
-    this.#bytes += header.length;
+    this.#allocated(
+      segment,
+      this.#opts.sync === 'fsync' ? header.length + this.#preallocBytes : header.length,
+    );
     this.#active = segment;
     this.#counters.segments = this.#segments.size;
     return segment;
@@ -476,8 +513,58 @@ export class WriteAheadLog {
       }
     }
     this.#segments.delete(segment.seq);
-    this.#bytes -= segment.bytes;
+    this.#bytes -= segment.allocated;
     this.#counters.segments = this.#segments.size;
+  }
+
+  /**
+   * The segment's file now ends at `end` (or at least there): the bytes on disk follow. `cut`:
+   * it was truncated to `end`.
+   */
+  #allocated(segment: Segment, end: number, cut = false): void {
+    if (!cut && end <= segment.allocated) return;
+    this.#bytes += end - segment.allocated;
+    segment.allocated = end;
+  }
+
+  /**
+   * fsync: zeros ahead of the records, written (and made durable by the next fdatasync) once
+   * per #preallocBytes. An fdatasync of data written into a file's existing blocks does not
+   * commit the file's size to the journal: measured here, 115-125 µs and 30 µs of CPU instead
+   * of 180-190 µs and 50 µs when each write extends the file. A record's length is never 0,
+   * so reading stops at the zeros. A full disk leaves the allocation as it was.
+   */
+  #preallocate(segment: ActiveSegment): void {
+    const from = Math.max(segment.allocated, segment.bytes);
+    try {
+      writeZeros(segment.fd, from, this.#preallocBytes);
+      this.#allocated(segment, from + this.#preallocBytes);
+    } catch (err) {
+      this.#opts.logger.warn({ err, segment: segment.file }, 'write-ahead log: could not preallocate');
+    }
+  }
+
+  /** A quarter of a segment, at most 4 MiB. */
+  get #preallocBytes(): number {
+    return Math.min(4 * 1024 * 1024, Math.floor(this.#opts.segmentBytes / 4));
+  }
+}
+
+const ZEROS = Buffer.alloc(256 * 1024);
+
+function writeZeros(fd: number, position: number, length: number): void {
+  for (let done = 0; done < length;) {
+    done += fs.writeSync(fd, ZEROS, 0, Math.min(ZEROS.length, length - done), position + done);
+  }
+}
+
+function readHead(file: string): Buffer {
+  const head = Buffer.alloc(HEADER_BYTES);
+  const fd = fs.openSync(file, 'r');
+  try {
+    return head.subarray(0, fs.readSync(fd, head, 0, HEADER_BYTES, 0));
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -51,6 +51,17 @@ async function count(svc: TestService, org: string): Promise<{ rows: number; ids
   return { rows: Number(row?.rows), ids: Number(row?.ids) };
 }
 
+/** Whether each table fsyncs its inserted parts (its fsync_after_insert setting). */
+async function partFsync(svc: TestService): Promise<Record<string, boolean>> {
+  const result = await svc.service.store.client.query({
+    query: `SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN ('logs', 'templates')`,
+    query_params: { db: svc.service.store.database },
+    format: 'JSONEachRow',
+  });
+  const rows = await result.json<{ name: string; engine_full: string }>();
+  return Object.fromEntries(rows.map((row) => [row.name, /fsync_after_insert = 1/.test(row.engine_full)]));
+}
+
 const orders = (n: number, from = 0, org = 'acme') =>
   Array.from({ length: n }, (_, i) => ({ org, message: `Order ${from + i} shipped to zone ${i % 5}` }));
 
@@ -67,10 +78,13 @@ describe('write-ahead log in the running service', () => {
       wal.fsyncs >= 1 && wal.fsyncs <= wal.appends,
       `fsyncs ${wal.fsyncs} for ${wal.appends} appends`,
     );
+    // A segment is deleted once its logs are inserted: the inserts must be on disk too.
+    assert.deepEqual(await partFsync(svc), { logs: true, templates: true });
   });
 
   it('INGEST_WAL_SYNC=write (the default) writes the WAL and never calls fsync', async () => {
     const svc = await service({});
+    assert.deepEqual(await partFsync(svc), { logs: false, templates: false });
     assert.equal((await ingest(svc.url, { logs: orders(50) })).status, 200);
     const wal = await walStats(svc.url);
     assert.equal(wal.appends, 1);
@@ -101,6 +115,30 @@ describe('write-ahead log in the running service', () => {
     assert.equal(wal.replayed_rows, 0, 'every log of the old segment was found stored');
     assert.deepEqual(await count(again, 'copied'), { rows: 120, ids: 120 });
     assert.equal(wal.segments, 1, 'the old segment is deleted; only the new active one is left');
+  });
+
+  it('does not start on a segment written in another format, and says which file and what to do', async () => {
+    await running?.stop();
+    running = undefined;
+    const walDir = path.join(dataDir, 'wal');
+    await mkdir(walDir, { recursive: true });
+    const file = path.join(walDir, '00000000000000000099.wal');
+    const header = Buffer.alloc(16);
+    header.write('LIWAL', 0, 'latin1');
+    header.writeUInt8(9, 5);
+    await writeFile(file, header);
+    try {
+      await assert.rejects(
+        startTestService({}, dataDir),
+        (err: unknown) =>
+          err instanceof Error &&
+          err.message.includes(file) &&
+          err.message.includes('format 9') &&
+          /move the segment away/.test(err.message),
+      );
+    } finally {
+      await rm(file);
+    }
   });
 
   it('refuses ingestion with 503 once INGEST_WAL_MAX_BYTES is reached, and stores nothing of it', async () => {

@@ -199,9 +199,8 @@ describe('write-ahead log', () => {
     const bytes = fs.readFileSync(full);
     bytes.writeUInt8(WAL_FORMAT + 1, 5);
     fs.writeFileSync(full, bytes);
-    const again = open(dir);
     assert.throws(
-      () => [...again.leftovers()],
+      () => open(dir),
       (err: unknown) =>
         err instanceof WalFormatError &&
         err.message.includes(`format ${WAL_FORMAT + 1}`) &&
@@ -282,6 +281,25 @@ describe('write-ahead log', () => {
     await Promise.all(rest);
     assert.equal(done.length, 7);
     assert.equal(wal.stats().fsyncs, 2);
+    await wal.close();
+  });
+
+  it('fsync: zeros are preallocated ahead of the records, and reading stops there without a warning', async () => {
+    const dir = tempDir();
+    const wal = open(dir, { sync: 'fsync', segmentBytes: 1024 * 1024 });
+    const batches = Array.from({ length: 20 }, (_, i) => logs(20, `batch ${i}`));
+    for (const batch of batches) await append(wal, batch);
+    const file = path.join(dir, segmentFiles(dir)[0]!);
+    const size = fs.statSync(file).size;
+    assert.ok(size >= 256 * 1024, `preallocated: ${size} bytes on disk`);
+    assert.equal(wal.stats().bytes, size, '/stats counts the bytes on disk');
+    const { logger, lines } = captureLogger();
+    const again = open(dir, { logger });
+    assert.deepEqual(
+      leftoverLogs(again).map((log) => log.id),
+      batches.flat().map((log) => log.id),
+    );
+    assert.equal(lines.filter((line) => line['droppedRecords'] !== undefined).length, 0);
     await wal.close();
   });
 
