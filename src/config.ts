@@ -46,6 +46,12 @@ export interface Config {
     readonly host: string;
     /** Largest request body in bytes, counted after gzip decompression. */
     readonly bodyLimitBytes: number;
+    /** Headers and body must have arrived within this long (408 otherwise); also the idle limit before the first request. */
+    readonly requestTimeoutSecs: number;
+    /** Open connections at most (503 beyond); 0: no cap. */
+    readonly maxConnections: number;
+    /** Open connections from one client address at most (429 beyond); 0: no cap. */
+    readonly maxConnectionsPerClient: number;
   };
   /** Input limits: a log over one is refused (per log); too many logs refuse the request (413). */
   readonly limits: {
@@ -467,6 +473,9 @@ export function loadConfig(env: Env = process.env): Config {
       port: readInt(env, 'INGEST_PORT', 3002, 0, 65535),
       host: readString(env, 'INGEST_HOST', '0.0.0.0'),
       bodyLimitBytes: readInt(env, 'INGEST_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024),
+      requestTimeoutSecs: readInt(env, 'INGEST_REQUEST_TIMEOUT_SECS', 30, 1, 3600),
+      maxConnections: readInt(env, 'INGEST_MAX_CONNECTIONS', 4096, 0),
+      maxConnectionsPerClient: readInt(env, 'INGEST_MAX_CONNECTIONS_PER_CLIENT', 256, 0),
     },
     limits: {
       maxMessageBytes: readInt(env, 'INGEST_MAX_MESSAGE_BYTES', DEFAULT_LIMITS.maxMessageBytes, 1),

@@ -3,6 +3,7 @@ import type { ApiKeyConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics/prometheus.ts';
 import { buildKeyTable, installAuth } from './auth.ts';
+import { limitConnections, type ConnectionLimits } from './connection-limits.ts';
 import { installErrorHandler } from './errors.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerIngestRoutes } from './routes/ingest.ts';
@@ -12,6 +13,10 @@ import type { ServiceView } from './view.ts';
 
 export interface AppOptions {
   bodyLimitBytes: number;
+  /** Headers and body within this long, or 408 (INGEST_REQUEST_TIMEOUT_SECS); default 30 s. */
+  requestTimeoutMs?: number;
+  /** Caps on open connections (INGEST_MAX_CONNECTIONS*); default: none. */
+  connections?: ConnectionLimits;
   /** The API keys (config.auth); none: the API is open, and a warning says so. */
   auth: { keys: readonly ApiKeyConfig[] };
   logger: Logger;
@@ -19,7 +24,10 @@ export interface AppOptions {
   view: ServiceView;
 }
 
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
 export function buildApp(options: AppOptions): FastifyInstance {
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   // Typed as Fastify's logger interface so the instance keeps Fastify's default generics.
   const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({
@@ -32,7 +40,19 @@ export function buildApp(options: AppOptions): FastifyInstance {
     bodyLimit: options.bodyLimitBytes,
     // Keep-alive sockets would hold `close()` open on shutdown.
     forceCloseConnections: 'idle',
+    // A request whose headers and body have not all arrived in time gets 408 and its
+    // connection closed (Fastify's default, 0, also turns off Node's own): a client that
+    // sends 14 of the 1,000 bytes it announced must not hold a connection for ever. Node
+    // checks every connectionsCheckingInterval; the headers' own limit may not exceed it.
+    requestTimeout: requestTimeoutMs,
+    http: {
+      headersTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
+    },
   });
+  limitConnections(app.server, options.connections ?? { max: 0, perClient: 0 }, (because) =>
+    options.metrics.connectionsRefused.labels(because).inc(),
+  );
   installErrorHandler(app, options.logger);
   const keys = buildKeyTable(options.auth.keys);
   if (keys === undefined) {

@@ -8,6 +8,8 @@ export interface Metrics {
   /** Observed per request by the HTTP layer. */
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly ingestBatchSize: Histogram;
+  /** Connections answered and closed at accept, over INGEST_MAX_CONNECTIONS (total) or the per-client cap. */
+  readonly connectionsRefused: Counter<'reason'>;
   /** Observed per ClickHouse insert by the writer's onFlush callback. */
   readonly flushDuration: Histogram<'result'>;
 }
@@ -42,6 +44,12 @@ export function createMetrics(sources: StatsSources): Metrics {
       name: 'log_ingest_http_requests_total',
       help: 'HTTP requests by route and status',
       labelNames: ['method', 'route', 'status'],
+      registers,
+    }),
+    connectionsRefused: new Counter({
+      name: 'log_ingest_http_connections_refused_total',
+      help: 'Connections refused at accept: over INGEST_MAX_CONNECTIONS (total) or INGEST_MAX_CONNECTIONS_PER_CLIENT (per_client)',
+      labelNames: ['reason'],
       registers,
     }),
     ingestBatchSize: new Histogram({

@@ -50,6 +50,8 @@ export async function serveRoles(
   let draining = false;
   const app = buildApp({
     bodyLimitBytes: config.http.bodyLimitBytes,
+    requestTimeoutMs: config.http.requestTimeoutSecs * 1000,
+    connections: { max: config.http.maxConnections, perClient: config.http.maxConnectionsPerClient },
     auth: config.auth,
     logger: logger.child({ stage: 'http' }),
     metrics,
