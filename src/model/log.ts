@@ -29,7 +29,8 @@ export interface WalTag {
   walSegment?: number;
   /**
    * A matched log's row as the insert sends it (store/format.ts), made once in the request:
-   * the WAL record holds it and the insert reuses it instead of encoding the row again.
+   * the WAL record holds it and the insert reuses it instead of encoding the row again. A row
+   * that has one carries no message, metadata or variables of its own (wal/stage.ts).
    */
   insertLine?: string;
 }

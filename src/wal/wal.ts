@@ -11,13 +11,12 @@
  * shares the one after it, as PostgreSQL's and Loki's WALs do.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { OverloadedError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { LogRecord, WalTag } from '../model/log.ts';
-import { decodeRecord } from './codec.ts';
 import { WAL_COUNTERS, type WalStats } from './counters.ts';
-import { checkHeader, HEADER_BYTES, readSegment, RecordFramer, segmentHeader } from './format.ts';
+import { HEADER_BYTES, RecordFramer } from './format.ts';
+import { createSegment, listSegments, readLeftover, writeZeros } from './segment-files.ts';
 import { zeroStats } from '../counters.ts';
 
 export type WalSync = 'write' | 'fsync';
@@ -92,7 +91,6 @@ export interface LeftoverSegment {
  * 1 MiB, creating and deleting segments was 1.5% of the service's time under batches of 1,000.
  */
 const RECYCLE_BYTES = 8 * 1024 * 1024;
-const NAME = /^(\d{20})\.wal$/;
 /**
  * Bytes of records one turn gathers before they are written at once. Measured with 64
  * connections sending batches of 1,000 (peak RSS; without the WAL 0.67-0.69 GB): unbounded,
@@ -139,24 +137,10 @@ export class WriteAheadLog {
    */
   static open(opts: WalOptions): WriteAheadLog {
     const wal = new WriteAheadLog(opts);
-    fs.mkdirSync(opts.dir, { recursive: true });
-    for (const name of fs.readdirSync(opts.dir).sort()) {
-      const seq = NAME.exec(name)?.[1];
-      if (seq === undefined) continue;
-      const file = path.join(opts.dir, name);
-      const bytes = fs.statSync(file).size;
-      // A segment of another format stops the start here, before anything is accepted.
-      checkHeader(readHead(file), file);
-      wal.#segments.set(Number(seq), {
-        seq: Number(seq),
-        file,
-        bytes,
-        allocated: bytes,
-        outstanding: -1,
-        sealed: true,
-      });
+    for (const { seq, file, bytes } of listSegments(opts.dir)) {
+      wal.#segments.set(seq, { seq, file, bytes, allocated: bytes, outstanding: -1, sealed: true });
       wal.#bytes += bytes;
-      wal.#nextSeq = Math.max(wal.#nextSeq, Number(seq) + 1);
+      wal.#nextSeq = Math.max(wal.#nextSeq, seq + 1);
     }
     wal.#openSegment();
     return wal;
@@ -169,37 +153,17 @@ export class WriteAheadLog {
   *leftovers(): Generator<LeftoverSegment> {
     const old = [...this.#segments.values()].filter((s) => s.outstanding === -1);
     for (const segment of old) {
-      const contents = readSegment(fs.readFileSync(segment.file), segment.file);
-      const logs: (LogRecord & WalTag)[] = [];
-      let undecodable = 0;
-      for (const payload of contents.payloads) {
-        let decoded: LogRecord[];
-        try {
-          decoded = decodeRecord(payload);
-        } catch {
-          undecodable++;
-          continue;
-        }
-        for (const log of decoded) logs.push(Object.assign(log, { walSegment: segment.seq }));
-      }
-      const dropped = contents.droppedRecords + undecodable;
-      if (dropped > 0) {
-        this.#counters.droppedRecords += dropped;
+      const { createdAt, logs, droppedRecords, droppedBytes, why } = readLeftover(segment.file, segment.seq);
+      if (droppedRecords > 0) {
+        this.#counters.droppedRecords += droppedRecords;
         this.#opts.logger.warn(
-          {
-            segment: segment.file,
-            droppedRecords: dropped,
-            droppedBytes: contents.droppedBytes,
-            why: [contents.damage, undecodable > 0 ? `${undecodable} records that did not decode` : undefined]
-              .filter(Boolean)
-              .join('; '),
-          },
-          `write-ahead log: cut ${dropped} damaged record(s); a torn last record is one a crash interrupted before it was acknowledged`,
+          { segment: segment.file, droppedRecords, droppedBytes, why },
+          `write-ahead log: cut ${droppedRecords} damaged record(s); a torn last record is one a crash interrupted before it was acknowledged`,
         );
       }
       segment.outstanding = logs.length;
       this.#deleteIfDone(segment);
-      yield { seq: segment.seq, file: segment.file, createdAt: contents.createdAt, logs };
+      yield { seq: segment.seq, file: segment.file, createdAt, logs };
     }
   }
 
@@ -430,38 +394,23 @@ export class WriteAheadLog {
 
   #openSegment(): ActiveSegment {
     const seq = this.#nextSeq;
-    const file = path.join(this.#opts.dir, `${String(seq).padStart(20, '0')}.wal`);
-    const fd = fs.openSync(file, 'wx');
-    const header = segmentHeader(this.#now());
-    try {
-      fs.writeSync(fd, header, 0, header.length, 0);
-      if (this.#opts.sync === 'fsync') {
-        writeZeros(fd, header.length, this.#preallocBytes);
-        fs.fdatasyncSync(fd);
-        syncDirectory(this.#opts.dir);
-      }
-    } catch (err) {
-      fs.closeSync(fd);
-      fs.rmSync(file, { force: true });
-      throw err;
-    }
+    const fsync = this.#opts.sync === 'fsync';
+    const zeros = fsync ? this.#preallocBytes : 0;
+    const { fd, file, headerBytes } = createSegment(this.#opts.dir, seq, this.#now(), { fsync, zeros });
     this.#nextSeq++;
     const segment: ActiveSegment = {
       seq,
       file,
       fd,
-      bytes: header.length,
+      bytes: headerBytes,
       allocated: 0,
       outstanding: 0,
       sealed: false,
-      durableBytes: header.length,
+      durableBytes: headerBytes,
       unsyncedLogs: 0,
     };
     this.#segments.set(seq, segment);
-    this.#allocated(
-      segment,
-      this.#opts.sync === 'fsync' ? header.length + this.#preallocBytes : header.length,
-    );
+    this.#allocated(segment, headerBytes + zeros);
     this.#active = segment;
     this.#counters.segments = this.#segments.size;
     return segment;
@@ -547,33 +496,5 @@ export class WriteAheadLog {
   /** A quarter of a segment, at most 4 MiB. */
   get #preallocBytes(): number {
     return Math.min(4 * 1024 * 1024, Math.floor(this.#opts.segmentBytes / 4));
-  }
-}
-
-const ZEROS = Buffer.alloc(256 * 1024);
-
-function writeZeros(fd: number, position: number, length: number): void {
-  for (let done = 0; done < length;) {
-    done += fs.writeSync(fd, ZEROS, 0, Math.min(ZEROS.length, length - done), position + done);
-  }
-}
-
-function readHead(file: string): Buffer {
-  const head = Buffer.alloc(HEADER_BYTES);
-  const fd = fs.openSync(file, 'r');
-  try {
-    return head.subarray(0, fs.readSync(fd, head, 0, HEADER_BYTES, 0));
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** A new file's name is durable only once its directory is synced. */
-function syncDirectory(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
   }
 }
