@@ -6,6 +6,14 @@ const ISO_8601 =
 /** The latest instant ClickHouse DateTime64 stores (2299-12-31T23:59:59.999Z). */
 export const MAX_TIMESTAMP_MS = Date.UTC(2299, 11, 31, 23, 59, 59, 999);
 
+/**
+ * Whether a time is in the range logs are accepted in (1970 to 2299): outside it, a timestamp
+ * or a query's bound is refused, never moved into the range.
+ */
+export function inStoredRange(ms: number): boolean {
+  return Number.isSafeInteger(ms) && ms >= 0 && ms <= MAX_TIMESTAMP_MS;
+}
+
 /** Epoch milliseconds of an ISO 8601 string, or undefined when it is not a valid date-time. */
 export function parseIsoTimestamp(text: string): number | undefined {
   const m = ISO_8601.exec(text);
@@ -19,9 +27,14 @@ export function parseIsoTimestamp(text: string): number | undefined {
   const second = Number(s);
   if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return undefined;
   const millis = frac === '' ? 0 : Math.floor(Number(frac.padEnd(3, '0').slice(0, 3)));
-  let ms = Date.UTC(year, month - 1, day, hour, minute, second, millis);
-  // Date.UTC rolls 2025-02-30 over into March; a real calendar date round-trips.
-  if (new Date(ms).getUTCDate() !== day) return undefined;
+  // Not Date.UTC: it reads years 0-99 as 1900-1999 ("0075" would become 1975). The date is
+  // set field by field; setUTCFullYear takes the year as written.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, millis);
+  let ms = date.getTime();
+  // 2025-02-30 rolls over into March; a real calendar date round-trips.
+  if (date.getUTCDate() !== day) return undefined;
   if (offset !== undefined && offset !== 'Z' && offset !== 'z') {
     const sign = offset.startsWith('-') ? -1 : 1;
     const digits = offset.slice(1).replace(':', '');

@@ -2,7 +2,7 @@ import { DEFAULT_LIMITS, type ValidationLimits } from '../config.ts';
 import type { FieldProblem } from '../errors.ts';
 import type { LogRecord } from '../model/log.ts';
 import { LOG_FIELDS, type LogFieldName } from '../model/log-fields.ts';
-import { MAX_TIMESTAMP_MS, parseIsoTimestamp } from './timestamp.ts';
+import { inStoredRange, parseIsoTimestamp } from './timestamp.ts';
 
 /** Longest label accepted; each label's own limit is in its declaration (model/log-fields.ts). */
 export { MAX_LABEL_LENGTH } from '../model/log-fields.ts';
@@ -155,7 +155,7 @@ function timestampOf(ts: unknown, index: number | null, now: number): number | R
       `timestamp must be an ISO 8601 string or epoch milliseconds, got ${describe(ts)}`,
     );
   }
-  if (timestamp < 0 || timestamp > MAX_TIMESTAMP_MS) {
+  if (!inStoredRange(timestamp)) {
     return problem(index, 'timestamp', 'INVALID_TIMESTAMP', 'timestamp must be between 1970 and 2299');
   }
   return timestamp;

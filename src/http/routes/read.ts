@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { BadRequestError } from '../../errors.ts';
-import { parseIsoTimestamp } from '../../ingest/timestamp.ts';
+import { inStoredRange, parseIsoTimestamp } from '../../ingest/timestamp.ts';
 import type { ServiceView } from '../view.ts';
 import { assertOrg } from '../auth.ts';
 import { documentationOnly, ERRORS } from '../openapi.ts';
@@ -35,6 +35,9 @@ function optionalTime(query: Query, field: string): number | undefined {
   const ms = /^\d+$/.test(raw) ? Number(raw) : parseIsoTimestamp(raw);
   if (ms === undefined || !Number.isSafeInteger(ms)) {
     throw invalid(field, 'INVALID_TIMESTAMP', 'expected ISO 8601 or epoch milliseconds');
+  }
+  if (!inStoredRange(ms)) {
+    throw invalid(field, 'INVALID_TIMESTAMP', 'must be between 1970 and 2299, where logs are stored');
   }
   return ms;
 }

@@ -171,6 +171,18 @@ describe('read API', () => {
     assert.equal(missing.body.field, 'org');
   });
 
+  it('refuses a time bound outside 1970-2299 instead of moving it (year 0075 is not 1975)', async () => {
+    for (const path of [
+      '/logs?org=reads&from=0075-01-01',
+      '/logs?org=reads&to=2300-01-01T00:00:00Z',
+      '/logs?org=reads&to=99999999999999',
+    ]) {
+      const res = await get<{ code: string; field: string }>(path);
+      assert.equal(res.status, 400, path);
+      assert.equal(res.body.code, 'INVALID_TIMESTAMP', path);
+    }
+  });
+
   it('refuses a parameter given more than once with 400 INVALID_VALUE', async () => {
     // Found by the HTTP fuzzer: a repeated parameter arrives as an array, and was a 500.
     for (const path of [

@@ -186,6 +186,13 @@ describe('bad input: a 4xx naming the problem, and nothing stored', () => {
       null,
     ],
     [
+      'a year of two digits (0075, not 1975)',
+      '{"org": "bad", "message": "m", "timestamp": "0075-06-15T12:00:00Z"}',
+      'INVALID_TIMESTAMP',
+      'timestamp',
+      null,
+    ],
+    [
       'metadata that is not an object',
       '{"org": "bad", "message": "m", "metadata": "k=v"}',
       'INVALID_TYPE',

@@ -90,6 +90,19 @@ describe('validateLog', () => {
     ],
     ['boolean timestamp', { org: 'a', message: 'm', timestamp: true }, 'timestamp', 'INVALID_TYPE'],
     ['negative epoch', { org: 'a', message: 'm', timestamp: -5 }, 'timestamp', 'INVALID_TIMESTAMP'],
+    // Date.UTC would have read the year as 1975 and stored it there.
+    [
+      'year 0075',
+      { org: 'a', message: 'm', timestamp: '0075-06-15T12:00:00Z' },
+      'timestamp',
+      'INVALID_TIMESTAMP',
+    ],
+    [
+      'year 2300',
+      { org: 'a', message: 'm', timestamp: '2300-01-01T00:00:00Z' },
+      'timestamp',
+      'INVALID_TIMESTAMP',
+    ],
     ['numeric level', { org: 'a', message: 'm', level: 3 }, 'level', 'INVALID_TYPE'],
     ['array service', { org: 'a', message: 'm', service: ['x'] }, 'service', 'INVALID_TYPE'],
     ['metadata string', { org: 'a', message: 'm', metadata: 'x=1' }, 'metadata', 'INVALID_TYPE'],
@@ -124,6 +137,18 @@ describe('parseIsoTimestamp', () => {
     assert.equal(parseIsoTimestamp('2025-01-15T05:30:45-0500'), Date.UTC(2025, 0, 15, 10, 30, 45));
     assert.equal(parseIsoTimestamp('2025-01-15 10:30:45'), Date.UTC(2025, 0, 15, 10, 30, 45));
     assert.equal(parseIsoTimestamp('2025-01-15'), Date.UTC(2025, 0, 15));
+  });
+  it('reads the year as written, years 0-99 included', () => {
+    const year75 = new Date(0);
+    year75.setUTCFullYear(75, 5, 15);
+    year75.setUTCHours(12, 0, 0, 0);
+    assert.equal(parseIsoTimestamp('0075-06-15T12:00:00Z'), year75.getTime());
+    assert.equal(new Date(parseIsoTimestamp('0075-06-15T12:00:00Z')!).getUTCFullYear(), 75);
+    assert.equal(
+      parseIsoTimestamp('0000-02-29'),
+      Date.parse('0000-02-29T00:00:00Z'),
+      'year 0 is a leap year',
+    );
   });
   it('rejects what is not a date-time', () => {
     for (const text of [
