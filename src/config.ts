@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './errors.ts';
+import { orgProblem } from './model/org.ts';
 
 /** Per-log size limits (INGEST_MAX_* in config); a log over one is refused, never truncated. */
 export interface ValidationLimits {
@@ -317,6 +318,8 @@ function checkOrgs(name: string, where: string, orgs: readonly unknown[]): reado
     if (typeof org !== 'string' || org.trim() === '' || org !== org.trim()) {
       throw new ConfigError(name, `${where}: orgs must be non-empty strings, got ${JSON.stringify(org)}`);
     }
+    const bad = orgProblem(org);
+    if (bad !== undefined) throw new ConfigError(name, `${where}: ${bad.message}`);
   }
   return [...new Set(orgs as string[])];
 }

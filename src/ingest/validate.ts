@@ -2,12 +2,12 @@ import { DEFAULT_LIMITS, type ValidationLimits } from '../config.ts';
 import type { FieldProblem } from '../errors.ts';
 import type { LogRecord } from '../model/log.ts';
 import { LOG_FIELDS, type LogFieldName } from '../model/log-fields.ts';
+import { orgProblem } from '../model/org.ts';
 import { inStoredRange, parseIsoTimestamp } from './timestamp.ts';
 
 /** Longest label accepted; each label's own limit is in its declaration (model/log-fields.ts). */
 export { MAX_LABEL_LENGTH } from '../model/log-fields.ts';
 
-const ORG_MAX_LENGTH = LOG_FIELDS.org.maxLength;
 const DEFAULT_LEVEL = LOG_FIELDS.level.default;
 
 /** The optional labels (model/log-fields.ts), each checked the same way and '' when absent. */
@@ -64,9 +64,8 @@ export function validateLog(
 
   const org = requiredText(raw, 'org', index);
   if (typeof org !== 'string') return org;
-  if (org.length > ORG_MAX_LENGTH) {
-    return problem(index, 'org', 'TOO_LONG', `org must be at most ${ORG_MAX_LENGTH} characters`);
-  }
+  const badOrg = orgProblem(org);
+  if (badOrg !== undefined) return problem(index, 'org', badOrg.code, badOrg.message);
 
   const message = requiredText(raw, 'message', index);
   if (typeof message !== 'string') return message;

@@ -12,6 +12,7 @@
  * No field is nullable: an absent optional value is its default, never null. A Nullable column or
  * an Avro union with "null" would be a drift, and the tests compare the types whole.
  */
+import { ORG_MAX_LENGTH } from './org.ts';
 import type { LogRecord, StoredLog } from './log.ts';
 
 /** Longest org, dashboard, service, host or level accepted (UTF-16 units): labels, not text. */
@@ -86,7 +87,8 @@ export const LOG_FIELDS = declareLogFields({
     type: 'string',
     record: 'LogRecord',
     input: 'required',
-    maxLength: MAX_LABEL_LENGTH,
+    // And only the characters of model/org.ts.
+    maxLength: ORG_MAX_LENGTH,
     avro: 'string',
     column: { name: 'org', type: 'LowCardinality(String)', position: 2 },
   },

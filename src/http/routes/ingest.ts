@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequestError, UnsupportedMediaTypeError } from '../../errors.ts';
 import { logsFromJson, logsFromNdjson, parseJsonBody, type IngestStage } from '../../ingest/stage.ts';
 import type { SubmittedLogs } from '../../ingest/body.ts';
+import { ORG_MAX_LENGTH, ORG_PATTERN } from '../../model/org.ts';
 import { assertBatchOrgs } from '../auth.ts';
 import { documentationOnly, ERRORS, FIELD_PROBLEM } from '../openapi.ts';
 
@@ -53,7 +54,14 @@ const LOG_SCHEMA = {
     'One log. Other fields are ignored. Limits: message at most INGEST_MAX_MESSAGE_BYTES (64 KiB, UTF-8), metadata at most INGEST_MAX_METADATA_KEYS keys (64) and INGEST_MAX_METADATA_BYTES (16 KiB); labels at most 256 characters.',
   required: ['org', 'message'],
   properties: {
-    org: { type: 'string', minLength: 1, maxLength: 256, description: 'templates are private to their org' },
+    org: {
+      type: 'string',
+      minLength: 1,
+      maxLength: ORG_MAX_LENGTH,
+      pattern: ORG_PATTERN,
+      description:
+        "templates are private to their org; letters, digits and ! - _ . * ' ( ) only (INVALID_ORG otherwise)",
+    },
     message: { type: 'string', minLength: 1, description: 'the log line' },
     timestamp: {
       oneOf: [
@@ -127,7 +135,7 @@ const INGEST_SCHEMA = {
       },
     },
     400: ERRORS[400](
-      'MALFORMED_JSON, NOT_AN_OBJECT, MISSING_BODY, MISSING_FIELD, EMPTY_FIELD, INVALID_TYPE, INVALID_TIMESTAMP, TOO_LONG, TOO_MANY_KEYS, TOO_LARGE, INVALID_COMPRESSED_BODY, INVALID_CONTENT_LENGTH: the body or every log in it is invalid; nothing is stored',
+      'MALFORMED_JSON, NOT_AN_OBJECT, MISSING_BODY, MISSING_FIELD, EMPTY_FIELD, INVALID_TYPE, INVALID_ORG, INVALID_TIMESTAMP, TOO_LONG, TOO_MANY_KEYS, TOO_LARGE, INVALID_COMPRESSED_BODY, INVALID_CONTENT_LENGTH: the body or every log in it is invalid; nothing is stored',
     ),
     401: ERRORS[401](),
     403: ERRORS[403](

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { BadRequestError } from '../../errors.ts';
 import { inStoredRange, parseIsoTimestamp } from '../../ingest/timestamp.ts';
+import { orgProblem } from '../../model/org.ts';
 import type { ServiceView } from '../view.ts';
 import { assertOrg } from '../auth.ts';
 import { documentationOnly, ERRORS } from '../openapi.ts';
@@ -26,6 +27,8 @@ function requireOrg(query: Query): string {
   const org = param(query, 'org');
   if (org === undefined || org.trim() === '')
     throw invalid('org', 'MISSING_FIELD', 'the org query parameter is required');
+  const bad = orgProblem(org);
+  if (bad !== undefined) throw invalid('org', bad.code, bad.message);
   return org;
 }
 

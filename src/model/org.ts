@@ -1,0 +1,31 @@
+/**
+ * What an org (a tenant) may be called: the rule of Grafana Mimir's and Loki's tenant ids,
+ * which shippers already follow for X-Scope-OrgID. Letters, digits and ! - _ . * ' ( ), at
+ * most 150 characters, not "." or "..". Anything else (spaces, control characters, escapes,
+ * right-to-left marks, zero-width characters, ':' and '/') is refused, not cleaned up: two
+ * tenants that print alike must not be two names, and a name must be safe to echo and to put
+ * in a key or a path.
+ */
+export const ORG_MAX_LENGTH = 150;
+const ORG_CHARACTERS = /^[A-Za-z0-9!\-_.*'()]+$/;
+/** The same rule for OpenAPI schemas. */
+export const ORG_PATTERN = "^(?!\\.{1,2}$)[A-Za-z0-9!\\-_.*'()]{1,150}$";
+
+export interface OrgProblem {
+  readonly code: 'TOO_LONG' | 'INVALID_ORG';
+  readonly message: string;
+}
+
+/** Why `org` is not an org name, or undefined when it is one. */
+export function orgProblem(org: string): OrgProblem | undefined {
+  if (org.length > ORG_MAX_LENGTH) {
+    return { code: 'TOO_LONG', message: `org must be at most ${ORG_MAX_LENGTH} characters` };
+  }
+  if (!ORG_CHARACTERS.test(org) || org === '.' || org === '..') {
+    return {
+      code: 'INVALID_ORG',
+      message: `org ${JSON.stringify(org.slice(0, 40))} may hold only letters, digits and ! - _ . * ' ( ) (not "." or "..")`,
+    };
+  }
+  return undefined;
+}
