@@ -18,7 +18,20 @@ export const BY_ORG_PATH = 'quotas.by_org';
 
 type Body = Record<string, unknown>;
 
-export function statsBody(sources: StatsSources, facts: Readonly<Record<string, unknown>>): Body {
+/**
+ * Who reads /stats: an operator (the open API, or a key for every org) sees all of it; a tenant
+ * (a key for some orgs) sees the per-org counts of its own orgs only, and no error texts,
+ * which name hosts, paths and the engine's internals (they are in the service's log).
+ */
+export interface StatsReader {
+  readonly orgs?: ReadonlySet<string> | undefined;
+}
+
+export function statsBody(
+  sources: StatsSources,
+  facts: Readonly<Record<string, unknown>>,
+  reader: StatsReader = {},
+): Body {
   const snapshot: StatsSnapshot = {
     ingest: sources.ingest(),
     match: sources.match(),
@@ -34,7 +47,13 @@ export function statsBody(sources: StatsSources, facts: Readonly<Record<string, 
     const group = NULL_GROUP_WHEN_ABSENT[stage];
     const stats = snapshot[stage] as Readonly<Record<string, unknown>> | undefined;
     if (stats === undefined && group !== undefined) nullGroups.add(group);
-    placeCounters(body, STAGE_COUNTERS[stage], stats ?? {}, group === undefined ? undefined : nullGroups);
+    placeCounters(
+      body,
+      STAGE_COUNTERS[stage],
+      stats ?? {},
+      group === undefined ? undefined : nullGroups,
+      reader.orgs === undefined,
+    );
   }
   const fixed: StatsSources = {
     ingest: () => snapshot.ingest,
@@ -50,7 +69,7 @@ export function statsBody(sources: StatsSources, facts: Readonly<Record<string, 
     if (value !== undefined) setPath(body, spec.stats, value);
   }
   for (const group of nullGroups) body[group] = null;
-  setPath(body, BY_ORG_PATH, byOrg(snapshot));
+  setPath(body, BY_ORG_PATH, byOrg(snapshot, reader.orgs));
   return inReadingOrder(body);
 }
 
@@ -83,12 +102,13 @@ function placeCounters(
   counters: CounterSet,
   stats: Readonly<Record<string, unknown>>,
   nullGroups: ReadonlySet<string> | undefined,
+  withTexts: boolean,
 ): void {
   for (const [name, spec] of Object.entries(counters)) {
     if (spec.kind === 'by-org' || spec.stats === undefined) continue;
     if (nullGroups !== undefined && nullGroups.has(spec.stats.split('.')[0] ?? '')) continue;
     const value = stats[name];
-    if (spec.kind === 'text') setPath(body, spec.stats, value ?? null);
+    if (spec.kind === 'text') setPath(body, spec.stats, withTexts ? (value ?? null) : null);
     else if (spec.kind === 'flag') setPath(body, spec.stats, value ?? false);
     else setPath(body, spec.stats, value ?? 0);
   }
@@ -98,7 +118,7 @@ function placeCounters(
  * The orgs a quota held back, each with every per-org count (the tallies are bounded). Built in
  * a Map: org names come from clients, and `__proto__` must stay a name, not reach a prototype.
  */
-function byOrg(snapshot: StatsSnapshot): Body {
+function byOrg(snapshot: StatsSnapshot, only: ReadonlySet<string> | undefined): Body {
   const names: string[] = [];
   const tallies: [string, Readonly<Record<string, number>>][] = [];
   for (const stage of Object.keys(STAGE_COUNTERS) as (keyof StatsSnapshot)[]) {
@@ -112,6 +132,7 @@ function byOrg(snapshot: StatsSnapshot): Body {
   const orgs = new Map<string, Record<string, number>>();
   for (const [key, tally] of tallies) {
     for (const [org, n] of Object.entries(tally)) {
+      if (only !== undefined && !only.has(org)) continue;
       let counts = orgs.get(org);
       if (counts === undefined) {
         counts = Object.fromEntries(names.map((name) => [name, 0]));

@@ -66,7 +66,7 @@ export function startWal(config: Config['wal'] & { sync: 'write' | 'fsync' }, de
     (err: unknown) => {
       // Not storage (the replay waits for it): a record it cannot place. The logs stay in the
       // WAL for the next start; this run takes no new ones on top of logs it could not place.
-      replaying = `the write-ahead log could not be replayed: ${err instanceof Error ? err.message : String(err)}`;
+      replaying = 'the write-ahead log could not be replayed (the service log says why)';
       logger.error({ err }, 'write-ahead log replay failed; restart once storage answers');
     },
   );

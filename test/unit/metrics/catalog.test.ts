@@ -101,3 +101,22 @@ describe('counters declared once', () => {
     assert.equal(at(body, 'quotas.llm_budget_lines'), 0);
   });
 });
+
+describe('a tenant reading /stats', () => {
+  it('sees the per-org counts of its own orgs only, and no error texts', () => {
+    const { snapshot } = distinctStats();
+    const tallies = snapshot.ingest['rateLimitedByOrg'] as Record<string, number>;
+    tallies['other'] = 5;
+    const all = statsBody(sourcesOf(snapshot), {});
+    const tenant = statsBody(sourcesOf(snapshot), {}, { orgs: new Set(['acme']) });
+    assert.deepEqual(Object.keys(at(all, 'quotas.by_org') as object).sort(), ['acme', 'other']);
+    assert.deepEqual(Object.keys(at(tenant, 'quotas.by_org') as object), ['acme']);
+    for (const stage of STAGES) {
+      for (const spec of Object.values(STAGE_COUNTERS[stage])) {
+        if (spec.kind !== 'text' || spec.stats === undefined) continue;
+        assert.equal(at(all, spec.stats), 'boom', `${spec.stats} for an operator`);
+        assert.equal(at(tenant, spec.stats), null, `${spec.stats} hidden from a tenant`);
+      }
+    }
+  });
+});
