@@ -1,4 +1,4 @@
-import { BadRequestError, type FieldProblem } from '../errors.ts';
+import { BadRequestError, PayloadTooLargeError, type FieldProblem } from '../errors.ts';
 
 /** A line of an NDJSON body that is not valid JSON; reported as that log's problem. */
 export class MalformedLine {
@@ -46,8 +46,21 @@ export function logsFromJson(body: unknown): SubmittedLogs {
   return { single: false, items: logs, indexes: null };
 }
 
-/** NDJSON: one log per line; blank lines are skipped; a malformed line fails alone. */
-export function logsFromNdjson(text: string): SubmittedLogs {
+/** A request of more logs than it may hold: refused whole (413), nothing of it stored. */
+export function tooManyLogs(maxLogs: number, got: number | undefined): PayloadTooLargeError {
+  return new PayloadTooLargeError(
+    'TOO_MANY_LOGS',
+    `at most ${maxLogs} logs per request, got ${got ?? `more than ${maxLogs}`}; split the batch`,
+    maxLogs,
+  );
+}
+
+/**
+ * NDJSON: one log per line; blank lines are skipped; a malformed line fails alone. Past
+ * `maxLogs` lines the body is refused at once (TOO_MANY_LOGS), before the rest is parsed: a
+ * 10 MB body of one-character lines would otherwise be millions of parsed values first.
+ */
+export function logsFromNdjson(text: string, maxLogs = Number.POSITIVE_INFINITY): SubmittedLogs {
   const items: unknown[] = [];
   const indexes: number[] = [];
   let line = 0;
@@ -57,6 +70,7 @@ export function logsFromNdjson(text: string): SubmittedLogs {
     if (end === -1) end = text.length;
     const raw = text.slice(start, end).trim();
     if (raw !== '') {
+      if (items.length === maxLogs) throw tooManyLogs(maxLogs, undefined);
       try {
         items.push(JSON.parse(raw));
       } catch (err) {

@@ -2,7 +2,6 @@ import { DEFAULT_LIMITS, DEFAULT_MAX_LOGS_PER_REQUEST, type ValidationLimits } f
 import {
   BadRequestError,
   OverloadedError,
-  PayloadTooLargeError,
   RateLimitedError,
   ShuttingDownError,
   type AppError,
@@ -12,7 +11,7 @@ import { zeroStats } from '../counters.ts';
 import type { LogRecord } from '../model/log.ts';
 import { OrgTally } from '../quota/org-tally.ts';
 import { demandOf, type Demand, type TokenBuckets } from '../quota/token-buckets.ts';
-import { MalformedLine, type SubmittedLogs } from './body.ts';
+import { MalformedLine, tooManyLogs, type SubmittedLogs } from './body.ts';
 import { INGEST_COUNTERS, type IngestStats } from './counters.ts';
 import { validateLog, type ValidationResult } from './validate.ts';
 
@@ -66,6 +65,8 @@ export interface IngestStage {
   refusal(): AppError | undefined;
   /** From now on every request gets 503: the service is draining. */
   close(): void;
+  /** Most logs in one request (INGEST_MAX_LOGS_PER_REQUEST): body parsers stop there. */
+  readonly maxLogs: number;
   stats(): IngestStats;
 }
 
@@ -89,13 +90,7 @@ export function startIngest(deps: IngestDeps): IngestStage {
     ingest(submitted) {
       counters.requests++;
       if (closed) throw new ShuttingDownError();
-      if (submitted.items.length > maxLogs) {
-        throw new PayloadTooLargeError(
-          'TOO_MANY_LOGS',
-          `at most ${maxLogs} logs per request, got ${submitted.items.length}; split the batch`,
-          maxLogs,
-        );
-      }
+      if (submitted.items.length > maxLogs) throw tooManyLogs(maxLogs, submitted.items.length);
       const at = now();
       const logs: LogRecord[] = [];
       const problems: FieldProblem[] = [];
@@ -170,6 +165,7 @@ export function startIngest(deps: IngestDeps): IngestStage {
     close() {
       closed = true;
     },
+    maxLogs,
     stats() {
       return { ...counters, rateLimitedByOrg: rateLimited.byOrg() };
     },

@@ -163,7 +163,7 @@ export function registerIngestRoutes(app: FastifyInstance, ingest: IngestStage, 
     NDJSON_TYPES,
     { parseAs: 'buffer', bodyLimit },
     async (request: FastifyRequest, body: Buffer) => {
-      return logsFromNdjson(await bodyText(request, body, bodyLimit));
+      return logsFromNdjson(await bodyText(request, body, bodyLimit), ingest.maxLogs);
     },
   );
 

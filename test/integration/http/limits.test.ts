@@ -98,6 +98,36 @@ describe('input limits', () => {
     assert.equal((await messagesOf('many')).length, 5);
   });
 
+  it('refuses an NDJSON body past the limit while reading it, before the rest is parsed', async () => {
+    // Far more lines than the limit (5): parsed in full, they would all be values first.
+    const lines = Array.from({ length: 50_000 }, (_, i) =>
+      JSON.stringify({ org: 'ndjson-many', message: `l ${i}` }),
+    );
+    const parse = JSON.parse;
+    let parsed = 0;
+    JSON.parse = ((text: string, reviver?: (key: string, value: unknown) => unknown) => {
+      parsed++;
+      return parse(text, reviver) as unknown;
+    }) as typeof JSON.parse;
+    let res;
+    try {
+      res = await t.service.app.inject({
+        method: 'POST',
+        url: '/logs/ingest',
+        headers: { 'content-type': 'application/x-ndjson' },
+        payload: lines.join('\n'),
+      });
+    } finally {
+      JSON.parse = parse;
+    }
+    assert.equal(res.statusCode, 413, res.body);
+    const body = res.json<{ code: string; limit: number; message: string }>();
+    assert.equal(body.code, 'TOO_MANY_LOGS');
+    assert.match(body.message, /more than 5/);
+    assert.ok(parsed <= 10, `${parsed} JSON.parse calls for a body refused at 5 logs`);
+    assert.deepEqual(await messagesOf('ndjson-many'), []);
+  });
+
   it('answers a gzip bomb with 413 without inflating it in full', async () => {
     // 256 MiB of zeros gzip to about 250 KB: far under the 10 MB body limit on the wire.
     const inflated = 256 * 1024 * 1024;
