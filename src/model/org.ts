@@ -18,6 +18,8 @@ export interface OrgProblem {
 
 /** Why `org` is not an org name, or undefined when it is one. */
 export function orgProblem(org: string): OrgProblem | undefined {
+  // The logs of a batch nearly always share their org: the last good one is not checked again.
+  if (org === lastGood) return undefined;
   if (org.length > ORG_MAX_LENGTH) {
     return { code: 'TOO_LONG', message: `org must be at most ${ORG_MAX_LENGTH} characters` };
   }
@@ -27,5 +29,8 @@ export function orgProblem(org: string): OrgProblem | undefined {
       message: `org ${JSON.stringify(org.slice(0, 40))} may hold only letters, digits and ! - _ . * ' ( ) (not "." or "..")`,
     };
   }
+  lastGood = org;
   return undefined;
 }
+
+let lastGood = '';
