@@ -199,6 +199,10 @@ const wrongValue = fc.oneof(
     '+275760-09-13T00:00:00Z',
     '1969-12-31T23:59:59Z',
     'now',
+    // Years of two digits (Date.UTC read them as 19xx) and past the stored range.
+    '0075-06-15T12:00:00Z',
+    '0099-12-31',
+    '2300-01-01T00:00:00Z',
   ),
   fc.constantFrom(-1, 1e20, 2 ** 63, 1e15, 8.64e15 + 1),
   fc.constant('x'.repeat(70_000)),
@@ -240,6 +244,20 @@ const orgPool = fc.oneof(
   { weight: 3, arbitrary: fc.constant(MARKER) },
   { weight: 3, arbitrary: fc.constant('acme') },
   { weight: 1, arbitrary: fc.constantFrom('beta', 'Acme', 'acme ', 'org-💥', 'a'.repeat(256)) },
+  // Names outside the org alphabet: look-alikes, controls, escapes (INVALID_ORG).
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'ac\u200bme',
+      'acme\u202e',
+      '\u001b[31macme',
+      'ac\r\nme',
+      'ac\u0000me',
+      '.',
+      '..',
+      'a/b',
+    ),
+  },
 );
 
 function anyItem(org: string): fc.Arbitrary<unknown> {
