@@ -96,9 +96,10 @@ export function startIngest(deps: IngestDeps): IngestStage {
       const problems: FieldProblem[] = [];
       let failed = 0;
       const { items, indexes } = submitted;
+      const checkText = submitted.surrogateEscapes !== false;
       for (let i = 0; i < items.length; i++) {
         const index = submitted.single ? null : (indexes?.[i] ?? i);
-        const result = validateItem(items[i], index, at, limits);
+        const result = validateItem(items[i], index, at, limits, checkText);
         if (result.ok) {
           logs.push(result.log);
         } else {
@@ -192,6 +193,7 @@ function validateItem(
   index: number | null,
   now: number,
   limits: ValidationLimits,
+  checkText: boolean,
 ): ValidationResult {
   if (item instanceof MalformedLine) {
     return {
@@ -199,7 +201,7 @@ function validateItem(
       problem: { index, field: '', code: 'MALFORMED_JSON', message: `malformed JSON: ${item.reason}` },
     };
   }
-  return validateLog(item, index, now, limits);
+  return validateLog(item, index, now, limits, checkText);
 }
 
 /** `logs[3].org: org is required`, or how many failed and the first problem. */

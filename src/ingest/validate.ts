@@ -56,6 +56,7 @@ export function validateLog(
   index: number | null,
   now: number,
   limits: ValidationLimits = DEFAULT_LIMITS,
+  checkText = true,
 ): ValidationResult {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return problem(index, '', 'NOT_AN_OBJECT', `a log must be a JSON object, got ${describe(input)}`);
@@ -69,6 +70,7 @@ export function validateLog(
 
   const message = requiredText(raw, 'message', index);
   if (typeof message !== 'string') return message;
+  if (checkText && !message.isWellFormed()) return notText(index, 'message');
   if (utf8LengthOver(message, limits.maxMessageBytes)) {
     return problem(
       index,
@@ -81,7 +83,7 @@ export function validateLog(
   const timestamp = timestampOf(raw['timestamp'], index, now);
   if (typeof timestamp !== 'number') return timestamp;
 
-  const labels = labelsOf(raw, index);
+  const labels = labelsOf(raw, index, checkText);
   if ('ok' in labels) return labels;
 
   const metadata = normaliseMetadata(raw['metadata']);
@@ -96,6 +98,11 @@ export function validateLog(
   }
   const tooLarge = metadataProblem(metadata, index, limits);
   if (tooLarge !== undefined) return tooLarge;
+  if (checkText) {
+    for (const key in metadata) {
+      if (!key.isWellFormed() || !(metadata[key] as string).isWellFormed()) return notText(index, 'metadata');
+    }
+  }
 
   return {
     ok: true,
@@ -110,6 +117,20 @@ export function validateLog(
       metadata,
     },
   };
+}
+
+/**
+ * One rule for text in every field: a lone UTF-16 surrogate (`"\ud800"` in JSON) is not text,
+ * and cannot be stored as UTF-8 without being changed (to U+FFFD, or to its escape): the log is
+ * refused, so what is stored is always what was sent. (org has its own, narrower alphabet.)
+ */
+function notText(index: number | null, field: string): Rejected {
+  return problem(
+    index,
+    field,
+    'INVALID_TEXT',
+    `${field} holds a lone UTF-16 surrogate (an escape such as \\ud800 without its pair): not text that can be stored unchanged`,
+  );
 }
 
 /** A field the client must send: a string that is not blank. */
@@ -161,7 +182,11 @@ function timestampOf(ts: unknown, index: number | null, now: number): number | R
 }
 
 /** The optional labels as sent ('' when absent or null); the level is normalised by the caller. */
-function labelsOf(raw: Record<string, unknown>, index: number | null): Record<Label, string> | Rejected {
+function labelsOf(
+  raw: Record<string, unknown>,
+  index: number | null,
+  checkText: boolean,
+): Record<Label, string> | Rejected {
   const labels: Record<Label, string> = { dashboard: '', service: '', host: '', level: '' };
   for (const { name, maxLength } of LABELS) {
     const value = raw[name];
@@ -172,6 +197,7 @@ function labelsOf(raw: Record<string, unknown>, index: number | null): Record<La
     if (value.length > maxLength) {
       return problem(index, name, 'TOO_LONG', `${name} must be at most ${maxLength} characters`);
     }
+    if (checkText && !value.isWellFormed()) return notText(index, name);
     labels[name] = value;
   }
   return labels;

@@ -1,9 +1,10 @@
+import { isUtf8 } from 'node:buffer';
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequestError, UnsupportedMediaTypeError } from '../../errors.ts';
 import { logsFromJson, logsFromNdjson, parseJsonBody, type IngestStage } from '../../ingest/stage.ts';
-import type { SubmittedLogs } from '../../ingest/body.ts';
+import { hasSurrogateEscapes, type SubmittedLogs } from '../../ingest/body.ts';
 import { ORG_MAX_LENGTH, ORG_PATTERN } from '../../model/org.ts';
 import { assertBatchOrgs } from '../auth.ts';
 import { documentationOnly, ERRORS, FIELD_PROBLEM } from '../openapi.ts';
@@ -24,8 +25,9 @@ const inflateAsync = promisify(inflate);
  * free of any per-request stream plumbing.
  */
 async function bodyText(request: FastifyRequest, raw: Buffer, limit: number): Promise<string> {
+  assertUtf8Charset(request.headers['content-type']);
   const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
-  if (encoding === 'identity' || encoding === '') return raw.toString('utf8');
+  if (encoding === 'identity' || encoding === '') return utf8Text(raw);
   let inflated: Buffer;
   try {
     if (encoding === 'gzip' || encoding === 'x-gzip')
@@ -45,7 +47,25 @@ async function bodyText(request: FastifyRequest, raw: Buffer, limit: number): Pr
     }
     throw new BadRequestError('INVALID_COMPRESSED_BODY', `the ${encoding} body cannot be decompressed`);
   }
-  return inflated.toString('utf8');
+  return utf8Text(inflated);
+}
+
+/**
+ * The body as text, refused when it is not UTF-8: decoding would put U+FFFD in place of the
+ * bytes, and the service never silently changes what a client sent.
+ */
+function utf8Text(bytes: Buffer): string {
+  if (!isUtf8(bytes)) {
+    throw new BadRequestError('INVALID_UTF8', 'the body is not valid UTF-8; send UTF-8 (JSON is UTF-8)');
+  }
+  return bytes.toString('utf8');
+}
+
+/** A declared charset other than UTF-8 (or its subset ASCII) is refused rather than misread. */
+function assertUtf8Charset(contentType: string | undefined): void {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '')?.[1]?.toLowerCase();
+  if (charset === undefined || charset === 'utf-8' || charset === 'utf8' || charset === 'us-ascii') return;
+  throw new UnsupportedMediaTypeError(`charset ${charset} is not supported; send UTF-8`);
 }
 
 const LOG_SCHEMA = {
@@ -135,7 +155,7 @@ const INGEST_SCHEMA = {
       },
     },
     400: ERRORS[400](
-      'MALFORMED_JSON, NOT_AN_OBJECT, MISSING_BODY, MISSING_FIELD, EMPTY_FIELD, INVALID_TYPE, INVALID_ORG, INVALID_TIMESTAMP, TOO_LONG, TOO_MANY_KEYS, TOO_LARGE, INVALID_COMPRESSED_BODY, INVALID_CONTENT_LENGTH: the body or every log in it is invalid; nothing is stored',
+      'MALFORMED_JSON, NOT_AN_OBJECT, MISSING_BODY, MISSING_FIELD, EMPTY_FIELD, INVALID_TYPE, INVALID_ORG, INVALID_TEXT, INVALID_UTF8, INVALID_TIMESTAMP, TOO_LONG, TOO_MANY_KEYS, TOO_LARGE, INVALID_COMPRESSED_BODY, INVALID_CONTENT_LENGTH: the body or every log in it is invalid; nothing is stored',
     ),
     401: ERRORS[401](),
     403: ERRORS[403](
@@ -156,7 +176,8 @@ export function registerIngestRoutes(app: FastifyInstance, ingest: IngestStage, 
     'application/json',
     { parseAs: 'buffer', bodyLimit },
     async (request: FastifyRequest, body: Buffer) => {
-      return logsFromJson(parseJsonBody(await bodyText(request, body, bodyLimit)));
+      const text = await bodyText(request, body, bodyLimit);
+      return { ...logsFromJson(parseJsonBody(text)), surrogateEscapes: hasSurrogateEscapes(text) };
     },
   );
   app.addContentTypeParser(

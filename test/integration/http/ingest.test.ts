@@ -167,6 +167,57 @@ describe('POST /logs/ingest', () => {
   });
 });
 
+describe('text that would change on the way in is refused, and nothing of it stored', () => {
+  it('a lone surrogate in any field: 400 INVALID_TEXT naming the field', async () => {
+    for (const [field, body] of [
+      ['message', '{"org": "text1", "message": "half \\ud800 a pair"}'],
+      ['service', '{"org": "text1", "message": "m", "service": "api\\udc00"}'],
+      ['metadata', '{"org": "text1", "message": "m", "metadata": {"k": "\\ud83d"}}'],
+      ['metadata', '{"org": "text1", "message": "m", "metadata": {"\\ud83d": "v"}}'],
+    ] as const) {
+      const res = await post(body);
+      assert.equal(res.statusCode, 400, res.body);
+      const error = res.json<ErrorReply>();
+      assert.equal(error.code, 'INVALID_TEXT', body);
+      assert.equal(error.field, field, body);
+    }
+    // A surrogate pair is a character like any other.
+    const pair = await post('{"org": "text1", "message": "rocket \\ud83d\\ude80 launched"}');
+    assert.equal(pair.statusCode, 200, pair.body);
+    assert.deepEqual(
+      (await logsOf('text1')).logs.map((l) => l.message),
+      ['rocket 🚀 launched'],
+    );
+  });
+
+  it('a body that is not UTF-8: 400 INVALID_UTF8', async () => {
+    const body = Buffer.concat([
+      Buffer.from('{"org": "text2", "message": "caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('"}'),
+    ]);
+    const res = await post(body);
+    assert.equal(res.statusCode, 400, res.body);
+    assert.equal(res.json<ErrorReply>().code, 'INVALID_UTF8');
+    assert.deepEqual((await logsOf('text2')).logs, []);
+  });
+
+  it('a declared charset other than UTF-8: 415; charset=utf-8 is taken', async () => {
+    const body = Buffer.from('{"org": "text3", "message": "caf\u00e9"}', 'latin1');
+    const latin1 = await post(body, { 'content-type': 'application/json; charset=iso-8859-1' });
+    assert.equal(latin1.statusCode, 415, latin1.body);
+    assert.match(latin1.json<ErrorReply>().message, /charset iso-8859-1/);
+    const utf8 = await post('{"org": "text3", "message": "café"}', {
+      'content-type': 'application/json; charset=UTF-8',
+    });
+    assert.equal(utf8.statusCode, 200, utf8.body);
+    assert.deepEqual(
+      (await logsOf('text3')).logs.map((l) => l.message),
+      ['café'],
+    );
+  });
+});
+
 describe('bad input: a 4xx naming the problem, and nothing stored', () => {
   const bad: Array<[string, string, string, string | undefined, number | null | undefined]> = [
     ['malformed JSON', '{"org": "bad", "message": ', 'MALFORMED_JSON', '', null],
