@@ -5,6 +5,7 @@
  * templates topic from the beginning and is ready, and consumes logs.raw, only after reaching
  * its end. It never loads the storage engine.
  */
+import { validateLog } from '../ingest/validate.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { startMatch } from '../match/stage.ts';
@@ -45,6 +46,17 @@ export async function startMatcherRole(config: Config, logger: Logger): Promise<
       transactionalId: transactionalId(config, 'matcher'),
       deadLetterTopic: topics.deadLetter,
       logger,
+      // A record a service produced straight to logs.raw gets the checks and normalisation of
+      // an HTTP log (org alphabet, text, sizes, years, level in upper case); what fails them
+      // goes to the dead-letter topic with the reason, never into storage or templates.
+      admit: (log) => {
+        const result = validateLog(log, null, Date.now(), config.limits);
+        if (!result.ok) {
+          const { field, code, message } = result.problem;
+          return { refused: `invalid log: ${field === '' ? '' : `${field}: `}${code}: ${message}` };
+        }
+        return log.id === undefined ? result.log : { ...result.log, id: log.id };
+      },
       handle: (logs, origin) => {
         // A direct producer's record carries no id: the one its offset names, in every replay too.
         for (let i = 0; i < logs.length; i++) {

@@ -34,12 +34,22 @@ export interface TransformOptions<T> {
     items: T[],
     origin: { topic: string; partition: number; offsets: bigint[] },
   ) => Promise<readonly OutgoingMessage[]>;
+  /**
+   * What a decoded record must also pass (a direct producer's log, validated as an HTTP one):
+   * the item to hand on (normalised), or why it is refused, which goes to the dead-letter topic
+   * like an undecodable record.
+   */
+  admit?: (item: T) => T | { refused: string };
   logger: Logger;
 }
 
 export interface RunningTransform {
   readonly consumer: KafkaConsumer;
   stats(): TransformStats;
+}
+
+function isRefusal(value: unknown): value is { refused: string } {
+  return typeof value === 'object' && value !== null && 'refused' in value;
 }
 
 export async function startTransform<T>(o: TransformOptions<T>): Promise<RunningTransform> {
@@ -59,7 +69,13 @@ export async function startTransform<T>(o: TransformOptions<T>): Promise<Running
       const dead: OutgoingMessage[] = [];
       for (const m of batch.messages) {
         try {
-          items.push(o.serde.decode(m.key, m.value));
+          const decoded = o.serde.decode(m.key, m.value);
+          const admitted = o.admit === undefined ? decoded : o.admit(decoded);
+          if (isRefusal(admitted)) {
+            dead.push(deadLetterFor(m, admitted.refused, o.deadLetterTopic, o.groupId));
+            continue;
+          }
+          items.push(admitted);
           offsets.push(m.offset);
         } catch (err) {
           const reason = err instanceof Error ? err.message : String(err);
@@ -74,7 +90,7 @@ export async function startTransform<T>(o: TransformOptions<T>): Promise<Running
             count: dead.length,
             deadLetterTopic: o.deadLetterTopic,
           },
-          'undecodable records sent to the dead-letter topic',
+          'undecodable or invalid records sent to the dead-letter topic',
         );
       }
       const origin = { topic: batch.topic, partition: batch.partition, offsets };

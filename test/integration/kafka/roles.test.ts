@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { LogRecord } from '../../../src/model/log.ts';
 import { createKafka } from '../../../src/transport/kafka/client/index.ts';
 import { serdes } from '../../../src/transport/kafka/connect.ts';
 import { DEAD_LETTER_HEADERS, toOutgoing } from '../../../src/transport/kafka/channel.ts';
@@ -238,6 +239,49 @@ describe('Kafka mode: roles as separate processes on the real broker', { timeout
       assert.match(dead[0]?.reason ?? '', /./);
       assert.equal((await stats(matcher.url)).kafka['matcher'] !== null, true);
       assert.equal(((await stats(matcher.url)).kafka['matcher'] as { deadLettered: number }).deadLettered, 1);
+    } finally {
+      await kafka.close();
+    }
+  });
+
+  it('(i) a log produced straight to logs.raw is validated like an HTTP one: the invalid to the dead-letter topic, the rest normalised', async () => {
+    const p = pipeline();
+    const { writer } = await p.startAll();
+    const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'roles-test-direct' });
+    try {
+      const record = (org: string, message: string, level: string): LogRecord => ({
+        timestamp: Date.now(),
+        org,
+        dashboard: '',
+        service: 'direct',
+        host: '',
+        level,
+        message,
+        metadata: {},
+      });
+      const producer = kafka.producer();
+      await producer.send([
+        toOutgoing(serdes.logRecord(), p.topics.raw, record('', 'an org nobody can read', 'INFO')),
+        toOutgoing(serdes.logRecord(), p.topics.raw, record('direct a', 'an org with a space', 'INFO')),
+        toOutgoing(serdes.logRecord(), p.topics.raw, record('direct', 'Disk usage at 91 percent', 'warn')),
+      ]);
+      await producer.close();
+      const stored = await waitForStored(writer.url, 'direct', 1);
+      assert.deepEqual(
+        stored.map((l) => [l.message, (l as unknown as { level: string }).level]),
+        [['Disk usage at 91 percent', 'WARN']],
+      );
+
+      const reasons: string[] = [];
+      const reader = await kafka.readFromBeginning(
+        p.topics.deadLetter,
+        (m) => void reasons.push(m.headers[DEAD_LETTER_HEADERS.reason]?.toString() ?? ''),
+        { untilEnd: true },
+      );
+      await reader.done;
+      assert.equal(reasons.length, 2, reasons.join('\n'));
+      assert.match(reasons[0] ?? '', /org: EMPTY_FIELD/);
+      assert.match(reasons[1] ?? '', /org: INVALID_ORG/);
     } finally {
       await kafka.close();
     }
