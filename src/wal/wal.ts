@@ -412,7 +412,6 @@ export class WriteAheadLog {
     this.#segments.set(seq, segment);
     this.#allocated(segment, headerBytes + zeros);
     this.#active = segment;
-    this.#counters.segments = this.#segments.size;
     return segment;
   }
 
@@ -463,7 +462,6 @@ export class WriteAheadLog {
     }
     this.#segments.delete(segment.seq);
     this.#bytes -= segment.allocated;
-    this.#counters.segments = this.#segments.size;
   }
 
   /**

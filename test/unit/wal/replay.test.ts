@@ -1,49 +1,19 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createLogger } from '../../../src/logger.ts';
 import type { LogRecord, WalTag } from '../../../src/model/log.ts';
-import { newRowIds } from '../../../src/model/row-id.ts';
 import { recordHead } from '../../../src/wal/codec.ts';
 import { replayWal } from '../../../src/wal/replay.ts';
-import { WriteAheadLog } from '../../../src/wal/wal.ts';
+import { openWal, tempDir, walLogs } from './helpers.ts';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function open(dir: string): WriteAheadLog {
-  return WriteAheadLog.open({
-    dir,
-    sync: 'write',
-    maxBytes: 64 * 1024 * 1024,
-    segmentBytes: 16 * 1024 * 1024,
-    retryAfterSecs: 1,
-    logger: createLogger('silent'),
-  });
-}
-
-function logs(n: number): (LogRecord & WalTag)[] {
-  return newRowIds(n).map((id, i) => ({
-    timestamp: 1_700_000_000_000 + i,
-    org: 'acme',
-    dashboard: '',
-    service: '',
-    host: '',
-    level: 'INFO',
-    message: `line ${i}`,
-    metadata: {},
-    id,
-  }));
-}
+const open = openWal;
+const logs = walLogs;
 
 describe('write-ahead log replay', () => {
   it('sends on only what storage lacks, waits for storage that does not answer yet, and deletes the segment once all is stored', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wal-replay-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const before = open(dir);
     const accepted = logs(30);
     await before.append(recordHead(accepted), [], [accepted]);

@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { OverloadedError } from '../../../src/errors.ts';
 import { createLogger } from '../../../src/logger.ts';
 import type { LogRecord, WalTag } from '../../../src/model/log.ts';
-import { newRowIds } from '../../../src/model/row-id.ts';
 import { recordHead } from '../../../src/wal/codec.ts';
 import { WAL_FORMAT, WalFormatError } from '../../../src/wal/format.ts';
-import { WriteAheadLog, type WalIo, type WalOptions } from '../../../src/wal/wal.ts';
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wal-'));
-  dirs.push(dir);
-  return dir;
-}
+import type { WriteAheadLog } from '../../../src/wal/wal.ts';
+import { type WalIo } from '../../../src/wal/wal.ts';
+import { openWal, tempDir, walLogs } from './helpers.ts';
 
 /** Warnings the WAL logs, as objects (pino writes one JSON line each). */
 function captureLogger(): { logger: ReturnType<typeof createLogger>; lines: Record<string, unknown>[] } {
@@ -29,32 +18,8 @@ function captureLogger(): { logger: ReturnType<typeof createLogger>; lines: Reco
   return { logger: createLogger('info', stream), lines };
 }
 
-function open(dir: string, options: Partial<WalOptions> = {}): WriteAheadLog {
-  return WriteAheadLog.open({
-    dir,
-    sync: 'write',
-    maxBytes: 64 * 1024 * 1024,
-    segmentBytes: 16 * 1024 * 1024,
-    retryAfterSecs: 1,
-    logger: createLogger('silent'),
-    ...options,
-  });
-}
-
-function logs(n: number, text = 'user logged in'): (LogRecord & WalTag)[] {
-  const ids = newRowIds(n);
-  return ids.map((id, i) => ({
-    timestamp: 1_700_000_000_000 + i,
-    org: 'acme',
-    dashboard: '',
-    service: 'api',
-    host: '',
-    level: 'INFO',
-    message: `${text} ${i} ✓`,
-    metadata: { k: `v${i}` },
-    id,
-  }));
-}
+const open = openWal;
+const logs = walLogs;
 
 /** Every log the leftovers of a fresh open give back, without their segment tag. */
 function leftoverLogs(wal: WriteAheadLog): LogRecord[] {
