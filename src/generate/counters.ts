@@ -44,6 +44,18 @@ export const GENERATE_COUNTERS = declareCounters({
     stats: 'generation.templates_merged',
     metric: 'log_ingest_templates_merged_total',
   },
+  templatesWidened: {
+    kind: 'counter',
+    help: 'Templates whose variable shapes were widened to fit lines proposed for them again',
+    stats: 'generation.templates_widened',
+    metric: 'log_ingest_templates_widened_total',
+  },
+  broadWidenings: {
+    kind: 'counter',
+    help: 'Widenings by which one template took over half of a batch of 20 or more unmatched lines (what template poisoning looks like)',
+    stats: 'generation.broad_widenings',
+    metric: 'log_ingest_templates_broad_widenings_total',
+  },
   retries: {
     kind: 'counter',
     help: 'Held logs sent back for another generation attempt',

@@ -26,7 +26,7 @@ interface InFlightBatch {
  */
 export interface Placement {
   triage(org: string, items: readonly HeldLog[]): { rows: StoredLog[]; ask: HeldLog[] };
-  accept(org: string, proposals: readonly ProposedTemplate[]): void;
+  accept(org: string, proposals: readonly ProposedTemplate[], lines: readonly string[]): void;
   settle(
     org: string,
     items: readonly HeldLog[],
@@ -192,7 +192,7 @@ export class HeldQueue {
         (proposals) => {
           if (entry.abandoned) return;
           try {
-            placement.accept(org, proposals);
+            placement.accept(org, proposals, lines);
             for (const item of batch) item.attempts++;
             this.settle(org, batch);
           } catch (err) {

@@ -9,6 +9,20 @@ import { hasConstantText } from './checks.ts';
 import type { GenerateStats } from './counters.ts';
 import type { ProposedTemplate, TemplateGenerator } from './generator.ts';
 import { mergeTemplates } from './merge.ts';
+import { carryShapes, completeShapes, observeShapes, unionShapes, variableCount } from './learn-shapes.ts';
+import { encodeShapes, parseShapes, type VariableShape } from '../match/shapes.ts';
+
+/** A widening is "broad" (counted, logged) when it takes over half of a batch of at least this many lines. */
+const BROAD_BATCH_LINES = 20;
+
+/** What the registry reports when a known template is widened over most of a batch (see widenInto). */
+export interface BroadWidening {
+  org: string;
+  id: number;
+  text: string;
+  taken: number;
+  batchLines: number;
+}
 
 /** A held log as the registry sees it: the queue's items carry more (their attempts). */
 export interface HeldLine {
@@ -28,6 +42,8 @@ export interface RegistryDeps {
   /** The stage's counters: templates made, merged, rejected; lines matched or stored without one. */
   stats: GenerateStats;
   now: () => number;
+  /** Told of each broad widening (the stage logs it). */
+  onBroadWidening?: ((event: BroadWidening) => void) | undefined;
 }
 
 /**
@@ -74,38 +90,69 @@ export class TemplateRegistry {
     if (upserts.length > 0) this.deps.generator.seed(upserts);
   }
 
-  /** Checks the generator's proposals for `org`, takes in those that pass, publishes and saves them. */
-  accept(org: string, proposals: readonly ProposedTemplate[]): void {
+  /**
+   * Checks the generator's proposals for `org`, takes in those that pass, publishes and saves
+   * them. `lines` are the batch's lines: each template's variable shapes are learned from the
+   * lines it takes (learn-shapes.ts), and a known template proposed again for lines it did not
+   * fit is widened to fit them.
+   */
+  accept(org: string, proposals: readonly ProposedTemplate[], lines: readonly string[] = []): void {
     const { stats } = this.deps;
     const current = this.matcher.current;
     const upserts: Template[] = [];
     const at = this.deps.now();
     const texts = this.textIndex(org);
-    for (const proposal of proposals) {
+    // Only proposals that pass the checks enter the scratch trie (one too long would overflow it).
+    const observed = observeShapes(
+      org,
+      proposals.map((p) => (hasConstantText(p.text) ? p.text : undefined)),
+      lines,
+    );
+    for (const [k, proposal] of proposals.entries()) {
       if (!hasConstantText(proposal.text)) {
         stats.proposalsRejected++;
         continue;
       }
+      const seen = observed.shapes[k];
       const existing = proposal.id === undefined ? undefined : current.get(org, proposal.id);
-      if (existing !== undefined && existing.text === proposal.text) continue;
+      const sameText = texts.get(proposal.text);
+      if (existing !== undefined && existing.text === proposal.text) {
+        this.widenInto(existing, seen, observed.lines[k] ?? 0, lines.length, upserts, at);
+        continue;
+      }
+      if (sameText !== undefined && sameText !== proposal.id) {
+        const known = upserts.find((t) => t.id === sameText) ?? current.get(org, sameText);
+        if (known !== undefined)
+          this.widenInto(known, seen, observed.lines[k] ?? 0, lines.length, upserts, at);
+        continue;
+      }
       if (existing === undefined && current.countFor(org) + upserts.length >= this.deps.maxTemplatesPerOrg) {
         stats.proposalsRejected++;
         continue;
       }
-      const sameText = texts.get(proposal.text);
-      if (sameText !== undefined && sameText !== proposal.id) continue;
       // A model's template that differs from a known one only where one of them has a
       // variable refines that template instead of splitting its event in two. (The miner
       // proposes under its own cluster ids and generalises its clusters itself.)
-      if (proposal.id === undefined && this.mergeInto(org, proposal.text, upserts, at)) continue;
+      if (proposal.id === undefined && this.mergeInto(org, proposal.text, seen, upserts, at)) continue;
       if (existing !== undefined) texts.delete(existing.text);
       const id = proposal.id ?? newTemplateId();
       texts.set(proposal.text, id);
+      const carried =
+        existing === undefined
+          ? undefined
+          : carryShapes(org, existing.text, parseShapes(existing.shapes), proposal.text);
+      // A template that had no shapes (made before them, or by hand) stays unconstrained.
+      const unconstrained = existing !== undefined && parseShapes(existing.shapes) === undefined;
       upserts.push({
         id,
         org,
         text: proposal.text,
         source: proposal.source ?? this.deps.generator.source,
+        ...(unconstrained
+          ? {}
+          : {
+              shapes: encodeShapes(completeShapes(unionShapes(carried, seen), variableCount(proposal.text))),
+            }),
         createdAt: existing?.createdAt ?? at,
         updatedAt: at,
       });
@@ -117,6 +164,35 @@ export class TemplateRegistry {
       void this.deps.templates.publish(upserts.map((template) => ({ kind: 'upsert', template })));
       this.deps.saveTemplates?.(upserts);
     }
+  }
+
+  /**
+   * A known template proposed again for lines: its shapes widened by what those lines' variables
+   * were (an update when that changes them). A widening that takes most of a batch of distinct
+   * unmatched lines is what template poisoning looks like, and counted and logged as such.
+   */
+  private widenInto(
+    known: Template,
+    seen: readonly VariableShape[] | undefined,
+    taken: number,
+    batchLines: number,
+    upserts: Template[],
+    at: number,
+  ): void {
+    const before = parseShapes(known.shapes);
+    if (before === undefined || seen === undefined) return;
+    const shapes = encodeShapes(unionShapes(before, seen));
+    if (shapes === known.shapes) return;
+    const { stats } = this.deps;
+    stats.templatesWidened++;
+    if (batchLines >= BROAD_BATCH_LINES && taken * 2 > batchLines) {
+      stats.broadWidenings++;
+      this.deps.onBroadWidening?.({ org: known.org, id: known.id, text: known.text, taken, batchLines });
+    }
+    const widened = { ...known, shapes, updatedAt: at };
+    const pending = upserts.findIndex((t) => t.id === known.id);
+    if (pending === -1) upserts.push(widened);
+    else upserts[pending] = widened;
   }
 
   /**
@@ -187,16 +263,37 @@ export class TemplateRegistry {
    * differs from only where one has a variable: true when it did (refining that template in
    * `upserts` if the merge changed its text).
    */
-  private mergeInto(org: string, text: string, upserts: Template[], at: number): boolean {
+  private mergeInto(
+    org: string,
+    text: string,
+    seen: readonly VariableShape[] | undefined,
+    upserts: Template[],
+    at: number,
+  ): boolean {
     const merged = this.findMerge(org, text, upserts);
     if (merged === undefined) return false;
     const { stats } = this.deps;
     stats.templatesMerged++;
-    if (merged.text === merged.into.text) return true;
+    const into = merged.into;
+    const before = parseShapes(into.shapes);
+    // The proposal's lines, seen against its own text, widen the merged template's shapes
+    // where the two texts line up (a model's lines fit the merged text by construction).
+    const carried = carryShapes(org, into.text, before, merged.text);
+    const fromProposal = carryShapes(org, text, seen, merged.text);
+    const shapes =
+      before === undefined
+        ? into.shapes
+        : encodeShapes(completeShapes(unionShapes(carried, fromProposal), variableCount(merged.text)));
+    if (merged.text === into.text && shapes === into.shapes) return true;
     const texts = this.textIndex(org);
-    texts.delete(merged.into.text);
-    texts.set(merged.text, merged.into.id);
-    const refined = { ...merged.into, text: merged.text, updatedAt: at };
+    texts.delete(into.text);
+    texts.set(merged.text, into.id);
+    const refined = {
+      ...into,
+      text: merged.text,
+      ...(shapes === undefined ? {} : { shapes }),
+      updatedAt: at,
+    };
     const pending = upserts.findIndex((t) => t.id === refined.id);
     if (pending === -1) {
       upserts.push(refined);

@@ -78,6 +78,11 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
     maxTemplatesPerOrg: config.maxTemplatesPerOrg,
     stats: counters,
     now,
+    onBroadWidening: (event) =>
+      logger.warn(
+        event,
+        'one template widened over most of a batch of unmatched lines (GET /templates shows it; template poisoning looks like this)',
+      ),
   });
   const queue = new HeldQueue(
     { queueMaxLogs: config.queueMaxLogs, maxConcurrentBatches: config.maxConcurrentBatches },

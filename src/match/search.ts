@@ -1,5 +1,6 @@
 import type { MatchResult } from '../model/template.ts';
 import { BUCKET_PREFIX, matchPattern } from './pattern.ts';
+import { fitsShapes } from './shapes.ts';
 import { doubled, TokenBounds } from './tokenize.ts';
 import type { PatternEdge, TrieNode } from './trie.ts';
 
@@ -58,7 +59,10 @@ export class TrieSearch {
     const { starts, ends } = this.bounds;
     const count = this.tokenCount;
     if (index === count) {
-      if (node.ids !== undefined) return node.ids[0] ?? 0;
+      if (node.ids !== undefined) {
+        const id = this.templateAt(node.ids, node.shapes);
+        if (id !== 0) return id;
+      }
       if (node.wildcard === undefined) return 0;
       const end = this.message.length;
       return this.visitWildcard(node.wildcard, end, end, index);
@@ -93,6 +97,21 @@ export class TrieSearch {
     }
     // Last resort: the wildcard stands for nothing (LogHub templates sometimes need it).
     return this.visitWildcard(wildcard, start, start, index);
+  }
+
+  /**
+   * The smallest id among the templates ending here whose variable shapes the texts just
+   * matched fit (shapes.ts); 0 when none does, and the search backtracks.
+   */
+  private templateAt(ids: readonly number[], shapes: TrieNode['shapes']): number {
+    if (shapes === undefined) return ids[0] ?? 0;
+    for (let k = 0; k < ids.length; k++) {
+      const own = shapes[k];
+      if (own === undefined || fitsShapes(own, this.message, this.varStarts, this.varEnds, this.varCount)) {
+        return ids[k] ?? 0;
+      }
+    }
+    return 0;
   }
 
   private visitWildcard(child: TrieNode, start: number, end: number, next: number): number {

@@ -1,6 +1,7 @@
 import type { MatchResult, Template } from '../model/template.ts';
 import { PersistentMap } from './persistent-map.ts';
 import { TrieSearch } from './search.ts';
+import { parseShapes } from './shapes.ts';
 import { tokenize } from './tokenize.ts';
 import { EMPTY_NODE, insert, remove, type TrieNode } from './trie.ts';
 
@@ -94,11 +95,13 @@ export class MatcherSnapshot {
 function upsert(index: OrgIndex, template: Template): OrgIndex {
   const previous = index.templates.get(template.id);
   const templates = index.templates.set(template.id, template);
-  if (previous !== undefined && sameTokens(previous.text, template.text))
-    return { root: index.root, templates };
+  const tokens = sameTokens(previous?.text, template.text);
+  if (tokens && (previous?.shapes ?? '') === (template.shapes ?? '')) return { root: index.root, templates };
   let root = index.root;
-  if (previous !== undefined) root = remove(root, tokenize(previous.text), 0, previous.id) ?? EMPTY_NODE;
-  root = insert(root, tokenize(template.text), 0, template.id);
+  // Same tokens: the insert below replaces the id's shapes in place.
+  if (previous !== undefined && !tokens)
+    root = remove(root, tokenize(previous.text), 0, previous.id) ?? EMPTY_NODE;
+  root = insert(root, tokenize(template.text), 0, template.id, parseShapes(template.shapes));
   return { root, templates };
 }
 
@@ -109,7 +112,8 @@ function removeTemplate(index: OrgIndex, id: number): OrgIndex {
   return { root, templates: index.templates.delete(id) };
 }
 
-function sameTokens(a: string, b: string): boolean {
+function sameTokens(a: string | undefined, b: string): boolean {
+  if (a === undefined) return false;
   if (a === b) return true;
   const left = tokenize(a);
   const right = tokenize(b);

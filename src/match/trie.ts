@@ -1,6 +1,10 @@
 import { WILDCARD } from '../model/template.ts';
 import { bucketKey, parsePattern, type TokenPattern } from './pattern.ts';
 import { PersistentMap } from './persistent-map.ts';
+import type { VariableShape } from './shapes.ts';
+
+/** The variable shapes of a template (shapes.ts); undefined: it has none and matches unconstrained. */
+export type Shapes = readonly VariableShape[] | undefined;
 
 export interface PatternEdge {
   readonly token: string;
@@ -24,6 +28,8 @@ export interface TrieNode {
    * matcher that holds the same templates answers the same, whatever the update order.
    */
   readonly ids: readonly number[] | undefined;
+  /** shapes[k] belongs to ids[k]; undefined when none of the ids has shapes. */
+  readonly shapes: readonly Shapes[] | undefined;
   // Derived from the fields above, for the search (see `search.ts`):
   /** `literals.plain`: the native Map to look a token up in directly, when it has one. */
   readonly literalMap: ReadonlyMap<string, TrieNode> | undefined;
@@ -46,11 +52,13 @@ function makeNode(
   patternLengths: number,
   wildcard: TrieNode | undefined,
   ids: readonly number[] | undefined,
+  shapes: readonly Shapes[] | undefined,
 ): TrieNode | undefined {
   if (literals?.size === 0) literals = undefined;
   if (patterns?.size === 0) patterns = undefined;
   if (patterns === undefined) patternLengths = 0;
   if (ids?.length === 0) ids = undefined;
+  if (ids === undefined || shapes?.every((s) => s === undefined) === true) shapes = undefined;
   if (literals === undefined && patterns === undefined && wildcard === undefined && ids === undefined) {
     return undefined;
   }
@@ -59,6 +67,7 @@ function makeNode(
     patterns,
     wildcard,
     ids,
+    shapes,
     literalMap: literals?.plain,
     patternMap: patterns?.plain,
     patternLengths,
@@ -71,6 +80,7 @@ export const EMPTY_NODE: TrieNode = {
   patterns: undefined,
   wildcard: undefined,
   ids: undefined,
+  shapes: undefined,
   literalMap: undefined,
   patternMap: undefined,
   patternLengths: 0,
@@ -90,11 +100,12 @@ function morePreciseFirst(a: PatternEdge, b: PatternEdge): number {
 
 /** The trie with one more (or an updated) child under `token`, or without it when `child` is undefined. */
 function withChild(node: TrieNode, token: string, child: TrieNode | undefined): TrieNode | undefined {
-  if (token === WILDCARD) return makeNode(node.literals, node.patterns, node.patternLengths, child, node.ids);
+  if (token === WILDCARD)
+    return makeNode(node.literals, node.patterns, node.patternLengths, child, node.ids, node.shapes);
   if (!token.includes(WILDCARD)) {
     const literals = node.literals ?? PersistentMap.empty<string, TrieNode>();
     const next = child === undefined ? literals.delete(token) : literals.set(token, child);
-    return makeNode(next, node.patterns, node.patternLengths, node.wildcard, node.ids);
+    return makeNode(next, node.patterns, node.patternLengths, node.wildcard, node.ids, node.shapes);
   }
   const pattern = parsePattern(token);
   const key = bucketKey(pattern);
@@ -103,11 +114,18 @@ function withChild(node: TrieNode, token: string, child: TrieNode | undefined): 
   const bucket = child === undefined ? others : [...others, { token, pattern, child }].sort(morePreciseFirst);
   if (bucket.length > 0) {
     const next = patterns.set(key, bucket);
-    return makeNode(node.literals, next, node.patternLengths | (1 << key.length), node.wildcard, node.ids);
+    return makeNode(
+      node.literals,
+      next,
+      node.patternLengths | (1 << key.length),
+      node.wildcard,
+      node.ids,
+      node.shapes,
+    );
   }
   // A bucket is gone (rare): another key may still have its length, so recount them all.
   const next = patterns.delete(key);
-  return makeNode(node.literals, next, lengthsOf(next), node.wildcard, node.ids);
+  return makeNode(node.literals, next, lengthsOf(next), node.wildcard, node.ids, node.shapes);
 }
 
 function childAt(node: TrieNode, token: string): TrieNode | undefined {
@@ -117,16 +135,33 @@ function childAt(node: TrieNode, token: string): TrieNode | undefined {
   return bucket?.find((edge) => edge.token === token)?.child;
 }
 
-export function insert(node: TrieNode, tokens: readonly string[], index: number, id: number): TrieNode {
+/** The trie with template `id` (and its variable shapes, replacing any it had) at the end of `tokens`. */
+export function insert(
+  node: TrieNode,
+  tokens: readonly string[],
+  index: number,
+  id: number,
+  shapes: Shapes,
+): TrieNode {
   if (index === tokens.length) {
     const ids = node.ids ?? [];
-    if (ids.includes(id)) return node;
-    const next = [...ids, id].sort((a, b) => a - b);
+    const at = ids.indexOf(id);
+    if (at >= 0 && (node.shapes?.[at] ?? undefined) === shapes) return node;
+    // Ids ascending, each with its shapes beside it.
+    const entries = ids.map((other, k) => ({ id: other, shapes: node.shapes?.[k] }));
+    if (at >= 0) entries[at] = { id, shapes };
+    else entries.push({ id, shapes });
+    entries.sort((a, b) => a.id - b.id);
+    const next = entries.map((e) => e.id);
+    const nextShapes = entries.map((e) => e.shapes);
     // Never undefined: the node now holds an id.
-    return makeNode(node.literals, node.patterns, node.patternLengths, node.wildcard, next) ?? EMPTY_NODE;
+    return (
+      makeNode(node.literals, node.patterns, node.patternLengths, node.wildcard, next, nextShapes) ??
+      EMPTY_NODE
+    );
   }
   const token = tokens[index] ?? '';
-  const child = insert(childAt(node, token) ?? EMPTY_NODE, tokens, index + 1, id);
+  const child = insert(childAt(node, token) ?? EMPTY_NODE, tokens, index + 1, id, shapes);
   return withChild(node, token, child) ?? EMPTY_NODE;
 }
 
@@ -140,7 +175,8 @@ export function remove(
   if (index === tokens.length) {
     if (node.ids === undefined || !node.ids.includes(id)) return node;
     const ids = node.ids.filter((other) => other !== id);
-    return makeNode(node.literals, node.patterns, node.patternLengths, node.wildcard, ids);
+    const shapes = node.shapes?.filter((_, k) => node.ids?.[k] !== id);
+    return makeNode(node.literals, node.patterns, node.patternLengths, node.wildcard, ids, shapes);
   }
   const token = tokens[index] ?? '';
   const child = childAt(node, token);

@@ -13,6 +13,11 @@ export interface Template {
   /** Token sequence with `<*>` for variables, e.g. `Connection timeout after <*>s`. */
   text: string;
   source: TemplateSource;
+  /**
+   * What each variable was seen to stand for (match/shapes.ts, encoded): a line matches only
+   * where its variables fit. Absent or '': unconstrained (templates from before shapes, by hand).
+   */
+  shapes?: string;
   /** Epoch milliseconds. */
   createdAt: number;
   updatedAt: number;

@@ -7,6 +7,7 @@ export const TEMPLATE_COLUMNS = [
   'template_id',
   'template',
   'source',
+  'shapes',
   'created_at',
   'updated_at',
 ] as const;
@@ -15,7 +16,7 @@ export function encodeTemplates(templates: readonly Template[]): string {
   let body = '';
   for (const t of templates) {
     body +=
-      `${escapeTsv(t.org)}\t${t.id}\t${escapeTsv(t.text)}\t${escapeTsv(t.source)}\t` +
+      `${escapeTsv(t.org)}\t${t.id}\t${escapeTsv(t.text)}\t${escapeTsv(t.source)}\t${escapeTsv(t.shapes ?? '')}\t` +
       `${encodeTimestamp(t.createdAt)}\t${encodeTimestamp(t.updatedAt)}\n`;
   }
   return body;
@@ -38,6 +39,7 @@ interface TemplateRow {
   template_id: string;
   template: string;
   source: TemplateSource;
+  shapes: string;
   created_at: string;
   updated_at: string;
 }
@@ -50,7 +52,7 @@ export function isoFromMs(ms: string | number): string {
 /** The latest text of every template of every org (FINAL: a refinement replaces the older row). */
 export async function loadTemplates(client: ClickHouseClient, db: string): Promise<Template[]> {
   const result = await client.query({
-    query: `SELECT org, template_id, template, source,
+    query: `SELECT org, template_id, template, source, shapes,
   toUnixTimestamp64Milli(created_at) AS created_at, toUnixTimestamp64Milli(updated_at) AS updated_at
 FROM ${db}.templates FINAL
 ORDER BY org, template_id`,
@@ -62,6 +64,7 @@ ORDER BY org, template_id`,
     org: row.org,
     text: row.template,
     source: row.source,
+    shapes: row.shapes,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   }));

@@ -4,10 +4,17 @@ import { migration as logs } from './001_logs.ts';
 import { migration as templates } from './002_templates.ts';
 import { migration as templateStats } from './003_template_stats.ts';
 import { migration as kafkaWriterRuns } from './004_kafka_writer_runs.ts';
+import { migration as templateShapes } from './005_template_shapes.ts';
 import type { Migration, MigrationContext } from './types.ts';
 
 /** In order of version; append only. An applied migration is never edited, a new one is added. */
-export const MIGRATIONS: readonly Migration[] = [logs, templates, templateStats, kafkaWriterRuns];
+export const MIGRATIONS: readonly Migration[] = [
+  logs,
+  templates,
+  templateStats,
+  kafkaWriterRuns,
+  templateShapes,
+];
 
 /** Applies the migrations not yet recorded in `schema_migrations`; returns the versions applied now. */
 export async function runMigrations(

@@ -33,7 +33,7 @@ describe('trie nodes', () => {
     let root = EMPTY_NODE;
     let sawPending = false;
     for (const [k, text] of texts.entries()) {
-      root = insert(root, tokenize(text), 0, k + 1);
+      root = insert(root, tokenize(text), 0, k + 1, undefined);
       if (root.literals !== undefined && root.literalMap === undefined) sawPending = true;
       if (k % 25 === 0) assertDerivedFields(root);
     }

@@ -45,10 +45,15 @@ describe('AvroCodec', () => {
       org: 'acme',
       text: 'Connection timeout after <*>s',
       source: 'builtin',
+      shapes: '1-1/1',
       createdAt: 1,
       updatedAt: 2,
     };
     assert.deepEqual({ ...templates.decode(templates.encode(template)) }, template);
+    // A template from before shapes (no field) reads back unconstrained.
+    const older: Template = { ...template };
+    delete older.shapes;
+    assert.equal(templates.decode(templates.encode(older)).shapes, '');
   });
 
   it('reads a message written with an older schema version into the newest shape', () => {
