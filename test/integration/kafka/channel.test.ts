@@ -39,6 +39,7 @@ const template = (org: string, id: number, text: string): Template => ({
   org,
   text,
   source: 'builtin',
+  shapes: '1-1/1',
   createdAt: 1_700_000_000_000,
   updatedAt: 1_700_000_000_000 + id,
 });

@@ -46,7 +46,15 @@ test('logs and templates survive a stop and a start on the same data dir', async
     log({ org: 'persist', message: 'kept 2' }),
   ]);
   first.saveTemplates([
-    { id: 42, org: 'persist', text: 'kept <*>', source: 'builtin', createdAt: 1, updatedAt: 2 },
+    {
+      id: 42,
+      org: 'persist',
+      text: 'kept <*>',
+      source: 'builtin',
+      shapes: '1-1/1',
+      createdAt: 1,
+      updatedAt: 2,
+    },
   ]);
   // stop() drains: the writer's interval (an hour) never fired.
   assert.deepEqual(await first.stop(), { unwrittenRows: 0, unwrittenTemplates: 0 });
@@ -56,7 +64,15 @@ test('logs and templates survive a stop and a start on the same data dir', async
     assert.equal(await count(second, `org = 'persist'`), 2);
     const templates = (await second.loadTemplates()).filter((t) => t.org === 'persist');
     assert.deepEqual(templates, [
-      { id: 42, org: 'persist', text: 'kept <*>', source: 'builtin', createdAt: 1, updatedAt: 2 },
+      {
+        id: 42,
+        org: 'persist',
+        text: 'kept <*>',
+        source: 'builtin',
+        shapes: '1-1/1',
+        createdAt: 1,
+        updatedAt: 2,
+      },
     ]);
   } finally {
     await second.stop();
