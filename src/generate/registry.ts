@@ -75,7 +75,7 @@ export class TemplateRegistry {
       if (change.kind === 'upsert') {
         const { org, id, text } = change.template;
         const known = this.matcher.current.get(org, id);
-        if (known?.text === text) continue;
+        if (known?.text === text && (known.shapes ?? '') === (change.template.shapes ?? '')) continue;
         if (known !== undefined) this.textIndex(org).delete(known.text);
         this.textIndex(org).set(text, id);
         upserts.push(change.template);

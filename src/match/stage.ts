@@ -67,8 +67,10 @@ export function startMatch(deps: MatchDeps): MatchStage {
     const deletes: Array<{ org: string; id: number }> = [];
     for (const change of changes) {
       if (change.kind === 'upsert') {
-        // The generator's own registry already holds it; re-applying an unchanged text is wasted work.
-        if (matcher.current.get(change.template.org, change.template.id)?.text === change.template.text)
+        // The generator's own registry already holds it; re-applying an unchanged template is
+        // wasted work. (Same text with other shapes is a widening: applied.)
+        const known = matcher.current.get(change.template.org, change.template.id);
+        if (known?.text === change.template.text && (known.shapes ?? '') === (change.template.shapes ?? ''))
           continue;
         upserts.push(change.template);
       } else {

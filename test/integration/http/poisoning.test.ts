@@ -20,7 +20,8 @@ interface StoredLog {
   template: string | null;
 }
 
-async function post(org: string, messages: readonly string[]): Promise<void> {
+/** Posts the lines; resolves with how many matched a template at once. */
+async function post(org: string, messages: readonly string[]): Promise<number> {
   const res = await t.service.app.inject({
     method: 'POST',
     url: '/logs/ingest',
@@ -28,6 +29,7 @@ async function post(org: string, messages: readonly string[]): Promise<void> {
     headers: { 'content-type': 'application/json' },
   });
   assert.equal(res.statusCode, 200, res.body);
+  return res.json<{ matched: number }>().matched;
 }
 
 async function stored(org: string): Promise<StoredLog[]> {
@@ -122,6 +124,8 @@ describe('template poisoning', () => {
     }>();
     assert.ok(stats.generation.templates_widened >= 1);
     assert.ok(stats.generation.broad_widenings >= 1);
+    // Every matcher took the widening: lines of the new shape now match at once.
+    assert.equal(await post('wide', ['job b1x done', 'job b2x done']), 2);
   });
 
   it('the learned shapes are stored: after a restart the template still takes only its own shape', async () => {
