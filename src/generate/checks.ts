@@ -1,16 +1,9 @@
 import { tokenize } from '../match/tokenize.ts';
-import { WILDCARD } from '../model/template.ts';
+import { MAX_TEMPLATE_TOKENS, WILDCARD } from '../model/template.ts';
+
+export { MAX_TEMPLATE_TOKENS } from '../model/template.ts';
 
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
-
-/**
- * Tokens a template may have. The matcher's trie inserts and searches a template recursively,
- * a stack frame per token: a template of one 16 KB log line of one-letter words (about 8,000
- * tokens, well within INGEST_MAX_MESSAGE_BYTES) overflowed the stack in the generate stage,
- * which lost the batch's logs. The longest LogHub-2k line has 105 tokens, its longest
- * ground-truth template 75. A line with more tokens than this gets no template (id 0).
- */
-export const MAX_TEMPLATE_TOKENS = 1_000;
 
 /** A template longer than the matcher can safely hold (MAX_TEMPLATE_TOKENS). */
 export function tooManyTokens(template: string): boolean {

@@ -189,12 +189,23 @@ export class HeldQueue {
     entry.task = this.deps.generator
       .generate(org, lines, this.abort.signal)
       .then(
-        (proposals) => {
+        async (proposals) => {
           if (entry.abandoned) return;
           try {
-            placement.accept(org, proposals, lines);
+            // In slices, yielding between them: a batch of long lines and templates (up to
+            // 1,000 tokens each) costs the tries of the registry and the matchers, and the
+            // re-matching of its lines, tens of milliseconds.
+            const slices = bySize(proposals, (p) => p.text.length);
+            for (const slice of slices) {
+              placement.accept(org, slice, lines);
+              if (slices.length > 1 && !(await this.yielded(entry))) return;
+            }
             for (const item of batch) item.attempts++;
-            this.settle(org, batch);
+            const chunks = bySize(batch, (item) => item.log.message.length);
+            for (const chunk of chunks) {
+              this.settle(org, chunk);
+              if (chunks.length > 1 && !(await this.yielded(entry))) return;
+            }
           } catch (err) {
             // A proposal the registry cannot take must not lose the batch (an unhandled
             // rejection, and its logs never stored): they go on without a template.
@@ -216,6 +227,12 @@ export class HeldQueue {
         if (!entry.abandoned) this.finish(entry);
       });
     this.inFlight.add(entry);
+  }
+
+  /** Lets the event loop run; false when stop() has meanwhile stored the batch (so must we not). */
+  private async yielded(entry: InFlightBatch): Promise<boolean> {
+    await new Promise((resolve) => setImmediate(resolve));
+    return !entry.abandoned;
   }
 
   private finish(entry: InFlightBatch): void {
@@ -302,4 +319,26 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       { once: true },
     );
   });
+}
+
+/** Characters of template or line text handled per event-loop turn (a template of 1,000 tokens costs the three tries it enters about 2 ms each). */
+const SLICE_CHARS = 12_288;
+
+/** `items` in runs of at most SLICE_CHARS characters (at least one item each; one empty run for none). */
+function bySize<T>(items: readonly T[], chars: (item: T) => number): T[][] {
+  const slices: T[][] = [];
+  let current: T[] = [];
+  let size = 0;
+  for (const item of items) {
+    const own = chars(item);
+    if (current.length > 0 && size + own > SLICE_CHARS) {
+      slices.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(item);
+    size += own;
+  }
+  if (current.length > 0 || slices.length === 0) slices.push(current);
+  return slices;
 }

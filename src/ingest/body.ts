@@ -74,6 +74,18 @@ export function tooManyLogs(maxLogs: number, got: number | undefined): PayloadTo
  * 10 MB body of one-character lines would otherwise be millions of parsed values first.
  */
 export function logsFromNdjson(text: string, maxLogs = Number.POSITIVE_INFINITY): SubmittedLogs {
+  // A malformed line costs a SyntaxError; with its stack trace that was 3 µs a line, 30 ms of
+  // event loop for 10,000 junk lines. Only the message is reported.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return parseNdjsonLines(text, maxLogs);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
+function parseNdjsonLines(text: string, maxLogs: number): SubmittedLogs {
   const items: unknown[] = [];
   const indexes: number[] = [];
   let line = 0;

@@ -16,6 +16,12 @@ export const MATCH_COUNTERS = declareCounters({
     stats: 'logs.unmatched',
     metric: 'log_ingest_logs_unmatched_total',
   },
+  overTokenLimit: {
+    kind: 'counter',
+    help: 'Logs stored without a template at once: more tokens than a template may have (MAX_TEMPLATE_TOKENS), never sent to a generator',
+    stats: 'logs.over_token_limit',
+    metric: 'log_ingest_logs_over_token_limit_total',
+  },
 });
 
 export type MatchStats = StatsOf<typeof MATCH_COUNTERS>;

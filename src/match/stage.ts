@@ -1,10 +1,11 @@
 import type { Logger } from '../logger.ts';
 import type { LogRecord, StoredLog, WalTag } from '../model/log.ts';
-import type { MatchResult, Template } from '../model/template.ts';
+import { MAX_TEMPLATE_TOKENS, type MatchResult, type Template } from '../model/template.ts';
 import type { TemplateChange } from '../model/template-change.ts';
 import type { Channel } from '../transport/types.ts';
 import type { MatchStats } from './counters.ts';
 import { Matcher, MatcherSnapshot } from './index.ts';
+import { hasMoreTokensThan } from './tokenize.ts';
 
 export type { MatchStats } from './counters.ts';
 
@@ -23,8 +24,11 @@ export interface MatchStage {
 
 /** The logs of one request, matched (with their template and values) or not. */
 export interface Classified {
+  /** Matched logs, and (template id 0) those with more tokens than a template may have. */
   rows: (StoredLog & WalTag)[];
   misses: (LogRecord & WalTag)[];
+  /** How many of `rows` are stored without a template for their length. */
+  overLimit: number;
 }
 
 export interface MatchDeps {
@@ -59,7 +63,7 @@ export function toStoredLog(log: LogRecord & WalTag, match: MatchResult | undefi
 
 export function startMatch(deps: MatchDeps): MatchStage {
   const matcher = new Matcher(MatcherSnapshot.empty().withChanges([...deps.initial]));
-  const counters = { matched: 0, unmatched: 0 };
+  const counters = { matched: 0, unmatched: 0, overTokenLimit: 0 };
   const { matched, unmatched, templates } = deps.channels;
 
   templates.subscribe((changes) => {
@@ -85,19 +89,27 @@ export function startMatch(deps: MatchDeps): MatchStage {
     const snapshot = matcher.current;
     const rows: StoredLog[] = [];
     const misses: LogRecord[] = [];
+    let overLimit = 0;
     for (const log of logs) {
       const match = snapshot.match(log.org, log.message);
-      if (match === undefined) misses.push(log);
-      else rows.push(toStoredLog(log, match));
+      if (match !== undefined) rows.push(toStoredLog(log, match));
+      else if (!hasMoreTokensThan(log.message, MAX_TEMPLATE_TOKENS)) misses.push(log);
+      else {
+        // No template can hold it: stored now, without one, instead of costing a generator
+        // the time to find that out (and the event loop with it).
+        rows.push(toStoredLog(log, undefined));
+        overLimit++;
+      }
     }
-    return { rows, misses };
+    return { rows, misses, overLimit };
   };
-  const publish = ({ rows, misses }: Classified): number => {
-    counters.matched += rows.length;
+  const publish = ({ rows, misses, overLimit }: Classified): number => {
+    counters.overTokenLimit += overLimit;
+    counters.matched += rows.length - overLimit;
     counters.unmatched += misses.length;
     void matched.publish(rows);
     void unmatched.publish(misses);
-    return rows.length;
+    return rows.length - overLimit;
   };
   return {
     route: (logs) => publish(classify(logs)),

@@ -21,6 +21,24 @@ export function tokenize(text: string): string[] {
   return tokens;
 }
 
+/**
+ * Whether `text` has more than `limit` tokens, reading only as far as it takes to know: a line
+ * of 32,000 tokens is decided after the first `limit + 1`.
+ */
+export function hasMoreTokensThan(text: string, limit: number): boolean {
+  let count = 0;
+  let inToken = false;
+  for (let i = 0; i < text.length; i++) {
+    if (isWhitespace(text.charCodeAt(i))) {
+      inToken = false;
+    } else if (!inToken) {
+      inToken = true;
+      if (++count > limit) return true;
+    }
+  }
+  return false;
+}
+
 /** A copy of `array` twice as long: the reused offset buffers grow this way. */
 export function doubled(array: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
   const bigger = new Int32Array(array.length * 2);

@@ -3,6 +3,17 @@ import { randomBytes } from 'node:crypto';
 /** Stands for one variable in a template (the LogHub convention). */
 export const WILDCARD = '<*>';
 
+/**
+ * Tokens a template may have. The matcher's trie inserts and searches a template recursively,
+ * a stack frame per token: a template of one 16 KB log line of one-letter words (about 8,000
+ * tokens, well within INGEST_MAX_MESSAGE_BYTES) overflowed the stack in the generate stage,
+ * which lost the batch's logs. The longest LogHub-2k line has 105 tokens, its longest
+ * ground-truth template 75. A line with more tokens than this gets no template (id 0): the
+ * match stage stores it so at once, and it never reaches a generator (mining 150 lines of
+ * 32,000 tokens held the event loop for 2 s).
+ */
+export const MAX_TEMPLATE_TOKENS = 1_000;
+
 /** Who made a template. */
 export type TemplateSource = 'builtin' | 'openai' | 'ollama';
 

@@ -1,6 +1,10 @@
 import type { ProposedTemplate, TemplateGenerator } from '../generator.ts';
-import type { Template, TemplateSource } from '../../model/template.ts';
+import { MAX_TEMPLATE_TOKENS, type Template, type TemplateSource } from '../../model/template.ts';
+import { hasMoreTokensThan } from '../../match/tokenize.ts';
 import { TemplateMiner, type MinerOptions } from './miner.ts';
+
+/** Longest run of mining between two yields to the event loop. */
+const SLICE_MS = 10;
 
 /**
  * The generator that needs no network: the lines go through the miner in order and the
@@ -10,7 +14,7 @@ import { TemplateMiner, type MinerOptions } from './miner.ts';
 export class BuiltinGenerator implements TemplateGenerator {
   readonly source: TemplateSource = 'builtin';
   // Mining runs on the event loop: 250 lines is a few milliseconds even on the slowest
-  // LogHub system (Android, ~57,000 lines/s), so HTTP requests never queue behind it for long.
+  // LogHub system (Android, ~57,000 lines/s); long lines are mined in slices (generate()).
   readonly batching = { maxLines: 250, maxWaitMs: 0 } as const;
   private readonly miner: TemplateMiner;
 
@@ -22,19 +26,23 @@ export class BuiltinGenerator implements TemplateGenerator {
     this.miner.seed(templates);
   }
 
-  generate(org: string, lines: readonly string[], signal?: AbortSignal): Promise<ProposedTemplate[]> {
-    try {
-      return Promise.resolve(this.mine(org, lines, signal));
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
-  }
-
-  private mine(org: string, lines: readonly string[], signal: AbortSignal | undefined): ProposedTemplate[] {
+  /**
+   * Mines on the event loop in slices of at most SLICE_MS, yielding between them, so a batch of
+   * long lines never holds requests up for longer than that. Each line is added whole; a line
+   * with more tokens than a template may have is skipped (the match stage stores those itself).
+   */
+  async generate(org: string, lines: readonly string[], signal?: AbortSignal): Promise<ProposedTemplate[]> {
     // Later lines may refine a cluster again: only its final text is proposed.
     const byId = new Map<number, string>();
+    let sliceStart = performance.now();
     for (const line of lines) {
       signal?.throwIfAborted();
+      if (performance.now() - sliceStart > SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        signal?.throwIfAborted();
+        sliceStart = performance.now();
+      }
+      if (hasMoreTokensThan(line, MAX_TEMPLATE_TOKENS)) continue;
       const mined = this.miner.add(org, line);
       byId.set(mined.id, mined.text);
     }
