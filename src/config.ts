@@ -70,6 +70,13 @@ export interface Config {
     /** Logs an org may send at once after being idle; at least maxLogsPerRequest. */
     readonly burstLogs: number;
   };
+  /**
+   * Orgs (tenants). `max`: orgs one service takes logs of (0: no ceiling); a log of one more org
+   * is refused (TOO_MANY_ORGS). Orgs named in API keys are always taken. `idleUnloadSecs`: an
+   * org that sent nothing for this long has its matching index dropped from memory, rebuilt
+   * from its templates at its next log (0: never).
+   */
+  readonly orgs: { readonly max: number; readonly idleUnloadSecs: number };
   readonly clickhouse: {
     /** Unset: the embedded engine (chdb) with its data in `dataDir`. */
     readonly url: string | undefined;
@@ -487,6 +494,10 @@ export function loadConfig(env: Env = process.env): Config {
       maxLogsPerRequest: readInt(env, 'INGEST_MAX_LOGS_PER_REQUEST', DEFAULT_MAX_LOGS_PER_REQUEST, 1),
     },
     rateLimit: readRateLimit(env),
+    orgs: {
+      max: readInt(env, 'ORGS_MAX', 10_000, 0),
+      idleUnloadSecs: readInt(env, 'ORG_IDLE_UNLOAD_SECS', 600, 0, 86_400),
+    },
     clickhouse: {
       url: readUrl(env, 'CLICKHOUSE_URL'),
       user: readString(env, 'CLICKHOUSE_USER', 'default'),

@@ -253,6 +253,11 @@ export class TemplateRegistry {
     return { rows, retry };
   }
 
+  /** See Matcher.unloadIdleOrgs: the registry's tries of idle orgs are dropped too. */
+  unloadIdleOrgs(idleSecs: number): () => void {
+    return this.matcher.unloadIdleOrgs(idleSecs);
+  }
+
   /** Lines stored without a template because of the cap, by org. */
   templateCapByOrg(): Record<string, number> {
     return this.templateCap.byOrg();

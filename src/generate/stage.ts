@@ -38,6 +38,8 @@ export interface GenerateConfig {
    * flood of unique lines); a batch already asked may still refine known templates.
    */
   maxTemplatesPerOrg: number;
+  /** ORG_IDLE_UNLOAD_SECS, for the registry's own matcher (see Matcher.unloadIdleOrgs). */
+  orgIdleUnloadSecs?: number;
 }
 
 export interface GenerateDeps {
@@ -88,6 +90,7 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
     { queueMaxLogs: config.queueMaxLogs, maxConcurrentBatches: config.maxConcurrentBatches },
     { generator, placement: registry, matched: channels.matched, stats: counters, logger, now },
   );
+  const stopUnloading = registry.unloadIdleOrgs(config.orgIdleUnloadSecs ?? 0);
   channels.knownTemplates?.subscribe((changes) => registry.follow(changes));
   channels.unmatched.subscribe((logs) => queue.add(logs));
 
@@ -100,6 +103,9 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
       templateCapByOrg: registry.templateCapByOrg(),
     }),
     flush: () => queue.flush(),
-    stop: (deadlineMs) => queue.stop(deadlineMs),
+    stop: async (deadlineMs) => {
+      await queue.stop(deadlineMs);
+      stopUnloading();
+    },
   };
 }

@@ -39,6 +39,18 @@ export const INGEST_COUNTERS = declareCounters({
     stats: 'quotas.rate_limited_logs',
     metric: 'log_ingest_logs_rate_limited_total',
   },
+  orgCeilingLogs: {
+    kind: 'counter',
+    help: 'Logs refused because their org would be one more than ORGS_MAX (TOO_MANY_ORGS)',
+    stats: 'quotas.org_ceiling_logs',
+    metric: 'log_ingest_logs_over_org_ceiling_total',
+  },
+  orgsTaken: {
+    kind: 'gauge',
+    help: 'Orgs counted against ORGS_MAX (known at start, or taken since)',
+    stats: 'quotas.orgs',
+    metric: 'log_ingest_orgs',
+  },
   rateLimitedByOrg: {
     kind: 'by-org',
     help: 'Valid logs refused with 429, by org',

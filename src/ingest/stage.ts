@@ -9,6 +9,7 @@ import {
 } from '../errors.ts';
 import { zeroStats } from '../counters.ts';
 import type { LogRecord } from '../model/log.ts';
+import type { OrgCeiling } from '../quota/org-ceiling.ts';
 import { OrgTally } from '../quota/org-tally.ts';
 import { demandOf, type Demand, type TokenBuckets } from '../quota/token-buckets.ts';
 import { MalformedLine, tooManyLogs, type SubmittedLogs } from './body.ts';
@@ -52,6 +53,8 @@ export interface IngestDeps {
   onBatch?: (size: number) => void;
   /** Logs per second per org (INGEST_RATE_LIMIT_*); undefined: no rate limit. */
   rateLimit?: TokenBuckets | undefined;
+  /** The ceiling on orgs (ORGS_MAX); undefined: none. */
+  orgs?: OrgCeiling | undefined;
 }
 
 export interface IngestStage {
@@ -84,6 +87,7 @@ export function startIngest(deps: IngestDeps): IngestStage {
   const counters = { ...NO_INGEST_STATS };
   const rateLimited = new OrgTally();
   const buckets = deps.rateLimit;
+  const orgs = deps.orgs;
   let closed = false;
 
   return {
@@ -100,8 +104,12 @@ export function startIngest(deps: IngestDeps): IngestStage {
       for (let i = 0; i < items.length; i++) {
         const index = submitted.single ? null : (indexes?.[i] ?? i);
         const result = validateItem(items[i], index, at, limits, checkText);
-        if (result.ok) {
+        if (result.ok && (orgs === undefined || orgs.admit(result.log.org))) {
           logs.push(result.log);
+        } else if (result.ok) {
+          failed++;
+          counters.orgCeilingLogs++;
+          if (problems.length < MAX_REPORTED_PROBLEMS) problems.push(overOrgCeiling(index, orgs?.max ?? 0));
         } else {
           failed++;
           if (problems.length < MAX_REPORTED_PROBLEMS) problems.push(result.problem);
@@ -168,8 +176,17 @@ export function startIngest(deps: IngestDeps): IngestStage {
     },
     maxLogs,
     stats() {
-      return { ...counters, rateLimitedByOrg: rateLimited.byOrg() };
+      return { ...counters, orgsTaken: orgs?.size ?? 0, rateLimitedByOrg: rateLimited.byOrg() };
     },
+  };
+}
+
+function overOrgCeiling(index: number | null, max: number): FieldProblem {
+  return {
+    index,
+    field: 'org',
+    code: 'TOO_MANY_ORGS',
+    message: `this service takes logs of at most ${max} orgs (ORGS_MAX) and this org would be one more`,
   };
 }
 

@@ -8,6 +8,18 @@ export const MATCH_COUNTERS = declareCounters({
     stats: 'templates_loaded',
     metric: 'log_ingest_templates_loaded',
   },
+  orgsWithTemplates: {
+    kind: 'gauge',
+    help: 'Orgs with templates in the matcher',
+    stats: 'orgs.with_templates',
+    metric: 'log_ingest_orgs_with_templates',
+  },
+  orgsIndexed: {
+    kind: 'gauge',
+    help: 'Orgs whose matching index is in memory (the others idle: rebuilt at their next log)',
+    stats: 'orgs.indexed',
+    metric: 'log_ingest_orgs_indexed',
+  },
   // Reported as logs.matched by a process without ingest (a Kafka matcher matches after the answer).
   matched: { kind: 'counter', help: 'Logs the matcher matched to a template' },
   unmatched: {

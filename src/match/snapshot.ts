@@ -1,21 +1,12 @@
 import type { MatchResult, Template } from '../model/template.ts';
+import { OrgIndex } from './org-index.ts';
 import { PersistentMap } from './persistent-map.ts';
 import { TrieSearch } from './search.ts';
-import { parseShapes } from './shapes.ts';
-import { tokenize } from './tokenize.ts';
-import { EMPTY_NODE, insert, remove, type TrieNode } from './trie.ts';
 
 export interface TemplateRef {
   org: string;
   id: number;
 }
-
-interface OrgIndex {
-  readonly root: TrieNode;
-  readonly templates: PersistentMap<number, Template>;
-}
-
-const EMPTY_ORG: OrgIndex = { root: EMPTY_NODE, templates: PersistentMap.empty() };
 
 // Matching is synchronous and never re-entered, so one set of search buffers serves all.
 const search = new TrieSearch();
@@ -51,17 +42,17 @@ export class MatcherSnapshot {
    */
   withChanges(upserts: readonly Template[], deletes: readonly TemplateRef[] = []): MatcherSnapshot {
     const touched = new Map<string, OrgIndex>();
-    const indexOf = (org: string): OrgIndex => touched.get(org) ?? this.orgs.get(org) ?? EMPTY_ORG;
+    const indexOf = (org: string): OrgIndex => touched.get(org) ?? this.orgs.get(org) ?? OrgIndex.EMPTY;
     let size = this.size;
     for (const template of upserts) {
       const before = indexOf(template.org);
-      const after = upsert(before, Object.freeze({ ...template }));
+      const after = before.withTemplate(Object.freeze({ ...template }));
       size += after.templates.size - before.templates.size;
       touched.set(template.org, after);
     }
     for (const { org, id } of deletes) {
       const before = indexOf(org);
-      const after = removeTemplate(before, id);
+      const after = before.without(id);
       size += after.templates.size - before.templates.size;
       touched.set(org, after);
     }
@@ -75,7 +66,26 @@ export class MatcherSnapshot {
   match(org: string, message: string): MatchResult | undefined {
     const index = this.orgs.get(org);
     if (index === undefined) return undefined;
-    return search.run(index.root, message);
+    return search.run(index.root(), message);
+  }
+
+  /** Drops the tries of orgs unused since tick `before` (org-index.ts); returns how many. */
+  unloadIdle(before: number): number {
+    let dropped = 0;
+    for (const index of this.orgs.values()) if (index.unload(before)) dropped++;
+    return dropped;
+  }
+
+  /** Orgs with templates, and of those the ones whose trie is in memory now. */
+  orgCounts(): { orgs: number; indexed: number } {
+    let indexed = 0;
+    for (const index of this.orgs.values()) if (index.indexed) indexed++;
+    return { orgs: this.orgs.size, indexed };
+  }
+
+  /** Every org that has templates. */
+  orgNames(): string[] {
+    return [...this.orgs.entries()].map(([org]) => org);
   }
 
   countFor(org: string): number {
@@ -90,32 +100,4 @@ export class MatcherSnapshot {
     const index = this.orgs.get(org);
     return index === undefined ? [] : [...index.templates.values()];
   }
-}
-
-function upsert(index: OrgIndex, template: Template): OrgIndex {
-  const previous = index.templates.get(template.id);
-  const templates = index.templates.set(template.id, template);
-  const tokens = sameTokens(previous?.text, template.text);
-  if (tokens && (previous?.shapes ?? '') === (template.shapes ?? '')) return { root: index.root, templates };
-  let root = index.root;
-  // Same tokens: the insert below replaces the id's shapes in place.
-  if (previous !== undefined && !tokens)
-    root = remove(root, tokenize(previous.text), 0, previous.id) ?? EMPTY_NODE;
-  root = insert(root, tokenize(template.text), 0, template.id, parseShapes(template.shapes));
-  return { root, templates };
-}
-
-function removeTemplate(index: OrgIndex, id: number): OrgIndex {
-  const previous = index.templates.get(id);
-  if (previous === undefined) return index;
-  const root = remove(index.root, tokenize(previous.text), 0, id) ?? EMPTY_NODE;
-  return { root, templates: index.templates.delete(id) };
-}
-
-function sameTokens(a: string | undefined, b: string): boolean {
-  if (a === undefined) return false;
-  if (a === b) return true;
-  const left = tokenize(a);
-  const right = tokenize(b);
-  return left.length === right.length && left.every((token, k) => token === right[k]);
 }

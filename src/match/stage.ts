@@ -39,6 +39,8 @@ export interface MatchDeps {
   };
   /** Templates known at start (loaded from storage). */
   initial: readonly Template[];
+  /** ORG_IDLE_UNLOAD_SECS: an org idle this long has its trie dropped (rebuilt at its next log); 0: never. */
+  orgIdleUnloadSecs?: number;
   logger: Logger;
 }
 
@@ -63,6 +65,7 @@ export function toStoredLog(log: LogRecord & WalTag, match: MatchResult | undefi
 
 export function startMatch(deps: MatchDeps): MatchStage {
   const matcher = new Matcher(MatcherSnapshot.empty().withChanges([...deps.initial]));
+  const stopUnloading = matcher.unloadIdleOrgs(deps.orgIdleUnloadSecs ?? 0);
   const counters = { matched: 0, unmatched: 0, overTokenLimit: 0 };
   const { matched, unmatched, templates } = deps.channels;
 
@@ -116,9 +119,16 @@ export function startMatch(deps: MatchDeps): MatchStage {
     classify,
     publish,
     stats() {
-      return { templatesLoaded: matcher.current.size, ...counters };
+      const { orgs, indexed } = matcher.current.orgCounts();
+      return {
+        templatesLoaded: matcher.current.size,
+        orgsWithTemplates: orgs,
+        orgsIndexed: indexed,
+        ...counters,
+      };
     },
     stop() {
+      stopUnloading();
       deps.logger.debug('match stage stopped');
     },
   };

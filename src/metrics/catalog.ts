@@ -109,6 +109,7 @@ export const STATS_GROUPS: Readonly<Record<string, string>> = {
   generation: 'template generation',
   llm: 'the LLM provider’s counters; null with the built-in miner',
   quotas: 'requests and lines held back by the per-org limits',
+  orgs: 'orgs with templates in the matcher, and those whose matching index is in memory (ORG_IDLE_UNLOAD_SECS)',
   storage: 'writes to ClickHouse',
   wal: 'the write-ahead log (standalone): what a 200 has been written to; null without one',
 };

@@ -86,6 +86,7 @@ const READING_ORDER = [
   'generation',
   'llm',
   'quotas',
+  'orgs',
   'storage',
   'wal',
 ];

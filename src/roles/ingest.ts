@@ -6,6 +6,7 @@
 import type { Config } from '../config.ts';
 import { AppError, OverloadedError } from '../errors.ts';
 import { startIngest } from '../ingest/stage.ts';
+import { orgCeiling } from '../quota/org-ceiling.ts';
 import { orgRateLimit } from '../quota/token-buckets.ts';
 import type { Logger } from '../logger.ts';
 import type { LogRecord } from '../model/log.ts';
@@ -38,6 +39,9 @@ export async function startIngestRole(config: Config, logger: Logger): Promise<R
     limits: config.limits,
     maxLogsPerRequest: config.limits.maxLogsPerRequest,
     rateLimit: orgRateLimit(config.rateLimit),
+    // Orgs taken by this process since its start: the matchers' memory is bounded by the
+    // generators' template ceilings; this bounds what one ingest process lets in.
+    orgs: orgCeiling(config.orgs, config.auth.keys),
     async route(logs) {
       pending += logs.length;
       // The row id is fixed here, before the log leaves: storage and a later replay agree on it.

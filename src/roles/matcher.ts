@@ -26,6 +26,7 @@ export async function startMatcherRole(config: Config, logger: Logger): Promise<
   };
   const match = startMatch({
     channels: { ...out, templates },
+    orgIdleUnloadSecs: config.orgs.idleUnloadSecs,
     initial: [],
     logger: logger.child({ stage: 'match' }),
   });

@@ -57,6 +57,7 @@ export function generateConfig(config: Config): GenerateConfig {
     queueMaxLogs: config.generate.queueMaxLogs,
     maxTemplatesPerOrg: config.generate.maxTemplatesPerOrg,
     maxConcurrentBatches: config.llm.maxConcurrentBatches,
+    orgIdleUnloadSecs: config.orgs.idleUnloadSecs,
   };
 }
 

@@ -13,6 +13,7 @@ import { startMatch, type MatchStage } from '../match/stage.ts';
 import type { LogRecord, StoredLog } from '../model/log.ts';
 import type { TemplateChange } from '../model/template-change.ts';
 import type { Template } from '../model/template.ts';
+import { orgCeiling } from '../quota/org-ceiling.ts';
 import { orgRateLimit } from '../quota/token-buckets.ts';
 import { startStore, type Store } from '../store/stage.ts';
 import { InProcessChannel } from '../transport/in-process.ts';
@@ -128,9 +129,10 @@ function startGenerator({ config, logger }: RoleDeps, shared: Shared): RolePart 
   };
 }
 
-function startMatcher({ logger }: RoleDeps, shared: Shared): RolePart {
+function startMatcher({ config, logger }: RoleDeps, shared: Shared): RolePart {
   const match = startMatch({
     channels: shared.channels,
+    orgIdleUnloadSecs: config.orgs.idleUnloadSecs,
     initial: need(shared.templates, 'the writer'),
     logger: logger.child({ stage: 'match' }),
   });
@@ -177,6 +179,11 @@ function startIngestPart({ config, logger, metrics }: RoleDeps, shared: Shared):
     limits: config.limits,
     maxLogsPerRequest: config.limits.maxLogsPerRequest,
     rateLimit: orgRateLimit(config.rateLimit),
+    orgs: orgCeiling(
+      config.orgs,
+      config.auth.keys,
+      (shared.templates ?? []).map((t) => t.org),
+    ),
     route: wal === undefined ? (logs) => match.route(logs) : (logs) => wal.route(logs),
     whyNoRoom: () => wal?.whyNoRoom() ?? whyQueuesFull(),
     retryAfterSecs,
