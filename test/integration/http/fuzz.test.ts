@@ -155,6 +155,10 @@ const message = fc.oneof(
     )
     .map(([pattern, a, b]) => pattern.replace('%s', String(a)).replace('%s', String(b))),
   fc.string({ unit: 'grapheme', minLength: 1, maxLength: 120 }).filter((s) => s.trim() !== ''),
+  // Short lines that once made templates swallowing others (`ERROR <*>`, `<*> failed`), and
+  // lines of more tokens than a template may have (stored without one).
+  fc.constantFrom('ERROR 1', 'ERROR disk full on /dev/sda', '7 failed', 'failed', 'disk write failed'),
+  fc.integer({ min: 1_001, max: 3_000 }).map((tokens) => 'a '.repeat(tokens).trim()),
 );
 
 const metadata = fc.dictionary(
