@@ -69,6 +69,12 @@ const ALL_SHAPES: Shape[] = [
     status: 200,
   },
   {
+    name: '9.9 MB JSON array of 4.95 million zeros',
+    contentType: 'application/json',
+    body: () => `[${'0,'.repeat(4_950_000)}0]`,
+    status: 413,
+  },
+  {
     name: '9.9 MB of NDJSON, 4.95 million one-character lines',
     contentType: 'application/x-ndjson',
     body: () => 'a\n'.repeat(4_950_000),

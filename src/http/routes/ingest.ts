@@ -3,6 +3,8 @@ import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequestError, UnsupportedMediaTypeError } from '../../errors.ts';
+import { tooManyLogs } from '../../ingest/body.ts';
+import { hasMoreLogsThan } from '../../ingest/json-count.ts';
 import { logsFromJson, logsFromNdjson, parseJsonBody, type IngestStage } from '../../ingest/stage.ts';
 import { hasSurrogateEscapes, type SubmittedLogs } from '../../ingest/body.ts';
 import { ORG_MAX_LENGTH, ORG_PATTERN } from '../../model/org.ts';
@@ -177,6 +179,7 @@ export function registerIngestRoutes(app: FastifyInstance, ingest: IngestStage, 
     { parseAs: 'buffer', bodyLimit },
     async (request: FastifyRequest, body: Buffer) => {
       const text = await bodyText(request, body, bodyLimit);
+      if (hasMoreLogsThan(text, ingest.maxLogs)) throw tooManyLogs(ingest.maxLogs, undefined);
       return { ...logsFromJson(parseJsonBody(text)), surrogateEscapes: hasSurrogateEscapes(text) };
     },
   );

@@ -128,6 +128,33 @@ describe('input limits', () => {
     assert.deepEqual(await messagesOf('ndjson-many'), []);
   });
 
+  it('refuses a JSON body of millions of tiny logs before parsing it', async () => {
+    const payload = `{"logs":[${'{"org":"json-many","message":"x"},'.repeat(200_000)}{}]}`;
+    const parse = JSON.parse;
+    let parsedChars = 0;
+    JSON.parse = ((text: string, reviver?: (key: string, value: unknown) => unknown) => {
+      parsedChars += text.length;
+      return parse(text, reviver) as unknown;
+    }) as typeof JSON.parse;
+    let res;
+    try {
+      res = await t.service.app.inject({
+        method: 'POST',
+        url: '/logs/ingest',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+    } finally {
+      JSON.parse = parse;
+    }
+    assert.equal(res.statusCode, 413, res.body);
+    const body = res.json<{ code: string; message: string }>();
+    assert.equal(body.code, 'TOO_MANY_LOGS');
+    assert.match(body.message, /more than 5/, 'refused without counting them all');
+    assert.ok(parsedChars < payload.length, 'the body was never parsed');
+    assert.deepEqual(await messagesOf('json-many'), []);
+  });
+
   it('answers a gzip bomb with 413 without inflating it in full', async () => {
     // 256 MiB of zeros gzip to about 250 KB: far under the 10 MB body limit on the wire.
     const inflated = 256 * 1024 * 1024;
