@@ -19,6 +19,7 @@ export interface OrgProblem {
 /** Why `org` is not an org name, or undefined when it is one. */
 export function orgProblem(org: string): OrgProblem | undefined {
   // The logs of a batch nearly always share their org: the last good one is not checked again.
+  // (It starts undefined, not '': the empty string is no org.)
   if (org === lastGood) return undefined;
   if (org.length > ORG_MAX_LENGTH) {
     return { code: 'TOO_LONG', message: `org must be at most ${ORG_MAX_LENGTH} characters` };
@@ -33,4 +34,4 @@ export function orgProblem(org: string): OrgProblem | undefined {
   return undefined;
 }
 
-let lastGood = '';
+let lastGood: string | undefined;

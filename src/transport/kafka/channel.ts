@@ -13,6 +13,7 @@ import type { Template } from '../../model/template.ts';
 import { AvroCodec, UndecodableError } from './avro/codec.ts';
 import type { Channel } from '../types.ts';
 import { deadLetterFor } from './dead-letter.ts';
+import { parseTemplateKey, templateKey } from './template-key.ts';
 import type { Kafka, KafkaConsumer, KafkaProducer, OutgoingMessage, TopicReader } from './client/index.ts';
 
 /** How items of one topic become records and back. `decode` throws for what it cannot read. */
@@ -45,19 +46,6 @@ export function toOutgoing<T>(serde: Serde<T>, topic: string, item: T): Outgoing
     : { topic, key, value, headers: { 'content-type': serde.contentType } };
 }
 
-export const templateKey = (org: string, id: number) => `${org}:${id}`;
-
-function parseTemplateKey(key: Buffer | null): { org: string; id: number } {
-  const text = key?.toString('utf8') ?? '';
-  // The org may itself contain ':'; the id never does.
-  const at = text.lastIndexOf(':');
-  const id = Number(text.slice(at + 1));
-  if (at <= 0 || !/^\d+$/.test(text.slice(at + 1)) || !Number.isSafeInteger(id) || id <= 0) {
-    throw new UndecodableError(`template key ${JSON.stringify(text)} is not <org>:<id>`);
-  }
-  return { org: text.slice(0, at), id };
-}
-
 /**
  * The compacted templates topic: key `<org>:<id>`; an upsert carries the template, a delete is a
  * tombstone (null value), whose org and id come from the key.
@@ -78,7 +66,7 @@ export function templateSerde(codec: AvroCodec<Template>): Serde<TemplateChange>
       // org's) would let a bad producer replace or delete templates it does not own.
       if (template.org !== org || template.id !== id) {
         throw new UndecodableError(
-          `template ${templateKey(template.org, template.id)} under key ${org}:${id}`,
+          `template ${JSON.stringify(`${template.org}:${template.id}`)} under key ${org}:${id}`,
         );
       }
       return { kind: 'upsert', template };
@@ -114,6 +102,19 @@ export interface KafkaChannelOptions<T> {
    */
   produceRetries?: number;
   logger?: Logger;
+  /**
+   * readAll: what to do about a record that cannot be read, added to the warning (every reader
+   * meets it again at every start until it is deleted).
+   */
+  undecodableHint?: string;
+}
+
+/** A record readAll could not read: where it is and why, for the warning. */
+interface SkippedRecord {
+  key: string;
+  partition: number;
+  offset: string;
+  reason: string;
 }
 
 /** readAll hands records to the handler in runs of at most this many. */
@@ -175,9 +176,11 @@ export class KafkaChannel<T> implements Channel<T> {
   async publish(items: readonly T[]): Promise<void> {
     if (items.length === 0) return;
     const { serde, topic } = this.#o;
+    // Encoded first: an item that cannot be encoded (UNENCODABLE) says nothing about the producer.
+    const records = items.map((item) => toOutgoing(serde, topic, item));
     const producer = this.#producerOf();
     try {
-      await producer.send(items.map((item) => toOutgoing(serde, topic, item)));
+      await producer.send(records);
     } catch (err) {
       if (producer !== this.#o.producer && this.#producer === producer) {
         this.#producer = undefined;
@@ -275,25 +278,57 @@ export class KafkaChannel<T> implements Channel<T> {
         void this.close();
       });
     };
+    // A record that cannot be read is skipped, not dead-lettered: every reader reads the whole
+    // topic at every start, so each would write the same dead letter again. Until the end of
+    // the topic is reached the skipped ones are collected by key, and a later tombstone for
+    // the same key (the record deleted: npm run templates:clean) drops one: what is left is
+    // warned about once, with what to do about it.
+    const skipped = new Map<string, SkippedRecord>();
+    let atEnd = false;
+    const hint = this.#o.undecodableHint;
+    const warnSkipped = (records: SkippedRecord[]) => {
+      if (records.length === 0) return;
+      logger?.warn(
+        {
+          topic,
+          count: records.length,
+          records: records.slice(0, 20),
+          ...(hint === undefined ? {} : { fix: hint }),
+        },
+        `undecodable records skipped${hint === undefined ? '' : `: ${hint}`}`,
+      );
+    };
     const reader = await kafka.readFromBeginning(
       topic,
       (m) => {
         try {
           pending.push(serde.decode(m.key, m.value));
         } catch (err) {
-          // Not dead-lettered: every reader reads the whole topic at every start, so each
-          // would write the same dead letter again; the record stays where it is, skipped.
+          const key = m.key?.toString('utf8') ?? '';
+          // The deletion of a record that could not be read: nothing left to warn about.
+          if (m.value === null) {
+            skipped.delete(key);
+            return undefined;
+          }
           this.#deadLettered++;
-          logger?.warn(
-            { topic, partition: m.partition, offset: String(m.offset), reason: this.#reason(err) },
-            'undecodable record skipped',
-          );
+          const record = { key, partition: m.partition, offset: String(m.offset), reason: this.#reason(err) };
+          if (atEnd) warnSkipped([record]);
+          // Bounded: past the cap the warning at the end lists the first ones, the count says more.
+          else if (skipped.has(key) || skipped.size < READ_ALL_MAX_PENDING) skipped.set(key, record);
           return undefined;
         }
         schedule();
         return pending.length >= READ_ALL_MAX_PENDING ? this.#chain : undefined;
       },
       { untilEnd: false },
+    );
+    void reader.caughtUp.then(
+      () => {
+        atEnd = true;
+        warnSkipped([...skipped.values()]);
+        skipped.clear();
+      },
+      () => undefined,
     );
     reader.caughtUp
       // What the reader handled before reaching the end may still wait in `pending`.

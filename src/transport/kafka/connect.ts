@@ -33,6 +33,10 @@ export const serdes = {
   template: () => templateSerde(AvroCodec.load<Template>('template')),
 };
 
+/** What the warning about an unreadable templates record tells the operator to do. */
+export const TEMPLATES_CLEAN_HINT =
+  'no reader can use these records; delete them (a tombstone per key) with `npm run templates:clean` and the same KAFKA_* settings';
+
 /**
  * The templates topic read from its first offset by this process alone (no group offsets):
  * every matcher, the generator and the writer each need all of it.
@@ -45,5 +49,6 @@ export function templatesTopic(kafka: Kafka, config: Config, logger: Logger): Ka
     deadLetterTopic: config.kafka.topics.deadLetter,
     subscription: { mode: 'readAll' },
     logger,
+    undecodableHint: TEMPLATES_CLEAN_HINT,
   });
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import avro from 'avsc';
 import { loadConfig, type KafkaConfig } from '../../../src/config.ts';
+import { createLogger } from '../../../src/logger.ts';
 import type { LogRecord, StoredLog } from '../../../src/model/log.ts';
 import type { TemplateChange } from '../../../src/model/template-change.ts';
 import type { Template } from '../../../src/model/template.ts';
@@ -19,7 +20,9 @@ import {
   type KafkaChannels,
 } from '../../../src/transport/kafka/channel.ts';
 import { createKafka, type Kafka, type KafkaMessage } from '../../../src/transport/kafka/client/index.ts';
+import { templatesTopic } from '../../../src/transport/kafka/connect.ts';
 import { topicSpecs, ensureTopics } from '../../../src/transport/kafka/topics.ts';
+import { ROOT } from '../../helpers/process.ts';
 import { kafkaBrokers, uniqueTopic, waitFor } from './helpers.ts';
 
 const log = (i: number, org = 'acme'): LogRecord => ({
@@ -240,7 +243,7 @@ describe('kafka channels (real broker)', { timeout: 60_000 }, () => {
     const c = await channels(config);
     const a1 = template('acme', 11, 'Connection timeout after <*>s');
     const a2 = template('acme', 12, 'User <*> logged in');
-    const b1 = template('org:with:colons', 11, 'Disk <*> full');
+    const b1 = template("o.with-marks_(x)'*", 11, 'Disk <*> full');
     await c.templates.publish([
       { kind: 'upsert', template: a1 },
       { kind: 'upsert', template: a2 },
@@ -283,22 +286,97 @@ describe('kafka channels (real broker)', { timeout: 60_000 }, () => {
         new Map([...r.state].sort()),
         new Map([
           ['acme:11', a1v2.text],
-          ['org:with:colons:11', b1.text],
+          ["o.with-marks_(x)'*:11", b1.text],
         ]),
       );
       assert.deepEqual(r.changes.at(-1), { kind: 'delete', org: 'acme', id: 12 });
-      const upsert = r.changes.find((x) => x.kind === 'upsert' && x.template.org === 'org:with:colons');
+      const upsert = r.changes.find((x) => x.kind === 'upsert' && x.template.org === "o.with-marks_(x)'*");
       assert.deepEqual(upsert && upsert.kind === 'upsert' ? { ...upsert.template } : undefined, b1);
     }
 
     // After catching up, both keep following.
-    await c.templates.publish([{ kind: 'delete', org: 'org:with:colons', id: 11 }]);
+    await c.templates.publish([{ kind: 'delete', org: "o.with-marks_(x)'*", id: 11 }]);
     await waitFor(
       'the later tombstone in both readers',
       () => r1.changes.length === 6 && r2.changes.length === 6,
     );
-    assert.deepEqual(r1.changes.at(-1), { kind: 'delete', org: 'org:with:colons', id: 11 });
+    assert.deepEqual(r1.changes.at(-1), { kind: 'delete', org: "o.with-marks_(x)'*", id: 11 });
     assert.equal(r2.state.size, 1);
+  });
+
+  it('templates: a key that would not parse back is never produced; one already there is warned about once with the fix, and templates:clean deletes it', async () => {
+    const config = freshConfig();
+    const c = await channels(config);
+    const topic = config.topics.templates;
+    // What earlier versions did for a log with org "": a template under the key ":<id>".
+    await assert.rejects(
+      c.templates.publish([{ kind: 'upsert', template: template('', 2809261701581785, 'Disk <*> full') }]),
+      { code: 'UNENCODABLE' },
+    );
+    await assert.rejects(c.templates.publish([{ kind: 'delete', org: 'a b', id: 1 }]), {
+      code: 'UNENCODABLE',
+    });
+    assert.deepEqual(await readTopic(topic), [], 'nothing produced');
+
+    // Such records already on the topic (twice, as a refined template would be), next to a good one.
+    const codec = AvroCodec.load<Template>('template');
+    const legacy = template('', 2809261701581785, 'Disk <*> full');
+    const producer = kafka.producer();
+    closers.push(() => producer.close());
+    await producer.send([
+      { topic, key: ':2809261701581785', value: codec.encode(legacy) },
+      { topic, key: ':2809261701581785', value: codec.encode({ ...legacy, text: 'Disk <*> <*>' }) },
+    ]);
+    await c.templates.publish([{ kind: 'upsert', template: template('acme', 11, 'User <*> logged in') }]);
+
+    const startReader = async () => {
+      type Warning = { msg: string; fix?: string; records?: Array<{ key: string }> };
+      const warnings: Warning[] = [];
+      const logger = createLogger('warn', {
+        write: (line: string) => void warnings.push(JSON.parse(line) as Warning),
+      });
+      const fullConfig = loadConfig({
+        KAFKA_BROKERS: kafkaBrokers().join(','),
+        KAFKA_TOPIC_TEMPLATES: topic,
+        KAFKA_TOPIC_DEAD_LETTER: config.topics.deadLetter,
+      });
+      const reader = templatesTopic(kafka, fullConfig, logger);
+      closers.push(() => reader.close());
+      const ids: string[] = [];
+      reader.subscribe((changes) => {
+        for (const change of changes)
+          if (change.kind === 'upsert') ids.push(`${change.template.org}:${change.template.id}`);
+      });
+      await reader.caughtUp;
+      return { warnings, ids };
+    };
+    const first = await startReader();
+    assert.deepEqual(first.ids, ['acme:11']);
+    assert.equal(first.warnings.length, 1, JSON.stringify(first.warnings));
+    assert.deepEqual(
+      first.warnings[0]?.records?.map((r) => r.key),
+      [':2809261701581785'],
+    );
+    assert.match(first.warnings[0]?.msg ?? '', /npm run templates:clean/);
+
+    const clean = async (...args: string[]) => {
+      const { execFile } = await import('node:child_process');
+      const { promisify } = await import('node:util');
+      const env = { ...process.env, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_TEMPLATES: topic };
+      return (
+        await promisify(execFile)(process.execPath, ['src/cli/templates-clean.ts', ...args], {
+          cwd: ROOT,
+          env,
+        })
+      ).stdout;
+    };
+    assert.match(await clean('--dry-run'), /would delete 1 record with a malformed key/);
+    assert.match(await clean(), /":2809261701581785".*\n.*deleted 1 record with a malformed key/);
+    assert.match(await clean(), /deleted 0 records/, 'a second run finds nothing left');
+
+    const second = await startReader();
+    assert.deepEqual(second.ids, ['acme:11'], 'the good template is untouched');
+    assert.deepEqual(second.warnings, [], 'nothing to warn about once it is deleted');
   });
 
   it('templates: an empty topic is caught up at once; a reader whose handler throws stops with the error', async () => {

@@ -10,6 +10,14 @@ import { endOffsets, partitionCount } from './admin.ts';
 import { batchOf, toMessage } from './messages.ts';
 import type { KafkaBatch, KafkaMessage, OffsetRange, ReadOptions, TopicReader } from './types.ts';
 
+async function closeConsumer(
+  c: ReturnType<typeof newConsumer>,
+  s: MessagesStream<Buffer, Buffer, Buffer, Buffer>,
+): Promise<void> {
+  await s.close().catch(() => undefined);
+  await c.close().catch(() => undefined);
+}
+
 export async function readFromBeginning(
   ctx: ClientContext,
   topic: string,
@@ -36,13 +44,15 @@ export async function readFromBeginning(
         c.consume({ topics: [topic], mode: 'earliest', autocommit: false, isolationLevel: READ_COMMITTED }),
       );
       stream = s;
-      if (stopping) return;
+      // Every way out of the session closes its consumer (an empty topic read untilEnd once
+      // left one open, and closing the client then waited for it forever).
+      if (stopping) return await closeConsumer(c, s);
       // Positions come from the fetch (past compacted-away records), not from the last record
       // handled, so the end is reached even when the tail of a partition was compacted away.
       const atEnd = () =>
         ends.every((end, p) => end === 0n || (s.offsetsToFetch.get(`${topic}:${p}`) ?? -1n) >= end);
       if (atEnd()) caughtUp.resolve();
-      if (ro.untilEnd && atEnd()) return;
+      if (ro.untilEnd && atEnd()) return await closeConsumer(c, s);
       await drain(s, async (chunk) => {
         for (const m of chunk) {
           if (m.offset < (next.get(m.partition) ?? 0n)) continue;
