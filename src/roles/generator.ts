@@ -14,6 +14,7 @@ import type { LogRecord, StoredLog } from '../model/log.ts';
 import type { TemplateChange } from '../model/template-change.ts';
 import type { Template } from '../model/template.ts';
 import { InProcessChannel } from '../transport/in-process.ts';
+import { admitLog, giveRowIds } from '../transport/kafka/admit.ts';
 import { KafkaOutbox } from '../transport/kafka/outbox.ts';
 import { startTransform } from '../transport/kafka/transform.ts';
 import { connectKafka, serdes, templatesTopic, transactionalId } from '../transport/kafka/connect.ts';
@@ -66,7 +67,11 @@ export async function startGeneratorRole(config: Config, logger: Logger): Promis
     transactionalId: transactionalId(config, 'generator'),
     deadLetterTopic: topics.deadLetter,
     logger,
-    async handle(logs) {
+    // Matchers write logs.unmatched, but nothing stops a service producing there: its records
+    // are checked like an HTTP log's, and one without a row id gets the one its offset names.
+    admit: (log) => admitLog(log, config.limits),
+    async handle(logs, origin) {
+      giveRowIds(logs, origin);
       unmatched.publish(logs);
       await generate.flush();
       return [...out.templates.take(), ...out.matched.take()];

@@ -5,12 +5,11 @@
  * templates topic from the beginning and is ready, and consumes logs.raw, only after reaching
  * its end. It never loads the storage engine.
  */
-import { validateLog } from '../ingest/validate.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { startMatch } from '../match/stage.ts';
 import type { LogRecord, StoredLog } from '../model/log.ts';
-import { rowIdAt } from '../model/row-id.ts';
+import { admitLog, giveRowIds } from '../transport/kafka/admit.ts';
 import { KafkaOutbox } from '../transport/kafka/outbox.ts';
 import { startTransform, type RunningTransform } from '../transport/kafka/transform.ts';
 import { connectKafka, serdes, templatesTopic, transactionalId } from '../transport/kafka/connect.ts';
@@ -47,25 +46,10 @@ export async function startMatcherRole(config: Config, logger: Logger): Promise<
       transactionalId: transactionalId(config, 'matcher'),
       deadLetterTopic: topics.deadLetter,
       logger,
-      // A record a service produced straight to logs.raw gets the checks and normalisation of
-      // an HTTP log (org alphabet, text, sizes, years, level in upper case); what fails them
-      // goes to the dead-letter topic with the reason, never into storage or templates.
-      admit: (log) => {
-        const result = validateLog(log, null, Date.now(), config.limits);
-        if (!result.ok) {
-          const { field, code, message } = result.problem;
-          return { refused: `invalid log: ${field === '' ? '' : `${field}: `}${code}: ${message}` };
-        }
-        return log.id === undefined ? result.log : { ...result.log, id: log.id };
-      },
+      // A record a service produced straight to logs.raw is checked like an HTTP log.
+      admit: (log) => admitLog(log, config.limits),
       handle: (logs, origin) => {
-        // A direct producer's record carries no id: the one its offset names, in every replay too.
-        for (let i = 0; i < logs.length; i++) {
-          const log = logs[i] as LogRecord;
-          if (log.id === undefined || log.id === '') {
-            log.id = rowIdAt(origin.topic, origin.partition, origin.offsets[i] as bigint);
-          }
-        }
+        giveRowIds(logs, origin);
         match.route(logs);
         return Promise.resolve([...out.matched.take(), ...out.unmatched.take()]);
       },

@@ -6,6 +6,7 @@
  */
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import { admitLog } from '../transport/kafka/admit.ts';
 import { startKafkaWriter } from '../transport/kafka/store-writer.ts';
 import { startStore } from '../store/stage.ts';
 import { AvroCodec } from '../transport/kafka/avro/codec.ts';
@@ -51,6 +52,9 @@ export async function startWriterRole(config: Config, logger: Logger): Promise<R
       retryInitialBackoffMs: config.clickhouse.retryInitialBackoffMs,
       retryMaxBackoffMs: config.clickhouse.retryMaxBackoffMs,
       logger: logger.child({ stage: 'kafka-writer' }),
+      // Matchers and the generator write logs.matched; a service producing there directly is
+      // checked like an HTTP client, so no row reaches storage under an org nobody can read.
+      admit: (row) => admitLog(row, config.limits),
     });
     let failed: string | undefined;
     writer.done.catch((err: unknown) => {

@@ -20,6 +20,8 @@ import {
 } from '../../store/exactly-once.ts';
 import type { AvroCodec } from './avro/codec.ts';
 import type { Kafka, KafkaBatch, KafkaConsumer, KafkaProducer, OutgoingMessage } from './client/index.ts';
+import { rowIdAt } from '../../model/row-id.ts';
+import type { Refusal } from './admit.ts';
 import { deadLetterFor } from './dead-letter.ts';
 
 export interface KafkaWriterOptions {
@@ -36,6 +38,11 @@ export interface KafkaWriterOptions {
   logger: Logger;
   /** Shared producer for dead letters; one is created (and closed with the writer) if absent. */
   producer?: KafkaProducer;
+  /**
+   * What a decoded row must also pass (a record a service produced straight to the topic, checked
+   * like an HTTP log): the row to store, or why not, which goes to the dead-letter topic.
+   */
+  admit?: (row: StoredLog) => StoredLog | Refusal;
   /** Tests: called after each successful insert, before the run is marked done and committed. */
   afterInsert?: (token: string) => void | Promise<void>;
 }
@@ -84,7 +91,13 @@ export async function startKafkaWriter(o: KafkaWriterOptions): Promise<KafkaWrit
       }
       try {
         if (m.value === null) throw new Error('null value (tombstone)');
-        rows.push({ offset: m.offset, row: o.codec.decode(m.value) });
+        const row = o.codec.decode(m.value);
+        const admitted = o.admit === undefined ? row : o.admit(row);
+        if ('refused' in admitted) throw new Error(admitted.refused);
+        // A direct producer's row carries no id: the one its offset names, in every replay too.
+        if (admitted.id === undefined || admitted.id === '')
+          admitted.id = rowIdAt(topic, partition, m.offset);
+        rows.push({ offset: m.offset, row: admitted });
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
         dead.push(deadLetterFor(m, reason, o.deadLetterTopic, o.groupId));

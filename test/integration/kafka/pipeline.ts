@@ -51,6 +51,8 @@ export class Pipeline {
   get topics() {
     return {
       raw: this.env['KAFKA_TOPIC_RAW'] as string,
+      unmatched: this.env['KAFKA_TOPIC_UNMATCHED'] as string,
+      matched: this.env['KAFKA_TOPIC_MATCHED'] as string,
       templates: this.env['KAFKA_TOPIC_TEMPLATES'] as string,
       deadLetter: this.env['KAFKA_TOPIC_DEAD_LETTER'] as string,
       all: ['RAW', 'UNMATCHED', 'MATCHED', 'TEMPLATES', 'DEAD_LETTER'].map(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LogRecord } from '../../../src/model/log.ts';
+import type { LogRecord, StoredLog } from '../../../src/model/log.ts';
 import { createKafka } from '../../../src/transport/kafka/client/index.ts';
 import { serdes } from '../../../src/transport/kafka/connect.ts';
 import { DEAD_LETTER_HEADERS, toOutgoing } from '../../../src/transport/kafka/channel.ts';
@@ -244,7 +244,7 @@ describe('Kafka mode: roles as separate processes on the real broker', { timeout
     }
   });
 
-  it('(i) a log produced straight to logs.raw is validated like an HTTP one: the invalid to the dead-letter topic, the rest normalised', async () => {
+  it('(i) a log produced straight to logs.raw, logs.unmatched or logs.matched is validated like an HTTP one: the invalid to the dead-letter topic, the rest normalised', async () => {
     const p = pipeline();
     const { writer } = await p.startAll();
     const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'roles-test-direct' });
@@ -259,18 +259,30 @@ describe('Kafka mode: roles as separate processes on the real broker', { timeout
         message,
         metadata: {},
       });
+      const stored = (log: LogRecord): StoredLog => ({ ...log, templateId: 0, variables: [] });
       const producer = kafka.producer();
       await producer.send([
         toOutgoing(serdes.logRecord(), p.topics.raw, record('', 'an org nobody can read', 'INFO')),
         toOutgoing(serdes.logRecord(), p.topics.raw, record('direct a', 'an org with a space', 'INFO')),
         toOutgoing(serdes.logRecord(), p.topics.raw, record('direct', 'Disk usage at 91 percent', 'warn')),
+        // Matchers write the next two topics, but a careless service may produce there too: an
+        // empty org on logs.unmatched would have made the generator publish the key ":<id>".
+        toOutgoing(serdes.logRecord(), p.topics.unmatched, record('', 'Fan 3 stopped', 'INFO')),
+        toOutgoing(serdes.logRecord(), p.topics.unmatched, record('direct', 'Fan 4 stopped', 'error')),
+        toOutgoing(serdes.storedLog(), p.topics.matched, stored(record(' direct', 'a padded org', 'INFO'))),
+        toOutgoing(
+          serdes.storedLog(),
+          p.topics.matched,
+          stored(record('direct', 'written as matched', 'debug')),
+        ),
       ]);
       await producer.close();
-      const stored = await waitForStored(writer.url, 'direct', 1);
-      assert.deepEqual(
-        stored.map((l) => [l.message, (l as unknown as { level: string }).level]),
-        [['Disk usage at 91 percent', 'WARN']],
-      );
+      const logs = await waitForStored(writer.url, 'direct', 3);
+      assert.deepEqual(logs.map((l) => [l.message, (l as unknown as { level: string }).level]).sort(), [
+        ['Disk usage at 91 percent', 'WARN'],
+        ['Fan 4 stopped', 'ERROR'],
+        ['written as matched', 'DEBUG'],
+      ]);
 
       const reasons: string[] = [];
       const reader = await kafka.readFromBeginning(
@@ -279,9 +291,13 @@ describe('Kafka mode: roles as separate processes on the real broker', { timeout
         { untilEnd: true },
       );
       await reader.done;
-      assert.equal(reasons.length, 2, reasons.join('\n'));
-      assert.match(reasons[0] ?? '', /org: EMPTY_FIELD/);
-      assert.match(reasons[1] ?? '', /org: INVALID_ORG/);
+      assert.equal(reasons.length, 4, reasons.join('\n'));
+      assert.deepEqual(reasons.map((r) => /org: [A-Z_]+/.exec(r)?.[0]).sort(), [
+        'org: EMPTY_FIELD',
+        'org: EMPTY_FIELD',
+        'org: INVALID_ORG',
+        'org: INVALID_ORG',
+      ]);
     } finally {
       await kafka.close();
     }

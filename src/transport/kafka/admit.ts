@@ -1,0 +1,48 @@
+/**
+ * The checks a log read from Kafka passes before any stage uses it. Services may produce
+ * straight to logs.raw (and, carelessly, to logs.unmatched or logs.matched): such a record gets
+ * the validation and normalisation of an HTTP log (org alphabet, text, sizes, years, level in
+ * upper case), and what fails goes to the dead-letter topic with the reason, never into
+ * storage or a template key.
+ */
+import type { ValidationLimits } from '../../config.ts';
+import { validateLog } from '../../ingest/validate.ts';
+import type { LogRecord } from '../../model/log.ts';
+import { rowIdAt } from '../../model/row-id.ts';
+
+/** A log refused with its reason (the dead letter's `x-dead-letter-reason`). */
+export interface Refusal {
+  refused: string;
+}
+
+/**
+ * Admits `log` (normalised in place: it is a freshly decoded record, and other fields such as
+ * its id or a stored log's template stay as they are) or says why not.
+ */
+export function admitLog<T extends LogRecord>(log: T, limits: ValidationLimits): T | Refusal {
+  const result = validateLog(log, null, Date.now(), limits);
+  if (!result.ok) {
+    const { field, code, message } = result.problem;
+    return { refused: `invalid log: ${field === '' ? '' : `${field}: `}${code}: ${message}` };
+  }
+  const id = log.id;
+  Object.assign(log, result.log);
+  if (id !== undefined) log.id = id;
+  return log;
+}
+
+/**
+ * A direct producer's record carries no row id: it gets the one its offset names, the same in
+ * every replay (model/row-id.ts). `offsets[i]` is where logs[i] was read.
+ */
+export function giveRowIds(
+  logs: readonly LogRecord[],
+  origin: { topic: string; partition: number; offsets: readonly bigint[] },
+): void {
+  for (let i = 0; i < logs.length; i++) {
+    const log = logs[i] as LogRecord;
+    if (log.id === undefined || log.id === '') {
+      log.id = rowIdAt(origin.topic, origin.partition, origin.offsets[i] as bigint);
+    }
+  }
+}
