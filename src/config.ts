@@ -170,20 +170,87 @@ export interface KafkaConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function readString(env: Env, name: string, fallback: string): string {
-  const raw = env[name];
-  return raw === undefined || raw === '' ? fallback : raw;
+/** One environment variable loadConfig reads, recorded as it is read (see configVariables). */
+export interface ConfigVariable {
+  readonly name: string;
+  /**
+   * The default as the environment would spell it, with every other variable at its default;
+   * undefined: unset means none or off (CLICKHOUSE_URL, KAFKA_BROKERS, INGEST_API_KEYS).
+   */
+  readonly default: string | undefined;
+  /**
+   * Set when the default is computed from other settings or from the machine: what it follows.
+   * A deployment file that pins the value stops it following them.
+   */
+  readonly derivedFrom: string | undefined;
+  /** Keys and passwords: a Secret's business, never a ConfigMap's or a log's. */
+  readonly secret: boolean;
+}
+
+/** A default computed from other settings; `from` says from what, for configVariables(). */
+interface Derived<T> {
+  readonly value: T;
+  readonly from: string;
+}
+type Fallback<T> = T | Derived<T>;
+
+function derived<T extends string | number>(value: T, from: string): Derived<T> {
+  return { value, from };
+}
+
+function valueOf<T extends string | number>(fallback: Fallback<T>): T {
+  return typeof fallback === 'object' ? fallback.value : fallback;
+}
+
+/**
+ * The environment, and every variable read from it so far with its default. The readers below
+ * record as they read, so the list of variables and their defaults is the code that reads them,
+ * not a copy of it.
+ */
+interface Source {
+  readonly env: Env;
+  readonly read: Map<string, ConfigVariable>;
+  /** A variable read twice with two defaults: a bug configVariables() reports. */
+  readonly conflicts: string[];
+}
+
+function take(
+  src: Source,
+  name: string,
+  fallback: Fallback<string | number> | undefined,
+  secret = false,
+): string | undefined {
+  const variable: ConfigVariable = {
+    name,
+    default: fallback === undefined ? undefined : String(valueOf(fallback)),
+    derivedFrom: typeof fallback === 'object' ? fallback.from : undefined,
+    secret,
+  };
+  const earlier = src.read.get(name);
+  if (earlier === undefined) src.read.set(name, variable);
+  else if (earlier.default !== variable.default || earlier.secret !== secret) src.conflicts.push(name);
+  return src.env[name];
+}
+
+function readString(src: Source, name: string, fallback: Fallback<string>): string {
+  const raw = take(src, name, fallback);
+  return raw === undefined || raw === '' ? valueOf(fallback) : raw;
+}
+
+/** A key or password: empty when unset, marked secret. */
+function readSecret(src: Source, name: string): string {
+  return take(src, name, '', true) ?? '';
 }
 
 function readInt(
-  env: Env,
+  src: Source,
   name: string,
-  fallback: number,
+  fallback: Fallback<number>,
   min: number,
   max = Number.MAX_SAFE_INTEGER,
 ): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
+  const raw = take(src, name, fallback);
+  if (raw === undefined || raw === '') return valueOf(fallback);
   if (!/^-?\d+$/.test(raw.trim()))
     throw new ConfigError(name, `expected an integer, got ${JSON.stringify(raw)}`);
   const value = Number(raw.trim());
@@ -193,8 +260,8 @@ function readInt(
   return value;
 }
 
-function readNumber(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
+function readNumber(src: Source, name: string, fallback: number, min: number, max: number): number {
+  const raw = take(src, name, fallback);
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw.trim());
   if (raw.trim() === '' || !Number.isFinite(value)) {
@@ -205,17 +272,19 @@ function readNumber(env: Env, name: string, fallback: number, min: number, max: 
   return value;
 }
 
-function readChoice<T extends string>(env: Env, name: string, fallback: T, choices: readonly T[]): T {
-  const raw = readString(env, name, fallback).toLowerCase();
+function readChoice<T extends string>(src: Source, name: string, fallback: T, choices: readonly T[]): T {
+  const raw = readString(src, name, fallback).toLowerCase();
   if (!(choices as readonly string[]).includes(raw)) {
     throw new ConfigError(name, `must be one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`);
   }
   return raw as T;
 }
 
-function readUrl(env: Env, name: string): string | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
+function readUrl(src: Source, name: string): string | undefined;
+function readUrl(src: Source, name: string, fallback: string): string;
+function readUrl(src: Source, name: string, fallback?: string): string | undefined {
+  const raw = take(src, name, fallback);
+  if (raw === undefined || raw === '') return fallback;
   try {
     const url = new URL(raw);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
@@ -225,8 +294,8 @@ function readUrl(env: Env, name: string): string | undefined {
   return raw;
 }
 
-function readIdentifier(env: Env, name: string, fallback: string): string {
-  const value = readString(env, name, fallback);
+function readIdentifier(src: Source, name: string, fallback: string): string {
+  const value = readString(src, name, fallback);
   // The database name is put into DDL, where it cannot be a bound parameter.
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
     throw new ConfigError(name, `must be letters, digits and underscores, got ${JSON.stringify(value)}`);
@@ -234,8 +303,8 @@ function readIdentifier(env: Env, name: string, fallback: string): string {
   return value;
 }
 
-function readBrokers(env: Env, name: string): string[] | undefined {
-  const raw = env[name];
+function readBrokers(src: Source, name: string): string[] | undefined {
+  const raw = take(src, name, undefined);
   if (raw === undefined || raw.trim() === '') return undefined;
   const brokers = raw.split(',').map((s) => s.trim());
   for (const broker of brokers) {
@@ -251,8 +320,8 @@ function readBrokers(env: Env, name: string): string[] | undefined {
   return brokers;
 }
 
-function readTopic(env: Env, name: string, fallback: string): string {
-  const value = readString(env, name, fallback);
+function readTopic(src: Source, name: string, fallback: string): string {
+  const value = readString(src, name, fallback);
   // What the broker accepts as a topic name; checked here so a typo fails at start, by name.
   if (!/^[A-Za-z0-9._-]{1,249}$/.test(value) || value === '.' || value === '..') {
     throw new ConfigError(
@@ -263,13 +332,13 @@ function readTopic(env: Env, name: string, fallback: string): string {
   return value;
 }
 
-function readKafka(env: Env): KafkaConfig {
+function readKafka(src: Source): KafkaConfig {
   const topics = {
-    raw: readTopic(env, 'KAFKA_TOPIC_RAW', 'logs.raw'),
-    unmatched: readTopic(env, 'KAFKA_TOPIC_UNMATCHED', 'logs.unmatched'),
-    matched: readTopic(env, 'KAFKA_TOPIC_MATCHED', 'logs.matched'),
-    templates: readTopic(env, 'KAFKA_TOPIC_TEMPLATES', 'templates'),
-    deadLetter: readTopic(env, 'KAFKA_TOPIC_DEAD_LETTER', 'logs.dead-letter'),
+    raw: readTopic(src, 'KAFKA_TOPIC_RAW', 'logs.raw'),
+    unmatched: readTopic(src, 'KAFKA_TOPIC_UNMATCHED', 'logs.unmatched'),
+    matched: readTopic(src, 'KAFKA_TOPIC_MATCHED', 'logs.matched'),
+    templates: readTopic(src, 'KAFKA_TOPIC_TEMPLATES', 'templates'),
+    deadLetter: readTopic(src, 'KAFKA_TOPIC_DEAD_LETTER', 'logs.dead-letter'),
   };
   // Two roles of the pipeline on one topic would feed each other's messages to the wrong codec.
   const seen = new Map<string, string>();
@@ -285,17 +354,21 @@ function readKafka(env: Env): KafkaConfig {
     seen.set(topic, variable);
   }
   return {
-    brokers: readBrokers(env, 'KAFKA_BROKERS'),
-    clientId: readString(env, 'KAFKA_CLIENT_ID', 'log-ingest'),
-    instanceId: readString(env, 'KAFKA_INSTANCE_ID', `${os.hostname()}-${process.pid}`),
-    producePendingMaxLogs: readInt(env, 'KAFKA_PRODUCE_PENDING_MAX_LOGS', 100_000, 1),
+    brokers: readBrokers(src, 'KAFKA_BROKERS'),
+    clientId: readString(src, 'KAFKA_CLIENT_ID', 'log-ingest'),
+    instanceId: readString(
+      src,
+      'KAFKA_INSTANCE_ID',
+      derived(`${os.hostname()}-${process.pid}`, 'the host name and the process id'),
+    ),
+    producePendingMaxLogs: readInt(src, 'KAFKA_PRODUCE_PENDING_MAX_LOGS', 100_000, 1),
     topics,
-    partitions: readInt(env, 'KAFKA_PARTITIONS', 6, 1, 10_000),
-    replicationFactor: readInt(env, 'KAFKA_REPLICATION_FACTOR', 1, 1, 32_767),
+    partitions: readInt(src, 'KAFKA_PARTITIONS', 6, 1, 10_000),
+    replicationFactor: readInt(src, 'KAFKA_REPLICATION_FACTOR', 1, 1, 32_767),
     groups: {
-      matcher: readString(env, 'KAFKA_GROUP_MATCHER', 'log-ingest-matcher'),
-      writer: readString(env, 'KAFKA_GROUP_WRITER', 'log-ingest-writer'),
-      generator: readString(env, 'KAFKA_GROUP_GENERATOR', 'log-ingest-generator'),
+      matcher: readString(src, 'KAFKA_GROUP_MATCHER', 'log-ingest-matcher'),
+      writer: readString(src, 'KAFKA_GROUP_WRITER', 'log-ingest-writer'),
+      generator: readString(src, 'KAFKA_GROUP_GENERATOR', 'log-ingest-generator'),
     },
   };
 }
@@ -346,8 +419,8 @@ function checkScopes(name: string, where: string, scopes: readonly unknown[]): r
  * comma list or `*` (every org) and scopes `write`, `read`, or both joined by `+` or `,`:
  * `k1…:acme,beta:write+read;k2…:*:read`.
  */
-function readApiKeysVariable(env: Env, name: string): ApiKeyConfig[] {
-  const raw = env[name];
+function readApiKeysVariable(src: Source, name: string): ApiKeyConfig[] {
+  const raw = take(src, name, undefined, true);
   if (raw === undefined || raw.trim() === '') return [];
   const keys: ApiKeyConfig[] = [];
   const entries = raw
@@ -385,8 +458,9 @@ function readApiKeysVariable(env: Env, name: string): ApiKeyConfig[] {
 }
 
 /** INGEST_API_KEYS_FILE: a JSON array of `{"key", "orgs": [...] or "*", "scopes": [...]}`, read once. */
-function readApiKeysFile(env: Env, name: string): ApiKeyConfig[] {
-  const file = env[name];
+function readApiKeysFile(src: Source, name: string): ApiKeyConfig[] {
+  // The file's path, not its keys: not secret (in k8s, mount a Secret as the file).
+  const file = take(src, name, undefined);
   if (file === undefined || file.trim() === '') return [];
   let parsed: unknown;
   try {
@@ -413,14 +487,14 @@ function readApiKeysFile(env: Env, name: string): ApiKeyConfig[] {
   });
 }
 
-function readApiKeys(env: Env): ApiKeyConfig[] {
+function readApiKeys(src: Source): ApiKeyConfig[] {
   const seen = new Set<string>();
   const keys: ApiKeyConfig[] = [];
   for (const [name, read] of [
     ['INGEST_API_KEYS', readApiKeysVariable],
     ['INGEST_API_KEYS_FILE', readApiKeysFile],
   ] as const) {
-    for (const k of read(env, name)) {
+    for (const k of read(src, name)) {
       if (seen.has(k.key)) throw new ConfigError(name, 'the same key is listed twice');
       seen.add(k.key);
       keys.push(k);
@@ -434,10 +508,18 @@ const OPENAI_API_URL = 'https://api.openai.com/v1';
 /** Default logs per second per org: about half of what one standalone process stores. */
 export const DEFAULT_LOGS_PER_SEC_PER_ORG = 50_000;
 
-function readRateLimit(env: Env): Config['rateLimit'] {
-  const logsPerSec = readInt(env, 'INGEST_RATE_LIMIT_LOGS_PER_SEC', DEFAULT_LOGS_PER_SEC_PER_ORG, 0);
-  const maxLogs = readInt(env, 'INGEST_MAX_LOGS_PER_REQUEST', DEFAULT_MAX_LOGS_PER_REQUEST, 1);
-  const burstLogs = readInt(env, 'INGEST_RATE_LIMIT_BURST_LOGS', Math.max(2 * logsPerSec, maxLogs), 1);
+function readRateLimit(src: Source): Config['rateLimit'] {
+  const logsPerSec = readInt(src, 'INGEST_RATE_LIMIT_LOGS_PER_SEC', DEFAULT_LOGS_PER_SEC_PER_ORG, 0);
+  const maxLogs = readInt(src, 'INGEST_MAX_LOGS_PER_REQUEST', DEFAULT_MAX_LOGS_PER_REQUEST, 1);
+  const burstLogs = readInt(
+    src,
+    'INGEST_RATE_LIMIT_BURST_LOGS',
+    derived(
+      Math.max(2 * logsPerSec, maxLogs),
+      'twice INGEST_RATE_LIMIT_LOGS_PER_SEC, at least INGEST_MAX_LOGS_PER_REQUEST',
+    ),
+    1,
+  );
   if (logsPerSec > 0 && burstLogs < maxLogs) {
     // A full request would need more than the bucket ever holds: it could never be taken.
     throw new ConfigError(
@@ -448,12 +530,15 @@ function readRateLimit(env: Env): Config['rateLimit'] {
   return { logsPerSec, burstLogs };
 }
 
-function readWal(env: Env): Config['wal'] {
-  const maxBytes = readInt(env, 'INGEST_WAL_MAX_BYTES', 1024 ** 3, 1024 * 1024);
+function readWal(src: Source): Config['wal'] {
+  const maxBytes = readInt(src, 'INGEST_WAL_MAX_BYTES', 1024 ** 3, 1024 * 1024);
   const segmentBytes = readInt(
-    env,
+    src,
     'INGEST_WAL_SEGMENT_BYTES',
-    Math.min(32 * 1024 ** 2, Math.floor(maxBytes / 4)),
+    derived(
+      Math.min(32 * 1024 ** 2, Math.floor(maxBytes / 4)),
+      'a quarter of INGEST_WAL_MAX_BYTES, at most 32 MiB',
+    ),
     64 * 1024,
   );
   if (segmentBytes * 2 > maxBytes) {
@@ -464,9 +549,13 @@ function readWal(env: Env): Config['wal'] {
     );
   }
   return {
-    sync: readChoice(env, 'INGEST_WAL_SYNC', 'write', ['write', 'fsync', 'off']),
+    sync: readChoice(src, 'INGEST_WAL_SYNC', 'write', ['write', 'fsync', 'off']),
     dir: path.resolve(
-      readString(env, 'INGEST_WAL_DIR', path.join(readString(env, 'DATA_DIR', './data'), 'wal')),
+      readString(
+        src,
+        'INGEST_WAL_DIR',
+        derived(path.join(readString(src, 'DATA_DIR', './data'), 'wal'), 'DATA_DIR/wal'),
+      ),
     ),
     maxBytes,
     segmentBytes,
@@ -475,69 +564,89 @@ function readWal(env: Env): Config['wal'] {
 
 /** Parses and validates the environment once; the result is frozen and passed to every stage. */
 export function loadConfig(env: Env = process.env): Config {
-  const bufferSize = readInt(env, 'CLICKHOUSE_BUFFER_SIZE', 1000, 1, 1_000_000);
+  return readConfig({ env, read: new Map(), conflicts: [] });
+}
+
+/**
+ * Every environment variable loadConfig reads, in the order it reads them, with its default and
+ * whether it is secret: recorded by reading an empty environment, so it cannot drift from the
+ * code. What deployment files and docs/deployment.md are checked against
+ * (test/unit/deploy/deployment-files.test.ts). A variable read only under some other setting
+ * would be missing: read every variable unconditionally.
+ */
+export function configVariables(): readonly ConfigVariable[] {
+  const src: Source = { env: {}, read: new Map(), conflicts: [] };
+  readConfig(src);
+  if (src.conflicts.length > 0) {
+    throw new Error(`read twice with different defaults: ${[...new Set(src.conflicts)].join(', ')}`);
+  }
+  return Object.freeze([...src.read.values()].map((v) => Object.freeze(v)));
+}
+
+function readConfig(src: Source): Config {
+  const bufferSize = readInt(src, 'CLICKHOUSE_BUFFER_SIZE', 1000, 1, 1_000_000);
   const config: Config = {
-    role: readChoice<Role>(env, 'ROLE', 'all', ROLES),
-    auth: { keys: readApiKeys(env) },
+    role: readChoice<Role>(src, 'ROLE', 'all', ROLES),
+    auth: { keys: readApiKeys(src) },
     http: {
-      port: readInt(env, 'INGEST_PORT', 3002, 0, 65535),
-      host: readString(env, 'INGEST_HOST', '0.0.0.0'),
-      bodyLimitBytes: readInt(env, 'INGEST_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024),
-      requestTimeoutSecs: readInt(env, 'INGEST_REQUEST_TIMEOUT_SECS', 30, 1, 3600),
-      maxConnections: readInt(env, 'INGEST_MAX_CONNECTIONS', 4096, 0),
-      maxConnectionsPerClient: readInt(env, 'INGEST_MAX_CONNECTIONS_PER_CLIENT', 256, 0),
+      port: readInt(src, 'INGEST_PORT', 3002, 0, 65535),
+      host: readString(src, 'INGEST_HOST', '0.0.0.0'),
+      bodyLimitBytes: readInt(src, 'INGEST_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024),
+      requestTimeoutSecs: readInt(src, 'INGEST_REQUEST_TIMEOUT_SECS', 30, 1, 3600),
+      maxConnections: readInt(src, 'INGEST_MAX_CONNECTIONS', 4096, 0),
+      maxConnectionsPerClient: readInt(src, 'INGEST_MAX_CONNECTIONS_PER_CLIENT', 256, 0),
     },
     limits: {
-      maxMessageBytes: readInt(env, 'INGEST_MAX_MESSAGE_BYTES', DEFAULT_LIMITS.maxMessageBytes, 1),
-      maxMetadataKeys: readInt(env, 'INGEST_MAX_METADATA_KEYS', DEFAULT_LIMITS.maxMetadataKeys, 0),
-      maxMetadataBytes: readInt(env, 'INGEST_MAX_METADATA_BYTES', DEFAULT_LIMITS.maxMetadataBytes, 0),
-      maxLogsPerRequest: readInt(env, 'INGEST_MAX_LOGS_PER_REQUEST', DEFAULT_MAX_LOGS_PER_REQUEST, 1),
+      maxMessageBytes: readInt(src, 'INGEST_MAX_MESSAGE_BYTES', DEFAULT_LIMITS.maxMessageBytes, 1),
+      maxMetadataKeys: readInt(src, 'INGEST_MAX_METADATA_KEYS', DEFAULT_LIMITS.maxMetadataKeys, 0),
+      maxMetadataBytes: readInt(src, 'INGEST_MAX_METADATA_BYTES', DEFAULT_LIMITS.maxMetadataBytes, 0),
+      maxLogsPerRequest: readInt(src, 'INGEST_MAX_LOGS_PER_REQUEST', DEFAULT_MAX_LOGS_PER_REQUEST, 1),
     },
-    rateLimit: readRateLimit(env),
+    rateLimit: readRateLimit(src),
     orgs: {
-      max: readInt(env, 'ORGS_MAX', 10_000, 0),
-      idleUnloadSecs: readInt(env, 'ORG_IDLE_UNLOAD_SECS', 600, 0, 86_400),
+      max: readInt(src, 'ORGS_MAX', 10_000, 0),
+      idleUnloadSecs: readInt(src, 'ORG_IDLE_UNLOAD_SECS', 600, 0, 86_400),
     },
     clickhouse: {
-      url: readUrl(env, 'CLICKHOUSE_URL'),
-      user: readString(env, 'CLICKHOUSE_USER', 'default'),
-      password: readString(env, 'CLICKHOUSE_PASSWORD', ''),
-      database: readIdentifier(env, 'CLICKHOUSE_DATABASE', 'log_ingest'),
-      dataDir: path.resolve(readString(env, 'DATA_DIR', './data')),
+      url: readUrl(src, 'CLICKHOUSE_URL'),
+      user: readString(src, 'CLICKHOUSE_USER', 'default'),
+      password: readSecret(src, 'CLICKHOUSE_PASSWORD'),
+      database: readIdentifier(src, 'CLICKHOUSE_DATABASE', 'log_ingest'),
+      dataDir: path.resolve(readString(src, 'DATA_DIR', './data')),
       bufferSize,
-      flushIntervalSecs: readNumber(env, 'CLICKHOUSE_FLUSH_INTERVAL_SECS', 5, 0.01, 3600),
+      flushIntervalSecs: readNumber(src, 'CLICKHOUSE_FLUSH_INTERVAL_SECS', 5, 0.01, 3600),
       bufferMaxRows: readInt(
-        env,
+        src,
         'CLICKHOUSE_BUFFER_MAX_ROWS',
-        Math.max(100_000, bufferSize * 10),
+        derived(Math.max(100_000, bufferSize * 10), 'ten times CLICKHOUSE_BUFFER_SIZE, at least 100000'),
         bufferSize,
       ),
-      retentionDays: readInt(env, 'LOG_RETENTION_DAYS', 30, 1, 36_500),
-      retryInitialBackoffMs: readInt(env, 'CLICKHOUSE_RETRY_INITIAL_BACKOFF_MS', 500, 1, 600_000),
-      retryMaxBackoffMs: readInt(env, 'CLICKHOUSE_RETRY_MAX_BACKOFF_MS', 30_000, 1, 3_600_000),
-      discardLogs: readChoice(env, 'BENCH_DISCARD_LOGS', 'false', ['true', 'false']) === 'true',
+      retentionDays: readInt(src, 'LOG_RETENTION_DAYS', 30, 1, 36_500),
+      retryInitialBackoffMs: readInt(src, 'CLICKHOUSE_RETRY_INITIAL_BACKOFF_MS', 500, 1, 600_000),
+      retryMaxBackoffMs: readInt(src, 'CLICKHOUSE_RETRY_MAX_BACKOFF_MS', 30_000, 1, 3_600_000),
+      discardLogs: readChoice(src, 'BENCH_DISCARD_LOGS', 'false', ['true', 'false']) === 'true',
     },
     llm: {
-      provider: readChoice<GeneratorName>(env, 'LLM_PROVIDER', 'builtin', ['builtin', 'openai', 'ollama']),
-      apiKey: readString(env, 'LLM_API_KEY', ''),
-      model: readString(env, 'LLM_MODEL', 'llama3'),
-      batchSize: readInt(env, 'LLM_BATCH_SIZE', 10, 1, 10_000),
-      batchTimeoutSecs: readNumber(env, 'LLM_BATCH_TIMEOUT_SECS', 2, 0, 3600),
-      maxConcurrentBatches: readInt(env, 'LLM_MAX_CONCURRENT_BATCHES', 5, 1, 1000),
-      maxRetries: readInt(env, 'LLM_MAX_RETRIES', 3, 1, 100),
-      initialBackoffMs: readInt(env, 'LLM_INITIAL_BACKOFF_MS', 1000, 0, 600_000),
-      baseUrl: readUrl(env, 'LLM_BASE_URL') ?? OPENAI_API_URL,
-      ollamaHost: readUrl(env, 'OLLAMA_HOST') ?? 'http://127.0.0.1:11434',
-      timeoutMs: readInt(env, 'LLM_TIMEOUT_MS', 30_000, 1, 3_600_000),
-      maxCallsPerOrgPerMin: readInt(env, 'LLM_MAX_CALLS_PER_ORG_PER_MIN', 60, 0),
+      provider: readChoice<GeneratorName>(src, 'LLM_PROVIDER', 'builtin', ['builtin', 'openai', 'ollama']),
+      apiKey: readSecret(src, 'LLM_API_KEY'),
+      model: readString(src, 'LLM_MODEL', 'llama3'),
+      batchSize: readInt(src, 'LLM_BATCH_SIZE', 10, 1, 10_000),
+      batchTimeoutSecs: readNumber(src, 'LLM_BATCH_TIMEOUT_SECS', 2, 0, 3600),
+      maxConcurrentBatches: readInt(src, 'LLM_MAX_CONCURRENT_BATCHES', 5, 1, 1000),
+      maxRetries: readInt(src, 'LLM_MAX_RETRIES', 3, 1, 100),
+      initialBackoffMs: readInt(src, 'LLM_INITIAL_BACKOFF_MS', 1000, 0, 600_000),
+      baseUrl: readUrl(src, 'LLM_BASE_URL', OPENAI_API_URL),
+      ollamaHost: readUrl(src, 'OLLAMA_HOST', 'http://127.0.0.1:11434'),
+      timeoutMs: readInt(src, 'LLM_TIMEOUT_MS', 30_000, 1, 3_600_000),
+      maxCallsPerOrgPerMin: readInt(src, 'LLM_MAX_CALLS_PER_ORG_PER_MIN', 60, 0),
     },
     generate: {
-      queueMaxLogs: readInt(env, 'UNMATCHED_QUEUE_MAX', 100_000, 1),
-      maxTemplatesPerOrg: readInt(env, 'TEMPLATES_MAX_PER_ORG', 20_000, 1),
+      queueMaxLogs: readInt(src, 'UNMATCHED_QUEUE_MAX', 100_000, 1),
+      maxTemplatesPerOrg: readInt(src, 'TEMPLATES_MAX_PER_ORG', 20_000, 1),
     },
-    wal: readWal(env),
-    kafka: readKafka(env),
-    logLevel: readChoice(env, 'LOG_LEVEL', 'info', [
+    wal: readWal(src),
+    kafka: readKafka(src),
+    logLevel: readChoice(src, 'LOG_LEVEL', 'info', [
       'trace',
       'debug',
       'info',
@@ -546,7 +655,7 @@ export function loadConfig(env: Env = process.env): Config {
       'fatal',
       'silent',
     ]),
-    shutdownTimeoutSecs: readNumber(env, 'SHUTDOWN_TIMEOUT_SECS', 30, 1, 3600),
+    shutdownTimeoutSecs: readNumber(src, 'SHUTDOWN_TIMEOUT_SECS', 30, 1, 3600),
   };
   if (config.llm.provider === 'openai' && config.llm.baseUrl === OPENAI_API_URL && config.llm.apiKey === '') {
     // OpenAI's own API refuses every request without a key; local compatible servers need none.
