@@ -4,6 +4,7 @@
  * This process owns the store, which the embedded engine requires of exactly one process, so it
  * also serves the read API. Wiring only.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { admitLog } from '../transport/kafka/admit.ts';
@@ -11,6 +12,7 @@ import { startKafkaWriter } from '../transport/kafka/store-writer.ts';
 import { startStore } from '../store/stage.ts';
 import { AvroCodec } from '../transport/kafka/avro/codec.ts';
 import { connectKafka, templatesTopic } from '../transport/kafka/connect.ts';
+import { handOverStoredTemplates, TopicTemplates } from '../transport/kafka/template-handover.ts';
 import type { RolePart } from './part.ts';
 
 export async function startWriterRole(config: Config, logger: Logger): Promise<RolePart> {
@@ -26,15 +28,39 @@ export async function startWriterRole(config: Config, logger: Logger): Promise<R
   // (org, id), so that costs one insert and leaves no offsets to lose. A tombstone only stops
   // matching; the stored row stays, since logs stored with the template still refer to it.
   const templates = templatesTopic(kafka, config, logger);
+  const onTopic = new TopicTemplates();
   templates.subscribe((changes) => {
+    onTopic.see(changes);
     const upserts = changes.flatMap((c) => (c.kind === 'upsert' ? [c.template] : []));
     if (upserts.length > 0) store.saveTemplates(upserts);
   });
   // Reads join logs to the templates table: until the topic is read and saved, a log read back
   // would show no template text. Not ready till then, as a matcher is till it has read it.
   let templatesSaved = false;
+  // Then the stored templates the topic never had (a store the standalone service filled) are
+  // published to it, once: start the writer first when moving a store to Kafka mode.
+  let handOverFailed: string | undefined;
+  let stopping = false;
   templates.caughtUp.then(
     async () => {
+      for (let attempt = 0; ; attempt++) {
+        if (stopping) return;
+        try {
+          await handOverStoredTemplates({
+            stored: await store.loadTemplates(),
+            topic: onTopic,
+            publish: (changes) => templates.publish(changes),
+            logger,
+          });
+          handOverFailed = undefined;
+          break;
+        } catch (err) {
+          // Tried again (a template published twice is the same record), not ready meanwhile.
+          handOverFailed = err instanceof Error ? err.message : String(err);
+          logger.warn({ err, attempt }, 'the stored templates could not be published to the templates topic');
+          await sleep(Math.min(1000 * 2 ** attempt, 30_000));
+        }
+      }
       await store.templatesSaved();
       templatesSaved = true;
     },
@@ -67,9 +93,11 @@ export async function startWriterRole(config: Config, logger: Logger): Promise<R
       kafka: () => writer.stats(),
       notReady: () => {
         if (failed !== undefined) return `stopped: ${failed}`;
+        if (handOverFailed !== undefined) return `stored templates not published: ${handOverFailed}`;
         return templatesSaved ? undefined : 'saving the templates topic';
       },
       async stop() {
+        stopping = true;
         await writer.close();
         await templates.close();
         await kafka.close();
@@ -77,6 +105,7 @@ export async function startWriterRole(config: Config, logger: Logger): Promise<R
       },
     };
   } catch (err) {
+    stopping = true;
     await templates.close().catch(() => undefined);
     await kafka.close().catch(() => undefined);
     await store.stop().catch(() => undefined);

@@ -5,6 +5,8 @@ import type { LogRecord, StoredLog } from '../../../src/model/log.ts';
 import { createKafka } from '../../../src/transport/kafka/client/index.ts';
 import { serdes } from '../../../src/transport/kafka/connect.ts';
 import { DEAD_LETTER_HEADERS, toOutgoing } from '../../../src/transport/kafka/channel.ts';
+import { freePort, spawnService, waitUntilUp } from '../../helpers/process.ts';
+import { makeDataDir } from '../../helpers/service.ts';
 import { kafkaBrokers, waitFor } from './helpers.ts';
 import {
   logLine,
@@ -298,6 +300,70 @@ describe('Kafka mode: roles as separate processes on the real broker', { timeout
         'org: INVALID_ORG',
         'org: INVALID_ORG',
       ]);
+    } finally {
+      await kafka.close();
+    }
+  });
+
+  it('(j) standalone, then Kafka mode on the same data folder: the stored templates are published once and used, not learned again', async () => {
+    // The standalone service learns templates for an org and stores them with its logs.
+    const dataDir = await makeDataDir();
+    const standalone = spawnService({ DATA_DIR: dataDir, INGEST_PORT: String(await freePort()) });
+    await waitUntilUp(standalone.url, standalone.exited);
+    const lines = (from: number) =>
+      Array.from({ length: 30 }, (_, i) => ({
+        org: 'moved',
+        message:
+          i % 2 === 0
+            ? `Connection timeout after ${from + i}s`
+            : `User u${from + i} logged in from 10.0.${i}.${from % 250}`,
+      }));
+    assert.equal((await postLogs(standalone.url, lines(0))).status, 200);
+    type Listed = { templates: Array<{ id: number; template: string }> };
+    const listed = async (url: string) =>
+      ((await (await fetch(`${url}/templates?org=moved`)).json()) as Listed).templates
+        .map((t) => [t.template, Number(t.id)] as const)
+        .sort();
+    for (let tries = 0; ; tries++) {
+      const logs = await storedLogs(standalone.url, 'moved');
+      if (logs.length === 30 && logs.every((l) => l.template !== null)) break;
+      assert.ok(tries < 120, `standalone: ${logs.length} of 30 stored, not all with a template`);
+      await sleep(500);
+    }
+    const before = await listed(standalone.url);
+    assert.equal(before.length, 2, JSON.stringify(before));
+    standalone.child.kill('SIGTERM');
+    assert.equal(await standalone.exited, 0);
+
+    // The Kafka roles on the same folder: the writer publishes them before it reports ready.
+    const p = pipeline();
+    p.dataDir = dataDir;
+    const { writer } = await p.startAll();
+    assert.equal((await postLogs(p.processes.at(-1)!.url, lines(100))).status, 200);
+    const stored = await waitForStored(writer.url, 'moved', 60);
+    const ids = new Map(before.map(([text, id]) => [text, id]));
+    for (const log of stored.filter((l) => Number(l.message.match(/\d+/)?.[0]) >= 100)) {
+      assert.equal(
+        Number(log.template_id),
+        ids.get(log.template ?? ''),
+        `${log.message}: the standalone's template`,
+      );
+    }
+    assert.deepEqual(await listed(writer.url), before, 'each template listed once, under its first id');
+
+    // Published once: a writer started again adds nothing to the topic.
+    const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'roles-test-handover' });
+    try {
+      const onTopic = async () => {
+        let n = 0;
+        const reader = await kafka.readFromBeginning(p.topics.templates, () => void n++, { untilEnd: true });
+        await reader.done;
+        return n;
+      };
+      assert.equal(await onTopic(), 2);
+      await p.stop(writer);
+      await p.start('writer');
+      assert.equal(await onTopic(), 2);
     } finally {
       await kafka.close();
     }
