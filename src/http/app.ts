@@ -6,6 +6,8 @@ import { buildKeyTable, installAuth } from './auth.ts';
 import { limitConnections, type ConnectionLimits } from './connection-limits.ts';
 import { installErrorHandler } from './errors.ts';
 import { registerOpenApi } from './openapi.ts';
+import { PROTOCOLS } from '../protocols/index.ts';
+import { registerProtocols } from '../protocols/scope.ts';
 import { registerIngestRoutes } from './routes/ingest.ts';
 import { registerReadRoutes } from './routes/read.ts';
 import { registerStatusRoutes } from './routes/status.ts';
@@ -84,7 +86,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.after((err) => {
     if (err !== null) throw err;
     const ingest = options.view.ingest;
-    if (ingest !== undefined) registerIngestRoutes(app, ingest, options.bodyLimitBytes);
+    if (ingest !== undefined) {
+      registerIngestRoutes(app, ingest, options.bodyLimitBytes);
+      registerProtocols(
+        app,
+        { ingest, bodyLimit: options.bodyLimitBytes, logger: options.logger },
+        PROTOCOLS,
+      );
+    }
     registerStatusRoutes(app, options.view, options.metrics);
     registerReadRoutes(app, options.view);
   });

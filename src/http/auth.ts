@@ -91,7 +91,24 @@ function equalsInConstantTime(known: string, presented: string): boolean {
   return diff === 0 && sameLength;
 }
 
-const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+const CREDENTIALS = /^(Bearer|Basic|ApiKey)[ \t]+(\S+)[ \t]*$/i;
+
+/**
+ * The key a header presents. Shippers cannot all send a bearer token: Loki clients (Promtail,
+ * Alloy) and Elasticsearch outputs (Filebeat, Vector, Fluent Bit) send `Basic base64(user:pass)`
+ * or Elasticsearch's `ApiKey base64(id:key)`; the key is the password, or the part after the
+ * id (the whole text when there is no colon). Null when the header is none of these.
+ */
+export function presentedKey(header: string): string | null {
+  const match = CREDENTIALS.exec(header);
+  if (match === null) return null;
+  const scheme = match[1]!.toLowerCase();
+  const value = match[2]!;
+  if (scheme === 'bearer') return value;
+  const text = Buffer.from(value, 'base64').toString('utf8');
+  const colon = text.indexOf(':');
+  return colon < 0 ? (scheme === 'apikey' ? text : null) : text.slice(colon + 1);
+}
 
 /**
  * The grant of the request's Authorization header: undefined for an unknown key, null when the
@@ -104,9 +121,9 @@ function grantOf(
 ): Grant | null | undefined {
   const verified = socket == null ? undefined : verifiedOnSocket.get(socket);
   if (verified !== undefined && equalsInConstantTime(verified.header, header)) return verified.grant;
-  const match = BEARER.exec(header);
-  if (match === null) return null;
-  const grant = lookupKey(table, match[1]!);
+  const key = presentedKey(header);
+  if (key === null || key === '') return null;
+  const grant = lookupKey(table, key);
   if (grant !== undefined && socket != null) verifiedOnSocket.set(socket, { header, grant });
   return grant;
 }
@@ -150,7 +167,9 @@ export function installAuth(app: FastifyInstance, table: KeyTable | undefined): 
     if (grant == null) {
       done(
         new UnauthorizedError(
-          grant === null ? 'expected Authorization: Bearer <key>' : 'unknown API key',
+          grant === null
+            ? 'expected Authorization: Bearer <key> (or Basic, with the key as password)'
+            : 'unknown API key',
           `${REALM}, error="invalid_token"`,
         ),
       );

@@ -1,6 +1,4 @@
 import { isUtf8 } from 'node:buffer';
-import { promisify } from 'node:util';
-import { gunzip, inflate } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequestError, UnsupportedMediaTypeError } from '../../errors.ts';
 import { tooManyLogs } from '../../ingest/body.ts';
@@ -9,6 +7,7 @@ import { logsFromJson, logsFromNdjson, parseJsonBody, type IngestStage } from '.
 import { hasSurrogateEscapes, type SubmittedLogs } from '../../ingest/body.ts';
 import { ORG_MAX_LENGTH, ORG_PATTERN } from '../../model/org.ts';
 import { assertBatchOrgs } from '../auth.ts';
+import { inflateBody } from '../inflate.ts';
 import { documentationOnly, ERRORS, FIELD_PROBLEM } from '../openapi.ts';
 
 const NDJSON_TYPES = [
@@ -17,39 +16,10 @@ const NDJSON_TYPES = [
   'application/jsonl',
   'application/x-jsonlines',
 ];
-const gunzipAsync = promisify(gunzip);
-const inflateAsync = promisify(inflate);
-
-/**
- * The body as text, inflated when it is gzip or deflate. Fastify's bodyLimit caps the bytes
- * received; maxOutputLength caps the inflated size at the same limit, so a zip bomb stops
- * there (413). Inflating here rather than in a preParsing hook keeps uncompressed requests
- * free of any per-request stream plumbing.
- */
+/** The body as text, inflated when it is gzip or deflate (http/inflate.ts). */
 async function bodyText(request: FastifyRequest, raw: Buffer, limit: number): Promise<string> {
   assertUtf8Charset(request.headers['content-type']);
-  const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
-  if (encoding === 'identity' || encoding === '') return utf8Text(raw);
-  let inflated: Buffer;
-  try {
-    if (encoding === 'gzip' || encoding === 'x-gzip')
-      inflated = await gunzipAsync(raw, { maxOutputLength: limit });
-    else if (encoding === 'deflate') inflated = await inflateAsync(raw, { maxOutputLength: limit });
-    else
-      throw new UnsupportedMediaTypeError(
-        `Content-Encoding ${encoding} is not supported; use gzip or deflate`,
-      );
-  } catch (err) {
-    if (err instanceof UnsupportedMediaTypeError) throw err;
-    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw Object.assign(new Error(`the decompressed body is larger than ${limit} bytes`), {
-        code: 'FST_ERR_CTP_BODY_TOO_LARGE',
-        statusCode: 413,
-      });
-    }
-    throw new BadRequestError('INVALID_COMPRESSED_BODY', `the ${encoding} body cannot be decompressed`);
-  }
-  return utf8Text(inflated);
+  return utf8Text(await inflateBody(request.headers['content-encoding'], raw, limit));
 }
 
 /**

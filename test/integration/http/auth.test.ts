@@ -87,11 +87,22 @@ describe('API keys', () => {
     assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer\b/);
   });
 
+  it('takes the key as the password of Basic auth, or as an Elasticsearch ApiKey, as shippers send it', async () => {
+    for (const header of [
+      `Basic ${Buffer.from(`promtail:${ACME_RW}`).toString('base64')}`,
+      `ApiKey ${Buffer.from(`id:${ACME_RW}`).toString('base64')}`,
+    ]) {
+      const { status } = await get(undefined, '/stats', { authorization: header });
+      assert.equal(status, 200, header);
+    }
+  });
+
   it('answers 401 to an unknown key or another scheme', async () => {
     for (const header of [
       `Bearer ${ACME_RW}x`,
       `Bearer ${ACME_RW.slice(0, -1)}`,
-      `Basic ${Buffer.from(`u:${ACME_RW}`).toString('base64')}`,
+      `Basic ${Buffer.from(`u:${ACME_RW}x`).toString('base64')}`,
+      `Digest ${ACME_RW}`,
       'Bearer',
     ]) {
       const { status, body, res } = await get(undefined, '/stats', { authorization: header });

@@ -1,0 +1,8 @@
+/**
+ * The shippers' own protocols, each served beside POST /logs/ingest when the process ingests:
+ * OTLP/HTTP logs (otlp/). Each feeds the same ingest stage (scope.ts).
+ */
+import { otlpProtocol } from './otlp/routes.ts';
+import type { Protocol } from './scope.ts';
+
+export const PROTOCOLS: readonly Protocol[] = [otlpProtocol];
