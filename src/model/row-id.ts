@@ -30,9 +30,14 @@ let poolAt = POOL_BYTES;
  * The id of the log at `offset` of a topic partition, for records that came without one (a
  * direct producer's): the same record always gets the same id, whoever reads it.
  */
-export function rowIdAt(topic: string, partition: number, offset: bigint): string {
+export function rowIdAt(topic: string, partition: number, offset: bigint, sub = 0): string {
+  // `sub`: the log's place in a record of several (OTLP); the first keeps the id it always had.
   return createHash('sha256')
-    .update(`${topic}\u0000${partition}\u0000${offset}`)
+    .update(
+      sub === 0
+        ? `${topic}\u0000${partition}\u0000${offset}`
+        : `${topic}\u0000${partition}\u0000${offset}\u0000${sub}`,
+    )
     .digest()
     .readBigUInt64BE(0)
     .toString();

@@ -11,6 +11,7 @@ import { startMatch } from '../match/stage.ts';
 import type { LogRecord, StoredLog } from '../model/log.ts';
 import { admitLog, giveRowIds } from '../transport/kafka/admit.ts';
 import { KafkaOutbox } from '../transport/kafka/outbox.ts';
+import { decodeRawRecord } from '../transport/kafka/raw-formats.ts';
 import { startTransform, type RunningTransform } from '../transport/kafka/transform.ts';
 import { connectKafka, serdes, templatesTopic, transactionalId } from '../transport/kafka/connect.ts';
 import type { RolePart } from './part.ts';
@@ -29,6 +30,7 @@ export async function startMatcherRole(config: Config, logger: Logger): Promise<
     initial: [],
     logger: logger.child({ stage: 'match' }),
   });
+  const serde = serdes.logRecord();
   let ready = false;
   let transform: RunningTransform | undefined;
   let failed: string | undefined;
@@ -41,12 +43,14 @@ export async function startMatcherRole(config: Config, logger: Logger): Promise<
     transform = await startTransform({
       kafka,
       topic: topics.raw,
-      serde: serdes.logRecord(),
+      serde,
       groupId: groups.matcher,
       transactionalId: transactionalId(config, 'matcher'),
       deadLetterTopic: topics.deadLetter,
       logger,
-      // A record a service produced straight to logs.raw is checked like an HTTP log.
+      // A service may produce straight to logs.raw, as Avro, a JSON log or OTLP: each log is
+      // then checked like an HTTP one.
+      decodeAll: (m) => decodeRawRecord(m, serde) as LogRecord[],
       admit: (log) => admitLog(log, config.limits),
       handle: (logs, origin) => {
         giveRowIds(logs, origin);

@@ -9,6 +9,7 @@ import type { ValidationLimits } from '../../config.ts';
 import { validateLog } from '../../ingest/validate.ts';
 import type { LogRecord } from '../../model/log.ts';
 import { rowIdAt } from '../../model/row-id.ts';
+import type { RecordOrigin } from './transform.ts';
 
 /** A log refused with its reason (the dead letter's `x-dead-letter-reason`). */
 export interface Refusal {
@@ -25,24 +26,25 @@ export function admitLog<T extends LogRecord>(log: T, limits: ValidationLimits):
     const { field, code, message } = result.problem;
     return { refused: `invalid log: ${field === '' ? '' : `${field}: `}${code}: ${message}` };
   }
-  const id = log.id;
+  const id: unknown = log.id;
+  // A row id is a UInt64 in decimal (schemas/log-record.v2.avsc); a JSON record could hold anything.
+  if (id !== undefined && id !== '' && (typeof id !== 'string' || !/^\d{1,20}$/.test(id))) {
+    return { refused: 'invalid log: id: INVALID_TYPE: a row id is a UInt64 in decimal text' };
+  }
   Object.assign(log, result.log);
   if (id !== undefined) log.id = id;
   return log;
 }
 
 /**
- * A direct producer's record carries no row id: it gets the one its offset names, the same in
- * every replay (model/row-id.ts). `offsets[i]` is where logs[i] was read.
+ * A direct producer's record carries no row id: it gets the one its offset (and its place in
+ * the record) names, the same in every replay (model/row-id.ts).
  */
-export function giveRowIds(
-  logs: readonly LogRecord[],
-  origin: { topic: string; partition: number; offsets: readonly bigint[] },
-): void {
+export function giveRowIds(logs: readonly LogRecord[], origin: RecordOrigin): void {
   for (let i = 0; i < logs.length; i++) {
     const log = logs[i] as LogRecord;
     if (log.id === undefined || log.id === '') {
-      log.id = rowIdAt(origin.topic, origin.partition, origin.offsets[i] as bigint);
+      log.id = rowIdAt(origin.topic, origin.partition, origin.offsets[i] as bigint, origin.subs[i]);
     }
   }
 }

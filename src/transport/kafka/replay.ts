@@ -17,6 +17,8 @@ import { Matcher, MatcherSnapshot } from '../../match/index.ts';
 import { toStoredLog } from '../../match/stage.ts';
 import type { LogRecord, StoredLog } from '../../model/log.ts';
 import { rowIdAt } from '../../model/row-id.ts';
+import { admitLog } from './admit.ts';
+import { decodeRawRecord } from './raw-formats.ts';
 import { serdes, templatesTopic } from './connect.ts';
 import { startStore } from '../../store/stage.ts';
 import { createKafka, type Kafka, type OffsetRange } from './client/index.ts';
@@ -79,18 +81,27 @@ export async function replay(
       await kafka.readRange(topic, ranges, async (batch) => {
         const rows: StoredLog[] = [];
         for (const m of batch.messages) {
-          let log: LogRecord;
+          // Read and checked as the matcher does: what it refused is refused again.
+          let decoded: LogRecord[];
           try {
-            log = codec.decode(m.key, m.value);
+            decoded = decodeRawRecord(m, codec) as LogRecord[];
           } catch {
             progress.undecodable++;
             continue;
           }
-          if (log.id === undefined || log.id === '') log.id = rowIdAt(topic, batch.partition, m.offset);
-          const match = snapshot.match(log.org, log.message);
-          if (match === undefined) progress.unmatched++;
-          else progress.matched++;
-          rows.push(toStoredLog(log, match));
+          for (let sub = 0; sub < decoded.length; sub++) {
+            const log = admitLog(decoded[sub]!, config.limits);
+            if ('refused' in log) {
+              progress.undecodable++;
+              continue;
+            }
+            if (log.id === undefined || log.id === '')
+              log.id = rowIdAt(topic, batch.partition, m.offset, sub);
+            const match = snapshot.match(log.org, log.message);
+            if (match === undefined) progress.unmatched++;
+            else progress.matched++;
+            rows.push(toStoredLog(log, match));
+          }
         }
         if (rows.length > 0) {
           const first = batch.messages[0]?.offset;

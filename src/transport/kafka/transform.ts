@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../../logger.ts';
 import type { Serde } from './channel.ts';
-import type { Kafka, KafkaConsumer, OutgoingMessage } from './client/index.ts';
+import type { Kafka, KafkaConsumer, KafkaMessage, OutgoingMessage } from './client/index.ts';
 import { deadLetterFor } from './dead-letter.ts';
 
 export interface TransformStats {
@@ -27,13 +27,15 @@ export interface TransformOptions<T> {
   transactionalId: string;
   deadLetterTopic: string;
   /**
-   * Handles one partition's items in order (`offsets[i]` is where items[i] was read); resolves
-   * with the records to publish for them.
+   * Handles one partition's items in order (`offsets[i]` is where items[i] was read, `subs[i]`
+   * its place among the items of that record); resolves with the records to publish for them.
    */
-  handle: (
-    items: T[],
-    origin: { topic: string; partition: number; offsets: bigint[] },
-  ) => Promise<readonly OutgoingMessage[]>;
+  handle: (items: T[], origin: RecordOrigin) => Promise<readonly OutgoingMessage[]>;
+  /**
+   * The items of one record, where a record may hold several (OTLP on logs.raw); default: the
+   * serde's one item. Throws for a record it cannot read (the dead-letter topic).
+   */
+  decodeAll?: (m: KafkaMessage) => T[];
   /**
    * What a decoded record must also pass (a direct producer's log, validated as an HTTP one):
    * the item to hand on (normalised), or why it is refused, which goes to the dead-letter topic
@@ -41,6 +43,15 @@ export interface TransformOptions<T> {
    */
   admit?: (item: T) => T | { refused: string };
   logger: Logger;
+}
+
+/** Where a partition batch's items were read. */
+export interface RecordOrigin {
+  topic: string;
+  partition: number;
+  offsets: bigint[];
+  /** Each item's index among the items its record held (0 for a record of one). */
+  subs: number[];
 }
 
 export interface RunningTransform {
@@ -66,17 +77,38 @@ export async function startTransform<T>(o: TransformOptions<T>): Promise<Running
     async onBatch(batch) {
       const items: T[] = [];
       const offsets: bigint[] = [];
+      const subs: number[] = [];
       const dead: OutgoingMessage[] = [];
       for (const m of batch.messages) {
         try {
-          const decoded = o.serde.decode(m.key, m.value);
-          const admitted = o.admit === undefined ? decoded : o.admit(decoded);
-          if (isRefusal(admitted)) {
-            dead.push(deadLetterFor(m, admitted.refused, o.deadLetterTopic, o.groupId));
-            continue;
+          const decoded = o.decodeAll === undefined ? [o.serde.decode(m.key, m.value)] : o.decodeAll(m);
+          // A record of several logs keeps the valid ones; it goes to the dead-letter topic
+          // too when some were refused, the reason naming which (the rest are not redone).
+          const refused: string[] = [];
+          for (let sub = 0; sub < decoded.length; sub++) {
+            const admitted = o.admit === undefined ? decoded[sub]! : o.admit(decoded[sub]!);
+            if (isRefusal(admitted)) {
+              refused.push(decoded.length === 1 ? admitted.refused : `logs[${sub}]: ${admitted.refused}`);
+              continue;
+            }
+            items.push(admitted);
+            offsets.push(m.offset);
+            subs.push(sub);
           }
-          items.push(admitted);
-          offsets.push(m.offset);
+          if (refused.length > 0) {
+            const stored = decoded.length - refused.length;
+            const why = refused.slice(0, 5).join('; ');
+            dead.push(
+              deadLetterFor(
+                m,
+                stored === 0
+                  ? why
+                  : `${refused.length} of ${decoded.length} logs refused (the other ${stored} stored): ${why}`,
+                o.deadLetterTopic,
+                o.groupId,
+              ),
+            );
+          }
         } catch (err) {
           const reason = err instanceof Error ? err.message : String(err);
           dead.push(deadLetterFor(m, reason, o.deadLetterTopic, o.groupId));
@@ -93,7 +125,7 @@ export async function startTransform<T>(o: TransformOptions<T>): Promise<Running
           'undecodable or invalid records sent to the dead-letter topic',
         );
       }
-      const origin = { topic: batch.topic, partition: batch.partition, offsets };
+      const origin = { topic: batch.topic, partition: batch.partition, offsets, subs };
       const out = items.length > 0 ? await o.handle(items, origin) : [];
       // Counted once the output exists; a batch whose transaction then fails is counted again.
       stats.batches++;

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { LogRecord, StoredLog } from '../../../src/model/log.ts';
 import { createKafka } from '../../../src/transport/kafka/client/index.ts';
 import { serdes } from '../../../src/transport/kafka/connect.ts';
@@ -364,6 +368,76 @@ describe('Kafka mode: roles as separate processes on the real broker', { timeout
       await p.stop(writer);
       await p.start('writer');
       assert.equal(await onTopic(), 2);
+    } finally {
+      await kafka.close();
+    }
+  });
+
+  it('(k) a direct producer may write a JSON log or OTLP (as the Collector does) to logs.raw; anything else is dead-lettered with the reason', async () => {
+    const p = pipeline();
+    const { writer } = await p.startAll();
+    const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'roles-test-formats' });
+    try {
+      const exporter = new InMemoryLogRecordExporter();
+      const provider = new LoggerProvider({
+        resource: resourceFromAttributes({ 'service.name': 'cart', 'host.name': 'node-2' }),
+        processors: [new SimpleLogRecordProcessor({ exporter })],
+      });
+      const otel = provider.getLogger('lib');
+      otel.emit({ severityNumber: SeverityNumber.ERROR, body: 'Cart 12 lost', timestamp: Date.now() });
+      otel.emit({ severityNumber: SeverityNumber.INFO, body: 'Cart 13 saved', timestamp: Date.now() });
+      await provider.forceFlush();
+      const otlp = Buffer.from(ProtobufLogsSerializer.serializeRequest(exporter.getFinishedLogRecords())!);
+      const producer = kafka.producer();
+      await producer.send([
+        {
+          topic: p.topics.raw,
+          key: 'formats',
+          value: Buffer.from(JSON.stringify({ message: 'Fan 2 stopped', level: 'warn' })),
+        },
+        {
+          topic: p.topics.raw,
+          key: 'ignored',
+          value: Buffer.from(JSON.stringify({ org: 'formats', message: 'Fan 3 stopped', service: 'hw' })),
+          headers: { 'content-type': 'application/json' },
+        },
+        { topic: p.topics.raw, key: 'formats', value: otlp },
+        { topic: p.topics.raw, key: 'formats', value: Buffer.from('a plain text line') },
+        { topic: p.topics.raw, key: 'formats', value: Buffer.from(JSON.stringify({ message: '' })) },
+      ]);
+      await producer.close();
+      const logs = await waitForStored(writer.url, 'formats', 4);
+      assert.deepEqual(
+        logs
+          .map((l) => {
+            const row = l as unknown as { level: string; service: string; host: string };
+            return [l.message, row.level, row.service, row.host];
+          })
+          .sort(),
+        [
+          ['Cart 12 lost', 'ERROR', 'cart', 'node-2'],
+          ['Cart 13 saved', 'INFO', 'cart', 'node-2'],
+          ['Fan 2 stopped', 'WARN', '', ''],
+          ['Fan 3 stopped', 'INFO', 'hw', ''],
+        ],
+      );
+
+      const reasons: string[] = [];
+      const reader = await kafka.readFromBeginning(
+        p.topics.deadLetter,
+        (m) => void reasons.push(m.headers[DEAD_LETTER_HEADERS.reason]?.toString() ?? ''),
+        { untilEnd: true },
+      );
+      await reader.done;
+      assert.equal(reasons.length, 2, reasons.join('\n'));
+      assert.ok(
+        reasons.some((r) => /not an Avro single-object record, a JSON object or OTLP protobuf/.test(r)),
+        reasons.join('\n'),
+      );
+      assert.ok(
+        reasons.some((r) => /message: EMPTY_FIELD/.test(r)),
+        reasons.join('\n'),
+      );
     } finally {
       await kafka.close();
     }
