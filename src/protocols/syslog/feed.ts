@@ -51,7 +51,11 @@ export class SyslogFeed {
   private retry: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private paused = false;
+  /** The socket is gone: the reader is not resumed, what is gathered still goes in. */
+  private ended = false;
+  /** Shutting down: a refusal drops instead of waiting. */
   private closed = false;
+  private emptied: (() => void)[] = [];
 
   constructor(deps: FeedDeps, reader?: Reader) {
     this.deps = deps;
@@ -79,8 +83,18 @@ export class SyslogFeed {
   }
 
   /**
-   * Hands on what is gathered, then stops: from now on a refusal drops instead of waiting.
-   * Resolves once nothing is left (at a socket's close, and at shutdown before ingest closes).
+   * At the socket's close: what was read is handed on as usual, waiting out refusals (a sender
+   * such as `logger` writes and closes at once). Resolves once nothing is left.
+   */
+  drain(): Promise<void> {
+    this.ended = true;
+    if (this.empty) return Promise.resolve();
+    return new Promise((resolve) => this.emptied.push(resolve));
+  }
+
+  /**
+   * At shutdown, before ingest closes: hands on what is gathered, and from now on a refusal
+   * drops (counted) instead of waiting. Resolves once nothing is left.
    */
   async finish(): Promise<void> {
     this.closed = true;
@@ -89,8 +103,18 @@ export class SyslogFeed {
     for (;;) {
       if (this.inFlight !== undefined) await this.inFlight;
       else if (this.held !== undefined || this.frames.length > 0) this.flush();
-      else return;
+      else break;
     }
+    this.settle();
+  }
+
+  private get empty(): boolean {
+    return !this.busy && this.held === undefined && this.frames.length === 0;
+  }
+
+  private settle(): void {
+    if (!this.empty) return;
+    for (const resolve of this.emptied.splice(0)) resolve();
   }
 
   private get busy(): boolean {
@@ -144,6 +168,7 @@ export class SyslogFeed {
       this.counted(result);
     }
     if (!this.busy) this.resume();
+    this.settle();
   }
 
   /** Up to a batch of frames, parsed; frames that are not UTF-8 are counted and left out. */
@@ -220,6 +245,6 @@ export class SyslogFeed {
   private resume(): void {
     if (!this.paused || this.reader === undefined) return;
     this.paused = false;
-    if (!this.closed) this.reader.resume();
+    if (!this.closed && !this.ended) this.reader.resume();
   }
 }

@@ -78,13 +78,15 @@ export async function listenTcp(config: SyslogConfig, deps: FeedDeps): Promise<T
     // A reset or a write to a closed peer: the close below tidies up.
     socket.on('error', () => undefined);
     socket.once('close', () => {
-      open.delete(conn);
       stats.connections--;
-      const left = (byAddress.get(peer) ?? 1) - 1;
-      if (left === 0) byAddress.delete(peer);
-      else byAddress.set(peer, left);
-      // What was read before the close is handed on (or dropped, counted, if refused).
-      void feed.finish();
+      // What was read is handed on, waiting out the service as the open socket would. Until
+      // then it keeps its place under the caps: what closed connections hold stays bounded.
+      void feed.drain().then(() => {
+        open.delete(conn);
+        const left = (byAddress.get(peer) ?? 1) - 1;
+        if (left === 0) byAddress.delete(peer);
+        else byAddress.set(peer, left);
+      });
     });
   });
 
@@ -92,6 +94,7 @@ export async function listenTcp(config: SyslogConfig, deps: FeedDeps): Promise<T
     () => {
       const at = now();
       for (const conn of open) {
+        if (conn.socket.destroyed) continue;
         if (conn.feed.holding) {
           // The service is not reading: the sender is not idle, nor slow.
           conn.lastDataAt = at;

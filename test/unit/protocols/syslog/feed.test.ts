@@ -116,6 +116,16 @@ describe('the syslog feed into the ingest stage', () => {
     assert.deepEqual([stats.received, stats.accepted, stats.invalid], [4, 1, 1 + 1 + 1]);
   });
 
+  it('drain() (the socket closed) waits out a refusal, hands everything on, and does not resume reading', async () => {
+    const { stage, batches } = standIn([new OverloadedError('full', 0.05)]);
+    const { feed, stats, reads, add } = feedOf(stage, true);
+    add(4);
+    await turn();
+    const drained = feed.drain();
+    await drained;
+    assert.deepEqual([batches.length, stats.accepted, stats.droppedFull, reads], [2, 4, 0, ['pause']]);
+  });
+
   it('finish() hands on what is held, and drops (counted) what is still refused', async () => {
     const { stage } = standIn([new OverloadedError('full', 60), new OverloadedError('full', 60)]);
     const { feed, stats, add } = feedOf(stage, true);
