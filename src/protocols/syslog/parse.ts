@@ -42,10 +42,16 @@ export function parseSyslog(raw: string, org: string, peer: string, now: number)
   const ietf = parseRfc5424(text, pri.end);
   const fields = ietf ?? parseRfc3164(text, pri.end, now);
   fields.metadata['facility'] = pri.facility;
-  return {
-    log: { org, level: pri.level, ...fields, host: fields.host ?? peer },
-    form: ietf === undefined ? 'rfc3164' : 'rfc5424',
+  const log: SyslogLog = {
+    org,
+    message: fields.message,
+    level: pri.level,
+    host: fields.host ?? peer,
+    metadata: fields.metadata,
   };
+  if (fields.timestamp !== undefined) log.timestamp = fields.timestamp;
+  if (fields.service !== undefined) log.service = fields.service;
+  return { log, form: ietf === undefined ? 'rfc3164' : 'rfc5424' };
 }
 
 function trimFraming(text: string): string {

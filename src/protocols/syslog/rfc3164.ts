@@ -4,13 +4,13 @@
  * an RFC 3339 timestamp instead (rsyslog's RSYSLOG_ForwardFormat), or with neither timestamp
  * nor host (`TAG: MSG`, or just text). Whatever follows the PRI is content: nothing is refused.
  */
-import { parseIsoTimestamp } from '../../ingest/timestamp.ts';
 import type { SyslogFields } from './fields.ts';
+import { parseRfc3339 } from './time.ts';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const BSD_TIMESTAMP =
   /(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}(\d{1,2}) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?(?: |$)/y;
-const ISO_TIMESTAMP = /(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?)(?: |$)/y;
+const ISO_TIMESTAMP = /(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d)?)(?: |$)/y;
 /** `tag: ` or `tag[pid]: `; the tag stops at a space, `[`, `]` or `:` (RFC 3164 §4.1.3). */
 const TAG = /([^\s[\]:]{1,48})(?:\[([^\]\s]{1,128})\])?:(?: |$)/y;
 const DAY_MS = 86_400_000;
@@ -31,7 +31,7 @@ export function parseRfc3164(text: string, start: number, now: number): SyslogFi
     at = BSD_TIMESTAMP.lastIndex;
     stamped = true;
   } else if (iso !== null) {
-    timestamp = parseIsoTimestamp(iso[1]!);
+    timestamp = parseRfc3339(iso[1]!);
     at = ISO_TIMESTAMP.lastIndex;
     stamped = true;
   }

@@ -3,8 +3,8 @@
  * field left out (NILVALUE). Structured data becomes metadata `sd.<SD-ID>.<PARAM-NAME>` with the
  * escapes \" \\ \] undone; PROCID and MSGID become `procid` and `msgid`.
  */
-import { parseIsoTimestamp } from '../../ingest/timestamp.ts';
 import type { SyslogFields } from './fields.ts';
+import { parseRfc3339 } from './time.ts';
 
 const SP = 0x20;
 const NIL = '-';
@@ -22,9 +22,9 @@ export function parseRfc5424(text: string, start: number): SyslogFields | undefi
   if (msgid === undefined) return undefined;
   let ms: number | undefined;
   if (timestamp !== NIL) {
-    ms = parseIsoTimestamp(timestamp!);
-    // RFC 3339 requires the T; a time that does not parse is not this format.
-    if (ms === undefined || timestamp![10] !== 'T') return undefined;
+    ms = parseRfc3339(timestamp!);
+    // A time that does not parse is not this format.
+    if (ms === undefined) return undefined;
   }
   const metadata: Record<string, string> = Object.create(null) as Record<string, string>;
   if (procid !== NIL) metadata['procid'] = procid!;
@@ -37,13 +37,12 @@ export function parseRfc5424(text: string, start: number): SyslogFields | undefi
     message = text.slice(cursor.at + 1);
     if (message.startsWith(BOM)) message = message.slice(1);
   }
-  return {
-    message,
-    ...(ms === undefined ? {} : { timestamp: ms }),
-    ...(host === NIL ? {} : { host }),
-    ...(app === NIL ? {} : { service: app }),
-    metadata,
-  };
+  // Assigned, not spread: this runs per message.
+  const fields: SyslogFields = { message, metadata };
+  if (ms !== undefined) fields.timestamp = ms;
+  if (host !== NIL) fields.host = host;
+  if (app !== NIL) fields.service = app;
+  return fields;
 }
 
 /** The next space-terminated, non-empty header field. */
