@@ -135,6 +135,7 @@ export interface Config {
     readonly segmentBytes: number;
   };
   readonly kafka: KafkaConfig;
+  readonly syslog: SyslogConfig;
   readonly logLevel: string;
   readonly shutdownTimeoutSecs: number;
 }
@@ -166,6 +167,27 @@ export interface KafkaConfig {
     readonly writer: string;
     readonly generator: string;
   };
+}
+
+/**
+ * The syslog input (RFC 5424 and RFC 3164 over TCP and UDP): off unless SYSLOG_PORT is set.
+ * Syslog presents no key and names no org, so every message goes to `org`, unauthenticated.
+ */
+export interface SyslogConfig {
+  /** TCP and UDP port; 0: off. */
+  readonly port: number;
+  readonly host: string;
+  /** The org every syslog message is stored under; required when the port is set. */
+  readonly org: string;
+  /** Largest frame or datagram (header, structured data and message), in bytes. */
+  readonly maxMessageBytes: number;
+  /** Open TCP connections at most (0: no cap), and from one client address at most. */
+  readonly maxConnections: number;
+  readonly maxConnectionsPerClient: number;
+  /** A TCP connection that sends nothing for this long is closed. */
+  readonly idleTimeoutSecs: number;
+  /** A frame begun must have arrived whole within this long, or its connection is closed. */
+  readonly frameTimeoutSecs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -562,6 +584,47 @@ function readWal(src: Source): Config['wal'] {
   };
 }
 
+function readSyslog(src: Source): SyslogConfig {
+  const port = readInt(src, 'SYSLOG_PORT', 0, 0, 65535);
+  // Read again here (same defaults): what the syslog defaults follow.
+  const httpHost = readString(src, 'INGEST_HOST', '0.0.0.0');
+  const httpPort = readInt(src, 'INGEST_PORT', 3002, 0, 65535);
+  const messageBytes = readInt(src, 'INGEST_MAX_MESSAGE_BYTES', DEFAULT_LIMITS.maxMessageBytes, 1);
+  const metadataBytes = readInt(src, 'INGEST_MAX_METADATA_BYTES', DEFAULT_LIMITS.maxMetadataBytes, 0);
+  const org = readString(src, 'SYSLOG_ORG', '');
+  const syslog: SyslogConfig = {
+    port,
+    host: readString(src, 'SYSLOG_HOST', derived(httpHost, 'INGEST_HOST')),
+    org,
+    // Room for the largest message and metadata that could be stored, and a header.
+    maxMessageBytes: readInt(
+      src,
+      'SYSLOG_MAX_MESSAGE_BYTES',
+      derived(
+        messageBytes + metadataBytes + 1024,
+        'INGEST_MAX_MESSAGE_BYTES + INGEST_MAX_METADATA_BYTES + 1 KiB of header',
+      ),
+      64,
+      16 * 1024 * 1024,
+    ),
+    maxConnections: readInt(src, 'SYSLOG_MAX_CONNECTIONS', 1024, 0),
+    maxConnectionsPerClient: readInt(src, 'SYSLOG_MAX_CONNECTIONS_PER_CLIENT', 16, 0),
+    idleTimeoutSecs: readInt(src, 'SYSLOG_IDLE_TIMEOUT_SECS', 300, 1, 86_400),
+    frameTimeoutSecs: readInt(src, 'SYSLOG_FRAME_TIMEOUT_SECS', 30, 1, 3600),
+  };
+  if (org !== '') {
+    const bad = orgProblem(org);
+    if (bad !== undefined) throw new ConfigError('SYSLOG_ORG', bad.message);
+  }
+  if (port !== 0 && org === '') {
+    throw new ConfigError('SYSLOG_ORG', 'required with SYSLOG_PORT: syslog has no header to name an org');
+  }
+  if (port !== 0 && port === httpPort) {
+    throw new ConfigError('SYSLOG_PORT', `must differ from INGEST_PORT (${httpPort})`);
+  }
+  return syslog;
+}
+
 /** Parses and validates the environment once; the result is frozen and passed to every stage. */
 export function loadConfig(env: Env = process.env): Config {
   return readConfig({ env, read: new Map(), conflicts: [] });
@@ -646,6 +709,7 @@ function readConfig(src: Source): Config {
     },
     wal: readWal(src),
     kafka: readKafka(src),
+    syslog: readSyslog(src),
     logLevel: readChoice(src, 'LOG_LEVEL', 'info', [
       'trace',
       'debug',

@@ -9,6 +9,7 @@ import { GENERATE_COUNTERS, type GenerateStats } from '../generate/counters.ts';
 import { LLM_COUNTERS, type LlmStats } from '../generate/llm/counters.ts';
 import { INGEST_COUNTERS, type IngestStats } from '../ingest/counters.ts';
 import { MATCH_COUNTERS, type MatchStats } from '../match/counters.ts';
+import { SYSLOG_COUNTERS, type SyslogStats } from '../protocols/syslog/counters.ts';
 import { STORE_COUNTERS, type StoreStats } from '../store/counters.ts';
 import { WAL_COUNTERS, type WalStats } from '../wal/counters.ts';
 
@@ -23,6 +24,8 @@ export interface StatsSnapshot {
   llm: LlmStats | undefined;
   /** Undefined without a write-ahead log (Kafka mode, INGEST_WAL_SYNC=off). */
   wal: WalStats | undefined;
+  /** Undefined while the syslog input is off (SYSLOG_PORT unset) or not in this process. */
+  syslog: SyslogStats | undefined;
 }
 
 /** How the metrics read the stages: each when scraped, one function per stage. */
@@ -35,12 +38,14 @@ export const STAGE_COUNTERS: { readonly [S in keyof StatsSnapshot]: CounterSet }
   store: STORE_COUNTERS,
   llm: LLM_COUNTERS,
   wal: WAL_COUNTERS,
+  syslog: SYSLOG_COUNTERS,
 };
 
 /** A stage that may be absent reports zeros, except in its own /stats group, which is null. */
 export const NULL_GROUP_WHEN_ABSENT: Partial<Record<keyof StatsSnapshot, string>> = {
   llm: 'llm',
   wal: 'wal',
+  syslog: 'syslog',
 };
 
 /** A figure computed from counters, possibly of several stages. */
@@ -112,4 +117,5 @@ export const STATS_GROUPS: Readonly<Record<string, string>> = {
   orgs: 'orgs with templates in the matcher, and those whose matching index is in memory (ORG_IDLE_UNLOAD_SECS)',
   storage: 'writes to ClickHouse',
   wal: 'the write-ahead log (standalone): what a 200 has been written to; null without one',
+  syslog: 'the syslog input (SYSLOG_PORT); null while it is off',
 };

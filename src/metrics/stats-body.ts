@@ -39,6 +39,7 @@ export function statsBody(
     store: sources.store(),
     llm: sources.llm(),
     wal: sources.wal(),
+    syslog: sources.syslog(),
   };
   const body: Body = {};
   for (const [path, value] of Object.entries(facts)) setPath(body, path, value);
@@ -62,6 +63,7 @@ export function statsBody(
     store: () => snapshot.store,
     llm: () => snapshot.llm,
     wal: () => snapshot.wal,
+    syslog: () => snapshot.syslog,
   };
   for (const spec of DERIVED) {
     if (spec.stats === undefined) continue;
@@ -89,6 +91,7 @@ const READING_ORDER = [
   'orgs',
   'storage',
   'wal',
+  'syslog',
 ];
 
 function inReadingOrder(body: Body): Body {

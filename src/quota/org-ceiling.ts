@@ -45,14 +45,16 @@ export class OrgCeiling {
 
 /**
  * The ceiling of a configuration (ORGS_MAX; undefined for 0). `known`: orgs that already have
- * data (standalone: its stored templates). Orgs named in API keys never count against it.
+ * data (standalone: its stored templates). Orgs named in API keys never count against it, nor
+ * `configured` ones (SYSLOG_ORG): the configuration gave them, no client can add more.
  */
 export function orgCeiling(
   orgs: { max: number },
   keys: ReadonlyArray<{ orgs: readonly string[] | '*' }>,
   known: Iterable<string> = [],
+  configured: readonly string[] = [],
 ): OrgCeiling | undefined {
   if (orgs.max === 0) return undefined;
-  const exempt = keys.flatMap((key) => (key.orgs === '*' ? [] : key.orgs));
+  const exempt = [...keys.flatMap((key) => (key.orgs === '*' ? [] : key.orgs)), ...configured];
   return new OrgCeiling(orgs.max, known, exempt);
 }

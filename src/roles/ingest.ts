@@ -14,7 +14,7 @@ import { newRowIds } from '../model/row-id.ts';
 import { startStore } from '../store/stage.ts';
 import { KafkaChannel } from '../transport/kafka/channel.ts';
 import { connectKafka, serdes } from '../transport/kafka/connect.ts';
-import type { RolePart } from './part.ts';
+import { syslogOrgs, type RolePart } from './part.ts';
 
 /** Seconds a client waits after the broker refused: about the client's reconnect interval. */
 const RETRY_AFTER_SECS = 2;
@@ -41,7 +41,7 @@ export async function startIngestRole(config: Config, logger: Logger): Promise<R
     rateLimit: orgRateLimit(config.rateLimit),
     // Orgs taken by this process since its start: the matchers' memory is bounded by the
     // generators' template ceilings; this bounds what one ingest process lets in.
-    orgs: orgCeiling(config.orgs, config.auth.keys),
+    orgs: orgCeiling(config.orgs, config.auth.keys, [], syslogOrgs(config)),
     async route(logs) {
       pending += logs.length;
       // The row id is fixed here, before the log leaves: storage and a later replay agree on it.

@@ -51,6 +51,11 @@ export interface RolePart {
   stop(deadlineMs: number): Promise<void>;
 }
 
+/** The org syslog stores under, when it is on: never refused for the org ceiling. */
+export function syslogOrgs(config: Config): string[] {
+  return config.syslog.port === 0 ? [] : [config.syslog.org];
+}
+
 /** The generate stage's settings, the same in both modes. */
 export function generateConfig(config: Config): GenerateConfig {
   return {

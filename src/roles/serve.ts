@@ -1,7 +1,8 @@
 /**
  * The one assembly of both modes: starts a process's role parts in order, serves them on one
  * HTTP server (/health, /stats and /metrics always; POST /logs/ingest with the ingest role;
- * reads where there is storage), and stops them in one drain order. Standalone passes the four
+ * reads where there is storage), with the syslog listener beside it (SYSLOG_PORT, where the
+ * ingest stage runs), and stops them in one drain order. Standalone passes the four
  * roles joined by in-process channels (standalone.ts), Kafka mode the roles it runs (kafka.ts).
  * Wiring only.
  */
@@ -15,6 +16,7 @@ import type { Logger } from '../logger.ts';
 import { MATCH_COUNTERS } from '../match/counters.ts';
 import type { StatsSources } from '../metrics/catalog.ts';
 import { createMetrics } from '../metrics/prometheus.ts';
+import { startSyslog, type SyslogServer } from '../protocols/syslog/server.ts';
 import { STORE_COUNTERS } from '../store/counters.ts';
 import type { RoleDeps, RoleName, RolePart } from './part.ts';
 
@@ -38,7 +40,8 @@ export async function serveRoles(
   start: StartRole,
 ): Promise<ServedProcess> {
   const parts: RolePart[] = [];
-  const sources = statsSources(parts);
+  let syslog: SyslogServer | undefined;
+  const sources = statsSources(parts, () => syslog?.stats());
   const metrics = createMetrics(sources);
   const upstreamFirst = () => [...parts].reverse();
   const abandon = async (err: unknown): Promise<never> => {
@@ -58,6 +61,17 @@ export async function serveRoles(
     view: serviceView(upstreamFirst(), sources, () => draining, config.kafka.brokers !== undefined),
   });
   await app.listen({ port: config.http.port, host: config.http.host }).catch(abandon);
+  const ingest = find(parts, 'ingest');
+  if (config.syslog.port !== 0 && ingest === undefined) {
+    logger.info('SYSLOG_PORT is set but this process runs no ingest stage: the ingest role serves syslog');
+  } else if (config.syslog.port !== 0 && ingest !== undefined) {
+    syslog = await startSyslog(config.syslog, ingest, logger.child({ stage: 'syslog' })).catch(
+      async (err: unknown) => {
+        await app.close();
+        return abandon(err);
+      },
+    );
+  }
 
   let stopping: Promise<void> | undefined;
   return {
@@ -67,7 +81,9 @@ export async function serveRoles(
       stopping ??= (async () => {
         const deadline = Date.now() + config.shutdownTimeoutSecs * 1000;
         draining = true;
-        find(parts, 'ingest')?.close();
+        // Syslog has no answer to refuse with: what it has read goes in before ingest closes.
+        await syslog?.stop();
+        ingest?.close();
         await app.close();
         for (const part of upstreamFirst()) await part.stop(deadline);
       })();
@@ -84,7 +100,7 @@ const NO_MATCH = zeroStats(MATCH_COUNTERS);
 const NO_STORE = zeroStats(STORE_COUNTERS);
 
 /** The parts' counters; a stage this process does not run reports zeros (ingest: absent). */
-function statsSources(parts: readonly RolePart[]): StatsSources {
+function statsSources(parts: readonly RolePart[], syslog: StatsSources['syslog']): StatsSources {
   return {
     ingest: () => find(parts, 'ingest')?.stats(),
     match: () => find(parts, 'match')?.() ?? NO_MATCH,
@@ -92,6 +108,7 @@ function statsSources(parts: readonly RolePart[]): StatsSources {
     store: () => find(parts, 'store')?.stats() ?? NO_STORE,
     llm: () => find(parts, 'generate')?.llm(),
     wal: () => find(parts, 'wal')?.(),
+    syslog,
   };
 }
 

@@ -82,6 +82,7 @@ describe('the OpenAPI document at GET /docs/json', () => {
       store: () => zeros,
       llm: () => undefined,
       wal: () => undefined,
+      syslog: () => undefined,
     };
     const app = buildApp({
       bodyLimitBytes: 1024,

@@ -57,6 +57,8 @@ describe('configVariables', () => {
       'INGEST_WAL_DIR',
       'INGEST_WAL_SEGMENT_BYTES',
       'KAFKA_INSTANCE_ID',
+      'SYSLOG_HOST',
+      'SYSLOG_MAX_MESSAGE_BYTES',
     ]);
     assert.equal(byName.get('INGEST_RATE_LIMIT_BURST_LOGS')?.default, '100000');
   });
