@@ -22,6 +22,14 @@ declare module 'fastify' {
     /** The grant of the request's API key; null when the service runs without keys. */
     apiKey: Grant | null;
   }
+  interface FastifyContextConfig {
+    /**
+     * A GET a key of either scope may make: the handshake of a shipper's protocol (GET / of
+     * Elasticsearch), which a write-only key must pass before it sends. Only for answers that
+     * are the same for every key and org: they hold no data to read.
+     */
+    eitherScope?: boolean;
+  }
 }
 
 /**
@@ -138,10 +146,10 @@ function isOpenRoute(route: string): boolean {
 
 /**
  * With keys configured, every request but GET /health, /metrics and /docs needs
- * `Authorization: Bearer <key>` (401 otherwise); GET and HEAD need the read scope, other
- * methods the write scope (403). Which orgs a key holds is checked by the routes
- * (assertOrg), once they know the org. Without keys nothing is installed: the open service
- * pays nothing.
+ * `Authorization: Bearer <key>` (401 otherwise); GET and HEAD need the read scope (a
+ * handshake route, `eitherScope`, either scope), other methods the write scope (403). Which
+ * orgs a key holds is checked by the routes (assertOrg), once they know the org. Without keys
+ * nothing is installed: the open service pays nothing.
  */
 export function installAuth(app: FastifyInstance, table: KeyTable | undefined): void {
   app.decorateRequest('apiKey', null);
@@ -149,14 +157,17 @@ export function installAuth(app: FastifyInstance, table: KeyTable | undefined): 
   app.addHook('onRequest', (request, _reply, done) => {
     const method = request.method;
     const reading = method === 'GET' || method === 'HEAD';
+    let eitherScope = false;
     // routeOptions builds an object on every read: only GET and HEAD, the methods of the
-    // open routes, need the route's path.
+    // open routes and of handshakes, need the route's options.
     if (reading) {
-      const route = request.routeOptions.url;
+      const options = request.routeOptions;
+      const route = options.url;
       if (route !== undefined && isOpenRoute(route)) {
         done();
         return;
       }
+      eitherScope = options.config.eitherScope === true;
     }
     const header = request.headers.authorization;
     if (header === undefined || header === '') {
@@ -177,7 +188,7 @@ export function installAuth(app: FastifyInstance, table: KeyTable | undefined): 
     }
     request.apiKey = grant;
     // An unknown route is a 404 for any valid key.
-    if (!(reading ? grant.read : grant.write) && !request.is404) {
+    if (!(reading ? grant.read || (eitherScope && grant.write) : grant.write) && !request.is404) {
       done(new ForbiddenError(`the API key lacks the ${reading ? 'read' : 'write'} scope`));
       return;
     }

@@ -23,6 +23,11 @@ export interface SubmittedLogs {
    * each field (measured: 165 ns a log). Absent: check.
    */
   surrogateEscapes?: boolean;
+  /**
+   * List every refused log in the answer, not only the first 100: a protocol that answers per
+   * item (Elasticsearch's bulk) must say which items failed. Bounded by the logs of a request.
+   */
+  everyProblem?: boolean;
 }
 
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;

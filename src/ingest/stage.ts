@@ -101,6 +101,7 @@ export function startIngest(deps: IngestDeps): IngestStage {
       let failed = 0;
       const { items, indexes } = submitted;
       const checkText = submitted.surrogateEscapes !== false;
+      const reported = submitted.everyProblem === true ? Number.POSITIVE_INFINITY : MAX_REPORTED_PROBLEMS;
       for (let i = 0; i < items.length; i++) {
         const index = submitted.single ? null : (indexes?.[i] ?? i);
         const result = validateItem(items[i], index, at, limits, checkText);
@@ -109,10 +110,10 @@ export function startIngest(deps: IngestDeps): IngestStage {
         } else if (result.ok) {
           failed++;
           counters.orgCeilingLogs++;
-          if (problems.length < MAX_REPORTED_PROBLEMS) problems.push(overOrgCeiling(index, orgs?.max ?? 0));
+          if (problems.length < reported) problems.push(overOrgCeiling(index, orgs?.max ?? 0));
         } else {
           failed++;
-          if (problems.length < MAX_REPORTED_PROBLEMS) problems.push(result.problem);
+          if (problems.length < reported) problems.push(result.problem);
         }
       }
       counters.failed += failed;

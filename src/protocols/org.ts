@@ -13,8 +13,7 @@ export const ORG_HEADER = 'x-scope-orgid';
 
 /** The org of the request, or an error: 400 MISSING_ORG / INVALID_ORG, 403 for a foreign org. */
 export function requestOrg(request: FastifyRequest): string {
-  const header = request.headers[ORG_HEADER];
-  const sent = Array.isArray(header) ? header[0] : header;
+  const sent = sameValues(request.headers[ORG_HEADER]);
   if (sent === undefined || sent === '') {
     const held = request.apiKey?.orgs;
     if (held?.size === 1) return held.values().next().value as string;
@@ -35,4 +34,17 @@ export function requestOrg(request: FastifyRequest): string {
   }
   assertOrg(request, sent);
   return sent;
+}
+
+/**
+ * The header's value, or its values when it came more than once and they all agree: the
+ * official Elasticsearch JS client sends a custom header twice (in two cases of its name), which
+ * Node joins as `acme, acme`. An org holds no comma or space, so the split is unambiguous;
+ * values that differ stay as sent, and are refused as an invalid org.
+ */
+function sameValues(header: string | string[] | undefined): string | undefined {
+  const joined = Array.isArray(header) ? header.join(',') : header;
+  if (joined === undefined || !joined.includes(',')) return joined;
+  const values = joined.split(',').map((v) => v.trim());
+  return values.every((v) => v === values[0]) ? values[0] : joined;
 }

@@ -62,12 +62,20 @@ export function registerProtocols(
 /**
  * Hands a protocol's decoded logs (objects in the shape of POST /logs/ingest's) to the ingest
  * stage. `surrogateEscapes`: whether a string may hold a lone surrogate (JSON text with a
- * \uD8xx escape); decoded UTF-8 cannot.
+ * \uD8xx escape); decoded UTF-8 cannot. `perItem`, for a protocol that answers each item:
+ * the item number of each log (what its problems are reported under), and every problem listed.
  */
 export function ingestDecoded(
   ingest: IngestStage,
   logs: unknown[],
   surrogateEscapes: boolean,
+  perItem?: { indexes: number[] },
 ): IngestResult | Promise<IngestResult> {
-  return ingest.ingest({ single: false, items: logs, indexes: null, surrogateEscapes });
+  return ingest.ingest({
+    single: false,
+    items: logs,
+    indexes: perItem?.indexes ?? null,
+    surrogateEscapes,
+    everyProblem: perItem !== undefined,
+  });
 }

@@ -357,6 +357,65 @@ const junkBody: fc.Arbitrary<Body> = fc.oneof(
   }),
 );
 
+/** Elasticsearch's bulk paths: their bodies are action and document lines, the org a header. */
+function isBulk(path: string): boolean {
+  return path === '/_bulk' || path.endsWith('/_bulk');
+}
+
+const BULK_ACTIONS = [
+  '{"create":{}}',
+  '{"create":{"_index":"logs","_id":"a1"}}',
+  '{"index":{"_index":"logs"}}',
+  '{"delete":{"_index":"logs","_id":"a1"}}',
+  '{"update":{"_id":"a1"}}',
+];
+
+/** A document as shippers send them (ECS nested or dotted), near-valid, or not JSON at all. */
+const esDocument: fc.Arbitrary<string> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc
+      .record(
+        {
+          message,
+          '@timestamp': recentTimestamp,
+          log: fc.record({
+            level: fc.constantFrom('info', 'WARN', 'error'),
+            file: fc.record({ path: printable }),
+          }),
+          'service.name': fc.string({ maxLength: 20 }),
+          host: fc.record({ name: fc.string({ maxLength: 20 }), ip: fc.array(printable, { maxLength: 2 }) }),
+          extra: jsonish,
+        },
+        { requiredKeys: ['message'] },
+      )
+      .map((doc) => JSON.stringify(doc)),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.constantFrom('message', 'log', 'msg', '@timestamp', 'level', 'host'), wrongValue)
+      .map(([field, value]) => JSON.stringify({ message: 'x', [field]: value }) ?? 'null'),
+  },
+  { weight: 1, arbitrary: fc.constantFrom(...BAD_LINES) },
+);
+
+function bulkBody(): fc.Arbitrary<Body> {
+  const pair = fc.oneof(
+    {
+      weight: 12,
+      arbitrary: fc.tuple(fc.constantFrom(...BULK_ACTIONS), esDocument).map(([a, d]) => `${a}\n${d}`),
+    },
+    // delete takes no document line; a malformed action line refuses the whole request.
+    { weight: 1, arbitrary: fc.constant('{"delete":{"_id":"d"}}') },
+    { weight: 1, arbitrary: fc.constantFrom(...BAD_LINES) },
+  );
+  return fc.tuple(batch(pair), fc.constantFrom('\n', '\r\n'), fc.boolean()).map(([pairs, eol, trailing]) => ({
+    bytes: Buffer.from(pairs.join('\n').replaceAll('\n', eol) + (trailing ? eol : '')),
+    type: 'application/x-ndjson',
+  }));
+}
+
 function body(org: string): fc.Arbitrary<Body> {
   return fc.oneof(
     { weight: 6, arbitrary: jsonBody(org) },
@@ -601,12 +660,18 @@ function operations(doc: OpenApiDocument): Operation[] {
 
 function request(doc: OpenApiDocument, keyed: boolean): fc.Arbitrary<FuzzRequest> {
   const ops = operations(doc);
-  const ingest = ops.filter((op) => op.hasBody);
+  const ingest = ops.filter((op) => op.hasBody && op.path === '/logs/ingest');
+  const shippers = ops.filter((op) => op.hasBody && op.path !== '/logs/ingest');
   const target = fc.oneof(
-    // The ingest route is where the bodies go: half of the requests.
+    // The routes that take bodies are where the bodies go: half of the requests, most of them
+    // to POST /logs/ingest, the rest to the shippers' protocols.
     {
-      weight: 10,
+      weight: 7,
       arbitrary: fc.constantFrom(...ingest).map((op) => ({ op, method: op.method, path: op.path })),
+    },
+    {
+      weight: 4,
+      arbitrary: fc.constantFrom(...shippers).map((op) => ({ op, method: op.method, path: op.path })),
     },
     { weight: 8, arbitrary: fc.constantFrom(...ops).map((op) => ({ op, method: op.method, path: op.path })) },
     {
@@ -629,14 +694,16 @@ function request(doc: OpenApiDocument, keyed: boolean): fc.Arbitrary<FuzzRequest
     },
   );
   return fc
-    .tuple(target, orgPool, authorization(keyed), fc.boolean(), oddity)
-    .chain(([{ op, method, path }, org, auth, withBody, odd]) =>
+    .tuple(target, orgPool, authorization(keyed), fc.boolean(), oddity, fc.boolean())
+    .chain(([{ op, method, path }, org, auth, withBody, odd, withOrgHeader]) =>
       fc
         .tuple(
           queryString(op?.params ?? []),
-          method === 'POST' || (withBody && method !== 'GET' && method !== 'HEAD')
-            ? body(org)
-            : fc.constant(undefined),
+          method === 'POST' && isBulk(path)
+            ? fc.oneof({ weight: 3, arbitrary: bulkBody() }, { weight: 1, arbitrary: body(org) })
+            : method === 'POST' || (withBody && method !== 'GET' && method !== 'HEAD')
+              ? body(org)
+              : fc.constant(undefined),
         )
         .chain(([query, b]): fc.Arbitrary<Framed> =>
           b === undefined
@@ -648,6 +715,8 @@ function request(doc: OpenApiDocument, keyed: boolean): fc.Arbitrary<FuzzRequest
         .map(({ query, encoded, type }): FuzzRequest => {
           const headers: Record<string, string | string[]> = {};
           if (auth !== undefined) headers['authorization'] = auth;
+          // The org of a bulk request is a header (but a header cannot carry every org of the pool).
+          if (isBulk(path) && withOrgHeader && /^[\x21-\x7e]+$/.test(org)) headers['x-scope-orgid'] = org;
           if (type !== undefined) headers['content-type'] = type;
           if (encoded?.encoding !== undefined) headers['content-encoding'] = encoded.encoding;
           if (odd.kind === 'content-length' && encoded !== undefined)
@@ -719,12 +788,23 @@ function check(doc: OpenApiDocument, req: FuzzRequest, res: LightMyRequestRespon
   const op = path === undefined ? undefined : doc.paths[path]?.[req.method.toLowerCase()];
   if (status >= 400 && req.method !== 'HEAD') {
     const error = json();
-    if (op?.tags?.includes('shippers') === true) {
+    if (op?.tags?.includes('shippers') === true && path === '/v1/logs') {
       // A shipper's protocol answers in its own shape (OTLP: a google.rpc.Status), whose
       // message starts with our code.
       assert.equal(typeof error['code'], 'number', `${where}: a google.rpc.Code`);
       code = /^([A-Z_]+): /.exec(String(error['message']))?.[1] ?? '';
       assert.notEqual(code, '', `${where}: our code leads the message`);
+    } else if (op?.tags?.includes('shippers') === true) {
+      // Elasticsearch's: {"error":{"root_cause":[…],"type":…,"reason":…},"status":N}, the
+      // reason led by our code, and the product header the Elastic clients check.
+      assert.deepEqual(Object.keys(error).sort(), ['error', 'status'], where);
+      assert.equal(error['status'], status, where);
+      const inner = error['error'] as Record<string, unknown>;
+      assert.match(String(inner['type']), /^[a-z_]+_exception$|^exception$/, `${where}: an exception type`);
+      assert.deepEqual(inner['root_cause'], [{ type: inner['type'], reason: inner['reason'] }], where);
+      code = /^([A-Z_]+): /.exec(String(inner['reason']))?.[1] ?? '';
+      assert.notEqual(code, '', `${where}: our code leads the reason`);
+      assert.equal(res.headers['x-elastic-product'], 'Elasticsearch', where);
     } else {
       assert.equal(typeof error['code'], 'string', `${where}: a code`);
       assert.equal(error['statusCode'], status, where);
@@ -769,6 +849,18 @@ function check(doc: OpenApiDocument, req: FuzzRequest, res: LightMyRequestRespon
   if (req.method === 'POST' && path === '/logs/ingest' && status === 200) {
     const reply = res.json<{ accepted: number; failed: number; errors?: unknown[] }>();
     tally.accepted.set(req.org, (tally.accepted.get(req.org) ?? 0) + reply.accepted);
+  }
+  if (req.method === 'POST' && path !== undefined && isBulk(path) && status === 200) {
+    // Elasticsearch's bulk: every item answered, 201 stored.
+    const reply = res.json<{ errors: boolean; items: Array<Record<string, { status: number }>> }>();
+    const statuses = reply.items.map((item) => Object.values(item)[0]!.status);
+    assert.equal(
+      reply.errors,
+      statuses.some((s) => s !== 201),
+      where,
+    );
+    const stored = statuses.filter((s) => s === 201).length;
+    tally.accepted.set(req.org, (tally.accepted.get(req.org) ?? 0) + stored);
   }
 }
 
