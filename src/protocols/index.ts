@@ -1,8 +1,9 @@
 /**
  * The shippers' own protocols, each served beside POST /logs/ingest when the process ingests:
- * OTLP/HTTP logs (otlp/). Each feeds the same ingest stage (scope.ts).
+ * OTLP/HTTP logs (otlp/) and Loki push (loki/). Each feeds the same ingest stage (scope.ts).
  */
+import { lokiProtocol } from './loki/routes.ts';
 import { otlpProtocol } from './otlp/routes.ts';
 import type { Protocol } from './scope.ts';
 
-export const PROTOCOLS: readonly Protocol[] = [otlpProtocol];
+export const PROTOCOLS: readonly Protocol[] = [otlpProtocol, lokiProtocol];
