@@ -2,7 +2,8 @@
 // ClickHouse), driven by its OpenAPI document: methods and paths from the document plus unknown
 // ones, hostile query strings for the documented parameters, and bodies from valid logs to
 // random bytes under every framing, encoding and content type. For every response: no 5xx
-// (but backpressure, below), every 4xx a JSON error with a `code`, and for a documented
+// (but backpressure, below), every 4xx a JSON error with a `code` (a shipper's protocol: its
+// own shape, whose text starts with our code; Loki's is plain text), and for a documented
 // operation a documented status, content type, headers and body. Afterwards the service is
 // healthy, no stage is stuck, and the logs stored for a marker org are exactly those the 2xx
 // answers said were accepted: nothing of a refused request was stored.
@@ -14,6 +15,8 @@ import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
+import protobuf from 'protobufjs';
+import { compressSync } from 'snappy';
 import { schemaProblems, type OpenApiDocument } from '../../helpers/openapi.ts';
 import { makeDataDir, startTestService, type TestService } from '../../helpers/service.ts';
 
@@ -416,8 +419,74 @@ function bulkBody(): fc.Arbitrary<Body> {
   }));
 }
 
-function body(org: string): fc.Arbitrary<Body> {
+/**
+ * Loki pushes: JSON streams with good and hostile labels, times and lines, or the same bytes
+ * (and junk) snappy-compressed as a protobuf body would be, so that POST /loki/api/v1/push gets
+ * past its decoders as well as into them.
+ */
+/** A Loki entry: mostly well formed (some refused alone: a blank line, a time before 1970). */
+const lokiEntry = fc.tuple(
+  fc.oneof(
+    { weight: 8, arbitrary: recentTimestamp.map((t) => `${new Date(t).getTime()}000000`) },
+    { weight: 1, arbitrary: fc.constantFrom('-5000000000', '0') },
+  ),
+  fc.oneof({ weight: 8, arbitrary: message }, { weight: 1, arbitrary: fc.constantFrom(' ', '') }),
+);
+/** One that refuses the whole push: a time or line of another type, a bad metadata object. */
+const malformedLokiEntry = fc.tuple(
+  fc.oneof(fc.constantFrom('-1', '1e9', '', '99999999999999999999'), jsonish),
+  fc.oneof(message, jsonish),
+  fc.option(metadata),
+);
+
+const lokiBody: fc.Arbitrary<Body> = fc
+  .array(
+    fc.record({
+      stream: fc.oneof(
+        {
+          weight: 6,
+          arbitrary: fc.dictionary(
+            fc.oneof(
+              { weight: 8, arbitrary: fc.constantFrom('app', 'job', 'level', 'host', 'env') },
+              { weight: 1, arbitrary: fc.constantFrom('', '__proto__', 'a.b', '💥') },
+            ),
+            anyString,
+            { maxKeys: 5 },
+          ),
+        },
+        { weight: 1, arbitrary: jsonish },
+      ),
+      values: fc.oneof(
+        { weight: 6, arbitrary: fc.array(lokiEntry, { maxLength: 8 }) },
+        { weight: 1, arbitrary: fc.array(lokiEntry, { minLength: MAX_LOGS - 2, maxLength: MAX_LOGS + 2 }) },
+        { weight: 1, arbitrary: fc.array(fc.oneof(lokiEntry, malformedLokiEntry), { maxLength: 8 }) },
+      ),
+    }),
+    { minLength: 1, maxLength: 3 },
+  )
+  .chain((streams) =>
+    fc.oneof(
+      {
+        weight: 3,
+        arbitrary: fc.constant({ bytes: Buffer.from(JSON.stringify({ streams })), type: 'application/json' }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .oneof(
+            fc.constant(Buffer.from(JSON.stringify({ streams }))),
+            fc.uint8Array({ maxLength: 500 }).map((b) => Buffer.from(b)),
+          )
+          .map((raw) => ({ bytes: compressSync(raw), type: 'application/x-protobuf' })),
+      },
+    ),
+  );
+
+/** A body for any route; Loki's route mostly gets Loki pushes, the bulk routes bulk bodies. */
+function body(org: string, path: string): fc.Arbitrary<Body> {
   return fc.oneof(
+    { weight: path === '/loki/api/v1/push' ? 12 : 1, arbitrary: lokiBody },
+    { weight: isBulk(path) ? 18 : 1, arbitrary: bulkBody() },
     { weight: 6, arbitrary: jsonBody(org) },
     { weight: 2, arbitrary: deepBody(org) },
     { weight: 3, arbitrary: ndjsonBody(org) },
@@ -634,6 +703,16 @@ const oddity: fc.Arbitrary<Oddity> = fc.oneof(
   },
 );
 
+/**
+ * The X-Scope-OrgID header the shippers' protocols take their org from: mostly absent, else
+ * an org that is not the marker (whose stored logs are counted from POST /logs/ingest only).
+ */
+const scopeOrg: fc.Arbitrary<string | undefined> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(undefined) },
+  { weight: 3, arbitrary: fc.constant('acme') },
+  { weight: 1, arbitrary: fc.constantFrom('beta', '', 'a/b', 'x'.repeat(300), 'acme|beta') },
+);
+
 interface Framed {
   query: string;
   encoded: { bytes: Buffer; encoding: string | undefined } | undefined;
@@ -694,16 +773,14 @@ function request(doc: OpenApiDocument, keyed: boolean): fc.Arbitrary<FuzzRequest
     },
   );
   return fc
-    .tuple(target, orgPool, authorization(keyed), fc.boolean(), oddity, fc.boolean())
-    .chain(([{ op, method, path }, org, auth, withBody, odd, withOrgHeader]) =>
+    .tuple(target, orgPool, authorization(keyed), fc.boolean(), oddity, scopeOrg)
+    .chain(([{ op, method, path }, org, auth, withBody, odd, scope]) =>
       fc
         .tuple(
           queryString(op?.params ?? []),
-          method === 'POST' && isBulk(path)
-            ? fc.oneof({ weight: 3, arbitrary: bulkBody() }, { weight: 1, arbitrary: body(org) })
-            : method === 'POST' || (withBody && method !== 'GET' && method !== 'HEAD')
-              ? body(org)
-              : fc.constant(undefined),
+          method === 'POST' || (withBody && method !== 'GET' && method !== 'HEAD')
+            ? body(org, path)
+            : fc.constant(undefined),
         )
         .chain(([query, b]): fc.Arbitrary<Framed> =>
           b === undefined
@@ -715,8 +792,7 @@ function request(doc: OpenApiDocument, keyed: boolean): fc.Arbitrary<FuzzRequest
         .map(({ query, encoded, type }): FuzzRequest => {
           const headers: Record<string, string | string[]> = {};
           if (auth !== undefined) headers['authorization'] = auth;
-          // The org of a bulk request is a header (but a header cannot carry every org of the pool).
-          if (isBulk(path) && withOrgHeader && /^[\x21-\x7e]+$/.test(org)) headers['x-scope-orgid'] = org;
+          if (scope !== undefined) headers['x-scope-orgid'] = scope;
           if (type !== undefined) headers['content-type'] = type;
           if (encoded?.encoding !== undefined) headers['content-encoding'] = encoded.encoding;
           if (odd.kind === 'content-length' && encoded !== undefined)
@@ -773,6 +849,14 @@ interface Tally {
   overloaded: number;
 }
 
+/** google.rpc.Status, as OTLP answers a protobuf request's errors. */
+const RpcStatus = protobuf
+  .parse('syntax = "proto3"; message Status { int32 code = 1; string message = 2; }')
+  .root.lookupType('Status');
+
+/** The documented routes whose errors are plain text (Loki's), not a JSON object. */
+const PLAIN_TEXT_ERRORS = new Set(['/loki/api/v1/push']);
+
 function check(doc: OpenApiDocument, req: FuzzRequest, res: LightMyRequestResponse, tally: Tally): void {
   const status = res.statusCode;
   const where = `${req.method} ${req.url} -> ${status} ${res.body.slice(0, 300)}`;
@@ -786,13 +870,31 @@ function check(doc: OpenApiDocument, req: FuzzRequest, res: LightMyRequestRespon
   let code = '';
   const path = documentedPath(doc, req.url);
   const op = path === undefined ? undefined : doc.paths[path]?.[req.method.toLowerCase()];
-  if (status >= 400 && req.method !== 'HEAD') {
-    const error = json();
-    if (op?.tags?.includes('shippers') === true && path === '/v1/logs') {
+  if (
+    status >= 400 &&
+    req.method !== 'HEAD' &&
+    path !== undefined &&
+    PLAIN_TEXT_ERRORS.has(path) &&
+    op !== undefined
+  ) {
+    // Loki answers errors as Go's http.Error writes them: one line of plain text, our code first.
+    assert.equal(res.headers['content-type'], 'text/plain; charset=utf-8', `${where}: plain text`);
+    assert.equal(res.headers['x-content-type-options'], 'nosniff', where);
+    assert.ok(res.body.endsWith('\n'), `${where}: a line`);
+    code = /^([A-Z][A-Z0-9_]*): /.exec(res.body)?.[1] ?? '';
+    assert.notEqual(code, '', `${where}: our code leads the text`);
+  } else if (status >= 400 && req.method !== 'HEAD') {
+    const shipper = op?.tags?.includes('shippers') === true;
+    // OTLP answers a protobuf request in protobuf: its google.rpc.Status, decoded.
+    const error =
+      shipper && mediaType === 'application/x-protobuf'
+        ? RpcStatus.toObject(RpcStatus.decode(res.rawPayload), { defaults: true })
+        : json();
+    if (shipper && path === '/v1/logs') {
       // A shipper's protocol answers in its own shape (OTLP: a google.rpc.Status), whose
       // message starts with our code.
       assert.equal(typeof error['code'], 'number', `${where}: a google.rpc.Code`);
-      code = /^([A-Z_]+): /.exec(String(error['message']))?.[1] ?? '';
+      code = /^([A-Z][A-Z0-9_]*): /.exec(String(error['message']))?.[1] ?? '';
       assert.notEqual(code, '', `${where}: our code leads the message`);
     } else if (op?.tags?.includes('shippers') === true) {
       // Elasticsearch's: {"error":{"root_cause":[…],"type":…,"reason":…},"status":N}, the
@@ -840,6 +942,11 @@ function check(doc: OpenApiDocument, req: FuzzRequest, res: LightMyRequestRespon
   for (const header of Object.keys(response.headers ?? {})) {
     assert.ok(res.headers[header] !== undefined, `${where}: header ${header}`);
   }
+  if (status === 204) {
+    assert.equal(res.body, '', `${where}: no content`);
+    assert.equal(res.headers['content-type'], undefined, where);
+    return;
+  }
   const content = response.content ?? {};
   assert.ok(content[mediaType] !== undefined, `${where}: content type ${mediaType} is documented`);
   const schema = content[mediaType]?.schema;
@@ -859,8 +966,10 @@ function check(doc: OpenApiDocument, req: FuzzRequest, res: LightMyRequestRespon
       statuses.some((s) => s !== 201),
       where,
     );
+    // Stored under the org of the X-Scope-OrgID header (or the key's one org), never the marker.
+    const org = req.headers['x-scope-orgid'];
     const stored = statuses.filter((s) => s === 201).length;
-    tally.accepted.set(req.org, (tally.accepted.get(req.org) ?? 0) + stored);
+    if (typeof org === 'string') tally.accepted.set(org, (tally.accepted.get(org) ?? 0) + stored);
   }
 }
 
@@ -978,6 +1087,8 @@ describe('fuzzing the HTTP API from its OpenAPI document', () => {
     // (429 too, but how many depends on the machine's speed against the rate: not required.)
     for (const kind of [
       '200',
+      '204',
+      '422',
       '400',
       '401',
       '403',
