@@ -74,7 +74,9 @@ export class ProtoReader {
     const hi = this.buf.readUInt32LE(this.pos + 4);
     this.pos += 8;
     if (hi === 0 && lo === 0) return 0;
-    return Number((BigInt(hi) * BigInt(TWO_32) + BigInt(lo)) / 1_000_000n);
+    // hi·2^32 + lo nanoseconds in milliseconds without a BigInt per record: hi·4294.967296 is
+    // exact to well under a nanosecond's worth for any date this service stores.
+    return Math.floor(hi * (TWO_32 / 1e6) + lo / 1e6);
   }
 
   double(): number {

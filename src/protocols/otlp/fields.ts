@@ -26,6 +26,16 @@ export function valueText(value: AnyValue): string {
   return String(value);
 }
 
+/**
+ * Sets an attribute on an ordinary object (objects without a prototype are slower to build and
+ * to read), `__proto__` defined as an own key like any other, never through the prototype's setter.
+ */
+function put(metadata: Record<string, string>, key: string, value: string): void {
+  if (key === '__proto__') {
+    Object.defineProperty(metadata, key, { value, enumerable: true, writable: true, configurable: true });
+  } else metadata[key] = value;
+}
+
 /** What one resource contributes to each of its records. */
 export interface ResourceFields {
   service: string;
@@ -35,16 +45,11 @@ export interface ResourceFields {
 }
 
 export function resourceFields(attributes: ReadonlyArray<readonly [string, AnyValue]>): ResourceFields {
-  // No prototype: an attribute named __proto__ is stored like any other.
-  const fields: ResourceFields = {
-    service: '',
-    host: '',
-    metadata: Object.create(null) as Record<string, string>,
-  };
+  const fields: ResourceFields = { service: '', host: '', metadata: {} };
   for (const [key, value] of attributes) {
     if (key === 'service.name') fields.service = valueText(value);
     else if (key === 'host.name') fields.host = valueText(value);
-    else fields.metadata[key] = valueText(value);
+    else put(fields.metadata, key, valueText(value));
   }
   return fields;
 }
@@ -78,9 +83,9 @@ export function emptyRecord(): RecordParts {
 
 /** The log POST /logs/ingest would have received for this record (validated downstream). */
 export function toLog(org: string, resource: ResourceFields, scopeName: string, r: RecordParts): object {
-  const metadata = Object.assign(Object.create(null) as Record<string, string>, resource.metadata);
+  const metadata = { ...resource.metadata };
   if (scopeName !== '') metadata['otel.scope.name'] = scopeName;
-  for (const [key, value] of r.attributes) metadata[key] = valueText(value);
+  for (const [key, value] of r.attributes) put(metadata, key, valueText(value));
   if (r.traceId !== '') metadata['trace_id'] = r.traceId;
   if (r.spanId !== '') metadata['span_id'] = r.spanId;
   if (r.eventName !== '') metadata['event.name'] = r.eventName;
