@@ -53,6 +53,8 @@ export interface Config {
     readonly maxConnections: number;
     /** Open connections from one client address at most (429 beyond); 0: no cap. */
     readonly maxConnectionsPerClient: number;
+    /** OTLP/HTTP's standard port (4318) for POST /v1/logs alone, beside `port`; 0: off. */
+    readonly otlpPort: number;
   };
   /** Input limits: a log over one is refused (per log); too many logs refuse the request (413). */
   readonly limits: {
@@ -658,6 +660,7 @@ function readConfig(src: Source): Config {
       requestTimeoutSecs: readInt(src, 'INGEST_REQUEST_TIMEOUT_SECS', 30, 1, 3600),
       maxConnections: readInt(src, 'INGEST_MAX_CONNECTIONS', 4096, 0),
       maxConnectionsPerClient: readInt(src, 'INGEST_MAX_CONNECTIONS_PER_CLIENT', 256, 0),
+      otlpPort: readInt(src, 'OTLP_HTTP_PORT', 0, 0, 65535),
     },
     limits: {
       maxMessageBytes: readInt(src, 'INGEST_MAX_MESSAGE_BYTES', DEFAULT_LIMITS.maxMessageBytes, 1),
@@ -736,6 +739,10 @@ function readConfig(src: Source): Config {
       'CLICKHOUSE_RETRY_MAX_BACKOFF_MS',
       'must not be below CLICKHOUSE_RETRY_INITIAL_BACKOFF_MS',
     );
+  }
+  const { otlpPort } = config.http;
+  if (otlpPort !== 0 && (otlpPort === config.http.port || otlpPort === config.syslog.port)) {
+    throw new ConfigError('OTLP_HTTP_PORT', 'must differ from INGEST_PORT and SYSLOG_PORT');
   }
   return deepFreeze(config);
 }

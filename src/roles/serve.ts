@@ -16,6 +16,7 @@ import type { Logger } from '../logger.ts';
 import { MATCH_COUNTERS } from '../match/counters.ts';
 import type { StatsSources } from '../metrics/catalog.ts';
 import { createMetrics } from '../metrics/prometheus.ts';
+import { listenOtlpPort, type OtlpPort } from '../protocols/otlp/port.ts';
 import { startSyslog, type SyslogServer } from '../protocols/syslog/server.ts';
 import { STORE_COUNTERS } from '../store/counters.ts';
 import type { RoleDeps, RoleName, RolePart } from './part.ts';
@@ -62,6 +63,19 @@ export async function serveRoles(
   });
   await app.listen({ port: config.http.port, host: config.http.host }).catch(abandon);
   const ingest = find(parts, 'ingest');
+  let otlpPort: OtlpPort | undefined;
+  if (config.http.otlpPort !== 0 && ingest !== undefined) {
+    otlpPort = await listenOtlpPort(app, {
+      port: config.http.otlpPort,
+      host: config.http.host,
+      requestTimeoutMs: config.http.requestTimeoutSecs * 1000,
+      connections: { max: config.http.maxConnections, perClient: config.http.maxConnectionsPerClient },
+      onRefused: (because) => metrics.connectionsRefused.labels(because).inc(),
+    }).catch(async (err: unknown) => {
+      await app.close();
+      return abandon(err);
+    });
+  }
   if (config.syslog.port !== 0 && ingest === undefined) {
     logger.info('SYSLOG_PORT is set but this process runs no ingest stage: the ingest role serves syslog');
   } else if (config.syslog.port !== 0 && ingest !== undefined) {
@@ -84,6 +98,7 @@ export async function serveRoles(
         // Syslog has no answer to refuse with: what it has read goes in before ingest closes.
         await syslog?.stop();
         ingest?.close();
+        await otlpPort?.close();
         await app.close();
         for (const part of upstreamFirst()) await part.stop(deadline);
       })();

@@ -7,6 +7,7 @@ import { OTLPLogExporter as JsonExporter } from '@opentelemetry/exporter-logs-ot
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, SimpleLogRecordProcessor, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import protobuf from 'protobufjs';
+import { freePort } from '../../helpers/process.ts';
 import { startTestService, type TestService } from '../../helpers/service.ts';
 
 interface StoredLog {
@@ -263,5 +264,33 @@ describe('OTLP/HTTP logs with API keys', { timeout: 60_000 }, () => {
       ).logs.map((l) => l.message);
     assert.deepEqual(await read('acme'), ['Disk 3 full']);
     assert.deepEqual(await read('beta'), ['Disk 3 full']);
+  });
+});
+
+describe('OTLP/HTTP on its standard port (OTLP_HTTP_PORT)', { timeout: 60_000 }, () => {
+  let t: TestService;
+  let port: number;
+  before(async () => {
+    port = await freePort();
+    t = await startTestService({ OTLP_HTTP_PORT: String(port) });
+  });
+  after(async () => t.destroy());
+
+  it('takes what an SDK exporter sends to host:port/v1/logs there, and serves nothing else', async () => {
+    await emitWithSdk(
+      new ProtoExporter({
+        url: `http://127.0.0.1:${port}/v1/logs`,
+        headers: { 'X-Scope-OrgID': 'std-port' },
+      }),
+    );
+    await t.flush();
+    const res = await fetch(`${t.url}/logs?org=std-port`);
+    assert.deepEqual(((await res.json()) as { logs: StoredLog[] }).logs.map((l) => l.message).sort(), [
+      'Payment 42 declined',
+      '{"order":7,"items":["a","b"]}',
+    ]);
+    const other = await fetch(`http://127.0.0.1:${port}/logs?org=std-port`);
+    assert.equal(other.status, 404);
+    assert.match(((await other.json()) as { message: string }).message, /POST \/v1\/logs only/);
   });
 });
