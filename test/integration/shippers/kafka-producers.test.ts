@@ -1,4 +1,4 @@
-// Direct producers to logs.raw with real clients: Debian's kcat (the docs/kafka.md one-liner, and a
+// Direct producers to logs.raw with real clients: Python's confluent-kafka and Debian's kcat (the docs/kafka.md snippets, and a
 // line that is no log, which goes to the dead-letter topic; read back with kcat too) and rsyslog's
 // omkafka (the docs/kafka.md JSON template). One Kafka-mode process runs every role on the test
 // broker, on topics of its own.
@@ -75,6 +75,22 @@ describe('direct producers to logs.raw: kcat and rsyslog omkafka', { timeout: 12
     const [row] = await storedWith(all.url, 'kcat-org', ['Disk 3 at 91%']);
     assert.ok(row !== undefined);
     assert.deepEqual([row.message, row.level, row.service], ['Disk 3 at 91%', 'WARN', 'storage']);
+  });
+
+  it('Python (confluent-kafka): the docs snippet (a JSON log, the org as key) is stored', async () => {
+    const python = requireCommand('python3', 'python3');
+    await run(python, ['-c', 'import confluent_kafka']).catch(() => {
+      throw new Error('the Python client is missing: pip install confluent-kafka (.ci/run installs it)');
+    });
+    const script = fill(snippet('python-produce.py', 'docs/kafka.md'), [
+      ['localhost:9094', brokers.join(',')],
+      ['"logs.raw"', JSON.stringify(p.topics.raw)],
+      ['key="acme"', 'key="python-org"'],
+    ]);
+    await run(python, ['-c', script]);
+    const [row] = await storedWith(all.url, 'python-org', ['Payment 42 declined']);
+    assert.ok(row !== undefined);
+    assert.deepEqual([row.message, row.level], ['Payment 42 declined', 'ERROR']);
   });
 
   it('kcat: a line that is no log goes to the dead-letter topic with the reason, the next one is stored', async () => {
