@@ -1,3 +1,4 @@
+import type { VolumeQuery } from '../store/template-volume.ts';
 import type { IngestStage } from '../ingest/stage.ts';
 import type { StatsSources } from '../metrics/catalog.ts';
 import type { LogsQuery } from '../store/stage.ts';
@@ -24,6 +25,7 @@ export interface ServiceView {
   /** Absent when this process cannot read storage: the writer role serves reads then. */
   reads?: {
     listTemplates(org: string): Promise<unknown[]>;
+    templateVolume(query: VolumeQuery): Promise<unknown[]>;
     queryLogs(query: LogsQuery): Promise<{ logs: unknown[]; nextCursor: string | null }>;
   };
 }

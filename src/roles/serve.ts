@@ -19,6 +19,7 @@ import { createMetrics } from '../metrics/prometheus.ts';
 import { listenOtlpPort, type OtlpPort } from '../protocols/otlp/port.ts';
 import { startSyslog, type SyslogServer } from '../protocols/syslog/server.ts';
 import { STORE_COUNTERS } from '../store/counters.ts';
+import type { VolumeQuery } from '../store/template-volume.ts';
 import type { RoleDeps, RoleName, RolePart } from './part.ts';
 
 export interface ServedProcess {
@@ -148,6 +149,7 @@ function serviceView(
           storageHealth: () => store.health(),
           reads: {
             listTemplates: (org: string) => store.listTemplates(org),
+            templateVolume: (query: VolumeQuery) => store.templateVolume(query),
             queryLogs: (query) => store.queryLogs(query),
           },
         }),

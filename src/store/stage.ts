@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts';
+import { templateVolume, type TemplateVolume, type VolumeQuery } from './template-volume.ts';
 import { StorageError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { LogRecord, StoredLog } from '../model/log.ts';
@@ -45,6 +46,8 @@ export interface Store {
   templatesSaved(): Promise<boolean>;
   loadTemplates(): Promise<Template[]>;
   listTemplates(org: string): Promise<TemplateSummary[]>;
+  /** Each template's exact volume within a window (store/template-volume.ts). */
+  templateVolume(query: VolumeQuery): Promise<TemplateVolume[]>;
   /**
    * The ids of these logs that are stored (each log must have its id): what the write-ahead
    * log's replay skips. `arrivedSince` (epoch ms) bounds how long ago they can have arrived.
@@ -185,6 +188,7 @@ export async function startStore(config: Config['clickhouse'], deps: StoreDeps):
     templatesSaved: () => templates.flushed(),
     loadTemplates: () => loadTemplates(client, db),
     listTemplates: (org) => listTemplates(client, db, org),
+    templateVolume: (query) => templateVolume(client, db, query),
     queryLogs: (query) => queryLogs(client, db, query),
     storedIds: (rows, arrivedSince) => findStoredIds(client, db, rows, arrivedSince),
     async insertBatch(rows, dedupToken) {

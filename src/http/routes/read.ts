@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { BadRequestError } from '../../errors.ts';
 import { inStoredRange, parseIsoTimestamp } from '../../ingest/timestamp.ts';
 import { orgProblem } from '../../model/org.ts';
+import { MAX_SERIES_POINTS } from '../../store/template-volume.ts';
 import type { ServiceView } from '../view.ts';
 import { assertOrg } from '../auth.ts';
 import { documentationOnly, ERRORS } from '../openapi.ts';
@@ -45,6 +46,48 @@ function optionalTime(query: Query, field: string): number | undefined {
   return ms;
 }
 
+/** A series without a window covers the last day. */
+const DEFAULT_SERIES_WINDOW_MS = 24 * 3600 * 1000;
+
+/**
+ * `step`: seconds, or a number with a unit as Loki and Prometheus write it (`30s`, `5m`, `1h`,
+ * `1d`); milliseconds, at least one second.
+ */
+function optionalStep(query: Query): number | undefined {
+  const raw = param(query, 'step');
+  if (raw === undefined || raw === '') return undefined;
+  const match = /^(\d{1,9})(s|m|h|d)?$/.exec(raw);
+  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match?.[2] ?? 's'] ?? 1000;
+  const ms = match === null ? Number.NaN : Number(match[1]) * unit;
+  if (!Number.isSafeInteger(ms) || ms < 1000) {
+    throw invalid('step', 'INVALID_VALUE', 'expected seconds, or a duration such as 30s, 5m, 1h or 1d');
+  }
+  return ms;
+}
+
+/**
+ * The window of GET /templates when `from`, `to` or `step` is given (else undefined: all-time
+ * counts). `to` defaults to now, `from` to the epoch, or to a day before `to` with a step.
+ */
+function volumeWindow(query: Query): { from: number; to: number; stepMs?: number } | undefined {
+  const from = optionalTime(query, 'from');
+  const to = optionalTime(query, 'to');
+  const stepMs = optionalStep(query);
+  if (from === undefined && to === undefined && stepMs === undefined) return undefined;
+  const end = to ?? Date.now();
+  const start = from ?? (stepMs === undefined ? 0 : Math.max(0, end - DEFAULT_SERIES_WINDOW_MS));
+  if (start > end) throw invalid('from', 'INVALID_RANGE', 'from is after to');
+  if (stepMs === undefined) return { from: start, to: end };
+  if (Math.floor((end - start) / stepMs) + 1 > MAX_SERIES_POINTS) {
+    throw invalid(
+      'step',
+      'TOO_MANY_STEPS',
+      `at most ${MAX_SERIES_POINTS} steps in the window: make step at least ${Math.ceil((end - start) / MAX_SERIES_POINTS / 1000)} s`,
+    );
+  }
+  return { from: start, to: end, stepMs };
+}
+
 function optionalInt(query: Query, field: string, min: number, max: number): number | undefined {
   const raw = param(query, field);
   if (raw === undefined || raw === '') return undefined;
@@ -72,7 +115,19 @@ const TEMPLATES_SCHEMA = {
   querystring: {
     type: 'object',
     required: ['org'],
-    properties: { org: ORG_PARAM },
+    properties: {
+      org: ORG_PARAM,
+      from: {
+        type: 'string',
+        description:
+          'ISO 8601 or epoch milliseconds, inclusive. With from, to or step, each template is counted within the window (exactly: the counts add up to the logs stored in it, id 0 counting those without a template), with its level mix',
+      },
+      to: { type: 'string', description: 'ISO 8601 or epoch milliseconds, inclusive; default now' },
+      step: {
+        type: 'string',
+        description: `a series of counts per step (seconds, or 30s, 5m, 1h, 1d), at most ${MAX_SERIES_POINTS} steps; with no from, the last day`,
+      },
+    },
   },
   response: {
     200: {
@@ -81,6 +136,9 @@ const TEMPLATES_SCHEMA = {
       required: ['org', 'templates'],
       properties: {
         org: { type: 'string' },
+        from: { type: 'string', format: 'date-time', description: 'with a window: its start' },
+        to: { type: 'string', format: 'date-time', description: 'with a window: its end' },
+        step_seconds: { type: 'number', description: 'with step: the width of each point of a series' },
         templates: {
           type: 'array',
           items: {
@@ -88,12 +146,32 @@ const TEMPLATES_SCHEMA = {
             additionalProperties: true,
             properties: {
               id: { type: 'integer' },
-              template: { type: 'string', example: 'Connection timeout after <*>s' },
-              count: { type: 'integer', description: 'logs stored with it' },
+              template: {
+                type: ['string', 'null'],
+                example: 'Connection timeout after <*>s',
+                description: 'null for id 0, the logs stored without a template (with a window)',
+              },
+              count: {
+                type: 'integer',
+                description: 'logs stored with it: ever, or within the window (from, to, step)',
+              },
+              levels: {
+                type: 'object',
+                additionalProperties: { type: 'integer' },
+                description: 'with a window: logs per level, e.g. {"ERROR": 3, "INFO": 40}',
+              },
+              series: {
+                type: 'array',
+                description: 'with step: a count per step from `from`, zeros included',
+                items: {
+                  type: 'object',
+                  properties: { time: { type: 'string', format: 'date-time' }, count: { type: 'integer' } },
+                },
+              },
               first_seen: { type: ['string', 'null'], format: 'date-time', description: 'null: no logs yet' },
               last_seen: { type: ['string', 'null'], format: 'date-time' },
               source: {
-                type: 'string',
+                type: ['string', 'null'],
                 description: '`builtin` (the miner), or the LLM provider that made it (`openai`, `ollama`)',
               },
               created_at: { type: 'string', format: 'date-time' },
@@ -103,7 +181,9 @@ const TEMPLATES_SCHEMA = {
         },
       },
     },
-    400: ERRORS[400]('MISSING_FIELD (org), INVALID_VALUE (a parameter given more than once)'),
+    400: ERRORS[400](
+      'MISSING_FIELD (org), INVALID_VALUE (a parameter given more than once, a bad step), INVALID_TIMESTAMP, INVALID_RANGE, TOO_MANY_STEPS',
+    ),
     401: ERRORS[401](),
     403: ERRORS[403]('the key lacks the read scope, or does not hold the org'),
     404: NOT_SERVED_HERE,
@@ -205,9 +285,18 @@ export function registerReadRoutes(app: FastifyInstance, view: ServiceView): voi
     return;
   }
   app.get<{ Querystring: Query }>('/templates', TEMPLATES_ROUTE, async (request) => {
-    const org = requireOrg(request.query);
+    const query = request.query;
+    const org = requireOrg(query);
     assertOrg(request, org);
-    return { org, templates: await reads.listTemplates(org) };
+    const window = volumeWindow(query);
+    if (window === undefined) return { org, templates: await reads.listTemplates(org) };
+    return {
+      org,
+      from: new Date(window.from).toISOString(),
+      to: new Date(window.to).toISOString(),
+      ...(window.stepMs === undefined ? {} : { step_seconds: window.stepMs / 1000 }),
+      templates: await reads.templateVolume({ org, ...window }),
+    };
   });
 
   app.get<{ Querystring: Query }>('/logs', LOGS_ROUTE, async (request) => {

@@ -240,7 +240,7 @@ describe('the OpenAPI document at GET /docs/json', () => {
         .map((p) => `${p.name}${p.required === true ? '*' : ''}`)
         .sort();
     assert.deepEqual(params('/logs'), ['cursor', 'from', 'limit', 'org*', 'q', 'template_id', 'to']);
-    assert.deepEqual(params('/templates'), ['org*']);
+    assert.deepEqual(params('/templates'), ['from', 'org*', 'step', 'to']);
   });
 });
 
