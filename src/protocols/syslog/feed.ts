@@ -48,6 +48,12 @@ export class SyslogFeed {
   private scheduled: NodeJS.Immediate | undefined;
   /** A parsed batch the service refused for now, tried again when the wait is over (TCP). */
   private held: SyslogLog[] | undefined;
+  /**
+   * UDP over the org's rate: the pieces of a refused batch still to try, the next last. The rate
+   * limit refuses a batch whole; halving it takes what the rate still allows in a few tries, so
+   * only what is over the rate is dropped, not every datagram that happened to share its batch.
+   */
+  private pieces: SyslogLog[][] = [];
   private retry: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private paused = false;
@@ -129,7 +135,7 @@ export class SyslogFeed {
     if (this.scheduled !== undefined) clearImmediate(this.scheduled);
     this.scheduled = undefined;
     while (!this.busy) {
-      if (this.held === undefined) {
+      if (this.held === undefined && this.pieces.length === 0) {
         if (this.frames.length === 0) break;
         // Before parsing: a service that is full now is not made to parse what it will refuse.
         const refused = this.deps.ingest.refusal();
@@ -138,7 +144,7 @@ export class SyslogFeed {
           continue;
         }
       }
-      const logs = this.held ?? this.nextBatch();
+      const logs = this.held ?? this.pieces.pop() ?? this.nextBatch();
       this.held = undefined;
       if (logs.length === 0) continue;
       let result: IngestResult | Promise<IngestResult>;
@@ -150,6 +156,18 @@ export class SyslogFeed {
           surrogateEscapes: false,
         });
       } catch (err) {
+        if (err instanceof RateLimitedError && this.reader === undefined) {
+          if (logs.length > 1) {
+            const half = logs.length >> 1;
+            this.pieces.push(logs.slice(half), logs.slice(0, half));
+            continue;
+          }
+          // Not even one more fits: the rest of the batch is over the rate too.
+          const rest = this.pieces.reduce((n, piece) => n + piece.length, 0);
+          this.pieces = [];
+          this.refused(err, logs.length + rest, () => undefined, logs);
+          continue;
+        }
         this.refused(err, logs.length, () => undefined, logs);
         continue;
       }

@@ -80,9 +80,18 @@ describe('the syslog feed into the ingest stage', () => {
     assert.equal(stats.droppedRateLimited, 0);
   });
 
-  it('UDP: what the service cannot take is dropped and counted', async () => {
+  it('UDP: over the rate a batch is halved, so what the rate allows is taken and only the rest dropped; a full service drops', async () => {
+    const limited = () => new RateLimitedError('acme', 'slow down', 1, 10);
+    // Four logs refused whole; of the halves the first is taken, the second refused, its first
+    // log taken and the last refused: one log is over the rate.
     const { stage, batches } = standIn(
-      [new RateLimitedError('acme', 'slow down', 1, 10)],
+      [
+        limited(),
+        { accepted: 2, matched: 0, failed: 0 },
+        limited(),
+        { accepted: 1, matched: 0, failed: 0 },
+        limited(),
+      ],
       [undefined, new OverloadedError('full', 1)],
     );
     const { stats, add } = feedOf(stage, false);
@@ -90,11 +99,25 @@ describe('the syslog feed into the ingest stage', () => {
     await turn();
     add(3);
     await turn();
-    assert.equal(batches.length, 1);
     assert.deepEqual(
-      [stats.received, stats.droppedRateLimited, stats.droppedFull, stats.accepted],
-      [7, 4, 3, 0],
+      batches.map((b) => b.length),
+      [4, 2, 2, 1, 1],
     );
+    assert.deepEqual(
+      [stats.received, stats.accepted, stats.droppedRateLimited, stats.droppedFull],
+      [7, 3, 1, 3],
+    );
+  });
+
+  it('UDP: with no room in the rate at all, a batch costs a few tries, not one per log', async () => {
+    const { stage, batches } = standIn(
+      Array.from({ length: 50 }, () => new RateLimitedError('acme', 'slow down', 1, 10)),
+    );
+    const { stats, add } = feedOf(stage, false);
+    add(64);
+    await turn();
+    assert.equal(batches.length, 7, '64, 32, 16, 8, 4, 2, 1');
+    assert.deepEqual([stats.accepted, stats.droppedRateLimited], [0, 64]);
   });
 
   it('Kafka mode: the reader waits for the broker; invalid and non-UTF-8 messages are counted', async () => {
