@@ -1,3 +1,4 @@
+import type { DetailQuery } from '../store/template-detail.ts';
 import type { VolumeQuery } from '../store/template-volume.ts';
 import type { IngestStage } from '../ingest/stage.ts';
 import type { StatsSources } from '../metrics/catalog.ts';
@@ -26,6 +27,7 @@ export interface ServiceView {
   reads?: {
     listTemplates(org: string): Promise<unknown[]>;
     templateVolume(query: VolumeQuery): Promise<unknown[]>;
+    templateDetail(query: DetailQuery): Promise<unknown>;
     queryLogs(query: LogsQuery): Promise<{ logs: unknown[]; nextCursor: string | null }>;
   };
 }

@@ -19,6 +19,7 @@ import { createMetrics } from '../metrics/prometheus.ts';
 import { listenOtlpPort, type OtlpPort } from '../protocols/otlp/port.ts';
 import { startSyslog, type SyslogServer } from '../protocols/syslog/server.ts';
 import { STORE_COUNTERS } from '../store/counters.ts';
+import type { DetailQuery } from '../store/template-detail.ts';
 import type { VolumeQuery } from '../store/template-volume.ts';
 import type { RoleDeps, RoleName, RolePart } from './part.ts';
 
@@ -150,6 +151,7 @@ function serviceView(
           reads: {
             listTemplates: (org: string) => store.listTemplates(org),
             templateVolume: (query: VolumeQuery) => store.templateVolume(query),
+            templateDetail: (query: DetailQuery) => store.templateDetail(query),
             queryLogs: (query) => store.queryLogs(query),
           },
         }),

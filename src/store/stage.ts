@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts';
+import { templateDetail, type DetailQuery, type TemplateDetail } from './template-detail.ts';
 import { templateVolume, type TemplateVolume, type VolumeQuery } from './template-volume.ts';
 import { StorageError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -48,6 +49,8 @@ export interface Store {
   listTemplates(org: string): Promise<TemplateSummary[]>;
   /** Each template's exact volume within a window (store/template-volume.ts). */
   templateVolume(query: VolumeQuery): Promise<TemplateVolume[]>;
+  /** One template in depth (store/template-detail.ts); undefined when the org has no such template. */
+  templateDetail(query: DetailQuery): Promise<TemplateDetail | undefined>;
   /**
    * The ids of these logs that are stored (each log must have its id): what the write-ahead
    * log's replay skips. `arrivedSince` (epoch ms) bounds how long ago they can have arrived.
@@ -189,6 +192,7 @@ export async function startStore(config: Config['clickhouse'], deps: StoreDeps):
     loadTemplates: () => loadTemplates(client, db),
     listTemplates: (org) => listTemplates(client, db, org),
     templateVolume: (query) => templateVolume(client, db, query),
+    templateDetail: (query) => templateDetail(client, db, query),
     queryLogs: (query) => queryLogs(client, db, query),
     storedIds: (rows, arrivedSince) => findStoredIds(client, db, rows, arrivedSince),
     async insertBatch(rows, dedupToken) {

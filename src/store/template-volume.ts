@@ -15,6 +15,8 @@ export interface VolumeQuery {
   to: number;
   /** Bucket width in ms for a series (`step`); undefined: no series. */
   stepMs?: number | undefined;
+  /** Only this template (GET /templates/{id}). */
+  templateId?: number | undefined;
 }
 
 export interface TemplateVolume {
@@ -34,15 +36,22 @@ export interface TemplateVolume {
 /** Most buckets one series may have: `step` must be at least (to - from) / this. */
 export const MAX_SERIES_POINTS = 1440;
 
+/** The WHERE of a window (and a template): its parameters are org, from, to and templateId. */
+export function windowOf(query: VolumeQuery): string {
+  return `org = {org:String}
+  AND timestamp >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')
+  AND timestamp <= fromUnixTimestamp64Milli({to:Int64}, 'UTC')${
+    query.templateId === undefined ? '' : '\n  AND template_id = {templateId:UInt64}'
+  }`;
+}
+
 export async function templateVolume(
   client: ClickHouseClient,
   db: string,
   query: VolumeQuery,
 ): Promise<TemplateVolume[]> {
-  const params = { org: query.org, from: query.from, to: query.to };
-  const window = `org = {org:String}
-  AND timestamp >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')
-  AND timestamp <= fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
+  const params = { org: query.org, from: query.from, to: query.to, templateId: query.templateId ?? 0 };
+  const window = windowOf(query);
   const byLevel = await (
     await client.query({
       query: `SELECT v.template_id AS id, v.level AS level, v.count AS count, v.first AS first, v.last AS last,
@@ -121,12 +130,16 @@ async function addSeries(
       query: `SELECT template_id AS id,
   intDiv(toUnixTimestamp64Milli(timestamp) - {from:Int64}, {step:Int64}) AS bucket, count() AS count
 FROM ${db}.logs
-WHERE org = {org:String}
-  AND timestamp >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')
-  AND timestamp <= fromUnixTimestamp64Milli({to:Int64}, 'UTC')
+WHERE ${windowOf(query)}
 GROUP BY id, bucket`,
       format: 'JSONEachRow',
-      query_params: { org: query.org, from: query.from, to: query.to, step },
+      query_params: {
+        org: query.org,
+        from: query.from,
+        to: query.to,
+        step,
+        templateId: query.templateId ?? 0,
+      },
     })
   ).json<{ id: string; bucket: string; count: string }>();
   for (const row of rows) {

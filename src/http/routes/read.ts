@@ -191,6 +191,96 @@ const TEMPLATES_SCHEMA = {
   },
 };
 
+const TEMPLATE_SCHEMA = {
+  summary: 'One template in depth',
+  description:
+    'Its text and origin; its volume (count, first and last seen, level mix, and with `step` a series) in the window (from, to; all time without them); its latest lines (up to 5); and for each variable position (0-based, the n-th `<*>`) the values seen most (up to 10) with their counts and an estimate of how many distinct values it took. With API keys: the `read` scope and the org.',
+  tags: ['read'],
+  params: {
+    type: 'object',
+    properties: { id: { type: 'integer', minimum: 1, description: 'the template id' } },
+  },
+  querystring: {
+    type: 'object',
+    required: ['org'],
+    properties: {
+      org: ORG_PARAM,
+      from: { type: 'string', description: 'ISO 8601 or epoch milliseconds, inclusive; default: all time' },
+      to: { type: 'string', description: 'ISO 8601 or epoch milliseconds, inclusive; default now' },
+      step: {
+        type: 'string',
+        description: `a series of counts per step, at most ${MAX_SERIES_POINTS} steps`,
+      },
+    },
+  },
+  response: {
+    200: {
+      type: 'object',
+      additionalProperties: true,
+      required: ['org', 'id', 'template', 'volume', 'examples', 'variables'],
+      properties: {
+        org: { type: 'string' },
+        from: { type: 'string', format: 'date-time' },
+        to: { type: 'string', format: 'date-time' },
+        id: { type: 'integer' },
+        template: { type: 'string' },
+        source: { type: 'string' },
+        created_at: { type: 'string', format: 'date-time' },
+        updated_at: { type: 'string', format: 'date-time' },
+        volume: {
+          type: ['object', 'null'],
+          additionalProperties: true,
+          description: 'null: no log of it in the window',
+          properties: {
+            count: { type: 'integer' },
+            first_seen: { type: 'string', format: 'date-time' },
+            last_seen: { type: 'string', format: 'date-time' },
+            levels: { type: 'object', additionalProperties: { type: 'integer' } },
+            series: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: { time: { type: 'string', format: 'date-time' }, count: { type: 'integer' } },
+              },
+            },
+          },
+        },
+        examples: {
+          type: 'array',
+          description: 'its latest lines, as GET /logs gives them',
+          items: { type: 'object', additionalProperties: true },
+        },
+        variables: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              position: { type: 'integer' },
+              distinct: { type: 'integer', description: 'estimated (exact for few values)' },
+              top: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { value: { type: 'string' }, count: { type: 'integer' } },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    400: ERRORS[400](
+      'MISSING_FIELD (org), INVALID_VALUE (id, step), INVALID_TIMESTAMP, INVALID_RANGE, TOO_MANY_STEPS',
+    ),
+    401: ERRORS[401](),
+    403: ERRORS[403]('the key lacks the read scope, or does not hold the org'),
+    404: ERRORS[404](
+      '`code`: TEMPLATE_NOT_FOUND (the org has no such template), or READS_NOT_SERVED_HERE (this process has no storage)',
+    ),
+    503: ERRORS.storage(),
+  },
+};
+
 const TIME_PARAM = {
   type: 'string',
   description: 'ISO 8601 (no offset means UTC) or epoch milliseconds, inclusive',
@@ -267,6 +357,7 @@ const LOGS_SCHEMA = {
 /** The query is checked by the handlers, with their own codes (see documentationOnly). */
 const TEMPLATES_ROUTE = { schema: TEMPLATES_SCHEMA, validatorCompiler: documentationOnly };
 const LOGS_ROUTE = { schema: LOGS_SCHEMA, validatorCompiler: documentationOnly };
+const TEMPLATE_ROUTE = { schema: TEMPLATE_SCHEMA, validatorCompiler: documentationOnly };
 
 export function registerReadRoutes(app: FastifyInstance, view: ServiceView): void {
   const reads = view.reads;
@@ -281,6 +372,7 @@ export function registerReadRoutes(app: FastifyInstance, view: ServiceView): voi
           'this process has no storage: read from the writer role, or set CLICKHOUSE_URL for the ingest role',
       });
     app.get('/templates', TEMPLATES_ROUTE, elsewhere);
+    app.get('/templates/:id', TEMPLATE_ROUTE, elsewhere);
     app.get('/logs', LOGS_ROUTE, elsewhere);
     return;
   }
@@ -298,6 +390,37 @@ export function registerReadRoutes(app: FastifyInstance, view: ServiceView): voi
       templates: await reads.templateVolume({ org, ...window }),
     };
   });
+
+  app.get<{ Querystring: Query; Params: { id: string } }>(
+    '/templates/:id',
+    TEMPLATE_ROUTE,
+    async (request, reply) => {
+      const query = request.query;
+      const org = requireOrg(query);
+      assertOrg(request, org);
+      const id = /^\d{1,16}$/.test(request.params.id) ? Number(request.params.id) : Number.NaN;
+      if (!Number.isSafeInteger(id) || id < 1) {
+        throw invalid('id', 'INVALID_VALUE', 'a template id is a positive integer');
+      }
+      // All time unless a window is given; a series needs a step.
+      const window = volumeWindow(query) ?? { from: 0, to: Date.now() };
+      const detail = await reads.templateDetail({ org, id, ...window });
+      if (detail === undefined) {
+        return reply.code(404).send({
+          statusCode: 404,
+          error: 'Not Found',
+          code: 'TEMPLATE_NOT_FOUND',
+          message: `org ${JSON.stringify(org)} has no template ${id}`,
+        });
+      }
+      return {
+        org,
+        from: new Date(window.from).toISOString(),
+        to: new Date(window.to).toISOString(),
+        ...detail,
+      };
+    },
+  );
 
   app.get<{ Querystring: Query }>('/logs', LOGS_ROUTE, async (request) => {
     const query = request.query;

@@ -114,6 +114,42 @@ describe('GET /templates within a window: exact volume, level mix and series', {
     assert.deepEqual(user?.levels, { INFO: 20 });
   });
 
+  it('GET /templates/{id}: its volume, latest lines and the values of each variable', async () => {
+    const { body: list } = await get(`from=${BASE}&to=${BASE + 3 * HOUR}`);
+    const disk = list.templates.find((v) => v.template === 'Disk <*> full');
+    assert.ok(disk !== undefined);
+    const res = await fetch(
+      `${t.url}/templates/${disk.id}?org=vol&from=${BASE}&to=${BASE + 3 * HOUR}&step=1h`,
+    );
+    assert.equal(res.status, 200);
+    const one = (await res.json()) as {
+      template: string;
+      volume: { count: number; levels: Record<string, number>; series: Array<{ count: number }> };
+      examples: Array<{ message: string; variables: string[] }>;
+      variables: Array<{ position: number; distinct: number; top: Array<{ value: string; count: number }> }>;
+    };
+    assert.equal(one.template, 'Disk <*> full');
+    assert.deepEqual([one.volume.count, one.volume.levels], [30, { WARN: 20, ERROR: 10 }]);
+    assert.deepEqual(
+      one.volume.series.map((p) => p.count),
+      [10, 10, 10, 0],
+    );
+    assert.equal(one.examples.length, 5);
+    assert.ok(one.examples.every((e) => e.message === `Disk ${e.variables[0]} full`));
+    assert.deepEqual(one.variables.length, 1);
+    assert.equal(one.variables[0]?.distinct, 10);
+    assert.deepEqual(
+      one.variables[0]?.top.map((v) => [v.value, v.count]),
+      Array.from({ length: 10 }, (_, i) => [String(i), 3]),
+    );
+
+    const other = await fetch(`${t.url}/templates/${disk.id}?org=someone-else`);
+    assert.equal(other.status, 404, 'templates are private to their org');
+    assert.equal(((await other.json()) as { code: string }).code, 'TEMPLATE_NOT_FOUND');
+    const bad = await fetch(`${t.url}/templates/abc?org=vol`);
+    assert.equal(bad.status, 400);
+  });
+
   it('without a window, all-time counts as before; bad windows and steps are refused', async () => {
     const all = await fetch(`${t.url}/templates?org=vol`);
     const body = (await all.json()) as { templates: Array<{ count: number; levels?: unknown }> };
