@@ -1,5 +1,5 @@
 import type { DetailQuery } from '../store/template-detail.ts';
-import type { VolumeQuery } from '../store/template-volume.ts';
+import type { TemplateVolume, VolumeQuery } from '../store/template-volume.ts';
 import type { IngestStage } from '../ingest/stage.ts';
 import type { StatsSources } from '../metrics/catalog.ts';
 import type { LogsQuery } from '../store/stage.ts';
@@ -26,7 +26,7 @@ export interface ServiceView {
   /** Absent when this process cannot read storage: the writer role serves reads then. */
   reads?: {
     listTemplates(org: string): Promise<unknown[]>;
-    templateVolume(query: VolumeQuery): Promise<unknown[]>;
+    templateVolume(query: VolumeQuery): Promise<TemplateVolume[]>;
     templateDetail(query: DetailQuery): Promise<unknown>;
     queryLogs(query: LogsQuery): Promise<{ logs: unknown[]; nextCursor: string | null }>;
   };

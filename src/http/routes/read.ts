@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { BadRequestError } from '../../errors.ts';
 import { inStoredRange, parseIsoTimestamp } from '../../ingest/timestamp.ts';
 import { orgProblem } from '../../model/org.ts';
+import { compareWindows } from '../../store/template-compare.ts';
 import { MAX_SERIES_POINTS } from '../../store/template-volume.ts';
 import type { ServiceView } from '../view.ts';
 import { assertOrg } from '../auth.ts';
@@ -44,6 +45,15 @@ function optionalTime(query: Query, field: string): number | undefined {
     throw invalid(field, 'INVALID_TIMESTAMP', 'must be between 1970 and 2299, where logs are stored');
   }
   return ms;
+}
+
+/** A window both of whose ends are required (the compare view's two windows; `to` may default to now). */
+function requiredWindow(query: Query, fromField: string, toField: string): { from: number; to: number } {
+  const from = optionalTime(query, fromField);
+  if (from === undefined) throw invalid(fromField, 'MISSING_FIELD', `${fromField} is required`);
+  const to = optionalTime(query, toField) ?? Date.now();
+  if (from > to) throw invalid(fromField, 'INVALID_RANGE', `${fromField} is after ${toField}`);
+  return { from, to };
 }
 
 /** A series without a window covers the last day. */
@@ -184,6 +194,63 @@ const TEMPLATES_SCHEMA = {
     400: ERRORS[400](
       'MISSING_FIELD (org), INVALID_VALUE (a parameter given more than once, a bad step), INVALID_TIMESTAMP, INVALID_RANGE, TOO_MANY_STEPS',
     ),
+    401: ERRORS[401](),
+    403: ERRORS[403]('the key lacks the read scope, or does not hold the org'),
+    404: NOT_SERVED_HERE,
+    503: ERRORS.storage(),
+  },
+};
+
+const COMPARE_SCHEMA = {
+  summary: 'Compare two windows of an org’s templates',
+  description:
+    'Templates `new` (none in the baseline), `gone` (none in the target window) or `changed` in rate, most significant first. The score is the G statistic (log-likelihood ratio) of the two counts against one shared rate, each window weighted by its length: 0 for the same rate, growing with the size of the change and the evidence for it; `changed` from 3.84 (p < 0.05). Templates whose rate did not change significantly are counted in `unchanged`. With API keys: the `read` scope and the org.',
+  tags: ['read'],
+  querystring: {
+    type: 'object',
+    required: ['org', 'baseline_from', 'from'],
+    properties: {
+      org: ORG_PARAM,
+      baseline_from: { type: 'string', description: 'the baseline window’s start: ISO 8601 or epoch ms' },
+      baseline_to: { type: 'string', description: 'its end, inclusive; default now' },
+      from: { type: 'string', description: 'the target window’s start' },
+      to: { type: 'string', description: 'its end, inclusive; default now' },
+    },
+  },
+  response: {
+    200: {
+      type: 'object',
+      additionalProperties: true,
+      required: ['org', 'templates', 'unchanged'],
+      properties: {
+        org: { type: 'string' },
+        baseline_from: { type: 'string', format: 'date-time' },
+        baseline_to: { type: 'string', format: 'date-time' },
+        from: { type: 'string', format: 'date-time' },
+        to: { type: 'string', format: 'date-time' },
+        score: { type: 'string', description: 'how the templates are scored' },
+        unchanged: {
+          type: 'integer',
+          description: 'templates in either window whose rate did not change significantly',
+        },
+        templates: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              template_id: { type: 'integer' },
+              template: { type: ['string', 'null'] },
+              status: { type: 'string', enum: ['new', 'gone', 'changed'] },
+              baseline_count: { type: 'integer' },
+              count: { type: 'integer' },
+              rate_change: { type: ['number', 'null'], description: 'target rate / baseline rate' },
+              score: { type: 'number' },
+            },
+          },
+        },
+      },
+    },
+    400: ERRORS[400]('MISSING_FIELD (org, baseline_from, from), INVALID_TIMESTAMP, INVALID_RANGE'),
     401: ERRORS[401](),
     403: ERRORS[403]('the key lacks the read scope, or does not hold the org'),
     404: NOT_SERVED_HERE,
@@ -358,6 +425,7 @@ const LOGS_SCHEMA = {
 const TEMPLATES_ROUTE = { schema: TEMPLATES_SCHEMA, validatorCompiler: documentationOnly };
 const LOGS_ROUTE = { schema: LOGS_SCHEMA, validatorCompiler: documentationOnly };
 const TEMPLATE_ROUTE = { schema: TEMPLATE_SCHEMA, validatorCompiler: documentationOnly };
+const COMPARE_ROUTE = { schema: COMPARE_SCHEMA, validatorCompiler: documentationOnly };
 
 export function registerReadRoutes(app: FastifyInstance, view: ServiceView): void {
   const reads = view.reads;
@@ -372,6 +440,7 @@ export function registerReadRoutes(app: FastifyInstance, view: ServiceView): voi
           'this process has no storage: read from the writer role, or set CLICKHOUSE_URL for the ingest role',
       });
     app.get('/templates', TEMPLATES_ROUTE, elsewhere);
+    app.get('/templates/compare', COMPARE_ROUTE, elsewhere);
     app.get('/templates/:id', TEMPLATE_ROUTE, elsewhere);
     app.get('/logs', LOGS_ROUTE, elsewhere);
     return;
@@ -388,6 +457,28 @@ export function registerReadRoutes(app: FastifyInstance, view: ServiceView): voi
       to: new Date(window.to).toISOString(),
       ...(window.stepMs === undefined ? {} : { step_seconds: window.stepMs / 1000 }),
       templates: await reads.templateVolume({ org, ...window }),
+    };
+  });
+
+  app.get<{ Querystring: Query }>('/templates/compare', COMPARE_ROUTE, async (request) => {
+    const query = request.query;
+    const org = requireOrg(query);
+    assertOrg(request, org);
+    const baseline = requiredWindow(query, 'baseline_from', 'baseline_to');
+    const target = requiredWindow(query, 'from', 'to');
+    const [before, after] = await Promise.all([
+      reads.templateVolume({ org, ...baseline }),
+      reads.templateVolume({ org, ...target }),
+    ]);
+    const spanOf = (w: { from: number; to: number }) => w.to - w.from + 1;
+    return {
+      org,
+      baseline_from: new Date(baseline.from).toISOString(),
+      baseline_to: new Date(baseline.to).toISOString(),
+      from: new Date(target.from).toISOString(),
+      to: new Date(target.to).toISOString(),
+      score: 'G (log-likelihood ratio, chi-squared with 1 degree of freedom; changed: G >= 3.84)',
+      ...compareWindows(before, after, spanOf(baseline), spanOf(target)),
     };
   });
 

@@ -150,6 +150,28 @@ describe('GET /templates within a window: exact volume, level mix and series', {
     assert.equal(bad.status, 400);
   });
 
+  it('GET /templates/compare: the last hour against the first, new, gone and changed by significance', async () => {
+    const res = await fetch(
+      `${t.url}/templates/compare?org=vol&baseline_from=${BASE}&baseline_to=${BASE + HOUR - 1}&from=${BASE + 2 * HOUR}&to=${BASE + 3 * HOUR - 1}`,
+    );
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as {
+      unchanged: number;
+      templates: Array<{ template: string | null; status: string; baseline_count: number; count: number }>;
+    };
+    assert.deepEqual(
+      body.templates.map((c) => [c.template, c.status, c.baseline_count, c.count]),
+      [
+        ['User <*> logged in', 'gone', 10, 0],
+        [null, 'new', 0, 1],
+      ],
+    );
+    assert.equal(body.unchanged, 1, 'Disk <*> full: 10 and 10');
+    const missing = await fetch(`${t.url}/templates/compare?org=vol&from=${BASE}`);
+    assert.equal(missing.status, 400);
+    assert.equal(((await missing.json()) as { code: string }).code, 'MISSING_FIELD');
+  });
+
   it('without a window, all-time counts as before; bad windows and steps are refused', async () => {
     const all = await fetch(`${t.url}/templates?org=vol`);
     const body = (await all.json()) as { templates: Array<{ count: number; levels?: unknown }> };
