@@ -94,9 +94,10 @@ async function variableValues(
   db: string,
   window: { org: string; from: number; to: number; templateId: number },
 ): Promise<VariableValues[]> {
-  const params = { ...window, top: TOP_VALUES };
+  const { where, params: windowParams } = windowOf(window);
+  const params = { ...windowParams, top: TOP_VALUES };
   const from = `FROM ${db}.logs ARRAY JOIN variables AS value, arrayEnumerate(variables) AS position
-WHERE ${windowOf(window)}`;
+WHERE ${where}`;
   const [tops, distincts] = await Promise.all([
     client
       .query({

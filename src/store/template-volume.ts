@@ -6,6 +6,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { TemplateSource } from '../model/template.ts';
+import { filterConditions, type LabelFilter } from './label-filter.ts';
 import { isoFromMs } from './templates.ts';
 
 export interface VolumeQuery {
@@ -17,6 +18,8 @@ export interface VolumeQuery {
   stepMs?: number | undefined;
   /** Only this template (GET /templates/{id}). */
   templateId?: number | undefined;
+  /** Only logs whose labels match (the Loki patterns API's stream selector). */
+  filters?: readonly LabelFilter[] | undefined;
 }
 
 export interface TemplateVolume {
@@ -36,13 +39,22 @@ export interface TemplateVolume {
 /** Most buckets one series may have: `step` must be at least (to - from) / this. */
 export const MAX_SERIES_POINTS = 1440;
 
-/** The WHERE of a window (and a template): its parameters are org, from, to and templateId. */
-export function windowOf(query: VolumeQuery): string {
-  return `org = {org:String}
-  AND timestamp >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')
-  AND timestamp <= fromUnixTimestamp64Milli({to:Int64}, 'UTC')${
-    query.templateId === undefined ? '' : '\n  AND template_id = {templateId:UInt64}'
-  }`;
+/** The WHERE of a window (and a template, and label filters) with its bound parameters. */
+export function windowOf(query: VolumeQuery): { where: string; params: Record<string, unknown> } {
+  const params: Record<string, unknown> = {
+    org: query.org,
+    from: query.from,
+    to: query.to,
+    templateId: query.templateId ?? 0,
+  };
+  const conditions = [
+    'org = {org:String}',
+    "timestamp >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')",
+    "timestamp <= fromUnixTimestamp64Milli({to:Int64}, 'UTC')",
+  ];
+  if (query.templateId !== undefined) conditions.push('template_id = {templateId:UInt64}');
+  if (query.filters !== undefined) conditions.push(...filterConditions(query.filters, params));
+  return { where: conditions.join('\n  AND '), params };
 }
 
 export async function templateVolume(
@@ -50,8 +62,7 @@ export async function templateVolume(
   db: string,
   query: VolumeQuery,
 ): Promise<TemplateVolume[]> {
-  const params = { org: query.org, from: query.from, to: query.to, templateId: query.templateId ?? 0 };
-  const window = windowOf(query);
+  const { where: window, params } = windowOf(query);
   const byLevel = await (
     await client.query({
       query: `SELECT v.template_id AS id, v.level AS level, v.count AS count, v.first AS first, v.last AS last,
@@ -125,21 +136,16 @@ async function addSeries(
   const times = Array.from({ length: points }, (_, i) => isoFromMs(query.from + i * step));
   for (const volume of byId.values()) volume.series = times.map((time) => ({ time, count: 0 }));
   // Buckets counted from `from`, not from the epoch: the series starts where the window does.
+  const { where, params } = windowOf(query);
   const rows = await (
     await client.query({
       query: `SELECT template_id AS id,
   intDiv(toUnixTimestamp64Milli(timestamp) - {from:Int64}, {step:Int64}) AS bucket, count() AS count
 FROM ${db}.logs
-WHERE ${windowOf(query)}
+WHERE ${where}
 GROUP BY id, bucket`,
       format: 'JSONEachRow',
-      query_params: {
-        org: query.org,
-        from: query.from,
-        to: query.to,
-        step,
-        templateId: query.templateId ?? 0,
-      },
+      query_params: { ...params, step },
     })
   ).json<{ id: string; bucket: string; count: string }>();
   for (const row of rows) {

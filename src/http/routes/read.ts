@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { BadRequestError } from '../../errors.ts';
 import { inStoredRange, parseIsoTimestamp } from '../../ingest/timestamp.ts';
 import { orgProblem } from '../../model/org.ts';
+import { registerLokiPatterns } from '../../protocols/loki/patterns.ts';
 import { compareWindows } from '../../store/template-compare.ts';
 import { MAX_SERIES_POINTS } from '../../store/template-volume.ts';
 import type { ServiceView } from '../view.ts';
@@ -459,6 +460,8 @@ export function registerReadRoutes(app: FastifyInstance, view: ServiceView): voi
       templates: await reads.templateVolume({ org, ...window }),
     };
   });
+
+  registerLokiPatterns(app, reads);
 
   app.get<{ Querystring: Query }>('/templates/compare', COMPARE_ROUTE, async (request) => {
     const query = request.query;

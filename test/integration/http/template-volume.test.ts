@@ -172,6 +172,45 @@ describe('GET /templates within a window: exact volume, level mix and series', {
     assert.equal(((await missing.json()) as { code: string }).code, 'MISSING_FIELD');
   });
 
+  it("GET /loki/api/v1/patterns: Loki's shape, <_> for variables, the selector honoured", async () => {
+    const ns = (ms: number) => `${BigInt(ms) * 1_000_000n}`;
+    const patterns = async (query: string, org: string | null = 'vol') => {
+      const params = new URLSearchParams({
+        query,
+        start: ns(BASE),
+        end: ns(BASE + 3 * HOUR - 1),
+        step: '1h',
+      });
+      const res = await fetch(`${t.url}/loki/api/v1/patterns?${params.toString()}`, {
+        headers: org === null ? {} : { 'X-Scope-OrgID': org },
+      });
+      return {
+        status: res.status,
+        body: (await res.json()) as {
+          status: string;
+          data: Array<{ pattern: string; samples: number[][] }>;
+          code?: string;
+        },
+      };
+    };
+    const all = await patterns('{}');
+    assert.equal(all.body.status, 'success');
+    assert.deepEqual(all.body.data.map((d) => [d.pattern, d.samples]).sort(), [
+      ['Disk <_> full', [0, 1, 2].map((h) => [(BASE + h * HOUR) / 1000, 10])],
+      ['User <_> logged in', [0, 1].map((h) => [(BASE + h * HOUR) / 1000, 10])],
+    ]);
+    const errors = await patterns('{detected_level=~"err.*"}');
+    assert.deepEqual(
+      errors.body.data.map((d) => [d.pattern, d.samples]),
+      [['Disk <_> full', [[(BASE + 2 * HOUR) / 1000, 10]]]],
+    );
+    assert.deepEqual((await patterns('{service_name="nope"}')).body.data, []);
+    const bad = await patterns('{level="warn"} |= "disk"');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.code, 'INVALID_QUERY');
+    assert.equal((await patterns('{}', null)).body.code, 'MISSING_ORG');
+  });
+
   it('without a window, all-time counts as before; bad windows and steps are refused', async () => {
     const all = await fetch(`${t.url}/templates?org=vol`);
     const body = (await all.json()) as { templates: Array<{ count: number; levels?: unknown }> };
