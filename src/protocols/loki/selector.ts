@@ -32,6 +32,19 @@ function bad(message: string): BadRequestError {
   ]);
 }
 
+/**
+ * A regular expression the engine's RE2 will take: one JavaScript compiles too, without the
+ * lookarounds and backreferences RE2 lacks (an expression the engine refused would be a 500).
+ */
+function assertRe2(value: string): void {
+  try {
+    new RegExp(value, 'u');
+  } catch (err) {
+    throw bad(`not a regular expression: ${(err as Error).message}`);
+  }
+  if (/\(\?<?[=!]|\\[1-9]/.test(value)) throw bad('lookarounds and backreferences are not supported (RE2)');
+}
+
 export function parseSelector(text: string): LabelFilter[] {
   if (text.length > MAX_SELECTOR_LENGTH) throw bad(`longer than ${MAX_SELECTOR_LENGTH} characters`);
   const re = /\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|`[^`]*`)\s*(,|\})/y;
@@ -49,6 +62,7 @@ export function parseSelector(text: string): LabelFilter[] {
       if (filters.length === MAX_MATCHERS) throw bad(`more than ${MAX_MATCHERS} matchers`);
       const [, name, op, quoted, end] = m as unknown as [string, string, MatchOp, string, string];
       const value = quoted.startsWith('`') ? quoted.slice(1, -1) : (JSON.parse(quoted) as string);
+      if (op === '=~' || op === '!~') assertRe2(value);
       const column = COLUMN_OF[name] ?? 'metadata';
       filters.push(column === 'metadata' ? { column, key: name, op, value } : { column, op, value });
       at = re.lastIndex;

@@ -15,7 +15,16 @@ describe('the Loki patterns API: selectors, times and steps', () => {
   });
 
   it('refuses what is not a bare selector, and more matchers than the bound', () => {
-    for (const text of ['service_name="api"', '{service_name="api"} |= "x"', '{a=b}', '{a="b"', 'x{a="b"}']) {
+    for (const text of [
+      'service_name="api"',
+      '{service_name="api"} |= "x"',
+      '{a=b}',
+      '{a="b"',
+      'x{a="b"}',
+      '{a=~"("}',
+      '{a=~"(?=x)"}',
+      '{a!~"(a)\\\\1"}',
+    ]) {
       assert.throws(() => parseSelector(text), /INVALID_QUERY|query:/, text);
     }
     const many = `{${Array.from({ length: 40 }, (_, i) => `l${i}="v"`).join(',')}}`;
