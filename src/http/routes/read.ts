@@ -4,7 +4,7 @@ import { inStoredRange, parseIsoTimestamp } from '../../ingest/timestamp.ts';
 import { orgProblem } from '../../model/org.ts';
 import { registerLokiPatterns } from '../../protocols/loki/patterns.ts';
 import { compareWindows } from '../../store/template-compare.ts';
-import { MAX_SERIES_POINTS } from '../../store/template-volume.ts';
+import { MAX_SERIES_POINTS, MAX_SERIES_TEMPLATES } from '../../store/template-volume.ts';
 import type { ServiceView } from '../view.ts';
 import { assertOrg } from '../auth.ts';
 import { documentationOnly, ERRORS } from '../openapi.ts';
@@ -136,7 +136,7 @@ const TEMPLATES_SCHEMA = {
       to: { type: 'string', description: 'ISO 8601 or epoch milliseconds, inclusive; default now' },
       step: {
         type: 'string',
-        description: `a series of counts per step (seconds, or 30s, 5m, 1h, 1d), at most ${MAX_SERIES_POINTS} steps; with no from, the last day`,
+        description: `a series of counts per step (seconds, or 30s, 5m, 1h, 1d), at most ${MAX_SERIES_POINTS} steps, for the ${MAX_SERIES_TEMPLATES} loudest templates; with no from, the last day`,
       },
     },
   },
