@@ -140,6 +140,8 @@ export interface Config {
   readonly syslog: SyslogConfig;
   readonly logLevel: string;
   readonly shutdownTimeoutSecs: number;
+  /** Where a JSON event goes when an org gets a new template (signals/webhook.ts); unset: off. */
+  readonly templateWebhookUrl: string | undefined;
 }
 
 export interface KafkaConfig {
@@ -723,6 +725,7 @@ function readConfig(src: Source): Config {
       'silent',
     ]),
     shutdownTimeoutSecs: readNumber(src, 'SHUTDOWN_TIMEOUT_SECS', 30, 1, 3600),
+    templateWebhookUrl: readUrl(src, 'TEMPLATE_WEBHOOK_URL'),
   };
   if (config.llm.provider === 'openai' && config.llm.baseUrl === OPENAI_API_URL && config.llm.apiKey === '') {
     // OpenAI's own API refuses every request without a key; local compatible servers need none.

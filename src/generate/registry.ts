@@ -37,6 +37,8 @@ export interface RegistryDeps {
   templates: Channel<TemplateChange>;
   /** Persists new and refined templates (see GenerateDeps.saveTemplates). */
   saveTemplates?: ((templates: Template[]) => void) | undefined;
+  /** Told of each template new to its org, after it is published (see GenerateDeps). */
+  onCreated?: ((templates: Template[]) => void) | undefined;
   /** See GenerateConfig.maxTemplatesPerOrg. */
   maxTemplatesPerOrg: number;
   /** The stage's counters: templates made, merged, rejected; lines matched or stored without one. */
@@ -163,6 +165,8 @@ export class TemplateRegistry {
       this.matcher.apply(upserts);
       void this.deps.templates.publish(upserts.map((template) => ({ kind: 'upsert', template })));
       this.deps.saveTemplates?.(upserts);
+      const created = upserts.filter((t) => t.createdAt === at);
+      if (created.length > 0) this.deps.onCreated?.(created);
     }
   }
 

@@ -56,6 +56,8 @@ export interface GenerateDeps {
   };
   /** Persists new and refined templates (the store buffers and retries); Kafka mode's writer stores them instead. */
   saveTemplates?: (templates: Template[]) => void;
+  /** Told of each template new to its org (TEMPLATE_WEBHOOK_URL); must return at once. */
+  onTemplatesCreated?: (templates: Template[]) => void;
   initial: readonly Template[];
   logger: Logger;
   now?: () => number;
@@ -77,6 +79,7 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
     generator,
     templates: channels.templates,
     saveTemplates: deps.saveTemplates,
+    onCreated: deps.onTemplatesCreated,
     maxTemplatesPerOrg: config.maxTemplatesPerOrg,
     stats: counters,
     now,

@@ -13,6 +13,7 @@ import type { Logger } from '../logger.ts';
 import type { LogRecord, StoredLog } from '../model/log.ts';
 import type { TemplateChange } from '../model/template-change.ts';
 import type { Template } from '../model/template.ts';
+import { templateWebhook } from '../signals/webhook.ts';
 import { InProcessChannel } from '../transport/in-process.ts';
 import { admitLog, giveRowIds } from '../transport/kafka/admit.ts';
 import { KafkaOutbox } from '../transport/kafka/outbox.ts';
@@ -52,9 +53,11 @@ export async function startGeneratorRole(config: Config, logger: Logger): Promis
     matched: new KafkaOutbox<StoredLog>(topics.matched, serdes.storedLog()),
     templates: new KafkaOutbox<TemplateChange>(topics.templates, serdes.template()),
   };
+  const webhook = templateWebhook(config.templateWebhookUrl, logger);
   const generate = startGenerate(generateConfig(config), {
     generator,
     channels: { unmatched, ...out, knownTemplates: known },
+    ...(webhook === undefined ? {} : { onTemplatesCreated: (created) => webhook.templatesCreated(created) }),
     initial: [...initial.values()],
     logger: logger.child({ stage: 'generate' }),
   });
@@ -90,6 +93,7 @@ export async function startGeneratorRole(config: Config, logger: Logger): Promis
     async stop() {
       // Closing the consumer waits for the batch being handled, which flushes the stage.
       await transform.consumer.close();
+      webhook?.stop();
       await templatesIn.close();
       await kafka.close();
     },

@@ -15,6 +15,7 @@ import type { TemplateChange } from '../model/template-change.ts';
 import type { Template } from '../model/template.ts';
 import { orgCeiling } from '../quota/org-ceiling.ts';
 import { orgRateLimit } from '../quota/token-buckets.ts';
+import { templateWebhook } from '../signals/webhook.ts';
 import { startStore, type Store } from '../store/stage.ts';
 import { InProcessChannel } from '../transport/in-process.ts';
 import { startWal, type WalStage } from '../wal/stage.ts';
@@ -115,10 +116,12 @@ function startGenerator({ config, logger }: RoleDeps, shared: Shared): RolePart 
   const templates = need(shared.templates, 'the writer');
   const generator = createGenerator(config.llm, logger.child({ stage: 'generate' }));
   generator.seed(templates);
+  const webhook = templateWebhook(config.templateWebhookUrl, logger);
   const generate = startGenerate(generateConfig(config), {
     generator,
     channels: shared.channels,
     saveTemplates: (changed) => store.saveTemplates(changed),
+    ...(webhook === undefined ? {} : { onTemplatesCreated: (created) => webhook.templatesCreated(created) }),
     initial: templates,
     logger: logger.child({ stage: 'generate' }),
   });
@@ -126,7 +129,10 @@ function startGenerator({ config, logger }: RoleDeps, shared: Shared): RolePart 
   return {
     role: 'generator',
     generate: generateReport(config, generator, generate),
-    stop: (deadline) => generate.stop(deadline),
+    async stop(deadline) {
+      await generate.stop(deadline);
+      webhook?.stop();
+    },
   };
 }
 
