@@ -228,6 +228,67 @@ describe('OTLP/HTTP logs: POST /v1/logs', { timeout: 60_000 }, () => {
 const ACME = 'acme-writer-key-0123456789';
 const TWO = 'two-orgs-writer-key-0123456789';
 
+describe('OTLP/HTTP as an attacker sends it', { timeout: 60_000 }, () => {
+  let t: TestService;
+  let port: number;
+  before(async () => {
+    port = await freePort();
+    t = await startTestService({ OTLP_HTTP_PORT: String(port), INGEST_REQUEST_TIMEOUT_SECS: '1' });
+  });
+  after(async () => t.destroy());
+
+  const stored = async (org: string) =>
+    ((await (await fetch(`${t.url}/logs?org=${org}`)).json()) as { logs: unknown[] }).logs.length;
+
+  it('a string that is not UTF-8 makes the body malformed (400), nothing stored', async () => {
+    // body.string_value of one record holds the bytes ff fe.
+    const body = field(0x0a, field(0x12, field(0x12, field(0x2a, field(0x0a, Buffer.from([0xff, 0xfe]))))));
+    const res = await fetch(`${t.url}/v1/logs`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-protobuf', 'x-scope-orgid': 'attack' },
+    });
+    assert.equal(res.status, 400);
+    const status = Status.lookupType('Status')
+      .decode(Buffer.from(await res.arrayBuffer()))
+      .toJSON();
+    assert.match(String(status['message']), /MALFORMED_OTLP: .*not valid UTF-8/);
+    await t.flush();
+    assert.equal(await stored('attack'), 0);
+  });
+
+  it('a gzip bomb stops at the body limit (413), nothing stored', async () => {
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024));
+    const res = await fetch(`${t.url}/v1/logs`, {
+      method: 'POST',
+      body: bomb,
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-scope-orgid': 'attack' },
+    });
+    assert.equal(res.status, 413);
+    assert.equal(((await res.json()) as { code: number }).code, 3);
+    await t.flush();
+    assert.equal(await stored('attack'), 0);
+  });
+
+  it('a body that never finishes on the OTLP port is cut at the request timeout', async () => {
+    const { connect } = await import('node:net');
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write(
+      'POST /v1/logs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Scope-OrgID: attack\r\nContent-Length: 1000\r\n\r\n{"resourceLogs"',
+    );
+    const started = Date.now();
+    await closed;
+    assert.ok(
+      Date.now() - started < 10_000,
+      'closed within the request timeout (1 s) and its check interval',
+    );
+    assert.match(answer, /^HTTP\/1\.1 408/);
+  });
+});
+
 describe('OTLP/HTTP logs with API keys', { timeout: 60_000 }, () => {
   let t: TestService;
   before(async () => {
