@@ -91,3 +91,18 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/**
+ * Every stored log of `org` (up to 1,000), once the service has flushed, oldest first (equal
+ * times by message): what a test of a way in compares with what it sent.
+ */
+export async function storedInOrder<T extends { timestamp: string; message: string }>(
+  t: TestService,
+  org: string,
+): Promise<T[]> {
+  await t.flush();
+  const res = await fetch(`${t.url}/logs?org=${encodeURIComponent(org)}&limit=1000`);
+  return ((await res.json()) as { logs: T[] }).logs.sort((a, b) =>
+    a.timestamp === b.timestamp ? a.message.localeCompare(b.message) : a.timestamp.localeCompare(b.timestamp),
+  );
+}

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import protobuf from 'protobufjs';
 import { compressSync } from 'snappy';
-import { startTestService, type TestService } from '../../helpers/service.ts';
+import { startTestService, storedInOrder, type TestService } from '../../helpers/service.ts';
 
 interface StoredLog {
   timestamp: string;
@@ -78,15 +78,7 @@ describe('Loki push: POST /loki/api/v1/push', { timeout: 60_000 }, () => {
   });
   after(async () => t.destroy());
 
-  const stored = async (org: string): Promise<StoredLog[]> => {
-    await t.flush();
-    const res = await fetch(`${t.url}/logs?org=${org}&limit=1000`);
-    return ((await res.json()) as { logs: StoredLog[] }).logs.sort((a, b) =>
-      a.timestamp === b.timestamp
-        ? a.message.localeCompare(b.message)
-        : a.timestamp.localeCompare(b.timestamp),
-    );
-  };
+  const stored = (org: string) => storedInOrder<StoredLog>(t, org);
   const push = (body: Buffer | string, headers: Record<string, string>) =>
     fetch(`${t.url}/loki/api/v1/push`, { method: 'POST', body, headers });
   const proto = (org: string, more: Record<string, string> = {}) => ({

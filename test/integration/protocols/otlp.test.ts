@@ -8,7 +8,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, SimpleLogRecordProcessor, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import protobuf from 'protobufjs';
 import { freePort } from '../../helpers/process.ts';
-import { startTestService, type TestService } from '../../helpers/service.ts';
+import { startTestService, storedInOrder, type TestService } from '../../helpers/service.ts';
 
 interface StoredLog {
   timestamp: string;
@@ -73,15 +73,7 @@ describe('OTLP/HTTP logs: POST /v1/logs', { timeout: 60_000 }, () => {
   });
   after(async () => t.destroy());
 
-  const stored = async (org: string): Promise<StoredLog[]> => {
-    await t.flush();
-    const res = await fetch(`${t.url}/logs?org=${org}&limit=1000`);
-    return ((await res.json()) as { logs: StoredLog[] }).logs.sort((a, b) =>
-      a.timestamp === b.timestamp
-        ? a.message.localeCompare(b.message)
-        : a.timestamp.localeCompare(b.timestamp),
-    );
-  };
+  const stored = (org: string) => storedInOrder<StoredLog>(t, org);
   const post = (body: Buffer | string, headers: Record<string, string>) =>
     fetch(`${t.url}/v1/logs`, { method: 'POST', body, headers });
 
