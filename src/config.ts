@@ -29,7 +29,8 @@ export type GeneratorName = 'builtin' | 'openai' | 'ollama';
 export type Role = 'all' | 'ingest' | 'matcher' | 'generator' | 'writer';
 export const ROLES: readonly Role[] = ['all', 'ingest', 'matcher', 'generator', 'writer'];
 
-export type ApiScope = 'write' | 'read';
+/** write: send logs; read: read logs and templates; curate: change templates' curation (model/curation.ts). */
+export type ApiScope = 'write' | 'read' | 'curate';
 
 /** One API key: the orgs it may write and read (`'*'`: every org) and what it may do. */
 export interface ApiKeyConfig {
@@ -401,7 +402,7 @@ function readKafka(src: Source): KafkaConfig {
 
 /** Shortest API key accepted: a guessable key is no key. */
 export const MIN_API_KEY_LENGTH = 16;
-const API_SCOPES: readonly ApiScope[] = ['write', 'read'];
+const API_SCOPES: readonly ApiScope[] = ['write', 'read', 'curate'];
 
 function checkApiKey(name: string, where: string, key: unknown): string {
   if (typeof key !== 'string' || key.length < MIN_API_KEY_LENGTH) {
@@ -434,7 +435,7 @@ function checkScopes(name: string, where: string, scopes: readonly unknown[]): r
   if (scopes.length === 0) throw new ConfigError(name, `${where}: at least one scope is required`);
   for (const scope of scopes) {
     if (!(API_SCOPES as readonly unknown[]).includes(scope)) {
-      throw new ConfigError(name, `${where}: scopes are write and read, got ${JSON.stringify(scope)}`);
+      throw new ConfigError(name, `${where}: scopes are write, read and curate, got ${JSON.stringify(scope)}`);
     }
   }
   return [...new Set(scopes as ApiScope[])];

@@ -116,3 +116,19 @@ export class RateLimitedError extends AppError {
     this.limit = limit;
   }
 }
+
+/** What the request names does not exist (a template of the org). */
+export class NotFoundError extends AppError {
+  constructor(code: string, message: string) {
+    super(code, message);
+  }
+}
+
+/** The request contradicts what is there (a template text the org has, a merge chain). */
+export class ConflictError extends AppError {
+  readonly details: Record<string, unknown>;
+  constructor(code: string, message: string, details: Record<string, unknown> = {}) {
+    super(code, message);
+    this.details = details;
+  }
+}

@@ -64,7 +64,7 @@ export async function replay(
   channels.templates.subscribe((changes) => {
     for (const change of changes) {
       if (change.kind === 'upsert') texts.set(change.template.id, change.template.text);
-      else texts.delete(change.id);
+      else if (change.kind === 'delete') texts.delete(change.id);
     }
   });
 

@@ -81,7 +81,8 @@ export class TemplateRegistry {
         if (known !== undefined) this.textIndex(org).delete(known.text);
         this.textIndex(org).set(text, id);
         upserts.push(change.template);
-      } else {
+      } else if (change.kind === 'delete') {
+        // (A curation is the matchers' and the reads' business: what a template matches is the same.)
         const known = this.matcher.current.get(change.org, change.id);
         if (known === undefined) continue;
         this.textIndex(change.org).delete(known.text);

@@ -9,6 +9,7 @@ import { registerOpenApi } from './openapi.ts';
 import { PROTOCOLS } from '../protocols/index.ts';
 import { registerProtocols } from '../protocols/scope.ts';
 import { registerIngestRoutes } from './routes/ingest.ts';
+import { registerCurationRoutes } from './routes/curation.ts';
 import { registerReadRoutes } from './routes/read.ts';
 import { registerStatusRoutes } from './routes/status.ts';
 import type { ServiceView } from './view.ts';
@@ -96,6 +97,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }
     registerStatusRoutes(app, options.view, options.metrics);
     registerReadRoutes(app, options.view);
+    if (options.view.curation !== undefined) registerCurationRoutes(app, options.view.curation);
   });
   return app;
 }

@@ -2,7 +2,9 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import {
   AppError,
   BadRequestError,
+  ConflictError,
   ForbiddenError,
+  NotFoundError,
   OverloadedError,
   PayloadTooLargeError,
   RateLimitedError,
@@ -17,6 +19,7 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  409: 'Conflict',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
@@ -87,6 +90,8 @@ export function describeError(err: FastifyError | AppError): ErrorAnswer {
     return answer(429, err.code, { retryAfterSecs: err.retryAfterSecs });
   }
   if (err instanceof UnsupportedMediaTypeError) return answer(415, err.code);
+  if (err instanceof NotFoundError) return answer(404, err.code);
+  if (err instanceof ConflictError) return answer(409, err.code, { extra: err.details });
   if (err instanceof AppError) return answer(err.retryable ? 503 : 500, err.code);
   const known = FASTIFY_CODES[err.code];
   const status = known?.status ?? (typeof err.statusCode === 'number' ? err.statusCode : 500);

@@ -93,6 +93,7 @@ export const ERRORS = {
   }),
   403: (what: string) => errorObject(`\`code\`: FORBIDDEN; ${what}`),
   404: (what: string) => errorObject(what),
+  409: (what: string) => errorObject(`Conflict; ${what}`),
   413: () =>
     errorObject(
       '`code`: BODY_TOO_LARGE, the body is over INGEST_BODY_LIMIT_BYTES (10 MB) after decompression, or TOO_MANY_LOGS (with `limit`), more logs than INGEST_MAX_LOGS_PER_REQUEST (10,000): nothing is stored',

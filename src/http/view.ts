@@ -1,3 +1,4 @@
+import type { CurationService } from '../curate/service.ts';
 import type { DetailQuery } from '../store/template-detail.ts';
 import type { TemplateVolume, VolumeQuery } from '../store/template-volume.ts';
 import type { IngestStage } from '../ingest/stage.ts';
@@ -23,6 +24,8 @@ export interface ServiceView {
   /** Kafka mode: the role(s) this process runs, and their consumers' counters for /stats. */
   roles?: readonly string[];
   kafka?: () => Record<string, unknown>;
+  /** Curation through the API: where storage is owned and the templates channel is published (the writer). */
+  curation?: CurationService;
   /** Absent when this process cannot read storage: the writer role serves reads then. */
   reads?: {
     listTemplates(org: string): Promise<unknown[]>;

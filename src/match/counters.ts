@@ -34,6 +34,18 @@ export const MATCH_COUNTERS = declareCounters({
     stats: 'logs.over_token_limit',
     metric: 'log_ingest_logs_over_token_limit_total',
   },
+  droppedByRule: {
+    kind: 'counter',
+    help: "Matched logs stored as a count-only stub by their template's drop or sample rule (curation)",
+    stats: 'logs.dropped_by_rule',
+    metric: 'log_ingest_logs_dropped_by_rule_total',
+  },
+  templatesWithRules: {
+    kind: 'gauge',
+    help: 'Templates with an ingest rule other than keep (drop, or sample below 100%)',
+    stats: 'templates_with_rules',
+    metric: 'log_ingest_templates_with_rules',
+  },
 });
 
 export type MatchStats = StatsOf<typeof MATCH_COUNTERS>;

@@ -1,10 +1,12 @@
 import type { Logger } from '../logger.ts';
 import type { LogRecord, StoredLog, WalTag } from '../model/log.ts';
 import { MAX_TEMPLATE_TOKENS, type MatchResult, type Template } from '../model/template.ts';
+import type { Curation } from '../model/curation.ts';
 import type { TemplateChange } from '../model/template-change.ts';
 import type { Channel } from '../transport/types.ts';
 import type { MatchStats } from './counters.ts';
 import { Matcher, MatcherSnapshot } from './index.ts';
+import { IngestRules } from './ingest-rules.ts';
 import { hasMoreTokensThan } from './tokenize.ts';
 
 export type { MatchStats } from './counters.ts';
@@ -29,6 +31,8 @@ export interface Classified {
   misses: (LogRecord & WalTag)[];
   /** How many of `rows` are stored without a template for their length. */
   overLimit: number;
+  /** How many of `rows` are count-only stubs, by their template's ingest rule (match/ingest-rules.ts). */
+  dropped: number;
 }
 
 export interface MatchDeps {
@@ -39,6 +43,8 @@ export interface MatchDeps {
   };
   /** Templates known at start (loaded from storage). */
   initial: readonly Template[];
+  /** Their curations known at start (the ingest rules); Kafka mode reads them from the topic. */
+  initialCurations?: readonly Curation[];
   /** ORG_IDLE_UNLOAD_SECS: an org idle this long has its trie dropped (rebuilt at its next log); 0: never. */
   orgIdleUnloadSecs?: number;
   logger: Logger;
@@ -66,8 +72,10 @@ export function toStoredLog(log: LogRecord & WalTag, match: MatchResult | undefi
 export function startMatch(deps: MatchDeps): MatchStage {
   const matcher = new Matcher(MatcherSnapshot.empty().withChanges([...deps.initial]));
   const stopUnloading = matcher.unloadIdleOrgs(deps.orgIdleUnloadSecs ?? 0);
-  const counters = { matched: 0, unmatched: 0, overTokenLimit: 0 };
+  const counters = { matched: 0, unmatched: 0, overTokenLimit: 0, droppedByRule: 0 };
   const { matched, unmatched, templates } = deps.channels;
+  const rules = new IngestRules();
+  for (const curation of deps.initialCurations ?? []) rules.apply(curation);
 
   templates.subscribe((changes) => {
     const upserts: Template[] = [];
@@ -80,8 +88,10 @@ export function startMatch(deps: MatchDeps): MatchStage {
         if (known?.text === change.template.text && (known.shapes ?? '') === (change.template.shapes ?? ''))
           continue;
         upserts.push(change.template);
-      } else {
+      } else if (change.kind === 'delete') {
         deletes.push({ org: change.org, id: change.id });
+      } else {
+        rules.apply(change.curation);
       }
     }
     if (upserts.length > 0 || deletes.length > 0) matcher.apply(upserts, deletes);
@@ -93,10 +103,14 @@ export function startMatch(deps: MatchDeps): MatchStage {
     const rows: StoredLog[] = [];
     const misses: LogRecord[] = [];
     let overLimit = 0;
+    let dropped = 0;
     for (const log of logs) {
       const match = snapshot.match(log.org, log.message);
-      if (match !== undefined) rows.push(toStoredLog(log, match));
-      else if (!hasMoreTokensThan(log.message, MAX_TEMPLATE_TOKENS)) misses.push(log);
+      if (match !== undefined) {
+        const row = toStoredLog(log, match);
+        if (rules.stubIfDropped(row)) dropped++;
+        rows.push(row);
+      } else if (!hasMoreTokensThan(log.message, MAX_TEMPLATE_TOKENS)) misses.push(log);
       else {
         // No template can hold it: stored now, without one, instead of costing a generator
         // the time to find that out (and the event loop with it).
@@ -104,10 +118,11 @@ export function startMatch(deps: MatchDeps): MatchStage {
         overLimit++;
       }
     }
-    return { rows, misses, overLimit };
+    return { rows, misses, overLimit, dropped };
   };
-  const publish = ({ rows, misses, overLimit }: Classified): number => {
+  const publish = ({ rows, misses, overLimit, dropped }: Classified): number => {
     counters.overTokenLimit += overLimit;
+    counters.droppedByRule += dropped;
     counters.matched += rows.length - overLimit;
     counters.unmatched += misses.length;
     void matched.publish(rows);
@@ -124,6 +139,7 @@ export function startMatch(deps: MatchDeps): MatchStage {
         templatesLoaded: matcher.current.size,
         orgsWithTemplates: orgs,
         orgsIndexed: indexed,
+        templatesWithRules: rules.size,
         ...counters,
       };
     },

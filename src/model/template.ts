@@ -14,8 +14,8 @@ export const WILDCARD = '<*>';
  */
 export const MAX_TEMPLATE_TOKENS = 1_000;
 
-/** Who made a template. */
-export type TemplateSource = 'builtin' | 'openai' | 'ollama';
+/** Who made a template: a generator, or a person (`manual`: seeded through the API). */
+export type TemplateSource = 'builtin' | 'openai' | 'ollama' | 'manual';
 
 export interface Template {
   /** Positive, below 2^53 so that it survives JSON. Stable while the text is refined. */

@@ -34,7 +34,7 @@ export async function startGeneratorRole(config: Config, logger: Logger): Promis
     if (caughtUp) return known.publish(changes);
     for (const c of changes) {
       if (c.kind === 'upsert') initial.set(`${c.template.org}:${c.template.id}`, c.template);
-      else initial.delete(`${c.org}:${c.id}`);
+      else if (c.kind === 'delete') initial.delete(`${c.org}:${c.id}`);
     }
   });
   try {

@@ -1,3 +1,4 @@
+import type { CurationService } from '../curate/service.ts';
 import type { Config, Role } from '../config.ts';
 import { LlmGenerator, type LlmStats, type TemplateGenerator } from '../generate/index.ts';
 import type { GenerateConfig, GenerateStage, GenerateStats } from '../generate/stage.ts';
@@ -39,6 +40,8 @@ export interface RolePart {
   };
   /** Storage this process owns (the writer; the ingest role with CLICKHOUSE_URL, for reads). */
   readonly store?: { store: Store; stats: () => StoreStats };
+  /** Curation through the API (the writer: it owns storage and publishes on the templates channel). */
+  readonly curation?: CurationService;
   /** Standalone's write-ahead log (the ingest part). */
   readonly wal?: () => WalStats;
   /** Counters of the role's Kafka consumers, under `kafka.<role>` in /stats. */

@@ -6,6 +6,7 @@
  * roles joined by in-process channels (standalone.ts), Kafka mode the roles it runs (kafka.ts).
  * Wiring only.
  */
+import { curatedReads } from '../curate/reads.ts';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import { zeroStats } from '../counters.ts';
@@ -19,8 +20,6 @@ import { createMetrics } from '../metrics/prometheus.ts';
 import { listenOtlpPort, type OtlpPort } from '../protocols/otlp/port.ts';
 import { startSyslog, type SyslogServer } from '../protocols/syslog/server.ts';
 import { STORE_COUNTERS } from '../store/counters.ts';
-import type { DetailQuery } from '../store/template-detail.ts';
-import type { VolumeQuery } from '../store/template-volume.ts';
 import type { RoleDeps, RoleName, RolePart } from './part.ts';
 
 export interface ServedProcess {
@@ -139,7 +138,9 @@ function serviceView(
   const ingest = find(parts, 'ingest');
   const generate = find(parts, 'generate');
   const store = find(parts, 'store')?.store;
+  const curation = find(parts, 'curation');
   return {
+    ...(curation === undefined ? {} : { curation }),
     ...(ingest === undefined ? {} : { ingest }),
     stats,
     generatorName: generate?.generatorName ?? 'none',
@@ -148,12 +149,7 @@ function serviceView(
       ? {}
       : {
           storageHealth: () => store.health(),
-          reads: {
-            listTemplates: (org: string) => store.listTemplates(org),
-            templateVolume: (query: VolumeQuery) => store.templateVolume(query),
-            templateDetail: (query: DetailQuery) => store.templateDetail(query),
-            queryLogs: (query) => store.queryLogs(query),
-          },
+          reads: curatedReads(store),
         }),
     notReady: () => {
       for (const part of parts) {

@@ -11,7 +11,9 @@ import { startIngest } from '../ingest/stage.ts';
 import type { Logger } from '../logger.ts';
 import { startMatch, type MatchStage } from '../match/stage.ts';
 import type { LogRecord, StoredLog } from '../model/log.ts';
+import type { Curation } from '../model/curation.ts';
 import type { TemplateChange } from '../model/template-change.ts';
+import { CurationService } from '../curate/service.ts';
 import type { Template } from '../model/template.ts';
 import { orgCeiling } from '../quota/org-ceiling.ts';
 import { orgRateLimit } from '../quota/token-buckets.ts';
@@ -55,6 +57,8 @@ interface Shared {
   store?: Store;
   /** Loaded from storage by the writer, the starting set of the matcher and the generator. */
   templates?: readonly Template[];
+  /** Their curations: the matcher's ingest rules at start. */
+  curations?: readonly Curation[];
   generate?: GenerateStage;
   match?: MatchStage;
   /** Opened by the ingest part; the writer releases what it stores. */
@@ -93,9 +97,16 @@ async function startWriter({ config, logger, metrics }: RoleDeps, shared: Shared
   });
   shared.store = store;
   shared.templates = await store.loadTemplates();
+  shared.curations = await store.curation.loadAll();
+  const curation = new CurationService({
+    store: store.curation,
+    publish: (changes) => shared.channels.templates.publish(changes),
+    maxTemplatesPerOrg: config.generate.maxTemplatesPerOrg,
+  });
   shared.channels.matched.subscribe((rows) => store.writer.enqueue(rows as StoredLog[]));
   return {
     role: 'writer',
+    curation,
     store: {
       store,
       stats: () => ({ ...store.writer.stats(), bufferMaxRows: config.clickhouse.bufferMaxRows }),
@@ -119,7 +130,8 @@ function startGenerator({ config, logger }: RoleDeps, shared: Shared): RolePart 
   const webhook = templateWebhook(config.templateWebhookUrl, logger);
   const generate = startGenerate(generateConfig(config), {
     generator,
-    channels: shared.channels,
+    // It follows the templates channel too: a template added by hand (curation) is one it must know.
+    channels: { ...shared.channels, knownTemplates: shared.channels.templates },
     saveTemplates: (changed) => store.saveTemplates(changed),
     ...(webhook === undefined ? {} : { onTemplatesCreated: (created) => webhook.templatesCreated(created) }),
     initial: templates,
@@ -141,6 +153,7 @@ function startMatcher({ config, logger }: RoleDeps, shared: Shared): RolePart {
     channels: shared.channels,
     orgIdleUnloadSecs: config.orgs.idleUnloadSecs,
     initial: need(shared.templates, 'the writer'),
+    initialCurations: need(shared.curations, 'the writer'),
     logger: logger.child({ stage: 'match' }),
   });
   shared.match = match;

@@ -4,6 +4,7 @@
  * This process owns the store, which the embedded engine requires of exactly one process, so it
  * also serves the read API. Wiring only.
  */
+import { CurationService } from '../curate/service.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
@@ -33,6 +34,16 @@ export async function startWriterRole(config: Config, logger: Logger): Promise<R
     onTopic.see(changes);
     const upserts = changes.flatMap((c) => (c.kind === 'upsert' ? [c.template] : []));
     if (upserts.length > 0) store.saveTemplates(upserts);
+    // Curations made through another writer's API; saving one again is the same row.
+    const curations = changes.flatMap((c) => (c.kind === 'curate' ? [c.curation] : []));
+    if (curations.length > 0) {
+      store.curation.saveCurations(curations).catch((err: unknown) => {
+        logger.warn(
+          { err, count: curations.length },
+          'curations from the templates topic not saved; saved again at the next start',
+        );
+      });
+    }
   });
   // Reads join logs to the templates table: until the topic is read and saved, a log read back
   // would show no template text. Not ready till then, as a matcher is till it has read it.
@@ -87,8 +98,14 @@ export async function startWriterRole(config: Config, logger: Logger): Promise<R
       failed = err instanceof Error ? err.message : String(err);
       logger.error({ err }, 'the writer stopped consuming');
     });
+    const curation = new CurationService({
+      store: store.curation,
+      publish: (changes) => templates.publish(changes),
+      maxTemplatesPerOrg: config.generate.maxTemplatesPerOrg,
+    });
     return {
       role: 'writer',
+      curation,
       store: { store, stats: () => ({ ...store.writer.stats(), bufferMaxRows: 0 }) },
       kafka: () => writer.stats(),
       notReady: () => {

@@ -143,7 +143,8 @@ export const READ_TYPES_AGREE: [
  * value is a bound parameter.
  */
 export async function queryLogs(client: ClickHouseClient, db: string, query: LogsQuery): Promise<LogsPage> {
-  const where = ['org = {org:String}'];
+  // Count-only stubs (a template's drop or sample rule, model/curation.ts) are volume, not lines.
+  const where = ['org = {org:String}', "message != ''"];
   const params: Record<string, unknown> = { org: query.org, limit: query.limit + 1 };
   if (query.templateId !== undefined) {
     where.push('template_id = {templateId:UInt64}');

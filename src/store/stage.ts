@@ -20,6 +20,8 @@ import {
 } from './templates.ts';
 import type { WriterStats } from './counters.ts';
 import { BatchWriter, type OnFlush } from './writer.ts';
+import type { Curation } from '../model/curation.ts';
+import { listChanges, loadCurations, saveChange, saveCurations, type CurationStore } from './curation.ts';
 
 export type { LogsPage, LogsQuery, LogView } from './queries.ts';
 export type { TemplateSummary } from './templates.ts';
@@ -46,6 +48,8 @@ export interface Store {
   /** Resolves true once every template saved so far is stored. */
   templatesSaved(): Promise<boolean>;
   loadTemplates(): Promise<Template[]>;
+  /** Curation (store/curation.ts): decisions, their record, and what it checks against. */
+  readonly curation: CurationStore & { loadAll(): Promise<Curation[]> };
   listTemplates(org: string): Promise<TemplateSummary[]>;
   /** Each template's exact volume within a window (store/template-volume.ts). */
   templateVolume(query: VolumeQuery): Promise<TemplateVolume[]>;
@@ -190,6 +194,18 @@ export async function startStore(config: Config['clickhouse'], deps: StoreDeps):
     saveTemplates: (list) => templates.enqueue(list),
     templatesSaved: () => templates.flushed(),
     loadTemplates: () => loadTemplates(client, db),
+    curation: {
+      loadAll: () => loadCurations(client, db),
+      loadCurations: (org) => loadCurations(client, db, org),
+      saveCurations: (list) => saveCurations(client, db, list),
+      saveChange: (change) => saveChange(client, db, change),
+      listChanges: (org, templateId, limit) => listChanges(client, db, org, templateId, limit),
+      templatesOf: (org) => loadTemplates(client, db, org),
+      async saveTemplate(template) {
+        templates.enqueue([template]);
+        if (!(await templates.flushed())) throw new StorageError('the template could not be stored');
+      },
+    },
     listTemplates: (org) => listTemplates(client, db, org),
     templateVolume: (query) => templateVolume(client, db, query),
     templateDetail: (query) => templateDetail(client, db, query),

@@ -49,14 +49,16 @@ export function isoFromMs(ms: string | number): string {
   return new Date(Number(ms)).toISOString();
 }
 
-/** The latest text of every template of every org (FINAL: a refinement replaces the older row). */
-export async function loadTemplates(client: ClickHouseClient, db: string): Promise<Template[]> {
+/** The latest text of every template of every org, or of one (FINAL: a refinement replaces the older row). */
+export async function loadTemplates(client: ClickHouseClient, db: string, org?: string): Promise<Template[]> {
   const result = await client.query({
     query: `SELECT org, template_id, template, source, shapes,
   toUnixTimestamp64Milli(created_at) AS created_at, toUnixTimestamp64Milli(updated_at) AS updated_at
 FROM ${db}.templates FINAL
+${org === undefined ? '' : 'WHERE org = {org:String}'}
 ORDER BY org, template_id`,
     format: 'JSONEachRow',
+    query_params: org === undefined ? {} : { org },
   });
   const rows = await result.json<TemplateRow>();
   return rows.map((row) => ({

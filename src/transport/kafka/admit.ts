@@ -7,7 +7,8 @@
  */
 import type { ValidationLimits } from '../../config.ts';
 import { validateLog } from '../../ingest/validate.ts';
-import type { LogRecord } from '../../model/log.ts';
+import { DROPPED_MESSAGE } from '../../model/curation.ts';
+import type { LogRecord, StoredLog } from '../../model/log.ts';
 import { rowIdAt } from '../../model/row-id.ts';
 import type { RecordOrigin } from './transform.ts';
 
@@ -21,7 +22,10 @@ export interface Refusal {
  * its id or a stored log's template stay as they are) or says why not.
  */
 export function admitLog<T extends LogRecord>(log: T, limits: ValidationLimits): T | Refusal {
-  const result = validateLog(log, null, Date.now(), limits);
+  // A matched line its template's rule did not keep has no text (model/curation.ts): the rest of
+  // it is checked as any log's.
+  const stub = log.message === DROPPED_MESSAGE && (log as Partial<StoredLog>).templateId !== undefined;
+  const result = validateLog(stub ? { ...log, message: 'stub' } : log, null, Date.now(), limits);
   if (!result.ok) {
     const { field, code, message } = result.problem;
     return { refused: `invalid log: ${field === '' ? '' : `${field}: `}${code}: ${message}` };
@@ -32,6 +36,7 @@ export function admitLog<T extends LogRecord>(log: T, limits: ValidationLimits):
     return { refused: 'invalid log: id: INVALID_TYPE: a row id is a UInt64 in decimal text' };
   }
   Object.assign(log, result.log);
+  if (stub) log.message = DROPPED_MESSAGE;
   if (id !== undefined) log.id = id;
   return log;
 }

@@ -9,6 +9,7 @@ import type { KafkaConfig } from '../../config.ts';
 import type { Logger } from '../../logger.ts';
 import type { LogRecord, StoredLog } from '../../model/log.ts';
 import type { TemplateChange } from '../../model/template-change.ts';
+import { uncurated, type Curation } from '../../model/curation.ts';
 import type { Template } from '../../model/template.ts';
 import { AvroCodec, UndecodableError } from './avro/codec.ts';
 import type { Channel } from '../types.ts';
@@ -20,7 +21,8 @@ import type { Kafka, KafkaConsumer, KafkaProducer, OutgoingMessage, TopicReader 
 export interface Serde<T> {
   /** `content-type` header of every value written: informative, consumers read the fingerprint. */
   readonly contentType: string;
-  encode(item: T): { key: string; value: Buffer | null };
+  /** `contentType` set: this record's own (a topic that carries two record types). */
+  encode(item: T): { key: string; value: Buffer | null; contentType?: string };
   decode(key: Buffer | null, value: Buffer | null): T;
 }
 
@@ -40,38 +42,66 @@ export function logSerde<T extends { org: string }>(codec: AvroCodec<T>): Serde<
 
 /** One item as a record of `topic`; a null value (tombstone) carries no content-type. */
 export function toOutgoing<T>(serde: Serde<T>, topic: string, item: T): OutgoingMessage {
-  const { key, value } = serde.encode(item);
+  const { key, value, contentType: own } = serde.encode(item);
   return value === null
     ? { topic, key, value }
-    : { topic, key, value, headers: { 'content-type': serde.contentType } };
+    : { topic, key, value, headers: { 'content-type': own ?? serde.contentType } };
 }
 
 /**
- * The compacted templates topic: key `<org>:<id>`; an upsert carries the template, a delete is a
- * tombstone (null value), whose org and id come from the key.
+ * The compacted templates topic. Key `<org>:<id>`: an upsert carries the template, a delete is a
+ * tombstone (null value), whose org and id come from the key. Key `<org>:<id>:curation`: what
+ * people decided about that template (model/curation.ts), a record type of its own.
  */
-export function templateSerde(codec: AvroCodec<Template>): Serde<TemplateChange> {
+export function templateSerde(
+  codec: AvroCodec<Template>,
+  curations: AvroCodec<Curation> = AvroCodec.load<Curation>('template-curation'),
+): Serde<TemplateChange> {
+  const curationType = contentType(curations.name);
   return {
     contentType: contentType(codec.name),
     encode(change) {
-      return change.kind === 'upsert'
-        ? { key: templateKey(change.template.org, change.template.id), value: codec.encode(change.template) }
-        : { key: templateKey(change.org, change.id), value: null };
+      switch (change.kind) {
+        case 'upsert':
+          return {
+            key: templateKey(change.template.org, change.template.id),
+            value: codec.encode(change.template),
+          };
+        case 'delete':
+          return { key: templateKey(change.org, change.id), value: null };
+        case 'curate': {
+          const { org, id } = change.curation;
+          const value = curations.encode(change.curation);
+          return { key: templateKey(org, id, 'curation'), value, contentType: curationType };
+        }
+      }
     },
     decode(key, value) {
-      const { org, id } = parseTemplateKey(key);
+      const { org, id, record } = parseTemplateKey(key);
+      if (record === 'curation') {
+        // Never deleted (an undone curation is a record of defaults); a tombstone reads as that.
+        const curation = value === null ? uncurated(org, id) : curations.decode(value);
+        keyMustName(curation, org, id);
+        return { kind: 'curate', curation };
+      }
       if (value === null) return { kind: 'delete', org, id };
       const template = codec.decode(value);
-      // Compaction keeps the last record per key: a key naming another template (or another
-      // org's) would let a bad producer replace or delete templates it does not own.
-      if (template.org !== org || template.id !== id) {
-        throw new UndecodableError(
-          `template ${JSON.stringify(`${template.org}:${template.id}`)} under key ${org}:${id}`,
-        );
-      }
+      keyMustName(template, org, id);
       return { kind: 'upsert', template };
     },
   };
+}
+
+/**
+ * Compaction keeps the last record per key: a key naming another template (or another org's)
+ * would let a bad producer replace or delete records it does not own.
+ */
+function keyMustName(value: { org: string; id: number }, org: string, id: number): void {
+  if (value.org !== org || value.id !== id) {
+    throw new UndecodableError(
+      `template ${JSON.stringify(`${value.org}:${value.id}`)} under key ${org}:${id}`,
+    );
+  }
 }
 
 export { DEAD_LETTER_HEADERS } from './dead-letter.ts';

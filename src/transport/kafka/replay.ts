@@ -144,7 +144,7 @@ async function currentTemplates(kafka: Kafka, config: Config, logger: Logger): P
   templates.subscribe((changes) => {
     for (const c of changes) {
       if (c.kind === 'upsert') matcher.apply([c.template]);
-      else matcher.apply([], [{ org: c.org, id: c.id }]);
+      else if (c.kind === 'delete') matcher.apply([], [{ org: c.org, id: c.id }]);
     }
   });
   try {

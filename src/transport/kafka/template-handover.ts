@@ -24,7 +24,7 @@ export class TopicTemplates {
         const key = `${c.template.org}:${c.template.id}`;
         this.#keys.add(key);
         this.#texts.set(key, `${c.template.org}\n${c.template.text}`);
-      } else {
+      } else if (c.kind === 'delete') {
         const key = `${c.org}:${c.id}`;
         // A deleted template was there: it is not published again from the store.
         this.#keys.add(key);

@@ -1,5 +1,6 @@
 /**
- * The key of a record on the compacted templates topic: `<org>:<id>`. Compaction keeps the last
+ * The key of a record on the compacted templates topic: `<org>:<id>` for the template,
+ * `<org>:<id>:curation` for what people decided about it (model/curation.ts; an org has no `:`). Compaction keeps the last
  * record per key and every reader rebuilds its templates from the topic at each start, so a key
  * that does not parse back stays there, warned about by every reader at every start: it must
  * never be produced, and one already there is deleted with a tombstone (`npm run
@@ -21,7 +22,7 @@ function idProblem(id: number): string | undefined {
  * not parse back: an org outside the alphabet of model/org.ts (an empty org gave `:<id>`), or
  * an id that is not a positive safe integer.
  */
-export function templateKey(org: string, id: number): string {
+export function templateKey(org: string, id: number, record: TemplateRecord = 'template'): string {
   const problem = orgProblem(org)?.message ?? idProblem(id);
   if (problem !== undefined) {
     throw new AppError(
@@ -29,18 +30,25 @@ export function templateKey(org: string, id: number): string {
       `no template key for org ${JSON.stringify(org.slice(0, 40))}, id ${String(id)}: ${problem}`,
     );
   }
-  return `${org}:${String(id)}`;
+  return `${org}:${String(id)}${record === 'curation' ? CURATION_SUFFIX : ''}`;
 }
 
-/** The org and id of a key; throws UndecodableError for one that is not `<org>:<id>` with a valid org. */
-export function parseTemplateKey(key: Buffer | null): { org: string; id: number } {
-  const text = key?.toString('utf8') ?? '';
+/** Which of a template's records a key names. */
+export type TemplateRecord = 'template' | 'curation';
+
+const CURATION_SUFFIX = ':curation';
+
+/** The org, id and record of a key; throws UndecodableError for one that is not `<org>:<id>[:curation]` with a valid org. */
+export function parseTemplateKey(key: Buffer | null): { org: string; id: number; record: TemplateRecord } {
+  const whole = key?.toString('utf8') ?? '';
+  const record: TemplateRecord = whole.endsWith(CURATION_SUFFIX) ? 'curation' : 'template';
+  const text = record === 'curation' ? whole.slice(0, -CURATION_SUFFIX.length) : whole;
   const at = text.lastIndexOf(':');
   const idText = text.slice(at + 1);
   const id = Number(idText);
   const org = text.slice(0, at);
   if (at < 0 || !/^\d+$/.test(idText) || idProblem(id) !== undefined || orgProblem(org) !== undefined) {
-    throw new UndecodableError(`template key ${JSON.stringify(text.slice(0, 200))} is not <org>:<id>`);
+    throw new UndecodableError(`template key ${JSON.stringify(whole.slice(0, 200))} is not <org>:<id>`);
   }
-  return { org, id };
+  return { org, id, record };
 }

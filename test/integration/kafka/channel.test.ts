@@ -271,7 +271,7 @@ describe('kafka channels (real broker)', { timeout: 60_000 }, () => {
           changes.push(change);
           if (change.kind === 'upsert')
             state.set(`${change.template.org}:${change.template.id}`, change.template.text);
-          else state.delete(`${change.org}:${change.id}`);
+          else if (change.kind === 'delete') state.delete(`${change.org}:${change.id}`);
         }
       });
       return { ch, changes, state };

@@ -58,7 +58,7 @@ describe('API keys in the config', () => {
     [`${K1}:acme:write:read`, /key:orgs:scopes/],
     [`${K1}::write`, /at least one org/],
     [`${K1}:acme:`, /at least one scope/],
-    [`${K1}:acme:admin`, /scopes are write and read/],
+    [`${K1}:acme:admin`, /scopes are write, read and curate/],
     [`${K1}:*,acme:read`, /cannot be listed/],
     [`${K1}:acme:read;${K1}:beta:read`, /twice/],
   ];
@@ -81,7 +81,7 @@ describe('API keys in the config', () => {
       [JSON.stringify({ key: K1 }), /JSON array/],
       [JSON.stringify([{ key: 'short', orgs: ['acme'], scopes: ['read'] }]), /at least 16/],
       [JSON.stringify([{ key: K1, orgs: 'acme', scopes: ['read'] }]), /orgs must be/],
-      [JSON.stringify([{ key: K1, orgs: ['acme'], scopes: ['delete'] }]), /scopes are write and read/],
+      [JSON.stringify([{ key: K1, orgs: ['acme'], scopes: ['delete'] }]), /scopes are write, read and curate/],
     ];
     for (const [i, [text, mention]] of cases.entries()) {
       const file = path.join(dir, `bad-${i}.json`);
