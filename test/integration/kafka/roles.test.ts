@@ -482,4 +482,56 @@ describe('Kafka mode: roles as separate processes on the real broker', { timeout
     assert.equal(quotas.rate_limited_logs, 20);
     assert.equal(quotas.by_org['metered']?.rate_limited_logs, 20);
   });
+
+  it('(l) curation made through the writer reaches the matchers over the templates topic: a seeded template matches on arrival, a drop rule stubs its lines, a new matcher reads both', async () => {
+    const p = pipeline();
+    const writer = await p.start('writer');
+    await p.start('generator');
+    const matcher = await p.start('matcher');
+    const ingest = await p.start('ingest');
+    const curate = async (method: string, path: string, body: object) => {
+      const res = await fetch(`${writer.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
+      return (await res.json()) as { id: number };
+    };
+    const { id } = await curate('POST', '/templates?org=cur', { template: 'Order <*> shipped to <*>' });
+    const loaded = async (url: string) => (await stats(url))['templates_loaded'] as number;
+    for (let i = 0; i < 100 && (await loaded(matcher.url)) < 1; i++) await sleep(100);
+    const line = (i: number) => ({ org: 'cur', message: `Order ${i} shipped to Lyon` });
+    assert.equal((await postLogs(ingest.url, [1, 2].map(line))).status, 200);
+    const stored = await waitForStored(writer.url, 'cur', 2);
+    assert.deepEqual(
+      stored.map((l) => String(l.template_id)),
+      [String(id), String(id)],
+    );
+    assert.equal(
+      ((await stats(matcher.url))['logs'] as { matched: number }).matched,
+      2,
+      'matched on arrival',
+    );
+
+    await curate('PATCH', `/templates/${id}?org=cur`, { rule: 'drop' });
+    const rules = async (url: string) => (await stats(url))['templates_with_rules'] as number;
+    for (let i = 0; i < 100 && (await rules(matcher.url)) < 1; i++) await sleep(100);
+    assert.equal(await rules(matcher.url), 1);
+    assert.equal((await postLogs(ingest.url, [3, 4, 5].map(line))).status, 200);
+    // The three are counted (stubs), not readable as lines.
+    const count = async () => {
+      const res = await fetch(`${writer.url}/templates?org=cur&from=0&to=${Date.now() + 60_000}`);
+      const body = (await res.json()) as { templates: Array<{ id: number; count: number }> };
+      return body.templates.find((t) => t.id === id)?.count ?? 0;
+    };
+    for (let i = 0; i < 200 && (await count()) < 5; i++) await sleep(100);
+    assert.equal(await count(), 5);
+    assert.equal((await storedLogs(writer.url, 'cur')).length, 2);
+
+    // A matcher started now learns the template and its rule from the topic.
+    const late = await p.start('matcher');
+    assert.equal(await loaded(late.url), 1);
+    assert.equal(await rules(late.url), 1);
+  });
 });
