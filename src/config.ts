@@ -143,6 +143,16 @@ export interface Config {
   readonly shutdownTimeoutSecs: number;
   /** Where a JSON event goes when an org gets a new template (signals/webhook.ts); unset: off. */
   readonly templateWebhookUrl: string | undefined;
+  /**
+   * Rate jumps (signals/rate-jumps.ts): every `windowSecs` the writer compares each template's
+   * count in the window that just ended with its rate in the `baselineWindows` windows before;
+   * a rate `factor` times as high or more (and significant) is an event. factor 0: off.
+   */
+  readonly rateJumps: {
+    readonly factor: number;
+    readonly windowSecs: number;
+    readonly baselineWindows: number;
+  };
 }
 
 export interface KafkaConfig {
@@ -435,7 +445,10 @@ function checkScopes(name: string, where: string, scopes: readonly unknown[]): r
   if (scopes.length === 0) throw new ConfigError(name, `${where}: at least one scope is required`);
   for (const scope of scopes) {
     if (!(API_SCOPES as readonly unknown[]).includes(scope)) {
-      throw new ConfigError(name, `${where}: scopes are write, read and curate, got ${JSON.stringify(scope)}`);
+      throw new ConfigError(
+        name,
+        `${where}: scopes are write, read and curate, got ${JSON.stringify(scope)}`,
+      );
     }
   }
   return [...new Set(scopes as ApiScope[])];
@@ -727,7 +740,15 @@ function readConfig(src: Source): Config {
     ]),
     shutdownTimeoutSecs: readNumber(src, 'SHUTDOWN_TIMEOUT_SECS', 30, 1, 3600),
     templateWebhookUrl: readUrl(src, 'TEMPLATE_WEBHOOK_URL'),
+    rateJumps: {
+      factor: readNumber(src, 'TEMPLATE_RATE_JUMP', 5, 0, 1_000_000),
+      windowSecs: readNumber(src, 'TEMPLATE_RATE_WINDOW_SECS', 300, 10, 86_400),
+      baselineWindows: readNumber(src, 'TEMPLATE_RATE_BASELINE_WINDOWS', 12, 1, 1000),
+    },
   };
+  if (config.rateJumps.factor > 0 && config.rateJumps.factor <= 1) {
+    throw new ConfigError('TEMPLATE_RATE_JUMP', 'a rate this many times as high: more than 1 (or 0, off)');
+  }
   if (config.llm.provider === 'openai' && config.llm.baseUrl === OPENAI_API_URL && config.llm.apiKey === '') {
     // OpenAI's own API refuses every request without a key; local compatible servers need none.
     throw new ConfigError(

@@ -21,6 +21,8 @@ export interface ByOrgSpec {
   readonly kind: 'by-org';
   readonly help: string;
   readonly stats: string;
+  /** A Prometheus counter with an `org` label (bounded: OrgTally's orgs and "(other orgs)"); absent: /stats only. */
+  readonly metric?: string;
 }
 
 /** A yes/no state, e.g. storage failing. */

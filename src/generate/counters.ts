@@ -90,6 +90,12 @@ export const GENERATE_COUNTERS = declareCounters({
     help: 'Logs over the template cap, by org',
     stats: 'template_cap_lines',
   },
+  templatesCreatedByOrg: {
+    kind: 'by-org',
+    help: 'New templates accepted, by org (learned or seeded through curation)',
+    stats: 'templates_created',
+    metric: 'log_ingest_org_templates_created_total',
+  },
 });
 
 export type GenerateStats = StatsOf<typeof GENERATE_COUNTERS>;

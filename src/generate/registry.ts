@@ -59,6 +59,7 @@ export class TemplateRegistry {
   /** Per org, template text → id: a proposal identical to a known template is not added twice. */
   private readonly idsByText = new Map<string, Map<string, number>>();
   private readonly templateCap = new OrgTally();
+  private readonly created = new OrgTally();
 
   constructor(deps: RegistryDeps) {
     this.deps = deps;
@@ -159,8 +160,10 @@ export class TemplateRegistry {
         createdAt: existing?.createdAt ?? at,
         updatedAt: at,
       });
-      if (existing === undefined) stats.templatesCreated++;
-      else stats.templatesUpdated++;
+      if (existing === undefined) {
+        stats.templatesCreated++;
+        this.created.add(org, 1);
+      } else stats.templatesUpdated++;
     }
     if (upserts.length > 0) {
       this.matcher.apply(upserts);
@@ -264,6 +267,11 @@ export class TemplateRegistry {
   }
 
   /** Lines stored without a template because of the cap, by org. */
+  /** New templates per org since start (what the generator made; seeds are counted where they are followed). */
+  templatesCreatedByOrg(): Record<string, number> {
+    return this.created.byOrg();
+  }
+
   templateCapByOrg(): Record<string, number> {
     return this.templateCap.byOrg();
   }

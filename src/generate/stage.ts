@@ -104,6 +104,7 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
       queueDepth: queue.depth,
       inFlightBatches: queue.inFlightBatches,
       templateCapByOrg: registry.templateCapByOrg(),
+      templatesCreatedByOrg: registry.templatesCreatedByOrg(),
     }),
     flush: () => queue.flush(),
     stop: async (deadlineMs) => {

@@ -27,6 +27,16 @@ export function createMetrics(sources: StatsSources): Metrics {
 
   for (const stage of Object.keys(STAGE_COUNTERS) as (keyof StatsSnapshot)[]) {
     for (const [name, spec] of Object.entries(STAGE_COUNTERS[stage])) {
+      if (spec.kind === 'by-org' && spec.metric !== undefined) {
+        const read = () => (sources[stage]() as Readonly<Record<string, unknown>> | undefined)?.[name];
+        registerByOrg(
+          registers,
+          spec.metric,
+          spec.help,
+          () => (read() ?? {}) as Readonly<Record<string, number>>,
+        );
+        continue;
+      }
       if ((spec.kind !== 'counter' && spec.kind !== 'gauge') || spec.metric === undefined) continue;
       // An absent stage (a Kafka role without it, no LLM) reads as zero.
       const read = () => (sources[stage]() as Readonly<Record<string, number>> | undefined)?.[name] ?? 0;
@@ -99,6 +109,29 @@ function register(
       const value = read();
       if (value > last) this.inc(value - last);
       last = value;
+    },
+  });
+}
+
+/** A count per org (OrgTally: at most its bound of orgs, the rest as "(other orgs)") as a counter labelled `org`. */
+function registerByOrg(
+  registers: Registry[],
+  name: string,
+  help: string,
+  read: () => Readonly<Record<string, number>>,
+): void {
+  const last = new Map<string, number>();
+  new Counter({
+    name,
+    help,
+    labelNames: ['org'],
+    registers,
+    collect() {
+      for (const [org, value] of Object.entries(read())) {
+        const before = last.get(org) ?? 0;
+        if (value > before) this.labels(org).inc(value - before);
+        last.set(org, value);
+      }
     },
   });
 }

@@ -17,6 +17,7 @@ import { CurationService } from '../curate/service.ts';
 import type { Template } from '../model/template.ts';
 import { orgCeiling } from '../quota/org-ceiling.ts';
 import { orgRateLimit } from '../quota/token-buckets.ts';
+import { rateJumpSignal } from '../signals/rate-jumps.ts';
 import { templateWebhook } from '../signals/webhook.ts';
 import { startStore, type Store } from '../store/stage.ts';
 import { InProcessChannel } from '../transport/in-process.ts';
@@ -103,6 +104,7 @@ async function startWriter({ config, logger, metrics }: RoleDeps, shared: Shared
     publish: (changes) => shared.channels.templates.publish(changes),
     maxTemplatesPerOrg: config.generate.maxTemplatesPerOrg,
   });
+  const rateJumps = rateJumpSignal(config, store.windows, logger.child({ stage: 'signals' }));
   shared.channels.matched.subscribe((rows) => store.writer.enqueue(rows as StoredLog[]));
   return {
     role: 'writer',
@@ -112,6 +114,7 @@ async function startWriter({ config, logger, metrics }: RoleDeps, shared: Shared
       stats: () => ({ ...store.writer.stats(), bufferMaxRows: config.clickhouse.bufferMaxRows }),
     },
     async stop(deadline) {
+      rateJumps?.stop();
       const left = await store.stop(Math.max(deadline, Date.now() + 5000));
       if (left.unwrittenRows > 0 || left.unwrittenTemplates > 0) {
         throw new Error(

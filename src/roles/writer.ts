@@ -4,6 +4,7 @@
  * This process owns the store, which the embedded engine requires of exactly one process, so it
  * also serves the read API. Wiring only.
  */
+import { rateJumpSignal } from '../signals/rate-jumps.ts';
 import { CurationService } from '../curate/service.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.ts';
@@ -103,6 +104,8 @@ export async function startWriterRole(config: Config, logger: Logger): Promise<R
       publish: (changes) => templates.publish(changes),
       maxTemplatesPerOrg: config.generate.maxTemplatesPerOrg,
     });
+    // Every writer checks every org: two writers send the same events, with the same ids.
+    const rateJumps = rateJumpSignal(config, store.windows, logger.child({ stage: 'signals' }));
     return {
       role: 'writer',
       curation,
@@ -115,6 +118,7 @@ export async function startWriterRole(config: Config, logger: Logger): Promise<R
       },
       async stop() {
         stopping = true;
+        rateJumps?.stop();
         await writer.close();
         await templates.close();
         await kafka.close();

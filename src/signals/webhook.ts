@@ -1,5 +1,6 @@
 /**
- * TEMPLATE_WEBHOOK_URL: a JSON event POSTed when an org gets a new template. Delivery never
+ * TEMPLATE_WEBHOOK_URL: a JSON event POSTed when an org gets a new template, or when a
+ * template's rate jumps (signals/rate-jumps.ts). Delivery never
  * holds up ingestion: events wait in a bounded queue (the oldest dropped, and counted, when it
  * is full) and go out one at a time, each retried with exponential backoff a bounded number of
  * times. Delivery is at least once (a Kafka generator that redoes a batch sends its events
@@ -7,6 +8,7 @@
  */
 import type { Logger } from '../logger.ts';
 import type { Template } from '../model/template.ts';
+import type { RateJumpEvent } from './rate-jumps.ts';
 
 export interface TemplateEvent {
   /** `<org>:<template_id>:new`: the same for every delivery of one event. */
@@ -18,6 +20,9 @@ export interface TemplateEvent {
   source: string;
   created_at: string;
 }
+
+/** What is POSTed: a new template, or a rate jump (rate-jumps.ts). */
+export type WebhookEvent = TemplateEvent | RateJumpEvent;
 
 export interface WebhookOptions {
   url: string;
@@ -41,7 +46,7 @@ export interface WebhookStats {
 
 export class TemplateWebhook {
   readonly #o: Required<WebhookOptions>;
-  readonly #queue: TemplateEvent[] = [];
+  readonly #queue: WebhookEvent[] = [];
   readonly #stats = { sent: 0, failed: 0, dropped: 0 };
   #running = false;
   #stopped = false;
@@ -60,13 +65,8 @@ export class TemplateWebhook {
 
   /** Queues an event per new template; returns at once. */
   templatesCreated(templates: readonly Template[]): void {
-    if (this.#stopped) return;
-    for (const t of templates) {
-      if (this.#queue.length >= this.#o.maxQueue) {
-        this.#queue.shift();
-        this.#stats.dropped++;
-      }
-      this.#queue.push({
+    this.send(
+      templates.map((t) => ({
         id: `${t.org}:${t.id}:new`,
         type: 'template.new',
         org: t.org,
@@ -74,7 +74,19 @@ export class TemplateWebhook {
         template: t.text,
         source: t.source,
         created_at: new Date(t.createdAt).toISOString(),
-      });
+      })),
+    );
+  }
+
+  /** Queues events; returns at once. */
+  send(events: readonly WebhookEvent[]): void {
+    if (this.#stopped) return;
+    for (const event of events) {
+      if (this.#queue.length >= this.#o.maxQueue) {
+        this.#queue.shift();
+        this.#stats.dropped++;
+      }
+      this.#queue.push(event);
     }
     if (!this.#running) void this.#drain();
   }
@@ -104,7 +116,7 @@ export class TemplateWebhook {
     }
   }
 
-  async #deliver(event: TemplateEvent): Promise<void> {
+  async #deliver(event: WebhookEvent): Promise<void> {
     let backoff = this.#o.initialBackoffMs;
     for (let attempt = 1; ; attempt++) {
       let why: string;

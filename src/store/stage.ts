@@ -21,6 +21,7 @@ import {
 import type { WriterStats } from './counters.ts';
 import { BatchWriter, type OnFlush } from './writer.ts';
 import type { Curation } from '../model/curation.ts';
+import { templateTexts, windowCounts, type WindowCounts } from './rate-windows.ts';
 import { listChanges, loadCurations, saveChange, saveCurations, type CurationStore } from './curation.ts';
 
 export type { LogsPage, LogsQuery, LogView } from './queries.ts';
@@ -48,6 +49,11 @@ export interface Store {
   /** Resolves true once every template saved so far is stored. */
   templatesSaved(): Promise<boolean>;
   loadTemplates(): Promise<Template[]>;
+  /** Counts per window across orgs, for the rate-jump signal (store/rate-windows.ts). */
+  readonly windows: {
+    counts: (q: Parameters<typeof windowCounts>[2]) => Promise<WindowCounts[]>;
+    texts: (keys: Parameters<typeof templateTexts>[2]) => Promise<Map<string, string>>;
+  };
   /** Curation (store/curation.ts): decisions, their record, and what it checks against. */
   readonly curation: CurationStore & { loadAll(): Promise<Curation[]> };
   listTemplates(org: string): Promise<TemplateSummary[]>;
@@ -194,6 +200,10 @@ export async function startStore(config: Config['clickhouse'], deps: StoreDeps):
     saveTemplates: (list) => templates.enqueue(list),
     templatesSaved: () => templates.flushed(),
     loadTemplates: () => loadTemplates(client, db),
+    windows: {
+      counts: (q) => windowCounts(client, db, q),
+      texts: (keys) => templateTexts(client, db, keys),
+    },
     curation: {
       loadAll: () => loadCurations(client, db),
       loadCurations: (org) => loadCurations(client, db, org),

@@ -78,3 +78,87 @@ describe(
     });
   },
 );
+
+describe(
+  'TEMPLATE_RATE_JUMP: an event when a template’s rate jumps within a window',
+  { timeout: 60_000 },
+  () => {
+    let t: TestService;
+    let receiver: http.Server;
+    const received: Array<
+      Event & { count: number; baseline_count: number; rate_change: number; to: string }
+    > = [];
+    const W = 10_000;
+    before(async () => {
+      receiver = http.createServer((req, res) => {
+        let body = '';
+        req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+        req.on('end', () => {
+          received.push(JSON.parse(body) as (typeof received)[number]);
+          res.writeHead(204).end();
+        });
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      const { port } = receiver.address() as AddressInfo;
+      t = await startTestService({
+        TEMPLATE_WEBHOOK_URL: `http://127.0.0.1:${port}/hook`,
+        TEMPLATE_RATE_WINDOW_SECS: String(W / 1000),
+        TEMPLATE_RATE_BASELINE_WINDOWS: '3',
+        TEMPLATE_RATE_JUMP: '5',
+      });
+    });
+    after(async () => {
+      await t.destroy();
+      await new Promise((resolve) => receiver.close(resolve));
+    });
+
+    it('sends the jump of one template, not the steady or the small ones', async () => {
+      // The window checked next ends at `end`; leave time to send and store before it is checked.
+      let end = Math.ceil(Date.now() / W) * W;
+      if (end - Date.now() < 4000) end += W;
+      const inWindow = (i: number, n: number) => end - W + Math.floor((i * W) / n);
+      const inBaseline = (i: number, n: number) => end - 4 * W + Math.floor((i * 3 * W) / n);
+      const logs = [
+        // 2 a window before, 40 in the window: a jump of 20x.
+        ...Array.from({ length: 6 }, (_, i) => ({
+          timestamp: inBaseline(i, 6),
+          message: `Queue q${i} depth ${i} over limit`,
+        })),
+        ...Array.from({ length: 40 }, (_, i) => ({
+          timestamp: inWindow(i, 40),
+          message: `Queue q${i} depth ${i} over limit`,
+        })),
+        // Steady: 10 a window before and in it.
+        ...Array.from({ length: 30 }, (_, i) => ({
+          timestamp: inBaseline(i, 30),
+          message: `User u${i} logged in`,
+        })),
+        ...Array.from({ length: 10 }, (_, i) => ({
+          timestamp: inWindow(i, 10),
+          message: `User u${i} logged in`,
+        })),
+        // A jump, but of too few lines to mean anything.
+        { timestamp: inBaseline(0, 1), message: 'Disk 1 full' },
+        ...Array.from({ length: 8 }, (_, i) => ({ timestamp: inWindow(i, 8), message: `Disk ${i} full` })),
+      ].map((log) => ({ ...log, org: 'rates' }));
+      const res = await fetch(`${t.url}/logs/ingest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ logs }),
+      });
+      assert.equal(res.status, 200);
+      await t.flush();
+      await eventually(
+        () => Promise.resolve(received.some((e) => e.type === 'template.rate_jump') ? true : undefined),
+        'the rate jump event',
+        30_000,
+      );
+      const jumps = received.filter((e) => e.type === 'template.rate_jump');
+      assert.deepEqual(
+        jumps.map((e) => [e.org, e.template, e.count, e.baseline_count, e.rate_change, e.to]),
+        [['rates', 'Queue <*> depth <*> over limit', 40, 6, 20, new Date(end).toISOString()]],
+      );
+      assert.equal(jumps[0]?.id, `rates:${jumps[0]?.template_id}:jump:${end}`);
+    });
+  },
+);
