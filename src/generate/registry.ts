@@ -80,6 +80,8 @@ export class TemplateRegistry {
         const known = this.matcher.current.get(org, id);
         if (known?.text === text && (known.shapes ?? '') === (change.template.shapes ?? '')) continue;
         if (known !== undefined) this.textIndex(org).delete(known.text);
+        // A template added by hand (curation) is new to its org like a learned one.
+        else if (change.template.source === 'manual') this.created.add(org, 1);
         this.textIndex(org).set(text, id);
         upserts.push(change.template);
       } else if (change.kind === 'delete') {

@@ -87,6 +87,10 @@ describe('curation: seed, ingest rules, merges and the record of changes', { tim
       logs.logs.map((l) => l.variables),
       [['42', '4242']],
     );
+    const stats = (await send('GET', '/stats')).body as {
+      quotas: { by_org: Record<string, { templates_created?: number }> };
+    };
+    assert.equal(stats.quotas.by_org['shop']?.templates_created, 1);
     const entry = (await volume('shop')).find((e) => e.id === id);
     assert.equal(entry?.curation?.name, 'Declined payments');
     const [change] = await changes('shop');
