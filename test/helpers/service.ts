@@ -106,3 +106,12 @@ export async function storedInOrder<T extends { timestamp: string; message: stri
     a.timestamp === b.timestamp ? a.message.localeCompare(b.message) : a.timestamp.localeCompare(b.timestamp),
   );
 }
+
+/** POST /logs/ingest of a batch, as JSON. */
+export async function postLogs(url: string, logs: readonly object[]): Promise<Response> {
+  return fetch(`${url}/logs/ingest`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ logs }),
+  });
+}

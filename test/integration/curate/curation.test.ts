@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestService, type TestService } from '../../helpers/service.ts';
+import { postLogs, startTestService, type TestService } from '../../helpers/service.ts';
 
 interface Entry {
   id: number;
@@ -38,11 +38,7 @@ describe('curation: seed, ingest rules, merges and the record of changes', { tim
 
   const ingest = async (org: string, messages: string[]) => {
     const logs = messages.map((message) => ({ org, message, timestamp: (at += 1000), level: 'info' }));
-    const res = await fetch(`${t.url}/logs/ingest`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ logs }),
-    });
+    const res = await postLogs(t.url, logs);
     assert.equal(res.status, 200, await res.clone().text());
     return (await res.json()) as { accepted: number; matched: number };
   };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { eventually, startTestService, type TestService } from '../../helpers/service.ts';
+import { eventually, postLogs, startTestService, type TestService } from '../../helpers/service.ts';
 
 interface Event {
   id: string;
@@ -49,11 +49,7 @@ describe(
         org: 'hooked',
         message: i % 2 === 0 ? `Disk ${i} full` : `User u${i} logged in from 10.0.0.${i}`,
       }));
-      const res = await fetch(`${t.url}/logs/ingest`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ logs }),
-      });
+      const res = await postLogs(t.url, logs);
       assert.equal(res.status, 200);
       await t.flush();
       const templates = (
@@ -141,11 +137,7 @@ describe(
         { timestamp: inBaseline(0, 1), message: 'Disk 1 full' },
         ...Array.from({ length: 8 }, (_, i) => ({ timestamp: inWindow(i, 8), message: `Disk ${i} full` })),
       ].map((log) => ({ ...log, org: 'rates' }));
-      const res = await fetch(`${t.url}/logs/ingest`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ logs }),
-      });
+      const res = await postLogs(t.url, logs);
       assert.equal(res.status, 200);
       await t.flush();
       await eventually(

@@ -107,13 +107,7 @@ export class Pipeline {
   }
 }
 
-export async function postLogs(url: string, logs: readonly object[]): Promise<Response> {
-  return fetch(`${url}/logs/ingest`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ logs }),
-  });
-}
+export { postLogs } from '../../helpers/service.ts';
 
 export async function stats(
   url: string,
