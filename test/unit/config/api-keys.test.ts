@@ -81,7 +81,10 @@ describe('API keys in the config', () => {
       [JSON.stringify({ key: K1 }), /JSON array/],
       [JSON.stringify([{ key: 'short', orgs: ['acme'], scopes: ['read'] }]), /at least 16/],
       [JSON.stringify([{ key: K1, orgs: 'acme', scopes: ['read'] }]), /orgs must be/],
-      [JSON.stringify([{ key: K1, orgs: ['acme'], scopes: ['delete'] }]), /scopes are write, read and curate/],
+      [
+        JSON.stringify([{ key: K1, orgs: ['acme'], scopes: ['delete'] }]),
+        /scopes are write, read and curate/,
+      ],
     ];
     for (const [i, [text, mention]] of cases.entries()) {
       const file = path.join(dir, `bad-${i}.json`);
