@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { formatCompact, formatCount } from '../lib/format.js';
-import { formatExact, formatTick } from '../lib/time.js';
+import { formatExact, timeTicks } from '../lib/time.js';
 
 /**
  * A template's count per step as bars, with the time under the pointer and its count read out
@@ -34,8 +34,12 @@ export function SeriesChart({ series, stepMs }) {
   const barW = plotW / Math.max(1, n);
   const gap = barW > 4 ? 1 : 0;
   const start = n > 0 ? Date.parse(series[0]?.time ?? '') : 0;
-  const spanMs = n * stepMs;
-  const ticks = timeTicks(n, 6);
+  const x = (/** @type {number} */ t) => left + ((t - start) / stepMs) * barW;
+  // Labels no closer than ~110 px, none cut by the right edge.
+  const ticks = timeTicks(
+    { from: start, to: start + n * stepMs },
+    Math.max(2, Math.floor(plotW / 110)),
+  ).filter((tick) => x(tick.time) < width - 60);
   const total = series.reduce((sum, p) => sum + p.count, 0);
   const shown = hover === null ? null : series[hover];
 
@@ -43,8 +47,8 @@ export function SeriesChart({ series, stepMs }) {
   const onMove = (event) => {
     const svg = /** @type {SVGSVGElement} */ (event.currentTarget);
     const box = svg.getBoundingClientRect();
-    const x = ((event.clientX - box.left) / box.width) * width - left;
-    setHover(x < 0 ? null : Math.min(n - 1, Math.max(0, Math.floor(x / barW))));
+    const at = ((event.clientX - box.left) / box.width) * width - left;
+    setHover(at < 0 ? null : Math.min(n - 1, Math.max(0, Math.floor(at / barW))));
   };
   /** @param {KeyboardEvent} event */
   const onKey = (event) => {
@@ -100,10 +104,17 @@ export function SeriesChart({ series, stepMs }) {
         />`;
       })}
       ${ticks.map(
-        (i) =>
-          html`<text class="chart-label" x=${left + i * barW} y=${height - 6} text-anchor="start">
-            ${formatTick(start + i * stepMs, spanMs)}
-          </text>`,
+        (tick) =>
+          html`<line
+              class="chart-tick"
+              x1=${x(tick.time)}
+              x2=${x(tick.time)}
+              y1=${8 + plotH}
+              y2=${8 + plotH + 4}
+            />
+            <text class="chart-label" x=${x(tick.time)} y=${height - 4} text-anchor="middle"
+              >${tick.label}</text
+            >`,
       )}
     </svg>
   </figure>`;
@@ -114,17 +125,4 @@ function niceCeiling(max) {
   const magnitude = 10 ** Math.floor(Math.log10(max));
   const steps = [1, 2, 2.5, 5, 10];
   return (steps.find((s) => s * magnitude >= max) ?? 10) * magnitude;
-}
-
-/**
- * Up to `count` evenly spaced bar indexes for time labels, leaving room for the last label.
- * @param {number} n
- * @param {number} count
- */
-function timeTicks(n, count) {
-  if (n === 0) return [];
-  const every = Math.max(1, Math.ceil(n / count));
-  const ticks = [];
-  for (let i = 0; i < n - every / 2; i += every) ticks.push(i);
-  return ticks;
 }

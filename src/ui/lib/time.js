@@ -108,15 +108,47 @@ export function formatExact(t) {
   return dateTimeSeconds.format(new Date(t));
 }
 
+/** Distances between the labels of a time axis: round ones, so labels fall on the clock. */
+const TICKS = [
+  MINUTE,
+  5 * MINUTE,
+  15 * MINUTE,
+  30 * MINUTE,
+  HOUR,
+  2 * HOUR,
+  3 * HOUR,
+  6 * HOUR,
+  12 * HOUR,
+  DAY,
+  2 * DAY,
+  7 * DAY,
+];
+
 /**
- * An axis label: the time of day for steps under a day within one day, else the date.
- * @param {number} t
- * @param {number} spanMs
+ * Times at most `count` of which fit in the window, each on a round time of the browser's
+ * clock (14:00, midnight), with their labels: the date at midnight, else the time of day.
+ * @param {Window} window
+ * @param {number} count
+ * @returns {Array<{ time: number, label: string }>}
  */
-export function formatTick(t, spanMs) {
-  if (spanMs <= DAY) return timeOnly.format(new Date(t));
-  if (spanMs <= 3 * DAY) return dateTime.format(new Date(t));
-  return dayOnly.format(new Date(t));
+export function timeTicks(window, count) {
+  const span = window.to - window.from;
+  const every = TICKS.find((t) => span / t <= count) ?? Math.ceil(span / count / DAY) * DAY;
+  // Minutes to add to UTC for the local clock (the zone of the window's start).
+  const shift = -new Date(window.from).getTimezoneOffset() * MINUTE;
+  const ticks = [];
+  for (
+    let local = Math.ceil((window.from + shift) / every) * every;
+    local - shift <= window.to;
+    local += every
+  ) {
+    const midnight = local % DAY === 0;
+    ticks.push({
+      time: local - shift,
+      label: (midnight ? dayOnly : timeOnly).format(new Date(local - shift)),
+    });
+  }
+  return ticks;
 }
 
 /**

@@ -134,7 +134,6 @@ export function TemplateView({ route, window, now, navigate }) {
  */
 function VariableCard({ variable, template, total }) {
   const listed = variable.top.reduce((sum, v) => sum + v.count, 0);
-  const most = Math.max(1, ...variable.top.map((v) => v.count));
   return html`<article class="variable" aria-label=${`variable ${variable.position + 1}`}>
     <header class="variable-head">
       <span class=${varClass(variable.position)}><sub>${variable.position + 1}</sub></span>
@@ -152,10 +151,12 @@ function VariableCard({ variable, template, total }) {
                 ${v.value === '' ? html`<span class="muted">(empty)</span>` : v.value}
               </td>
               <td class="value-bar">
-                <span
-                  class=${`value-fill ${varClass(variable.position)}`}
-                  style=${{ width: `${(v.count / most) * 100}%` }}
-                ></span>
+                <span class="value-track">
+                  <span
+                    class=${`value-fill ${varClass(variable.position)}`}
+                    style=${{ width: `${(v.count / Math.max(1, total)) * 100}%` }}
+                  ></span>
+                </span>
               </td>
               <td class="num">${formatCount(v.count)}</td>
               <td class="num muted">${formatShare(v.count / Math.max(1, total))}</td>
@@ -185,11 +186,13 @@ function context(template, position) {
   const parts = templateParts(template);
   const at = parts.findIndex((p) => p.position === position);
   const literal = (/** @type {number} */ i) => (parts[i]?.position === null ? (parts[i]?.text ?? '') : '');
-  const before = literal(at - 1).split(/\s+/);
-  const after = literal(at + 1).split(/\s+/);
-  // Two words on each side, an ellipsis where the template goes on.
-  const head = `${before.length > 2 || at > 1 ? '…' : ''}${before.slice(-2).join(' ')}`;
-  const tail = `${after.slice(0, 2).join(' ')}${after.length > 2 || at + 2 < parts.length ? '…' : ''}`;
+  const words = (/** @type {string} */ text) => text.split(/\s+/).filter((w) => w !== '');
+  const [beforeText, afterText] = [literal(at - 1), literal(at + 1)];
+  const before = words(beforeText);
+  const after = words(afterText);
+  // Two words on each side, spaced as the template is, an ellipsis where it goes on.
+  const head = `${before.length > 2 || at > 1 ? '…' : ''}${before.slice(-2).join(' ')}${/\s$/.test(beforeText) ? ' ' : ''}`;
+  const tail = `${/^\s/.test(afterText) ? ' ' : ''}${after.slice(0, 2).join(' ')}${after.length > 2 || at + 2 < parts.length ? '…' : ''}`;
   return html`${head}<span class=${varClass(position)}>${'<*>'}</span>${tail}`;
 }
 
@@ -236,6 +239,8 @@ function Lines({ route, window, detail }) {
     }
   };
   const total = detail.volume?.count ?? 0;
+  // Lines sent without a service or host need no column for them.
+  const sources = lines.some((line) => line.service !== '' || line.host !== '');
   return html`<section class="card">
     <h2 class="card-title">
       Lines <span class="muted">latest first, ${formatCount(lines.length)} of ${formatCount(total)}</span>
@@ -246,7 +251,7 @@ function Lines({ route, window, detail }) {
           <tr>
             <th scope="col" class="col-time">Time</th>
             <th scope="col" class="col-level">Level</th>
-            <th scope="col" class="col-source">Service · host</th>
+            ${sources ? html`<th scope="col" class="col-source">Service · host</th>` : null}
             <th scope="col">Line</th>
           </tr>
         </thead>

@@ -89,6 +89,8 @@ export function TemplatesView({ route, window, now, navigate }) {
   const fresh = learned.filter((r) => r.isNew).length;
   const untemplated = rows.find((r) => r.id === 0)?.count ?? 0;
   const sort = route.sort === '' ? '-count' : route.sort;
+  // Share bars are drawn against the loudest template, so small ones stay comparable.
+  const loudest = Math.max(1, ...rows.map((r) => r.count));
   const onSort = (/** @type {string} */ s) => navigate({ sort: s === '-count' ? '' : s }, { replace: true });
 
   return html`<section class=${res.loading ? 'view reloading' : 'view'} aria-busy=${res.loading}>
@@ -182,7 +184,7 @@ export function TemplatesView({ route, window, now, navigate }) {
                             ><span class="share-bar"
                               ><span
                                 class="share-fill"
-                                style=${{ width: `${(row.count / Math.max(1, total)) * 100}%` }}
+                                style=${{ width: `${(row.count / loudest) * 100}%` }}
                               ></span></span
                             ><span class="num muted"
                               >${formatShare(row.count / Math.max(1, total))}</span
