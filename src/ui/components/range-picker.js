@@ -50,6 +50,7 @@ export function RangePicker({ route, window, navigate }) {
               setEditing(false);
               navigate({ range: 'custom', ...w });
             }}
+            onClose=${() => setEditing(false)}
           />`
         : null
     }
@@ -57,9 +58,9 @@ export function RangePicker({ route, window, navigate }) {
 }
 
 /**
- * @param {{ window: Window, openEnded: boolean, onApply: (w: { from: string, to: string }) => void }} props
+ * @param {{ window: Window, openEnded: boolean, onApply: (w: { from: string, to: string }) => void, onClose: () => void }} props
  */
-function CustomRange({ window, openEnded, onApply }) {
+function CustomRange({ window, openEnded, onApply, onClose }) {
   const [from, setFrom] = useState(toLocalInput(window.from));
   const [to, setTo] = useState(openEnded ? '' : toLocalInput(window.to));
   const fromMs = fromLocalInput(from);
@@ -80,7 +81,17 @@ function CustomRange({ window, openEnded, onApply }) {
   /** @param {(v: string) => void} set */
   const onInput = (set) => (/** @type {InputEvent} */ e) =>
     set(/** @type {HTMLInputElement} */ (e.currentTarget).value);
-  return html`<form class="custom-range popover" onSubmit=${submit}>
+  // Esc closes it (before the page's own Esc, which would leave the template).
+  return html`<form
+    class="custom-range popover"
+    onSubmit=${submit}
+    onKeyDown=${(/** @type {KeyboardEvent} */ e) => {
+      if (e.key === 'Escape') {
+        e.stopPropagation();
+        onClose();
+      }
+    }}
+  >
     <label class="field">
       <span class="field-label">From</span>
       <input class="input" type="datetime-local" value=${from} onInput=${onInput(setFrom)} required />

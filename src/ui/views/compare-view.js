@@ -6,6 +6,7 @@ import { formatWindow, fromLocalInput, toLocalInput } from '../lib/time.js';
 import { useApi } from '../lib/use-api.js';
 import { useRowKeys } from '../lib/use-row-keys.js';
 import { Link } from '../components/link.js';
+import { MAX_ROWS, MoreRows } from '../components/more-rows.js';
 import { SearchBox } from '../components/search-box.js';
 import { SortHeader, sortRows } from '../components/sort-header.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
@@ -113,7 +114,7 @@ export function CompareView({ route, window, navigate }) {
     },
     [shown],
   );
-  const selected = useRowKeys(shown.length, open);
+  const selected = useRowKeys(Math.min(shown.length, MAX_ROWS), open);
   const onSort = (/** @type {string} */ s) => navigate({ sort: s === '-score' ? '' : s }, { replace: true });
   const counts = Object.fromEntries(STATUSES.map((s) => [s, all.filter((c) => c.status === s).length]));
 
@@ -227,7 +228,7 @@ export function CompareView({ route, window, navigate }) {
                           </tr>
                         </thead>
                         <tbody>
-                          ${shown.map(
+                          ${shown.slice(0, MAX_ROWS).map(
                             (c, i) =>
                               html`<tr
                                 key=${c.template_id}
@@ -261,6 +262,7 @@ export function CompareView({ route, window, navigate }) {
                                 <td class="col-num num">${c.score.toFixed(1)}</td>
                               </tr>`,
                           )}
+                          <${MoreRows} hidden=${shown.length - MAX_ROWS} columns=${6} />
                         </tbody>
                       </table>
                     </div>`

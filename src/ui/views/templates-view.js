@@ -7,6 +7,7 @@ import { useApi } from '../lib/use-api.js';
 import { useRowKeys } from '../lib/use-row-keys.js';
 import { LevelBar } from '../components/levels.js';
 import { Link } from '../components/link.js';
+import { MAX_ROWS, MoreRows } from '../components/more-rows.js';
 import { SearchBox } from '../components/search-box.js';
 import { SortHeader, sortRows } from '../components/sort-header.js';
 import { Sparkline } from '../components/sparkline.js';
@@ -81,7 +82,7 @@ export function TemplatesView({ route, window, now, navigate }) {
     },
     [shown],
   );
-  const selected = useRowKeys(shown.length, open);
+  const selected = useRowKeys(Math.min(shown.length, MAX_ROWS), open);
 
   if (res.error !== undefined) return html`<${ErrorState} error=${res.error} retry=${res.reload} />`;
   if (res.data === undefined) return html`<${Loading} what="templates" />`;
@@ -174,7 +175,7 @@ export function TemplatesView({ route, window, now, navigate }) {
                   </tr>
                 </thead>
                 <tbody>
-                  ${shown.map(
+                  ${shown.slice(0, MAX_ROWS).map(
                     (row, i) =>
                       html`<tr key=${row.id} data-row=${i} class=${i === selected ? 'selected' : ''}>
                         <td class="col-spark"><${Sparkline} series=${row.series} /></td>
@@ -216,6 +217,7 @@ export function TemplatesView({ route, window, now, navigate }) {
                         </td>
                       </tr>`,
                   )}
+                  <${MoreRows} hidden=${shown.length - MAX_ROWS} columns=${7} />
                 </tbody>
               </table>
             </div>`
