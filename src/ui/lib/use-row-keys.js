@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 
 /** Whether a key press belongs to a text field (then the page's shortcuts stay out of it). */
 export function typingIn(/** @type {EventTarget | null} */ target) {
@@ -17,10 +17,19 @@ export function typingIn(/** @type {EventTarget | null} */ target) {
  */
 export function useRowKeys(count, open) {
   const [selected, setSelected] = useState(-1);
+  // The listener reads the selection from here, not from its render: keys pressed faster than
+  // the page re-renders (a held j) each move on from the last one.
+  const current = useRef(-1);
+  const select = (/** @type {number} */ row) => {
+    current.current = row;
+    setSelected(row);
+  };
   useEffect(() => {
-    if (selected >= count) setSelected(count - 1);
+    if (current.current >= count) select(count - 1);
   }, [count]);
-  useEffect(() => {
+  // Subscribed as the rows are drawn (a layout effect), not a frame later: a key pressed as
+  // soon as the rows show must find them.
+  useLayoutEffect(() => {
     /** @param {KeyboardEvent} event */
     const onKey = (event) => {
       if (typingIn(event.target) || event.metaKey || event.ctrlKey || event.altKey) return;
@@ -30,19 +39,20 @@ export function useRowKeys(count, open) {
           : event.key === 'k' || event.key === 'ArrowUp'
             ? -1
             : 0;
+      const row = current.current;
       if (move !== 0 && count > 0) {
         event.preventDefault();
-        const next = Math.min(count - 1, Math.max(0, selected + move));
-        setSelected(next);
+        const next = Math.min(count - 1, Math.max(0, row + move));
+        select(next);
         document.querySelector(`[data-row="${next}"]`)?.scrollIntoView({ block: 'nearest' });
-      } else if (event.key === 'Enter' && selected >= 0 && selected < count && !activates(event.target)) {
+      } else if (event.key === 'Enter' && row >= 0 && row < count && !activates(event.target)) {
         event.preventDefault();
-        open(selected);
+        open(row);
       }
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, [count, selected, open]);
+  }, [count, open]);
   return selected;
 }
 

@@ -261,9 +261,13 @@ function Lines({ route, window, detail }) {
               html`<tr key=${i}>
                 <td class="col-time num muted">${formatExact(line.timestamp)}</td>
                 <td class="col-level"><${LevelBadge} level=${line.level} /></td>
-                <td class="col-source muted">
-                  ${[line.service, line.host].filter((s) => s !== '').join(' · ')}
-                </td>
+                ${
+                  sources
+                    ? html`<td class="col-source muted">
+                        ${[line.service, line.host].filter((s) => s !== '').join(' · ')}
+                      </td>`
+                    : null
+                }
                 <td class="line mono">
                   <${HighlightedLine}
                     message=${line.message}

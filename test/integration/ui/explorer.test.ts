@@ -160,7 +160,10 @@ describe('the explorer page in a real browser', { timeout: 120_000 }, () => {
     const page = await browser.newPage();
     const problems = watch(page);
     await page.goto(`${t.url}/ui?org=${ORG}&range=custom&from=${iso(B.from)}&to=${iso(B.to)}`);
-    await page.getByRole('link', { name: /Payment/ }).click();
+    // Each template is a link; the keyboard opens it too: j j j to the third row, Enter.
+    const link = page.getByRole('link', { name: /Payment/ });
+    assert.match((await link.getAttribute('href')) ?? '', /[?&]template=\d+/);
+    for (const key of ['j', 'j', 'j', 'Enter']) await page.keyboard.press(key);
     await page.locator('table.lines tbody tr').first().waitFor();
     const id = Number(new URL(page.url()).searchParams.get('template'));
     const detail = await api<{
@@ -202,6 +205,11 @@ describe('the explorer page in a real browser', { timeout: 120_000 }, () => {
       ['visa', 2],
     ]);
     assert.equal(await page.locator('svg.chart-svg rect.chart-bar').count(), 60, 'an hour by the minute');
+
+    // More lines on request, from GET /logs: all six of the window, then nothing more to ask.
+    await page.getByRole('button', { name: 'Show the latest 50' }).click();
+    await waitForCount(page, 'table.lines tbody tr', 6);
+    assert.equal(await page.getByRole('button', { name: /Show/ }).count(), 0);
 
     await page.keyboard.press('Escape');
     await page.locator('table.templates-table').waitFor();
