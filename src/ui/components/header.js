@@ -20,7 +20,7 @@ export function Header({ route, window, navigate, refresh, hasKey, forgetKey }) 
   /** @param {SubmitEvent} event */
   const submit = (event) => {
     event.preventDefault();
-    navigate({ org: org.trim(), view: 'templates' });
+    navigate({ org: org.trim() });
   };
   const tab = (
     /** @type {'templates' | 'compare'} */ view,

@@ -106,7 +106,10 @@ export function changeRoute(route, change) {
     if (next.view !== 'template') next.template = null;
   }
   if (change.org !== undefined && change.org !== route.org) {
-    return { ...DEFAULTS, org: next.org, range: next.range, from: next.from, to: next.to };
+    // Another org: the same view and windows (a template id belongs to one org only).
+    const { range, from, to, baseline, baseline_from, baseline_to } = next;
+    const view = next.view === 'compare' ? 'compare' : 'templates';
+    return { ...DEFAULTS, org: next.org, view, range, from, to, baseline, baseline_from, baseline_to };
   }
   return next;
 }

@@ -5,6 +5,7 @@ import { launchBrowser } from '../../helpers/browser.ts';
 import { startTestService, type TestService } from '../../helpers/service.ts';
 
 const ORG = 'acme';
+const MARKUP_ORG = 'markup';
 const KEY = 'explorer-test-key-0123456789';
 const OTHER_ORG_KEY = 'explorer-test-beta-key-012345';
 const HOUR = 3_600_000;
@@ -38,6 +39,14 @@ function logs(): object[] {
       timestamp: at(B, i) + 3,
       level: 'error',
       message: `Payment ${1000 + i} declined for card ${i % 3 === 0 ? 'visa' : 'amex'}`,
+    });
+  }
+  // Markup in lines, in an org of its own: shown as text, never run.
+  for (let i = 0; i < 3; i++) {
+    out.push({
+      org: MARKUP_ORG,
+      timestamp: at(B, i),
+      message: `<img src=x onerror=alert(${i})> from <b>host${i}</b>`,
     });
   }
   return out;
@@ -250,6 +259,33 @@ describe('the explorer page in a real browser', { timeout: 120_000 }, () => {
     await waitForCount(page, 'table.compare-table tbody tr', 1);
     assert.deepEqual(await read(), [['gone', 'User <*> logged in', 10, 0]]);
     assert.match((await page.locator('.unchanged').textContent()) ?? '', /^1 unchanged/, 'Disk: 10 and 10');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  it('shows the text of templates and lines as text: markup in a log line is neither rendered nor run', async () => {
+    const page = await browser.newPage();
+    const problems = watch(page);
+    let dialogs = 0;
+    page.on('dialog', (dialog) => {
+      dialogs++;
+      void dialog.dismiss();
+    });
+    const { templates } = await api<{ templates: Volume[] }>(`/templates?org=${MARKUP_ORG}`);
+    assert.equal(templates.length, 1);
+    await page.goto(
+      `${t.url}/ui?org=${MARKUP_ORG}&template=${templates[0]!.id}&range=custom&from=${iso(B.from)}&to=${iso(B.to)}`,
+    );
+    await page.locator('table.lines tbody tr').first().waitFor();
+    const lines = await page.$$eval('table.lines .line', (cells: PageElement[]) =>
+      cells.map((c) => c.textContent),
+    );
+    assert.deepEqual(
+      lines,
+      [2, 1, 0].map((i) => `<img src=x onerror=alert(${i})> from <b>host${i}</b>`),
+    );
+    assert.equal(await page.locator('main img, main b').count(), 0, 'no element made of the text');
+    assert.equal(dialogs, 0);
     assert.deepEqual(problems, []);
     await page.close();
   });

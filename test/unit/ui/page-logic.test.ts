@@ -135,10 +135,14 @@ describe('the page’s links', () => {
     assert.equal(routes.parseRoute('?template=99999999999999999').template, null, 'past 16 digits');
   });
 
-  it('changing org forgets the search, sort and template of the old one; the window stays', () => {
+  it('changing org forgets the search, sort and template of the old one; the view and windows stay', () => {
     const before = routes.parseRoute('?org=acme&template=12&q=disk&sort=-first&range=7d');
-    const after = routes.changeRoute(before, { org: 'beta' });
-    assert.equal(routes.formatRoute(after), '/ui?org=beta&range=7d');
+    assert.equal(routes.formatRoute(routes.changeRoute(before, { org: 'beta' })), '/ui?org=beta&range=7d');
+    const compare = routes.parseRoute('?org=acme&view=compare&status=gone&baseline=week');
+    assert.equal(
+      routes.formatRoute(routes.changeRoute(compare, { org: 'beta' })),
+      '/ui?org=beta&view=compare&baseline=week',
+    );
   });
 });
 
