@@ -106,7 +106,19 @@ export function TemplateView({ route, window, now, navigate }) {
     </header>
     ${
       volume === null
-        ? html`<${Empty} title="No line of this template in the window"><p class="muted">Widen the time range to see its history.</p></${Empty}>`
+        ? html`<${Empty} title="No line of this template in the window"><p class="muted">Widen the time range to see its history.</p>
+            ${
+              route.range === '30d'
+                ? null
+                : html`<button
+                    type="button"
+                    class="button"
+                    onClick=${() => navigate({ range: '30d', from: '', to: '' })}
+                  >
+                    Show the last 30 days
+                  </button>`
+            }
+          </${Empty}>`
         : html`<section class="card">
               <h2 class="card-title">Volume <span class="muted">per ${formatDuration(stepMs)}</span></h2>
               <${SeriesChart} series=${volume.series ?? []} stepMs=${stepMs} />

@@ -143,7 +143,13 @@ export function TemplatesView({ route, window, now, navigate }) {
               <table class="table templates-table">
                 <thead>
                   <tr>
-                    <th scope="col" class="col-spark">Volume</th>
+                    <th
+                      scope="col"
+                      class="col-spark"
+                      title="Logs per point over the window, each row scaled to its own peak"
+                    >
+                      Volume
+                    </th>
                     <${SortHeader}
                       id="count"
                       label="Count"
@@ -152,7 +158,13 @@ export function TemplatesView({ route, window, now, navigate }) {
                       onSort=${onSort}
                       class="col-num"
                     />
-                    <th scope="col" class="col-share">Share</th>
+                    <th
+                      scope="col"
+                      class="col-share"
+                      title="Share of the window’s logs; bars against the loudest template"
+                    >
+                      Share
+                    </th>
                     <${SortHeader} id="template" label="Template" sort=${sort} first="asc" onSort=${onSort} />
                     <th scope="col" class="col-levels">Levels</th>
                     <${SortHeader}
