@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parseCsvRecords } from '../bench/csv.ts';
 import { LOGHUB_DIR } from '../bench/loghub.ts';
 import { launchBrowser } from '../test/helpers/browser.ts';
-import { startTestService } from '../test/helpers/service.ts';
+import { postLogs, startTestService } from '../test/helpers/service.ts';
 
 const ORG = 'acme';
 const HOUR = 3_600_000;
@@ -69,11 +69,7 @@ async function main(): Promise<void> {
   try {
     const logs = SYSTEMS.flatMap((s) => logsOf(s, now));
     for (let i = 0; i < logs.length; i += 1000) {
-      const res = await fetch(`${service.url}/logs/ingest`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ logs: logs.slice(i, i + 1000) }),
-      });
+      const res = await postLogs(service.url, logs.slice(i, i + 1000));
       if (!res.ok) throw new Error(`ingest: ${res.status} ${await res.text()}`);
     }
     await service.flush();

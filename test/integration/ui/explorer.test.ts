@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../../helpers/browser.ts';
-import { startTestService, type TestService } from '../../helpers/service.ts';
+import { postLogs, startTestService, type TestService } from '../../helpers/service.ts';
 
 const ORG = 'acme';
 const MARKUP_ORG = 'markup';
@@ -109,11 +109,7 @@ describe('the explorer page in a real browser', { timeout: 120_000 }, () => {
   before(async () => {
     browser = await launchBrowser();
     t = await startTestService({ CLICKHOUSE_FLUSH_INTERVAL_SECS: '3600' });
-    const res = await fetch(`${t.url}/logs/ingest`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ logs: logs() }),
-    });
+    const res = await postLogs(t.url, logs());
     assert.equal(res.status, 200, await res.text());
     await t.flush();
   });
