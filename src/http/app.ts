@@ -12,6 +12,7 @@ import { registerIngestRoutes } from './routes/ingest.ts';
 import { registerCurationRoutes } from './routes/curation.ts';
 import { registerReadRoutes } from './routes/read.ts';
 import { registerStatusRoutes } from './routes/status.ts';
+import { registerUiRoutes } from './routes/ui.ts';
 import type { ServiceView } from './view.ts';
 
 export interface AppOptions {
@@ -98,6 +99,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     registerStatusRoutes(app, options.view, options.metrics);
     registerReadRoutes(app, options.view);
     if (options.view.curation !== undefined) registerCurationRoutes(app, options.view.curation);
+    registerUiRoutes(app);
   });
   return app;
 }

@@ -4,6 +4,7 @@ import type { ApiKeyConfig } from '../config.ts';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import type { SubmittedLogs } from '../ingest/body.ts';
 import { DOCS_PREFIX } from './openapi.ts';
+import { UI_PREFIX } from './routes/ui.ts';
 
 /** What one API key may do. `orgs` undefined: every org. */
 export interface Grant {
@@ -144,13 +145,19 @@ function grantOf(
 /** GET (and HEAD) of these answer without a key: probes and scrapers hold none. */
 const OPEN_ROUTES = new Set(['/health', '/metrics']);
 
-/** Nor does the API description: the UI, its assets and the OpenAPI document hold no data. */
+/**
+ * Nor do the API description (its UI, assets and OpenAPI document) and the explorer page: they
+ * hold no data (the page's own API calls carry the key).
+ */
 function isOpenRoute(route: string): boolean {
-  return OPEN_ROUTES.has(route) || route === DOCS_PREFIX || route.startsWith(`${DOCS_PREFIX}/`);
+  return (
+    OPEN_ROUTES.has(route) ||
+    [DOCS_PREFIX, UI_PREFIX].some((prefix) => route === prefix || route.startsWith(`${prefix}/`))
+  );
 }
 
 /**
- * With keys configured, every request but GET /health, /metrics and /docs needs
+ * With keys configured, every request but GET /health, /metrics, /docs and /ui needs
  * `Authorization: Bearer <key>` (401 otherwise); GET and HEAD need the read scope (a
  * handshake route, `eitherScope`, either scope), other methods the write scope (403). Which
  * orgs a key holds is checked by the routes (assertOrg), once they know the org. Without keys

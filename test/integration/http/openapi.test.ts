@@ -43,11 +43,12 @@ function documented(document: OpenApiDocument): string[] {
     .sort();
 }
 
-/** `METHOD path` of every route the app serves, but the documentation's own (under /docs). */
+/** `METHOD path` of every route the app serves, but the pages' (the documentation's, the explorer's). */
 function served(app: Parameters<typeof servedRoutes>[0]): string[] {
   return (
     servedRoutes(app)
-      .filter((r) => r.path !== '/docs' && !r.path.startsWith('/docs/'))
+      // The router lists GET /ui/* as `/ui*` (the wildcard under the /ui node).
+      .filter((r) => !/^\/(docs|ui)([/*]|$)/.test(r.path))
       // The router's `:name` is OpenAPI's `{name}`.
       .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`)
       .sort()
