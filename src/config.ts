@@ -32,6 +32,10 @@ export const ROLES: readonly Role[] = ['all', 'ingest', 'matcher', 'generator', 
 /** write: send logs; read: read logs and templates; curate: change templates' curation (model/curation.ts). */
 export type ApiScope = 'write' | 'read' | 'curate';
 
+/** LOG_FORMAT: `auto` is readable text on a terminal and JSON lines otherwise (logger.ts). */
+export type LogFormatSetting = 'auto' | 'json' | 'pretty';
+export const LOG_FORMATS: readonly LogFormatSetting[] = ['auto', 'json', 'pretty'];
+
 /** One API key: the orgs it may write and read (`'*'`: every org) and what it may do. */
 export interface ApiKeyConfig {
   readonly key: string;
@@ -140,6 +144,8 @@ export interface Config {
   readonly kafka: KafkaConfig;
   readonly syslog: SyslogConfig;
   readonly logLevel: string;
+  /** How the service's own log is written: JSON lines, readable text, or by whether stdout is a terminal. */
+  readonly logFormat: LogFormatSetting;
   readonly shutdownTimeoutSecs: number;
   /** Where a JSON event goes when an org gets a new template (signals/webhook.ts); unset: off. */
   readonly templateWebhookUrl: string | undefined;
@@ -738,6 +744,7 @@ function readConfig(src: Source): Config {
       'fatal',
       'silent',
     ]),
+    logFormat: readChoice(src, 'LOG_FORMAT', 'auto', LOG_FORMATS),
     shutdownTimeoutSecs: readNumber(src, 'SHUTDOWN_TIMEOUT_SECS', 30, 1, 3600),
     templateWebhookUrl: readUrl(src, 'TEMPLATE_WEBHOOK_URL'),
     rateJumps: {

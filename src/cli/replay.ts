@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { ConfigError } from '../errors.ts';
 import { parseIsoTimestamp } from '../ingest/timestamp.ts';
-import { createLogger } from '../logger.ts';
+import { chooseLogFormat, createLogger } from '../logger.ts';
 import { replay, type Position, type ReplayProgress } from '../transport/kafka/replay.ts';
 
 const USAGE = `usage: npm run replay -- [--topic T] [--partition N]... [--from-offset N | --from-time T]
@@ -81,7 +81,11 @@ async function main(): Promise<void> {
   const from = position(values['from-offset'], values['from-time'], 'from');
   const to = position(values['to-offset'], values['to-time'], 'to');
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(
+    config.logLevel,
+    undefined,
+    chooseLogFormat(config.logFormat, process.stdout.isTTY === true),
+  );
   const started = Date.now();
   const summary = await replay(config, logger, {
     ...(values.topic === undefined ? {} : { topic: values.topic }),

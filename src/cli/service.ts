@@ -1,7 +1,8 @@
 import { loadConfig, ROLES } from '../config.ts';
 import { ConfigError } from '../errors.ts';
-import { createLogger } from '../logger.ts';
+import { chooseLogFormat, createLogger } from '../logger.ts';
 import { startProcess } from '../roles/index.ts';
+import { startLine } from './start-line.ts';
 
 const USAGE = `usage: log-ingest [${ROLES.join('|')}]   (or ROLE=...; default all)`;
 
@@ -16,14 +17,16 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadConfig(arg === undefined ? process.env : { ...process.env, ROLE: arg });
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(
+    config.logLevel,
+    undefined,
+    chooseLogFormat(config.logFormat, process.stdout.isTTY === true),
+  );
   const running = await startProcess(config, logger);
   const address = running.app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
-  logger.info(
-    { port, host: config.http.host, role: config.role, mode: running.description },
-    `log-ingest listening on http://${config.http.host}:${port} (${running.description})`,
-  );
+  const line = startLine(config.http.host, port, running.description);
+  logger.info({ ...line.fields, role: config.role, mode: running.description }, line.message);
 
   let signals = 0;
   const shutdown = (signal: string): void => {

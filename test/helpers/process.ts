@@ -20,6 +20,8 @@ export async function freePort(): Promise<number> {
 export interface ServiceProcess {
   child: ChildProcess;
   url: string;
+  /** What the service wrote to stdout so far: its own log. */
+  stdout: () => string;
   stderr: () => string;
   exited: Promise<number | null>;
 }
@@ -35,12 +37,20 @@ export function spawnService(env: Record<string, string>, args: readonly string[
   const child = spawn(process.execPath, ['src/cli/service.ts', ...args], {
     cwd: ROOT,
     env: { ...inherited, LOG_LEVEL: 'warn', INGEST_HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stdout = '';
   let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, url: `http://127.0.0.1:${env['INGEST_PORT'] ?? '3002'}`, stderr: () => stderr, exited };
+  return {
+    child,
+    url: `http://127.0.0.1:${env['INGEST_PORT'] ?? '3002'}`,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+  };
 }
 
 export async function waitUntilUp(url: string, exited: Promise<number | null>): Promise<void> {
