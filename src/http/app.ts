@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics/prometheus.ts';
 import { buildKeyTable, installAuth } from './auth.ts';
 import { limitConnections, type ConnectionLimits } from './connection-limits.ts';
 import { installErrorHandler } from './errors.ts';
+import { redirectBrowsersToPage } from './home.ts';
 import { registerOpenApi } from './openapi.ts';
 import { PROTOCOLS } from '../protocols/index.ts';
 import { registerProtocols } from '../protocols/scope.ts';
@@ -64,6 +65,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
       'no API keys configured (INGEST_API_KEYS, INGEST_API_KEYS_FILE): anyone who can reach this port can write and read every org; acceptable on loopback or a trusted network only',
     );
   }
+  // Before the key check: a browser opening the service's address is sent to the page.
+  redirectBrowsersToPage(app);
   // Before the routes, so it runs first on every one of them.
   installAuth(app, keys);
   // prom-client hashes a label object on every inc(); one child per route and status

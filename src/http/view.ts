@@ -1,5 +1,6 @@
 import type { CurationService } from '../curate/service.ts';
 import type { DetailQuery } from '../store/template-detail.ts';
+import type { TemplateSummary } from '../store/templates.ts';
 import type { TemplateVolume, VolumeQuery } from '../store/template-volume.ts';
 import type { IngestStage } from '../ingest/stage.ts';
 import type { StatsSources } from '../metrics/catalog.ts';
@@ -28,7 +29,7 @@ export interface ServiceView {
   curation?: CurationService;
   /** Absent when this process cannot read storage: the writer role serves reads then. */
   reads?: {
-    listTemplates(org: string): Promise<unknown[]>;
+    listTemplates(org: string): Promise<TemplateSummary[]>;
     templateVolume(query: VolumeQuery): Promise<TemplateVolume[]>;
     templateDetail(query: DetailQuery): Promise<unknown>;
     queryLogs(query: LogsQuery): Promise<{ logs: unknown[]; nextCursor: string | null }>;

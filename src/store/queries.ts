@@ -8,6 +8,10 @@ import { isoFromMs } from './templates.ts';
 export interface LogsQuery {
   org: string;
   templateId?: number | undefined;
+  /** Exact values of these labels; the level as stored (upper case: the caller normalises it). */
+  level?: string | undefined;
+  service?: string | undefined;
+  host?: string | undefined;
   q?: string | undefined;
   /** Epoch ms, inclusive. */
   from?: number | undefined;
@@ -149,6 +153,12 @@ export async function queryLogs(client: ClickHouseClient, db: string, query: Log
   if (query.templateId !== undefined) {
     where.push('template_id = {templateId:UInt64}');
     params['templateId'] = query.templateId;
+  }
+  for (const label of ['level', 'service', 'host'] as const) {
+    const value = query[label];
+    if (value === undefined) continue;
+    where.push(`${label} = {${label}:String}`);
+    params[label] = value;
   }
   if (query.from !== undefined) {
     where.push(`timestamp >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')`);

@@ -7,7 +7,10 @@ import { compareWindows } from '../../store/template-compare.ts';
 import { MAX_SERIES_POINTS, MAX_SERIES_TEMPLATES } from '../../store/template-volume.ts';
 import type { ServiceView } from '../view.ts';
 import { assertOrg } from '../auth.ts';
+import { onlyKnownParams } from '../known-params.ts';
 import { documentationOnly, ERRORS } from '../openapi.ts';
+import { DEFAULT_TEMPLATES_LIMIT, MAX_TEMPLATES_LIMIT, pageOfTemplates } from '../template-pages.ts';
+import { MAX_LABEL_LENGTH } from '../../model/log-fields.ts';
 
 export const DEFAULT_LOGS_LIMIT = 100;
 export const MAX_LOGS_LIMIT = 10_000;
@@ -108,6 +111,16 @@ function optionalInt(query: Query, field: string, min: number, max: number): num
   return Number(raw);
 }
 
+/** A label to filter on: absent when empty; no stored label is longer than MAX_LABEL_LENGTH. */
+function optionalLabel(query: Query, field: string): string | undefined {
+  const raw = param(query, field);
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length > MAX_LABEL_LENGTH) {
+    throw invalid(field, 'INVALID_VALUE', `at most ${MAX_LABEL_LENGTH} characters, as stored`);
+  }
+  return raw;
+}
+
 const ORG_PARAM = {
   type: 'string',
   minLength: 1,
@@ -138,15 +151,29 @@ const TEMPLATES_SCHEMA = {
         type: 'string',
         description: `a series of counts per step (seconds, or 30s, 5m, 1h, 1d), at most ${MAX_SERIES_POINTS} steps, for the ${MAX_SERIES_TEMPLATES} loudest templates; with no from, the last day`,
       },
+      limit: {
+        type: 'integer',
+        minimum: 1,
+        maximum: MAX_TEMPLATES_LIMIT,
+        default: DEFAULT_TEMPLATES_LIMIT,
+        description: 'templates per page, loudest first (equal counts by id)',
+      },
+      cursor: { type: 'string', description: 'the `next_cursor` of the previous page' },
     },
   },
   response: {
     200: {
       type: 'object',
       additionalProperties: true,
-      required: ['org', 'templates'],
+      required: ['org', 'templates', 'total', 'next_cursor'],
       properties: {
         org: { type: 'string' },
+        total: { type: 'integer', description: 'templates in the whole list, every page together' },
+        next_cursor: {
+          type: ['string', 'null'],
+          description:
+            'pass as `cursor` (with the same other parameters) for the next page; null on the last page',
+        },
         from: { type: 'string', format: 'date-time', description: 'with a window: its start' },
         to: { type: 'string', format: 'date-time', description: 'with a window: its end' },
         step_seconds: { type: 'number', description: 'with step: the width of each point of a series' },
@@ -193,7 +220,7 @@ const TEMPLATES_SCHEMA = {
       },
     },
     400: ERRORS[400](
-      'MISSING_FIELD (org), INVALID_VALUE (a parameter given more than once, a bad step), INVALID_TIMESTAMP, INVALID_RANGE, TOO_MANY_STEPS',
+      'MISSING_FIELD (org), INVALID_PARAMETER (a parameter this endpoint does not take), INVALID_VALUE (a parameter given more than once, a bad step or limit), INVALID_TIMESTAMP, INVALID_RANGE, TOO_MANY_STEPS, INVALID_CURSOR',
     ),
     401: ERRORS[401](),
     403: ERRORS[403]('the key lacks the read scope, or does not hold the org'),
@@ -251,7 +278,9 @@ const COMPARE_SCHEMA = {
         },
       },
     },
-    400: ERRORS[400]('MISSING_FIELD (org, baseline_from, from), INVALID_TIMESTAMP, INVALID_RANGE'),
+    400: ERRORS[400](
+      'MISSING_FIELD (org, baseline_from, from), INVALID_PARAMETER (a parameter this endpoint does not take), INVALID_TIMESTAMP, INVALID_RANGE',
+    ),
     401: ERRORS[401](),
     403: ERRORS[403]('the key lacks the read scope, or does not hold the org'),
     404: NOT_SERVED_HERE,
@@ -338,7 +367,7 @@ const TEMPLATE_SCHEMA = {
       },
     },
     400: ERRORS[400](
-      'MISSING_FIELD (org), INVALID_VALUE (id, step), INVALID_TIMESTAMP, INVALID_RANGE, TOO_MANY_STEPS',
+      'MISSING_FIELD (org), INVALID_PARAMETER (a parameter this endpoint does not take), INVALID_VALUE (id, step), INVALID_TIMESTAMP, INVALID_RANGE, TOO_MANY_STEPS',
     ),
     401: ERRORS[401](),
     403: ERRORS[403]('the key lacks the read scope, or does not hold the org'),
@@ -365,6 +394,17 @@ const LOGS_SCHEMA = {
     properties: {
       org: ORG_PARAM,
       template_id: { type: 'integer', minimum: 0, description: 'only logs of this template (0: none)' },
+      level: {
+        type: 'string',
+        maxLength: MAX_LABEL_LENGTH,
+        description: 'only logs of this level, in any case (levels are stored in upper case)',
+      },
+      service: {
+        type: 'string',
+        maxLength: MAX_LABEL_LENGTH,
+        description: 'only logs of this service, exactly',
+      },
+      host: { type: 'string', maxLength: MAX_LABEL_LENGTH, description: 'only logs of this host, exactly' },
       q: { type: 'string', description: 'text in the message, case-insensitive' },
       from: TIME_PARAM,
       to: TIME_PARAM,
@@ -413,7 +453,7 @@ const LOGS_SCHEMA = {
       },
     },
     400: ERRORS[400](
-      'MISSING_FIELD (org), INVALID_TIMESTAMP (from, to), INVALID_VALUE (template_id, limit, or a parameter given more than once), INVALID_RANGE (from after to), INVALID_CURSOR',
+      'MISSING_FIELD (org), INVALID_PARAMETER (a parameter this endpoint does not take), INVALID_TIMESTAMP (from, to), INVALID_VALUE (template_id, limit, a level, service or host over 256 characters, or a parameter given more than once), INVALID_RANGE (from after to), INVALID_CURSOR',
     ),
     401: ERRORS[401](),
     403: ERRORS[403]('the key lacks the read scope, or does not hold the org'),
@@ -422,11 +462,17 @@ const LOGS_SCHEMA = {
   },
 };
 
-/** The query is checked by the handlers, with their own codes (see documentationOnly). */
-const TEMPLATES_ROUTE = { schema: TEMPLATES_SCHEMA, validatorCompiler: documentationOnly };
-const LOGS_ROUTE = { schema: LOGS_SCHEMA, validatorCompiler: documentationOnly };
-const TEMPLATE_ROUTE = { schema: TEMPLATE_SCHEMA, validatorCompiler: documentationOnly };
-const COMPARE_ROUTE = { schema: COMPARE_SCHEMA, validatorCompiler: documentationOnly };
+/**
+ * The query's values are checked by the handlers, with their own codes (see documentationOnly);
+ * its names before, against the schema's list (onlyKnownParams).
+ */
+function readRoute<S extends { querystring: { properties: Record<string, unknown> } }>(schema: S) {
+  return { schema, validatorCompiler: documentationOnly, preValidation: onlyKnownParams(schema) };
+}
+const TEMPLATES_ROUTE = readRoute(TEMPLATES_SCHEMA);
+const LOGS_ROUTE = readRoute(LOGS_SCHEMA);
+const TEMPLATE_ROUTE = readRoute(TEMPLATE_SCHEMA);
+const COMPARE_ROUTE = readRoute(COMPARE_SCHEMA);
 
 export function registerReadRoutes(app: FastifyInstance, view: ServiceView): void {
   const reads = view.reads;
@@ -451,13 +497,22 @@ export function registerReadRoutes(app: FastifyInstance, view: ServiceView): voi
     const org = requireOrg(query);
     assertOrg(request, org);
     const window = volumeWindow(query);
-    if (window === undefined) return { org, templates: await reads.listTemplates(org) };
+    const limit = optionalInt(query, 'limit', 1, MAX_TEMPLATES_LIMIT) ?? DEFAULT_TEMPLATES_LIMIT;
+    const rawCursor = param(query, 'cursor');
+    const cursor = rawCursor === undefined || rawCursor === '' ? undefined : rawCursor;
+    if (window === undefined) {
+      const page = pageOfTemplates(await reads.listTemplates(org), limit, cursor);
+      return { org, total: page.total, next_cursor: page.nextCursor, templates: page.templates };
+    }
+    const page = pageOfTemplates(await reads.templateVolume({ org, ...window }), limit, cursor);
     return {
       org,
+      total: page.total,
+      next_cursor: page.nextCursor,
       from: new Date(window.from).toISOString(),
       to: new Date(window.to).toISOString(),
       ...(window.stepMs === undefined ? {} : { step_seconds: window.stepMs / 1000 }),
-      templates: await reads.templateVolume({ org, ...window }),
+      templates: page.templates,
     };
   });
 
@@ -526,9 +581,14 @@ export function registerReadRoutes(app: FastifyInstance, view: ServiceView): voi
       throw invalid('from', 'INVALID_RANGE', 'from is after to');
     const q = param(query, 'q');
     const cursor = param(query, 'cursor');
+    const level = optionalLabel(query, 'level');
     const page = await reads.queryLogs({
       org,
       templateId: optionalInt(query, 'template_id', 0, Number.MAX_SAFE_INTEGER),
+      // Stored in upper case (ingest/validate.ts): `error` finds what was sent as `Error`.
+      level: level?.toUpperCase(),
+      service: optionalLabel(query, 'service'),
+      host: optionalLabel(query, 'host'),
       q: q === undefined || q === '' ? undefined : q,
       from,
       to,

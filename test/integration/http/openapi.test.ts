@@ -240,8 +240,19 @@ describe('the OpenAPI document at GET /docs/json', () => {
         .filter((p) => p.in === 'query')
         .map((p) => `${p.name}${p.required === true ? '*' : ''}`)
         .sort();
-    assert.deepEqual(params('/logs'), ['cursor', 'from', 'limit', 'org*', 'q', 'template_id', 'to']);
-    assert.deepEqual(params('/templates'), ['from', 'org*', 'step', 'to']);
+    assert.deepEqual(params('/logs'), [
+      'cursor',
+      'from',
+      'host',
+      'level',
+      'limit',
+      'org*',
+      'q',
+      'service',
+      'template_id',
+      'to',
+    ]);
+    assert.deepEqual(params('/templates'), ['cursor', 'from', 'limit', 'org*', 'step', 'to']);
   });
 });
 
