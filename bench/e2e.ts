@@ -741,7 +741,7 @@ async function rawPhase(): Promise<void> {
       if (!result.ok) throw new Error(`invalid log: ${result.problem.message}`);
       const match = snapshot.match(result.log.org, result.log.message);
       if (match === undefined) unmatched++;
-      stored.push(toStoredLog(result.log, match));
+      stored.push(toStoredLog(result.log, match ?? 'no_template_fit'));
     }
   }
 

@@ -32,6 +32,7 @@ function makeRows(n: number, seed: number): StoredLog[] {
       metadata: { region: 'eu-west-1', request_id: `req-${k}`, note: 'tab\there' },
       templateId: 1000 + (k % 40),
       variables: [String(k % 97), `10.0.${k % 255}.${k % 13}:5432`],
+      untemplatedReason: '',
     });
   }
   return rows;

@@ -63,6 +63,9 @@ export function curatedReads(store: Store): Reads {
         ...(sources.length === 0 ? {} : { merged: [...sources].sort((a, b) => a - b) }),
       };
     },
+    // Lines without a template belong to no template, so no merge folds them.
+    untemplatedAllTime: (org) => store.untemplatedAllTime(org),
+    untemplatedReasonsIn: (query) => store.untemplatedReasonsIn(query),
     queryLogs: (query) => store.queryLogs(query),
   };
 }

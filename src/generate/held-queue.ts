@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.ts';
 import type { LogRecord, StoredLog } from '../model/log.ts';
+import type { UntemplatedReason } from '../model/untemplated.ts';
 import type { Channel } from '../transport/types.ts';
 import type { GenerateStats } from './counters.ts';
 import type { ProposedTemplate, TemplateGenerator } from './generator.ts';
@@ -30,7 +31,7 @@ export interface Placement {
   settle(
     org: string,
     items: readonly HeldLog[],
-    giveUp: (item: HeldLog) => boolean,
+    giveUp: (item: HeldLog) => UntemplatedReason | undefined,
   ): { rows: StoredLog[]; retry: HeldLog[] };
 }
 
@@ -125,8 +126,7 @@ export class HeldQueue {
       for (const entry of [...this.inFlight]) {
         entry.abandoned = true;
         this.finish(entry);
-        for (const item of entry.batch) item.attempts = MAX_ATTEMPTS;
-        this.settle(entry.org, entry.batch);
+        this.settle(entry.org, entry.batch, 'shutdown');
       }
       this.releaseAll();
     }
@@ -211,16 +211,14 @@ export class HeldQueue {
             // rejection, and its logs never stored): they go on without a template.
             stats.generationErrors++;
             logger.error({ err, org, lines: batch.length }, 'accepting templates failed');
-            for (const item of batch) item.attempts = MAX_ATTEMPTS;
-            this.settle(org, batch);
+            this.settle(org, batch, 'generator_failed');
           }
         },
         (err: unknown) => {
           if (entry.abandoned) return;
           stats.generationErrors++;
           logger.warn({ err, org, lines: batch.length }, 'template generation failed');
-          for (const item of batch) item.attempts = MAX_ATTEMPTS;
-          this.settle(org, batch);
+          this.settle(org, batch, 'generator_failed');
         },
       )
       .finally(() => {
@@ -247,13 +245,16 @@ export class HeldQueue {
     }
   }
 
-  /** Held logs a template now matches go on; the others go back, or out without one. */
-  private settle(org: string, batch: HeldLog[]): void {
-    const { rows, retry } = this.deps.placement.settle(
-      org,
-      batch,
-      (item) => item.attempts >= MAX_ATTEMPTS || this.abort.signal.aborted,
-    );
+  /**
+   * Held logs a template now matches go on; the others go back, or out without one: at once for
+   * `ending` (the generator failed, or the service is stopping), after MAX_ATTEMPTS otherwise.
+   */
+  private settle(org: string, batch: HeldLog[], ending?: UntemplatedReason): void {
+    const { rows, retry } = this.deps.placement.settle(org, batch, (item) => {
+      if (ending !== undefined) return ending;
+      if (this.abort.signal.aborted) return 'shutdown';
+      return item.attempts >= MAX_ATTEMPTS ? 'no_template_fit' : undefined;
+    });
     this.publishMatched(rows);
     if (retry.length > 0) {
       this.deps.stats.retries += retry.length;
@@ -300,8 +301,7 @@ export class HeldQueue {
     for (const [org, queue] of this.pending) {
       this.pending.delete(org);
       this.held -= queue.length;
-      for (const item of queue) item.attempts = MAX_ATTEMPTS;
-      this.settle(org, queue);
+      this.settle(org, queue, 'shutdown');
     }
   }
 }

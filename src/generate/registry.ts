@@ -1,6 +1,7 @@
 import type { LogRecord, StoredLog } from '../model/log.ts';
 import { newTemplateId, type Template } from '../model/template.ts';
 import type { TemplateChange } from '../model/template-change.ts';
+import type { UntemplatedReason } from '../model/untemplated.ts';
 import { Matcher, MatcherSnapshot, type TemplateRef } from '../match/index.ts';
 import { toStoredLog } from '../match/stage.ts';
 import { OrgTally } from '../quota/org-tally.ts';
@@ -223,7 +224,7 @@ export class TemplateRegistry {
     if (ask.length > 0 && this.atTemplateCap(org)) {
       // No new template could be taken for this org: asking would only spend generator time
       // (an LLM bill, for a flood of unique lines). The logs are stored now, without one.
-      for (const item of ask) rows.push(toStoredLog(item.log, undefined));
+      for (const item of ask) rows.push(toStoredLog(item.log, 'template_cap'));
       this.countTemplateCap(org, ask.length);
       return { rows, ask: [] };
     }
@@ -232,12 +233,13 @@ export class TemplateRegistry {
 
   /**
    * After the generator answered: held logs a template now matches go on with it; the others
-   * go on without one when `giveUp` says so, or come back (`retry`) for another attempt.
+   * go on without one when `giveUp` says why, or come back (`retry`, when it says undefined) for
+   * another attempt.
    */
   settle<T extends HeldLine>(
     org: string,
     items: readonly T[],
-    giveUp: (item: T) => boolean,
+    giveUp: (item: T) => UntemplatedReason | undefined,
   ): { rows: StoredLog[]; retry: T[] } {
     const { stats } = this.deps;
     const snapshot = this.matcher.current;
@@ -251,13 +253,16 @@ export class TemplateRegistry {
         rows.push(toStoredLog(item.log, match));
         stats.matchedAfterGeneration++;
       } else if (capped) {
-        rows.push(toStoredLog(item.log, undefined));
+        rows.push(toStoredLog(item.log, 'template_cap'));
         this.countTemplateCap(org, 1);
-      } else if (giveUp(item)) {
-        rows.push(toStoredLog(item.log, undefined));
-        stats.storedWithoutTemplate++;
       } else {
-        retry.push(item);
+        const reason = giveUp(item);
+        if (reason === undefined) {
+          retry.push(item);
+          continue;
+        }
+        rows.push(toStoredLog(item.log, reason));
+        stats.storedWithoutTemplate++;
       }
     }
     return { rows, retry };

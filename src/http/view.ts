@@ -1,6 +1,7 @@
 import type { CurationService } from '../curate/service.ts';
 import type { DetailQuery } from '../store/template-detail.ts';
 import type { TemplateSummary } from '../store/templates.ts';
+import type { UntemplatedReasonCount, UntemplatedTotal } from '../store/untemplated.ts';
 import type { TemplateVolume, VolumeQuery } from '../store/template-volume.ts';
 import type { IngestStage } from '../ingest/stage.ts';
 import type { StatsSources } from '../metrics/catalog.ts';
@@ -32,6 +33,8 @@ export interface ServiceView {
     listTemplates(org: string): Promise<TemplateSummary[]>;
     templateVolume(query: VolumeQuery): Promise<TemplateVolume[]>;
     templateDetail(query: DetailQuery): Promise<unknown>;
+    untemplatedAllTime(org: string): Promise<UntemplatedTotal | undefined>;
+    untemplatedReasonsIn(query: { org: string; from: number; to: number }): Promise<UntemplatedReasonCount[]>;
     queryLogs(query: LogsQuery): Promise<{ logs: unknown[]; nextCursor: string | null }>;
   };
 }

@@ -2,6 +2,7 @@ import type { Logger } from '../logger.ts';
 import type { LogRecord, StoredLog, WalTag } from '../model/log.ts';
 import { MAX_TEMPLATE_TOKENS, type MatchResult, type Template } from '../model/template.ts';
 import type { Curation } from '../model/curation.ts';
+import type { UntemplatedReason } from '../model/untemplated.ts';
 import type { TemplateChange } from '../model/template-change.ts';
 import type { Channel } from '../transport/types.ts';
 import type { MatchStats } from './counters.ts';
@@ -50,8 +51,15 @@ export interface MatchDeps {
   logger: Logger;
 }
 
-/** Builds the row that is stored: one object shape for every log, so the writer's loop stays monomorphic. */
-export function toStoredLog(log: LogRecord & WalTag, match: MatchResult | undefined): StoredLog & WalTag {
+/**
+ * Builds the row that is stored: one object shape for every log, so the writer's loop stays
+ * monomorphic. `placed`: its template and values, or why it has none (stored with id 0).
+ */
+export function toStoredLog(
+  log: LogRecord & WalTag,
+  placed: MatchResult | UntemplatedReason,
+): StoredLog & WalTag {
+  const match = typeof placed === 'string' ? undefined : placed;
   return {
     timestamp: log.timestamp,
     org: log.org,
@@ -66,6 +74,7 @@ export function toStoredLog(log: LogRecord & WalTag, match: MatchResult | undefi
     insertLine: '',
     templateId: match === undefined ? 0 : match.templateId,
     variables: match === undefined ? [] : match.variables,
+    untemplatedReason: typeof placed === 'string' ? placed : '',
   };
 }
 
@@ -114,7 +123,7 @@ export function startMatch(deps: MatchDeps): MatchStage {
       else {
         // No template can hold it: stored now, without one, instead of costing a generator
         // the time to find that out (and the event loop with it).
-        rows.push(toStoredLog(log, undefined));
+        rows.push(toStoredLog(log, 'over_token_limit'));
         overLimit++;
       }
     }

@@ -148,6 +148,18 @@ export const LOG_FIELDS = declareLogFields({
     // Only the cursor carries it (store/queries.ts).
     read: null,
   },
+  untemplatedReason: {
+    type: 'string',
+    record: 'StoredLog',
+    input: 'not accepted',
+    default: '',
+    // A code of model/untemplated.ts: set by the service, never by a client.
+    maxLength: 64,
+    avro: 'string',
+    // Added by migration 006, after the table-only ingested_at (12).
+    column: { name: 'untemplated_reason', type: 'LowCardinality(String)', position: 13 },
+    read: 'untemplated_reason',
+  },
 });
 
 type Fields = typeof LOG_FIELDS;

@@ -39,6 +39,8 @@ export interface WalTag {
 export interface StoredLog extends LogRecord {
   templateId: number;
   variables: string[];
+  /** With template id 0: why it has none (model/untemplated.ts); '' with a template. */
+  untemplatedReason: string;
 }
 
 /** Template id stored for a log that no template matched. */

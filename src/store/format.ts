@@ -103,7 +103,8 @@ function encodeTsvRow(row: StoredLog, id: string): string {
   return (
     `${encodeTimestamp(row.timestamp)}\t${escapeTsv(row.org)}\t${escapeTsv(row.dashboard)}\t` +
     `${escapeTsv(row.service)}\t${escapeTsv(row.host)}\t${escapeTsv(row.level)}\t${escapeTsv(row.message)}\t` +
-    `${encodeTemplateId(row.templateId)}\t${quoteTsvArray(row.variables)}\t${metadata}\t${id}\n`
+    `${encodeTemplateId(row.templateId)}\t${quoteTsvArray(row.variables)}\t${metadata}\t${id}\t` +
+    `${escapeTsv(row.untemplatedReason)}\n`
   );
 }
 
@@ -120,6 +121,7 @@ function compactRow(row: StoredLog, id: string): unknown[] {
     row.variables,
     row.metadata,
     id,
+    row.untemplatedReason,
   ];
 }
 
@@ -149,8 +151,9 @@ export function encodeLogs(rows: readonly (StoredLog & WalTag)[], format: Insert
     else {
       const [timestamp, org, dashboard, service, host, level, message, template_id, variables, metadata] =
         compactRow(row, id);
+      const untemplated_reason = row.untemplatedReason;
       parts[i] =
-        `${JSON.stringify({ timestamp, org, dashboard, service, host, level, message, template_id, variables, metadata, id })}\n`;
+        `${JSON.stringify({ timestamp, org, dashboard, service, host, level, message, template_id, variables, metadata, id, untemplated_reason })}\n`;
     }
   }
   return parts.join('');

@@ -1,6 +1,7 @@
 import { BadRequestError } from '../errors.ts';
 import { readColumnsInTableOrder, type ReadColumn, type ReadName, type Same } from '../model/log-fields.ts';
 import type { LogRecord } from '../model/log.ts';
+import { untemplatedCode, type UntemplatedCode } from '../model/untemplated.ts';
 import type { ClickHouseClient } from './client.ts';
 import { storedTimestampMs } from './format.ts';
 import { isoFromMs } from './templates.ts';
@@ -35,6 +36,8 @@ export interface LogView {
   template: string | null;
   variables: string[];
   metadata: Record<string, string>;
+  /** With template 0: why it has none (model/untemplated.ts); null with a template. */
+  untemplated_reason: UntemplatedCode | null;
 }
 
 export interface LogsPage {
@@ -119,6 +122,7 @@ interface LogRow {
   template_id: string;
   variables: string[];
   metadata: Record<string, string>;
+  untemplated_reason: string;
 }
 
 /**
@@ -219,6 +223,7 @@ LIMIT {limit:UInt32}`,
       template: texts.get(templateId) ?? null,
       variables: row.variables,
       metadata: row.metadata,
+      untemplated_reason: templateId === 0 ? untemplatedCode(row.untemplated_reason) : null,
     };
   });
   const last = rows.at(-1);

@@ -1,6 +1,12 @@
 import type { Config } from '../config.ts';
 import { templateDetail, type DetailQuery, type TemplateDetail } from './template-detail.ts';
 import { templateVolume, type TemplateVolume, type VolumeQuery } from './template-volume.ts';
+import {
+  untemplatedAllTime,
+  untemplatedReasonsIn,
+  type UntemplatedReasonCount,
+  type UntemplatedTotal,
+} from './untemplated.ts';
 import { StorageError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { LogRecord, StoredLog } from '../model/log.ts';
@@ -61,6 +67,10 @@ export interface Store {
   templateVolume(query: VolumeQuery): Promise<TemplateVolume[]>;
   /** One template in depth (store/template-detail.ts); undefined when the org has no such template. */
   templateDetail(query: DetailQuery): Promise<TemplateDetail | undefined>;
+  /** The org's logs without a template, ever, by reason (store/untemplated.ts); undefined: none. */
+  untemplatedAllTime(org: string): Promise<UntemplatedTotal | undefined>;
+  /** The same within a window, counted from the logs. */
+  untemplatedReasonsIn(query: { org: string; from: number; to: number }): Promise<UntemplatedReasonCount[]>;
   /**
    * The ids of these logs that are stored (each log must have its id): what the write-ahead
    * log's replay skips. `arrivedSince` (epoch ms) bounds how long ago they can have arrived.
@@ -219,6 +229,8 @@ export async function startStore(config: Config['clickhouse'], deps: StoreDeps):
     listTemplates: (org) => listTemplates(client, db, org),
     templateVolume: (query) => templateVolume(client, db, query),
     templateDetail: (query) => templateDetail(client, db, query),
+    untemplatedAllTime: (org) => untemplatedAllTime(client, db, org),
+    untemplatedReasonsIn: (query) => untemplatedReasonsIn(client, db, query),
     queryLogs: (query) => queryLogs(client, db, query),
     storedIds: (rows, arrivedSince) => findStoredIds(client, db, rows, arrivedSince),
     async insertBatch(rows, dedupToken) {

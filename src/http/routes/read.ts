@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { BadRequestError } from '../../errors.ts';
 import { inStoredRange, parseIsoTimestamp } from '../../ingest/timestamp.ts';
 import { orgProblem } from '../../model/org.ts';
+import { UNTEMPLATED_REASONS } from '../../model/untemplated.ts';
 import { registerLokiPatterns } from '../../protocols/loki/patterns.ts';
 import { compareWindows } from '../../store/template-compare.ts';
 import { MAX_SERIES_POINTS, MAX_SERIES_TEMPLATES } from '../../store/template-volume.ts';
@@ -9,7 +10,8 @@ import type { ServiceView } from '../view.ts';
 import { assertOrg } from '../auth.ts';
 import { onlyKnownParams } from '../known-params.ts';
 import { documentationOnly, ERRORS } from '../openapi.ts';
-import { DEFAULT_TEMPLATES_LIMIT, MAX_TEMPLATES_LIMIT, pageOfTemplates } from '../template-pages.ts';
+import { DEFAULT_TEMPLATES_LIMIT, MAX_TEMPLATES_LIMIT } from '../template-pages.ts';
+import { listTemplatesPage } from '../templates-list.ts';
 import { MAX_LABEL_LENGTH } from '../../model/log-fields.ts';
 
 export const DEFAULT_LOGS_LIMIT = 100;
@@ -134,7 +136,7 @@ const NOT_SERVED_HERE = ERRORS[404](
 const TEMPLATES_SCHEMA = {
   summary: 'List an org’s templates',
   description:
-    'Most used first. A template’s text can be refined while its id stays (the miner generalises a template as it sees more lines of its kind). With API keys: the `read` scope and the org.',
+    'Most used first (equal counts by id), a page at a time (`limit`, `cursor`; `total` says how many in all). The logs stored without a template are the entry of id 0, with their count per reason (`reasons`), so the counts add up to the org’s logs. A template’s text can be refined while its id stays (the miner generalises a template as it sees more lines of its kind). With API keys: the `read` scope and the org.',
   tags: ['read'],
   querystring: {
     type: 'object',
@@ -187,7 +189,20 @@ const TEMPLATES_SCHEMA = {
               template: {
                 type: ['string', 'null'],
                 example: 'Connection timeout after <*>s',
-                description: 'null for id 0, the logs stored without a template (with a window)',
+                description: 'null for id 0, the logs stored without a template (see `reasons`)',
+              },
+              reasons: {
+                type: 'array',
+                description:
+                  'id 0 only: its logs by why they have none, most first, adding up to its count. `unknown`: stored before the reason was kept',
+                items: {
+                  type: 'object',
+                  properties: {
+                    reason: { type: 'string', enum: Object.keys(UNTEMPLATED_REASONS) },
+                    count: { type: 'integer' },
+                    why: { type: 'string', description: 'the reason in words' },
+                  },
+                },
               },
               count: {
                 type: 'integer',
@@ -210,10 +225,11 @@ const TEMPLATES_SCHEMA = {
               last_seen: { type: ['string', 'null'], format: 'date-time' },
               source: {
                 type: ['string', 'null'],
-                description: '`builtin` (the miner), or the LLM provider that made it (`openai`, `ollama`)',
+                description:
+                  '`builtin` (the miner), or the LLM provider that made it (`openai`, `ollama`); null for id 0',
               },
-              created_at: { type: 'string', format: 'date-time' },
-              updated_at: { type: 'string', format: 'date-time' },
+              created_at: { type: ['string', 'null'], format: 'date-time', description: 'null for id 0' },
+              updated_at: { type: ['string', 'null'], format: 'date-time', description: 'null for id 0' },
             },
           },
         },
@@ -443,6 +459,11 @@ const LOGS_SCHEMA = {
                 description: 'the values of the template’s variables, in order',
               },
               metadata: { type: 'object', additionalProperties: { type: 'string' } },
+              untemplated_reason: {
+                type: ['string', 'null'],
+                enum: [...Object.keys(UNTEMPLATED_REASONS), null],
+                description: 'with template 0: why it has none (see GET /templates); null with a template',
+              },
             },
           },
         },
@@ -500,11 +521,10 @@ export function registerReadRoutes(app: FastifyInstance, view: ServiceView): voi
     const limit = optionalInt(query, 'limit', 1, MAX_TEMPLATES_LIMIT) ?? DEFAULT_TEMPLATES_LIMIT;
     const rawCursor = param(query, 'cursor');
     const cursor = rawCursor === undefined || rawCursor === '' ? undefined : rawCursor;
+    const page = await listTemplatesPage(reads, org, window, { limit, cursor });
     if (window === undefined) {
-      const page = pageOfTemplates(await reads.listTemplates(org), limit, cursor);
       return { org, total: page.total, next_cursor: page.nextCursor, templates: page.templates };
     }
-    const page = pageOfTemplates(await reads.templateVolume({ org, ...window }), limit, cursor);
     return {
       org,
       total: page.total,

@@ -15,6 +15,8 @@ import type { Config } from '../../config.ts';
 import type { Logger } from '../../logger.ts';
 import { Matcher, MatcherSnapshot } from '../../match/index.ts';
 import { toStoredLog } from '../../match/stage.ts';
+import { hasMoreTokensThan } from '../../match/tokenize.ts';
+import { MAX_TEMPLATE_TOKENS } from '../../model/template.ts';
 import type { LogRecord, StoredLog } from '../../model/log.ts';
 import { rowIdAt } from '../../model/row-id.ts';
 import { admitLog } from './admit.ts';
@@ -100,7 +102,15 @@ export async function replay(
             const match = snapshot.match(log.org, log.message);
             if (match === undefined) progress.unmatched++;
             else progress.matched++;
-            rows.push(toStoredLog(log, match));
+            rows.push(
+              toStoredLog(
+                log,
+                match ??
+                  (hasMoreTokensThan(log.message, MAX_TEMPLATE_TOKENS)
+                    ? 'over_token_limit'
+                    : 'replay_unmatched'),
+              ),
+            );
           }
         }
         if (rows.length > 0) {

@@ -35,6 +35,7 @@ after(async () => {
 interface StoredLog {
   message: string;
   template_id: number;
+  untemplated_reason: string | null;
 }
 
 interface Quotas {
@@ -61,12 +62,21 @@ async function stored(org: string): Promise<StoredLog[]> {
   return res.json<{ logs: StoredLog[] }>().logs;
 }
 
-async function templatesOf(org: string): Promise<string[]> {
+interface Listed {
+  id: number;
+  template: string | null;
+  count: number;
+  reasons?: Array<{ reason: string; count: number }>;
+}
+
+/** The org's templates, and its entry of id 0 (the logs without one) apart. */
+async function templatesOf(org: string): Promise<{ templates: string[]; untemplated: Listed | undefined }> {
   const res = await t.service.app.inject({ url: `/templates?org=${org}` });
-  return res
-    .json<{ templates: Array<{ template: string }> }>()
-    .templates.map((x) => x.template)
-    .sort();
+  const listed = res.json<{ templates: Listed[] }>().templates;
+  return {
+    templates: listed.flatMap((x) => (x.id === 0 ? [] : [x.template ?? ''])).sort(),
+    untemplated: listed.find((x) => x.id === 0),
+  };
 }
 
 async function quotas(): Promise<Quotas> {
@@ -135,10 +145,18 @@ describe('template cap per org', () => {
     assert.equal(res.statusCode, 200, res.body);
     const logs = await stored('capped');
     assert.equal(logs.length, sent.length, 'every line is stored, none dropped');
-    assert.equal((await templatesOf('capped')).length, CAP);
+    const { templates, untemplated } = await templatesOf('capped');
+    assert.equal(templates.length, CAP);
 
     const without = logs.filter((log) => log.template_id === 0);
     assert.ok(without.length >= 4, `at least one kind past the cap, got ${without.length} lines`);
+    // Each says why it has no template, and GET /templates counts them under that reason.
+    assert.ok(without.every((log) => log.untemplated_reason === 'template_cap'));
+    assert.equal(untemplated?.count, without.length);
+    assert.deepEqual(
+      untemplated.reasons?.map((r) => [r.reason, r.count]),
+      [['template_cap', without.length]],
+    );
     const counted = await quotas();
     assert.equal(counted.by_org['capped']?.template_cap_lines, without.length);
 

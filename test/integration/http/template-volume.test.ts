@@ -211,10 +211,22 @@ describe('GET /templates within a window: exact volume, level mix and series', {
     assert.equal((await patterns('{}', null)).body.code, 'MISSING_ORG');
   });
 
-  it('without a window, all-time counts as before; bad windows and steps are refused', async () => {
+  it('without a window, all-time counts with the logs without a template, and bad windows and steps are refused', async () => {
     const all = await fetch(`${t.url}/templates?org=vol`);
-    const body = (await all.json()) as { templates: Array<{ count: number; levels?: unknown }> };
-    assert.equal(body.templates.length, 2);
+    const body = (await all.json()) as {
+      total: number;
+      templates: Array<{ id: number; count: number; levels?: unknown; reasons?: Array<{ reason: string }> }>;
+    };
+    // Two templates and id 0, the line of more tokens than a template may have: every log counted.
+    assert.equal(body.total, 3);
+    assert.equal(
+      body.templates.reduce((n, v) => n + v.count, 0),
+      await storedIn(0, BASE + 3 * HOUR),
+    );
+    assert.deepEqual(
+      body.templates.find((v) => v.id === 0)?.reasons?.map((r) => r.reason),
+      ['over_token_limit'],
+    );
     assert.equal(body.templates[0]?.levels, undefined);
     for (const [query, code] of [
       [`from=${BASE + HOUR}&to=${BASE}`, 'INVALID_RANGE'],

@@ -128,6 +128,7 @@ describe('kafka channels (real broker)', { timeout: 60_000 }, () => {
       ...r,
       templateId: i % 4 === 0 ? 0 : 4_053_224_523_883_714 + i,
       variables: i % 4 === 0 ? [] : [String(i), `${i * 7}`],
+      untemplatedReason: i % 4 === 0 ? 'template_cap' : '',
     }));
     await c.raw.publish(records.slice(0, 20));
     await c.raw.publish(records.slice(20));

@@ -265,7 +265,12 @@ describe('Kafka mode: roles as separate processes on the real broker', { timeout
         message,
         metadata: {},
       });
-      const stored = (log: LogRecord): StoredLog => ({ ...log, templateId: 0, variables: [] });
+      const stored = (log: LogRecord): StoredLog => ({
+        ...log,
+        templateId: 0,
+        variables: [],
+        untemplatedReason: 'no_template_fit',
+      });
       const producer = kafka.producer();
       await producer.send([
         toOutgoing(serdes.logRecord(), p.topics.raw, record('', 'an org nobody can read', 'INFO')),

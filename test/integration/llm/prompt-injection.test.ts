@@ -346,7 +346,7 @@ describe('hostile log lines, ollama protocol', () => {
 });
 
 interface TemplatesReply {
-  templates: Array<{ id: number; template: string; source: string }>;
+  templates: Array<{ id: number; template: string; source: string; count: number }>;
 }
 interface LogsReply {
   logs: Array<{ message: string; template_id: number }>;
@@ -396,8 +396,11 @@ describe('hostile log lines through the standalone service (LLM_PROVIDER=openai)
     await post(OTHER, OTHER_LINES);
     await t.flush();
 
-    const victim = (await get<TemplatesReply>(`/templates?org=${VICTIM}`)).templates;
-    const other = (await get<TemplatesReply>(`/templates?org=${OTHER}`)).templates;
+    // Id 0 is the entry of the lines stored without a template (checked below).
+    const listed = async (org: string) => (await get<TemplatesReply>(`/templates?org=${org}`)).templates;
+    const victimListed = await listed(VICTIM);
+    const victim = victimListed.filter((template) => template.id !== 0);
+    const other = (await listed(OTHER)).filter((template) => template.id !== 0);
     assert.deepEqual((await get<TemplatesReply>(`/templates?org=${QUIET}`)).templates, []);
     for (const { template } of victim) {
       assert.ok(hasConstantText(template), JSON.stringify(template));
@@ -416,6 +419,10 @@ describe('hostile log lines through the standalone service (LLM_PROVIDER=openai)
       const logs = (await get<LogsReply>(`/logs?org=${org}&limit=1000`)).logs;
       assert.deepEqual(logs.map((log) => log.message).sort(), [...posted].sort(), `${org}: stored lines`);
       const byId = new Map(templates.map((template) => [template.id, template.template]));
+      if (org === VICTIM) {
+        const without = logs.filter((log) => log.template_id === 0).length;
+        assert.equal(victimListed.find((template) => template.id === 0)?.count ?? 0, without, 'id 0 counted');
+      }
       for (const log of logs) {
         if (log.template_id === 0) {
           assert.ok([NO_TEMPLATE, MANY_TOKENS].includes(log.message), `${org}: stored without a template`);

@@ -42,6 +42,7 @@ export function log(overrides: Partial<StoredLog> = {}): StoredLog {
     metadata: {},
     templateId: 0,
     variables: [],
+    untemplatedReason: '',
     ...overrides,
   };
 }

@@ -5,6 +5,7 @@ import { HeldQueue, MAX_ATTEMPTS, type HeldLog, type Placement } from '../../../
 import { NO_GENERATE_STATS } from '../../../src/generate/stage.ts';
 import { createLogger } from '../../../src/logger.ts';
 import type { LogRecord, StoredLog } from '../../../src/model/log.ts';
+import type { UntemplatedReason } from '../../../src/model/untemplated.ts';
 import { toStoredLog } from '../../../src/match/stage.ts';
 import { InProcessChannel } from '../../../src/transport/in-process.ts';
 
@@ -22,13 +23,16 @@ class ExactLines implements Placement {
   accept(org: string, proposals: readonly ProposedTemplate[]): void {
     for (const p of proposals) this.known.add(`${org}/${p.text}`);
   }
-  settle(org: string, items: readonly HeldLog[], giveUp: (item: HeldLog) => boolean) {
+  settle(org: string, items: readonly HeldLog[], giveUp: (item: HeldLog) => UntemplatedReason | undefined) {
     const rows: StoredLog[] = [];
     const retry: HeldLog[] = [];
     for (const item of items) {
       if (this.matches(item)) rows.push(this.row(item));
-      else if (giveUp(item)) rows.push(toStoredLog(item.log, undefined));
-      else retry.push(item);
+      else {
+        const reason = giveUp(item);
+        if (reason === undefined) retry.push(item);
+        else rows.push(toStoredLog(item.log, reason));
+      }
     }
     return { rows, retry };
   }
@@ -174,8 +178,8 @@ describe('held-log queue', () => {
     await tick();
     assert.equal(generator.calls.length, MAX_ATTEMPTS);
     assert.deepEqual(
-      stored.map((r) => [r.message, r.templateId]),
-      [['odd', 0]],
+      stored.map((r) => [r.message, r.templateId, r.untemplatedReason]),
+      [['odd', 0, 'no_template_fit']],
     );
     assert.equal(stats.batches, MAX_ATTEMPTS);
     assert.equal(stats.retries, MAX_ATTEMPTS - 1);
@@ -191,8 +195,8 @@ describe('held-log queue', () => {
     await tick();
     assert.equal(generator.calls.length, 1);
     assert.deepEqual(
-      stored.map((r) => r.templateId),
-      [0],
+      stored.map((r) => [r.templateId, r.untemplatedReason]),
+      [[0, 'generator_failed']],
     );
     assert.equal(stats.generationErrors, 1);
   });
@@ -227,8 +231,8 @@ describe('held-log queue', () => {
     await queue.stop(Date.now() + 30);
     assert.equal(generator.calls.length, 1, 'stop() dispatched the waiting batch at once');
     assert.deepEqual(
-      stored.map((r) => [r.message, r.templateId]),
-      [['slow', 0]],
+      stored.map((r) => [r.message, r.templateId, r.untemplatedReason]),
+      [['slow', 0, 'shutdown']],
     );
     assert.equal(queue.depth, 0);
     assert.equal(queue.inFlightBatches, 0);

@@ -36,7 +36,7 @@ function setup(options: { maxTemplatesPerOrg?: number; initial?: Template[] } = 
   return { registry, published, saved, seeded, stats };
 }
 
-const never = () => false;
+const never = () => undefined;
 
 describe('template registry', () => {
   it('accepts a checked proposal, publishes and saves it, and matches held lines with it', () => {
@@ -140,7 +140,9 @@ describe('template registry', () => {
     const { registry, stats } = setup();
     const first = held('a', 'odd line');
     const second = held('a', 'other line');
-    const { rows, retry } = registry.settle('a', [first, second], (item) => item === first);
+    const { rows, retry } = registry.settle('a', [first, second], (item) =>
+      item === first ? 'no_template_fit' : undefined,
+    );
     assert.deepEqual(
       rows.map((r) => [r.message, r.templateId]),
       [['odd line', 0]],

@@ -21,6 +21,7 @@ const row = (id: string, templateId = 7, org = 'acme'): StoredLog => ({
   id,
   templateId,
   variables: ['3'],
+  untemplatedReason: '',
 });
 const curation = (over: Partial<Curation>): Curation => ({ ...uncurated('acme', 7), updatedAt: 1, ...over });
 

@@ -103,8 +103,11 @@ describe('toStoredLog (match/stage.ts)', () => {
     for (const [name] of carried('LogRecord')) {
       assert.deepEqual(matched[name as keyof LogRecord], record[name as keyof LogRecord], name);
     }
-    const unmatched = toStoredLog({ ...record, id: undefined }, undefined);
+    assert.equal(matched.untemplatedReason, '', 'a log with a template has no reason for none');
+    const unmatched = toStoredLog({ ...record, id: undefined }, 'template_cap');
+    assert.equal(unmatched.untemplatedReason, 'template_cap');
     for (const [name, field] of FIELDS) {
+      if (name === 'untemplatedReason') continue;
       if (field.record === 'StoredLog' || field.optional === true) {
         assert.deepEqual(unmatched[name as keyof typeof unmatched], field.default, `${name} defaults`);
       }

@@ -62,6 +62,7 @@ describe('encodeLogs covers every declared field', () => {
     templateId: 4053224523883714,
     variables: ['v-variables'],
     id: '17293822569102704642',
+    untemplatedReason: 'v-untemplated-reason',
   };
   /** What a column holds for a field's value, as JSON (JSONEachRow) and as text (TabSeparated). */
   function expected(field: LogField, value: unknown): { json: unknown; tsv: string } {

@@ -36,7 +36,7 @@ describe('AvroCodec', () => {
     assert.deepEqual({ ...logs.decode(encoded) }, log);
 
     const stored = AvroCodec.load<StoredLog>('stored-log');
-    const row: StoredLog = { ...log, templateId: 4053224523883714, variables: ['30'] };
+    const row: StoredLog = { ...log, templateId: 4053224523883714, variables: ['30'], untemplatedReason: '' };
     assert.deepEqual({ ...stored.decode(stored.encode(row)) }, row);
 
     const templates = AvroCodec.load<Template>('template');
