@@ -741,6 +741,7 @@ async function rawPhase(): Promise<void> {
       if (!result.ok) throw new Error(`invalid log: ${result.problem.message}`);
       const match = snapshot.match(result.log.org, result.log.message);
       if (match === undefined) unmatched++;
+      // The peer stores what the matcher alone can place; the reason of the rest is only a value.
       stored.push(toStoredLog(result.log, match ?? 'no_template_fit'));
     }
   }
