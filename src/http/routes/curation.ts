@@ -19,6 +19,7 @@ import { orgProblem } from '../../model/org.ts';
 import { curationView } from '../../store/merged-history.ts';
 import { MAX_CHANGES } from '../../store/curation.ts';
 import { actorOf, assertCurate, assertOrg } from '../auth.ts';
+import { onlyKnownParams } from '../known-params.ts';
 import { documentationOnly, ERRORS } from '../openapi.ts';
 
 /** A curation body is a few fields: a note of NOTE_MAX_LENGTH characters fits well within. */
@@ -261,7 +262,9 @@ const CHANGES_ROUTE = {
           },
         },
       },
-      400: ERRORS[400]('MISSING_FIELD, INVALID_VALUE'),
+      400: ERRORS[400](
+        'MISSING_FIELD, INVALID_PARAMETER (a parameter this endpoint does not take), INVALID_VALUE',
+      ),
       401: ERRORS[401](),
       403: ERRORS[403]('the key lacks the read scope, or does not hold the org'),
       503: ERRORS.storage(),
@@ -326,7 +329,9 @@ function routes(app: FastifyInstance, curation: CurationService): void {
     });
   });
 
-  app.get('/templates/changes', CHANGES_ROUTE, async (request) => {
+  // A read route: a parameter it does not take is refused, as on the others (known-params.ts).
+  const changesRoute = { ...CHANGES_ROUTE, preValidation: onlyKnownParams(CHANGES_ROUTE.schema) };
+  app.get('/templates/changes', changesRoute, async (request) => {
     const org = orgOf(request);
     const query = request.query as Record<string, unknown>;
     const one = (field: string): string | undefined => {

@@ -78,6 +78,7 @@ describe('the read routes take the parameters they document, no others', { timeo
       '/templates?org=params&levl=ERROR',
       `/templates/${templateId}?org=params&levl=ERROR`,
       '/templates/compare?org=params&baseline_from=0&from=1&levl=ERROR',
+      '/templates/changes?org=params&levl=ERROR',
     ]) {
       const { status, body } = await get<ErrorBody & { logs?: unknown; templates?: unknown }>(path);
       assert.equal(status, 400, path);
