@@ -22,6 +22,31 @@ import { TemplateText } from '../components/template-text.js';
  * @typedef {Volume & { isNew: boolean }} Row
  */
 
+/** GET /templates' largest page: the view sums, searches and sorts the whole list, so it reads every page. */
+const PAGE_LIMIT = 1000;
+
+/**
+ * Every template of a GET /templates query, page after page (next_cursor).
+ * @template T
+ * @param {Get} get
+ * @param {Record<string, string | number | undefined>} params
+ * @returns {Promise<{ templates: T[] }>}
+ */
+async function allTemplates(get, params) {
+  /** @type {T[]} */
+  const templates = [];
+  /** @type {string | undefined} */
+  let cursor;
+  do {
+    const page = /** @type {{ templates: T[], next_cursor: string | null }} */ (
+      await get('/templates', { ...params, limit: PAGE_LIMIT, cursor })
+    );
+    templates.push(...page.templates);
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor !== undefined);
+  return { templates };
+}
+
 /** Points in a sparkline: enough for a shape, few enough to stay light for 500 rows. */
 const SPARK_POINTS = 60;
 
@@ -44,13 +69,14 @@ export function TemplatesView({ route, window, now, navigate }) {
       // The window's counts, and each template's first sight ever (the all-time list is kept
       // up to date by a materialised view, so it costs little): "new" means first seen inside
       // the window, not just first seen in it.
-      const [volume, ever] =
-        /** @type {[{ templates: Volume[] }, { templates: Array<{ id: number, first_seen: string | null }> }]} */ (
-          await Promise.all([
-            get('/templates', { org: route.org, from: window.from, to: window.to, step: stepParam(stepMs) }),
-            get('/templates', { org: route.org }),
-          ])
-        );
+      const [volume, ever] = await Promise.all([
+        /** @type {Promise<{ templates: Volume[] }>} */ (
+          allTemplates(get, { org: route.org, from: window.from, to: window.to, step: stepParam(stepMs) })
+        ),
+        /** @type {Promise<{ templates: Array<{ id: number, first_seen: string | null }> }>} */ (
+          allTemplates(get, { org: route.org })
+        ),
+      ]);
       /** @type {Map<number, string | null>} */
       const firstEver = new Map(ever.templates.map((t) => [t.id, t.first_seen]));
       /** @type {Row[]} */
