@@ -1,3 +1,6 @@
+import { DOCS_PREFIX } from '../http/openapi.ts';
+import { UI_PREFIX } from '../http/routes/ui.ts';
+
 /**
  * The line the service logs once it listens: where it listens, and the two addresses a new user
  * opens next (the explorer page and the API's documentation), written so they can be clicked.
@@ -19,8 +22,8 @@ export function browsableOrigin(host: string, port: number): string {
 
 export function startLine(host: string, port: number, description: string): StartLine {
   const origin = browsableOrigin(host, port);
-  const ui = `${origin}/ui`;
-  const docs = `${origin}/docs`;
+  const ui = `${origin}${UI_PREFIX}`;
+  const docs = `${origin}${DOCS_PREFIX}`;
   return {
     fields: { port, host, ui, docs },
     message: `log-ingest listening on ${host}:${port} (${description}); open ${ui} for the page, ${docs} for the API`,

@@ -1,7 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-
-/** Where a browser that opens the service's address is sent: the explorer page. */
-export const PAGE_PATH = '/ui';
+import { UI_PREFIX } from './routes/ui.ts';
 
 /**
  * GET / from a browser leads to the page (302 to /ui, its query kept: `/?org=acme` opens that
@@ -19,6 +17,6 @@ export function redirectBrowsersToPage(app: FastifyInstance): void {
       done();
       return;
     }
-    void reply.redirect(`${PAGE_PATH}${url.slice(1)}`, 302);
+    void reply.redirect(`${UI_PREFIX}${url.slice(1)}`, 302);
   });
 }
