@@ -135,6 +135,9 @@ const CURATION_FIELDS = {
 } as const;
 
 const WRITE_ERRORS = {
+  // The body is one small JSON object (at most 64 KB), not compressed.
+  413: ERRORS[413](),
+  415: ERRORS[415](),
   400: ERRORS[400](
     'MISSING_FIELD, INVALID_VALUE, INVALID_TYPE, UNKNOWN_FIELD, INVALID_BODY, INVALID_TEMPLATE',
   ),

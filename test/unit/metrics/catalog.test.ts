@@ -52,6 +52,7 @@ describe('counters declared once', () => {
       'llm_budget_lines',
       'rate_limited_logs',
       'template_cap_lines',
+      'templates_created',
     ]);
   });
 
