@@ -204,8 +204,10 @@ export function installAuth(app: FastifyInstance, table: KeyTable | undefined): 
     // (assertCurate), so a log sent with a write key never reads the route's options.
     let allowed = reading ? grant.read || (eitherScope && grant.write) : grant.write;
     if (!allowed && !reading && grant.curate && request.routeOptions.config.curates === true) allowed = true;
-    const scope = reading ? 'read' : 'write';
     if (!allowed && !request.is404) {
+      // A change to curation names the scope that would allow it (a read key there was told
+      // "write", which would not).
+      const scope = reading ? 'read' : request.routeOptions.config.curates === true ? 'curate' : 'write';
       done(new ForbiddenError(`the API key lacks the ${scope} scope`));
       return;
     }
