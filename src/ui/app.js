@@ -7,6 +7,7 @@ import { ApiContext } from './lib/use-api.js';
 import { typingIn } from './lib/use-row-keys.js';
 import { Header } from './components/header.js';
 import { KeyPanel } from './components/key-panel.js';
+import { ChangesView } from './views/changes-view.js';
 import { CompareView } from './views/compare-view.js';
 import { StartView } from './views/start-view.js';
 import { TemplateView } from './views/template-view.js';
@@ -16,18 +17,35 @@ import { TemplatesView } from './views/templates-view.js';
 
 /** Where the key typed in this tab is kept: sessionStorage, gone with the tab; never the URL. */
 const KEY_STORE = 'log-ingest.api-key';
+/** The person's name sent with changes (X-Actor), kept like the key. */
+const ACTOR_STORE = 'log-ingest.actor';
 
-function storedKey() {
+/** @param {string} name */
+function stored(name) {
   try {
-    return sessionStorage.getItem(KEY_STORE);
+    return sessionStorage.getItem(name);
   } catch {
     return null;
   }
 }
 
+/**
+ * @param {string} name
+ * @param {string | null} value null: removed
+ */
+function store(name, value) {
+  try {
+    if (value === null) sessionStorage.removeItem(name);
+    else sessionStorage.setItem(name, value);
+  } catch {
+    // Storage refused (a private mode): the value lasts until the page is reloaded.
+  }
+}
+
 function App() {
   const [route, setRoute] = useState(() => parseRoute(location.search));
-  const [key, setKey] = useState(storedKey);
+  const [key, setKey] = useState(() => stored(KEY_STORE));
+  const [actor, setActor] = useState(() => stored(ACTOR_STORE) ?? '');
   const [keyProblem, setKeyProblem] = useState(/** @type {(Error & { status?: number }) | null} */ (null));
   // Preset windows end "now": fixed when the range changes or on refresh, so every request
   // of a view asks for the same window.
@@ -72,6 +90,7 @@ function App() {
       } else if (event.key === 'r') refresh();
       else if (route.org !== '' && event.key === 't') navigate({ view: 'templates' });
       else if (route.org !== '' && event.key === 'c') navigate({ view: 'compare' });
+      else if (route.org !== '' && event.key === 'h') navigate({ view: 'changes' });
       else if (event.key === 'Escape' && route.view === 'template') navigate({ view: 'templates' });
     };
     document.addEventListener('keydown', onKey);
@@ -84,22 +103,25 @@ function App() {
   }, [route]);
 
   const window = useMemo(() => resolveWindow(route, now), [route.range, route.from, route.to, now]);
-  const access = useMemo(() => ({ key, onKeyProblem: setKeyProblem }), [key]);
+  const access = useMemo(
+    () => ({
+      key,
+      onKeyProblem: setKeyProblem,
+      actor,
+      setActor: (/** @type {string} */ name) => {
+        store(ACTOR_STORE, name === '' ? null : name);
+        setActor(name);
+      },
+    }),
+    [key, actor],
+  );
   const useKey = (/** @type {string} */ typed) => {
-    try {
-      sessionStorage.setItem(KEY_STORE, typed);
-    } catch {
-      // Storage refused (a private mode): the key lasts until the page is reloaded.
-    }
+    store(KEY_STORE, typed);
     setKeyProblem(null);
     setKey(typed);
   };
   const forgetKey = () => {
-    try {
-      sessionStorage.removeItem(KEY_STORE);
-    } catch {
-      // Nothing was stored.
-    }
+    store(KEY_STORE, null);
     setKey(null);
   };
 
@@ -122,14 +144,16 @@ function App() {
           ? html`<${TemplateView} ...${props} />`
           : route.view === 'compare'
             ? html`<${CompareView} ...${props} />`
-            : html`<${TemplatesView} ...${props} />`;
+            : route.view === 'changes'
+              ? html`<${ChangesView} ...${props} />`
+              : html`<${TemplatesView} ...${props} />`;
 
   return html`<${ApiContext.Provider} value=${access}>
     <${Header} route=${route} window=${window} navigate=${navigate} refresh=${refresh} hasKey=${key !== null} forgetKey=${forgetKey} />
     <main class="main">${body}</main>
     <footer class="footer muted">
       <span><kbd>/</kbd> search</span><span><kbd>j</kbd> <kbd>k</kbd> move</span><span><kbd>Enter</kbd> open</span>
-      <span><kbd>Esc</kbd> back</span><span><kbd>t</kbd> templates</span><span><kbd>c</kbd> compare</span><span><kbd>r</kbd> refresh</span>
+      <span><kbd>Esc</kbd> back</span><span><kbd>t</kbd> templates</span><span><kbd>c</kbd> compare</span><span><kbd>h</kbd> changes</span><span><kbd>r</kbd> refresh</span>
       <a href="/docs">API</a>
     </footer>
   </${ApiContext.Provider}>`;

@@ -23,7 +23,7 @@ export function Header({ route, window, navigate, refresh, hasKey, forgetKey }) 
     navigate({ org: org.trim() });
   };
   const tab = (
-    /** @type {'templates' | 'compare'} */ view,
+    /** @type {'templates' | 'compare' | 'changes'} */ view,
     /** @type {string} */ label,
     /** @type {string} */ key,
   ) =>
@@ -57,11 +57,16 @@ export function Header({ route, window, navigate, refresh, hasKey, forgetKey }) 
       route.org === ''
         ? null
         : html`<nav class="tabs" aria-label="Views">
-            ${tab('templates', 'Templates', 't')}${tab('compare', 'Compare', 'c')}
+            ${tab('templates', 'Templates', 't')}${tab('compare', 'Compare', 'c')}${tab('changes', 'Changes', 'h')}
           </nav>`
     }
     <div class="topbar-end">
-      ${route.org === '' ? null : html`<${RangePicker} route=${route} window=${window} navigate=${navigate} />`}
+      ${
+        // The record of changes is the org's whole record: no time range applies to it.
+        route.org === '' || route.view === 'changes'
+          ? null
+          : html`<${RangePicker} route=${route} window=${window} navigate=${navigate} />`
+      }
       ${
         route.org === ''
           ? null

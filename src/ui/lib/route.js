@@ -7,7 +7,7 @@ import { DEFAULT_RANGE } from './time.js';
 /**
  * @typedef {object} Route
  * @property {string} org
- * @property {'templates' | 'template' | 'compare'} view
+ * @property {'templates' | 'template' | 'compare' | 'changes'} view the org's templates, one, two windows compared, or the record of curation changes
  * @property {number | null} template the template id, on its page
  * @property {string} range a preset id, or `custom`
  * @property {string} from custom range start (ISO 8601)
@@ -36,6 +36,9 @@ const DEFAULTS = {
   baseline_to: '',
 };
 
+/** The views named by `view=` (the others follow from `template=`). */
+const VIEWS = ['compare', 'changes'];
+
 /** @param {string} search the URL's query, e.g. `?org=acme` */
 export function parseRoute(search) {
   const params = new URLSearchParams(search);
@@ -46,7 +49,11 @@ export function parseRoute(search) {
   const route = {
     ...DEFAULTS,
     org: text('org').trim(),
-    view: text('view') === 'compare' ? 'compare' : template !== null ? 'template' : 'templates',
+    view: VIEWS.includes(text('view'))
+      ? /** @type {'compare' | 'changes'} */ (text('view'))
+      : template !== null
+        ? 'template'
+        : 'templates',
     template,
   };
   for (const name of /** @type {const} */ ([
@@ -73,7 +80,7 @@ export function parseRoute(search) {
 export function formatRoute(route) {
   const params = new URLSearchParams();
   if (route.org !== '') params.set('org', route.org);
-  if (route.view === 'compare') params.set('view', 'compare');
+  if (route.view === 'compare' || route.view === 'changes') params.set('view', route.view);
   if (route.view === 'template' && route.template !== null) params.set('template', String(route.template));
   for (const name of /** @type {const} */ ([
     'range',
@@ -108,7 +115,7 @@ export function changeRoute(route, change) {
   if (change.org !== undefined && change.org !== route.org) {
     // Another org: the same view and windows (a template id belongs to one org only).
     const { range, from, to, baseline, baseline_from, baseline_to } = next;
-    const view = next.view === 'compare' ? 'compare' : 'templates';
+    const view = next.view === 'template' ? 'templates' : next.view;
     return { ...DEFAULTS, org: next.org, view, range, from, to, baseline, baseline_from, baseline_to };
   }
   return next;

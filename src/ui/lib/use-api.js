@@ -3,13 +3,16 @@ import { useContext, useEffect, useState } from 'preact/hooks';
 import { apiGet, isKeyProblem } from './api.js';
 
 /**
- * What the views need of the app to call the API: the key typed (null: none) and whom to tell
- * when the key is refused, so the app can ask for one.
- * @typedef {{ key: string | null, onKeyProblem: (err: Error) => void }} ApiAccess
+ * What the views need of the app to call the API: the key typed (null: none), whom to tell
+ * when the key is refused, so the app can ask for one, and the person's name sent with changes
+ * ('' for none) with the way to change it.
+ * @typedef {{ key: string | null, onKeyProblem: (err: Error) => void, actor: string, setActor: (name: string) => void }} ApiAccess
  */
 
 /** @type {import('preact').Context<ApiAccess>} */
-export const ApiContext = createContext(/** @type {ApiAccess} */ ({ key: null, onKeyProblem: () => {} }));
+export const ApiContext = createContext(
+  /** @type {ApiAccess} */ ({ key: null, onKeyProblem: () => {}, actor: '', setActor: () => {} }),
+);
 
 /**
  * A GET of the API: a path and its query, the parsed answer (shaped as /docs says).

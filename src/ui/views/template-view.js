@@ -6,11 +6,15 @@ import { formatCount, formatShare } from '../lib/format.js';
 import { formatRoute } from '../lib/route.js';
 import { templateParts } from '../lib/template-parts.js';
 import { formatAgo, formatDuration, formatExact, stepFor, stepParam } from '../lib/time.js';
+import { ruleLabel } from '../lib/curation.js';
+import { CurationCard } from '../components/curation-card.js';
 import { LevelBadge, LevelList } from '../components/levels.js';
 import { Link } from '../components/link.js';
 import { SeriesChart } from '../components/series-chart.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { HighlightedLine, TemplateText, varClass } from '../components/template-text.js';
+import { MergedBanner } from '../components/merged-banner.js';
+import { TemplateChanges } from '../components/template-changes.js';
 
 /**
  * @typedef {import('../lib/route.js').Route} Route
@@ -20,7 +24,7 @@ import { HighlightedLine, TemplateText, varClass } from '../components/template-
  * @typedef {{ position: number, distinct: number, top: Array<{ value: string, count: number }> }} Variable
  * @typedef {{ id: number, template: string, source: string, created_at: string, updated_at: string,
  *   volume: { count: number, first_seen: string, last_seen: string, levels: Record<string, number>, series?: Array<{ time: string, count: number }> } | null,
- *   examples: LogLine[], variables: Variable[] }} Detail
+ *   examples: LogLine[], variables: Variable[], curation?: import('../lib/curation.js').Curation, merged?: number[] }} Detail
  */
 
 /** Bars in the chart: fine enough to see bursts, coarse enough to read. */
@@ -29,20 +33,23 @@ const CHART_POINTS = 120;
 const PAGE = 50;
 
 /**
- * One template: its text (each `<*>` numbered), its volume over the window as a chart, the
- * values each variable took, and its latest lines with the values highlighted. The head keeps
- * room for what curation will add (a name, a note, actions).
+ * One template: its name and text (each `<*>` numbered), its volume over the window as a chart,
+ * the values each variable took, and its latest lines with the values highlighted; beside them
+ * its curation (name, note, ingest rule, merges) and the record of its changes.
  * @param {{ route: Route, window: Window, now: number, navigate: (change: Partial<Route>) => void }} props
  */
 export function TemplateView({ route, window, now, navigate }) {
   const id = route.template ?? 0;
   const stepMs = stepFor(window, CHART_POINTS);
+  // Bumped by each change saved here: the template and its record are read again.
+  const [saves, setSaves] = useState(0);
+  const onSaved = () => setSaves((n) => n + 1);
   const res = useApi(
     (/** @type {Get} */ get) =>
       /** @type {Promise<Detail>} */ (
         get(`/templates/${id}`, { org: route.org, from: window.from, to: window.to, step: stepParam(stepMs) })
       ),
-    [route.org, id, window.from, window.to],
+    [route.org, id, window.from, window.to, saves],
   );
   const back = html`<${Link}
     class="back"
@@ -59,21 +66,58 @@ export function TemplateView({ route, window, now, navigate }) {
   if (detail === undefined)
     return html`<section class="view">${back}<${Loading} what="the template" /></section>`;
   const volume = detail.volume;
+  const curation = detail.curation;
+  const name = curation?.name ?? '';
+  const text = html`<${TemplateText} template=${detail.template} numbered />`;
   return html`<section class=${res.loading ? 'view reloading' : 'view'} aria-busy=${res.loading}>
     ${back}
+    ${
+      curation?.merged_into == null
+        ? null
+        : html`<${MergedBanner}
+            org=${route.org}
+            id=${detail.id}
+            target=${curation.merged_into}
+            route=${route}
+            navigate=${navigate}
+            onSaved=${onSaved}
+          />`
+    }
     <header class="template-head">
       <div class="template-head-main">
-        <h1 class="template-title"><${TemplateText} template=${detail.template} numbered /></h1>
+        ${
+          name === ''
+            ? html`<h1 class="template-title">${text}</h1>`
+            : html`<h1 class="template-name-title">${name}</h1>
+                <p class="template-title">${text}</p>`
+        }
+        ${curation?.note ? html`<p class="template-note">${curation.note}</p>` : null}
         <p class="template-meta muted">
           <span>id <span class="num">${detail.id}</span></span>
-          <span>made by ${detail.source === 'builtin' ? 'the built-in miner' : detail.source}</span>
-          <span title=${formatExact(detail.created_at)}>learned ${formatAgo(detail.created_at, now)}</span>
+          <span
+            >${detail.source === 'manual' ? 'seeded by hand' : `made by ${detail.source === 'builtin' ? 'the built-in miner' : detail.source}`}</span
+          >
+          <span title=${formatExact(detail.created_at)}
+            >${detail.source === 'manual' ? 'added' : 'learned'} ${formatAgo(detail.created_at, now)}</span
+          >
           ${
             detail.updated_at !== detail.created_at
               ? html`<span title=${formatExact(detail.updated_at)}
                   >refined ${formatAgo(detail.updated_at, now)}</span
                 >`
               : null
+          }
+          ${
+            curation === undefined || curation.rule === 'keep'
+              ? null
+              : html`<span class="badge badge-rule" title="Ingest rule: lines not kept are still counted"
+                  >${ruleLabel(curation)}</span
+                >`
+          }
+          ${
+            (detail.merged?.length ?? 0) === 0
+              ? null
+              : html`<span class="badge badge-merged">${detail.merged?.length} merged in</span>`
           }
         </p>
       </div>
@@ -104,9 +148,11 @@ export function TemplateView({ route, window, now, navigate }) {
         }
       </dl>
     </header>
-    ${
-      volume === null
-        ? html`<${Empty} title="No line of this template in the window"><p class="muted">Widen the time range to see its history.</p>
+    <div class="template-body">
+      <div class="template-main">
+        ${
+          volume === null
+            ? html`<${Empty} title="No line of this template in the window"><p class="muted">Widen the time range to see its history.</p>
             ${
               route.range === '30d'
                 ? null
@@ -119,24 +165,43 @@ export function TemplateView({ route, window, now, navigate }) {
                   </button>`
             }
           </${Empty}>`
-        : html`<section class="card">
-              <h2 class="card-title">Volume <span class="muted">per ${formatDuration(stepMs)}</span></h2>
-              <${SeriesChart} series=${volume.series ?? []} stepMs=${stepMs} />
-            </section>
-            ${
-              detail.variables.length === 0
-                ? null
-                : html`<section class="card">
-                    <h2 class="card-title">
-                      Variables <span class="muted">the values seen most in the window</span>
-                    </h2>
-                    <div class="variables">
-                      ${detail.variables.map((v) => html`<${VariableCard} key=${v.position} variable=${v} template=${detail.template} total=${volume.count} />`)}
-                    </div>
-                  </section>`
-            }
-            <${Lines} route=${route} window=${window} detail=${detail} />`
-    }
+            : html`<section class="card">
+                  <h2 class="card-title">Volume <span class="muted">per ${formatDuration(stepMs)}</span></h2>
+                  <${SeriesChart} series=${volume.series ?? []} stepMs=${stepMs} />
+                </section>
+                ${
+                  detail.variables.length === 0
+                    ? null
+                    : html`<section class="card">
+                        <h2 class="card-title">
+                          Variables <span class="muted">the values seen most in the window</span>
+                        </h2>
+                        <div class="variables">
+                          ${detail.variables.map((v) => html`<${VariableCard} key=${v.position} variable=${v} template=${detail.template} total=${volume.count} />`)}
+                        </div>
+                      </section>`
+                }
+                <${Lines} route=${route} window=${window} detail=${detail} />`
+        }
+      </div>
+      <aside class="template-aside" aria-label="Curation">
+        <${CurationCard}
+          org=${route.org}
+          detail=${detail}
+          route=${route}
+          navigate=${navigate}
+          onSaved=${onSaved}
+        />
+        <${TemplateChanges}
+          org=${route.org}
+          id=${detail.id}
+          saves=${saves}
+          route=${route}
+          navigate=${navigate}
+          now=${now}
+        />
+      </aside>
+    </div>
   </section>`;
 }
 

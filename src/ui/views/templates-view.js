@@ -1,10 +1,12 @@
-import { useCallback } from 'preact/hooks';
+import { useCallback, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { formatCount, formatShare } from '../lib/format.js';
 import { formatRoute } from '../lib/route.js';
 import { formatAgo, formatDuration, formatExact, stepFor, stepParam } from '../lib/time.js';
 import { useApi } from '../lib/use-api.js';
 import { useRowKeys } from '../lib/use-row-keys.js';
+import { ruleLabel } from '../lib/curation.js';
+import { AddTemplate } from '../components/add-template.js';
 import { LevelBar } from '../components/levels.js';
 import { Link } from '../components/link.js';
 import { MAX_ROWS, MoreRows } from '../components/more-rows.js';
@@ -18,7 +20,8 @@ import { TemplateText } from '../components/template-text.js';
  * @typedef {import('../lib/route.js').Route} Route
  * @typedef {import('../lib/use-api.js').Get} Get
  * @typedef {import('../lib/time.js').Window} Window
- * @typedef {{ id: number, template: string | null, count: number, first_seen: string, last_seen: string, levels: Record<string, number>, series?: Array<{ time: string, count: number }> }} Volume
+ * @typedef {{ id: number, template: string | null, count: number, first_seen: string, last_seen: string, levels: Record<string, number>, series?: Array<{ time: string, count: number }>,
+ *   curation?: import('../lib/curation.js').Curation, merged?: number[] }} Volume
  * @typedef {Volume & { isNew: boolean }} Row
  */
 
@@ -52,14 +55,16 @@ const SPARK_POINTS = 60;
 
 const COLUMNS = {
   count: (/** @type {Row} */ r) => r.count,
-  template: (/** @type {Row} */ r) => r.template ?? '',
+  template: (/** @type {Row} */ r) => r.curation?.name || (r.template ?? ''),
   first: (/** @type {Row} */ r) => Date.parse(r.first_seen),
   last: (/** @type {Row} */ r) => Date.parse(r.last_seen),
 };
 
 /**
  * An org's templates in the window, loudest first: volume with a sparkline, share, level mix,
- * first and last seen, the ones first seen inside the window marked new; search over the text.
+ * first and last seen, the ones first seen inside the window marked new, each with its name and
+ * a mark for an ingest rule or templates merged into it; search over the text and names; a
+ * template added by hand.
  * @param {{ route: Route, window: Window, now: number, navigate: (change: Partial<Route>, options?: { replace?: boolean }) => void }} props
  */
 export function TemplatesView({ route, window, now, navigate }) {
@@ -88,6 +93,7 @@ export function TemplatesView({ route, window, now, navigate }) {
     },
     [route.org, window.from, window.to],
   );
+  const [adding, setAdding] = useState(false);
   const rows = res.data ?? [];
   const query = route.q.trim().toLowerCase();
   const shown = sortRows(
@@ -95,7 +101,9 @@ export function TemplatesView({ route, window, now, navigate }) {
       ? rows
       : rows.filter(
           (r) =>
-            (r.template ?? 'logs without a template').toLowerCase().includes(query) || String(r.id) === query,
+            (r.template ?? 'logs without a template').toLowerCase().includes(query) ||
+            (r.curation?.name ?? '').toLowerCase().includes(query) ||
+            String(r.id) === query,
         ),
     route.sort === '' ? '-count' : route.sort,
     COLUMNS,
@@ -153,7 +161,11 @@ export function TemplatesView({ route, window, now, navigate }) {
         placeholder="Search templates"
         onChange=${(/** @type {string} */ q) => navigate({ q }, { replace: true })}
       />
+      <button type="button" class="button" aria-expanded=${adding} onClick=${() => setAdding(!adding)}>
+        + Add a template
+      </button>
     </div>
+    ${adding ? html`<${AddTemplate} route=${route} navigate=${navigate} onClose=${() => setAdding(false)} />` : null}
     ${
       rows.length === 0
         ? html`<${Empty} title=${`No logs for ${route.org} in this window`}>
@@ -242,9 +254,11 @@ export function TemplatesView({ route, window, now, navigate }) {
                             class="template-link"
                             href=${formatRoute({ ...route, view: 'template', template: row.id, sort: '', q: '' })}
                             onNavigate=${() => navigate({ view: 'template', template: row.id })}
-                            ><${TemplateText} template=${row.template}
+                            >${row.curation?.name ? html`<span class="template-name">${row.curation.name}</span>` : null}<${TemplateText}
+                              template=${row.template}
                           /></${Link}>`
                           }
+                          <${CurationBadges} row=${row} />
                         </td>
                         <td class="col-levels"><${LevelBar} levels=${row.levels} /></td>
                         <td class="col-time muted" title=${formatExact(row.first_seen)}>
@@ -261,4 +275,29 @@ export function TemplatesView({ route, window, now, navigate }) {
             </div>`
     }
   </section>`;
+}
+
+/**
+ * A row's marks after its text: a rule other than keep, and how many templates are merged into
+ * it (its counts include theirs).
+ * @param {{ row: Row }} props
+ */
+function CurationBadges({ row }) {
+  const merged = row.merged?.length ?? 0;
+  const rule = row.curation?.rule ?? 'keep';
+  return html`${
+    rule === 'keep' || row.curation === undefined
+      ? null
+      : html` <span
+          class="badge badge-rule"
+          title=${rule === 'drop' ? 'Ingest rule drop: lines are counted, their text not kept' : 'Ingest rule sample: the other lines are counted, their text not kept'}
+          >${ruleLabel(row.curation)}</span
+        >`
+  }${
+    merged === 0
+      ? null
+      : html` <span class="badge badge-merged" title=${`${merged} merged into this one: counted here`}
+          >+${merged} merged</span
+        >`
+  }`;
 }

@@ -121,6 +121,7 @@ describe('the page’s links', () => {
       '/ui?org=acme&template=2809261701581785',
       '/ui?org=acme&range=7d&q=timeout',
       '/ui?org=acme&view=compare&status=new&baseline=week',
+      '/ui?org=acme&view=changes',
       '/ui?org=acme&range=custom&from=2026-12-01T00%3A00%3A00.000Z&to=2026-12-02T00%3A00%3A00.000Z',
     ]) {
       assert.equal(routes.formatRoute(routes.parseRoute(link.slice(3))), link);
@@ -142,6 +143,11 @@ describe('the page’s links', () => {
     assert.equal(
       routes.formatRoute(routes.changeRoute(compare, { org: 'beta' })),
       '/ui?org=beta&view=compare&baseline=week',
+    );
+    const changes = routes.parseRoute('?org=acme&view=changes');
+    assert.equal(
+      routes.formatRoute(routes.changeRoute(changes, { org: 'beta' })),
+      '/ui?org=beta&view=changes',
     );
   });
 });
