@@ -87,7 +87,7 @@ export function AddTemplate({ route, navigate, onClose }) {
     </p>
     <div class="form-actions">
       <button type="submit" class="button primary" disabled=${text.trim() === '' || change.saving}>
-        ${change.saving ? 'Adding…' : 'Add template'}
+        Add template
       </button>
       <button type="button" class="button" onClick=${onClose}>Cancel</button>
       <${SaveStatus} change=${change}

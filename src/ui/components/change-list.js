@@ -76,7 +76,7 @@ export function ChangeList({ changes, known, withTemplate, route, navigate, now 
         <dl class="change-fields">
           ${fieldChanges(change).map(
             (f) =>
-              html`<div class="change-field">
+              html`<div class=${long(f) ? 'change-field long' : 'change-field'}>
                 <dt>${f.field}</dt>
                 <dd>
                   ${f.before === null ? null : html`${value(f.before)}<span class="change-arrow" aria-label="to"> → </span>`}${value(f.after)}
@@ -87,4 +87,13 @@ export function ChangeList({ changes, known, withTemplate, route, navigate, now 
       </li>`;
     })}
   </ol>`;
+}
+
+/** Values this long in all read better one under the other (a note) than side by side. */
+const LONG = 40;
+
+/** @param {import('../lib/curation.js').FieldChange} f */
+function long(f) {
+  const size = (/** @type {Value | null} */ v) => (v === null || v.kind === 'template' ? 12 : v.text.length);
+  return size(f.before) + size(f.after) > LONG;
 }

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
+import { allTemplates } from '../lib/all-templates.js';
 import { mergeCandidates } from '../lib/curation.js';
 import { formatCount } from '../lib/format.js';
 import { useApi } from '../lib/use-api.js';
@@ -36,7 +37,7 @@ export function MergePicker({ org, id, onSaved }) {
  */
 function Picker({ org, id, onSaved, onClose }) {
   const list = useApi(
-    (/** @type {Get} */ get) => /** @type {Promise<{ templates: Listed[] }>} */ (get('/templates', { org })),
+    (/** @type {Get} */ get) => /** @type {Promise<{ templates: Listed[] }>} */ (allTemplates(get, { org })),
     [org],
   );
   const [query, setQuery] = useState('');
@@ -111,9 +112,7 @@ function Picker({ org, id, onSaved, onClose }) {
       own id, so the merge can be undone.
     </p>
     <div class="form-actions">
-      <button type="submit" class="button primary" disabled=${chosen === null || change.saving}>
-        ${change.saving ? 'Merging…' : 'Merge'}
-      </button>
+      <button type="submit" class="button primary" disabled=${chosen === null || change.saving}>Merge</button>
       <button type="button" class="button" onClick=${onClose}>Cancel</button>
       <${SaveStatus} change=${change} />
     </div>

@@ -49,7 +49,7 @@ export function MergedBanner({ org, id, target, route, navigate, onSaved }) {
       <${SaveStatus} change=${change} />
     </div>
     <button type="button" class="button" onClick=${undo} disabled=${change.saving}>
-      ${change.saving ? 'Undoing…' : 'Undo merge'}
+      Undo merge
     </button>
   </div>`;
 }

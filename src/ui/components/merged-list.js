@@ -65,7 +65,7 @@ function MergedItem({ org, id, source, route, navigate, onSaved }) {
       }</${Link}
     >
     <button type="button" class="button small" onClick=${undo} disabled=${change.saving}>
-      ${change.saving ? 'Undoing…' : 'Undo merge'}
+      Undo merge
     </button>
     <${SaveStatus} change=${change} />
   </li>`;

@@ -69,7 +69,7 @@ export function NameForm({ org, id, curation, onSaved }) {
     </label>
     <div class="form-actions">
       <button type="submit" class="button primary" disabled=${!dirty || change.saving}>
-        ${change.saving ? 'Saving…' : 'Save name and note'}
+        Save name and note
       </button>
       <${SaveStatus} change=${change} />
     </div>

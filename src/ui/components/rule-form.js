@@ -92,7 +92,7 @@ export function RuleForm({ org, id, curation, onSaved }) {
         class="button primary"
         disabled=${!dirty || change.saving || (rule === 'sample' && !percentOk)}
       >
-        ${change.saving ? 'Saving…' : 'Save rule'}
+        Save rule
       </button>
       ${rule === 'sample' && !percentOk ? html`<span class="field-error" role="alert">A percent from 0 to 100</span>` : null}
       <${SaveStatus} change=${change} />
@@ -105,9 +105,8 @@ export function RuleForm({ org, id, curation, onSaved }) {
  * @param {number | null} percent
  */
 function explain(rule, percent) {
+  const counted = 'still counted (stored as stubs: time, level, service, host), so volumes stay exact';
   if (rule === 'keep') return 'Every line is stored whole.';
-  const stub =
-    'stored as a stub (its time, level, service and host), so it is still counted: volumes, charts and comparisons stay exact.';
-  if (rule === 'drop') return `No line’s text is kept: each line is ${stub}`;
-  return `${percent ?? '?'}% of the lines are kept whole (the same lines on every replay); each of the others is ${stub}`;
+  if (rule === 'drop') return `No line’s text is kept; dropped lines are ${counted}.`;
+  return `${percent ?? '?'}% of the lines are kept whole; the others are ${counted}.`;
 }

@@ -1,3 +1,4 @@
+import { allTemplates } from './all-templates.js';
 import { templatesNamed } from './curation.js';
 
 /**
@@ -24,7 +25,7 @@ const LOOKUPS = 50;
  */
 export async function changesWithTemplates(get, org, params) {
   const [record, list] = /** @type {[{ changes: Change[] }, { templates: Listed[] }]} */ (
-    await Promise.all([get('/templates/changes', { org, ...params }), get('/templates', { org })])
+    await Promise.all([get('/templates/changes', { org, ...params }), allTemplates(get, { org })])
   );
   /** @type {Map<number, Known>} */
   const known = new Map(

@@ -3,6 +3,7 @@ import { html } from '../lib/html.js';
 import { formatCount, formatShare } from '../lib/format.js';
 import { formatRoute } from '../lib/route.js';
 import { formatAgo, formatDuration, formatExact, stepFor, stepParam } from '../lib/time.js';
+import { allTemplates } from '../lib/all-templates.js';
 import { useApi } from '../lib/use-api.js';
 import { useRowKeys } from '../lib/use-row-keys.js';
 import { ruleLabel } from '../lib/curation.js';
@@ -24,31 +25,6 @@ import { TemplateText } from '../components/template-text.js';
  *   curation?: import('../lib/curation.js').Curation, merged?: number[] }} Volume
  * @typedef {Volume & { isNew: boolean }} Row
  */
-
-/** GET /templates' largest page: the view sums, searches and sorts the whole list, so it reads every page. */
-const PAGE_LIMIT = 1000;
-
-/**
- * Every template of a GET /templates query, page after page (next_cursor).
- * @template T
- * @param {Get} get
- * @param {Record<string, string | number | undefined>} params
- * @returns {Promise<{ templates: T[] }>}
- */
-async function allTemplates(get, params) {
-  /** @type {T[]} */
-  const templates = [];
-  /** @type {string | undefined} */
-  let cursor;
-  do {
-    const page = /** @type {{ templates: T[], next_cursor: string | null }} */ (
-      await get('/templates', { ...params, limit: PAGE_LIMIT, cursor })
-    );
-    templates.push(...page.templates);
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor !== undefined);
-  return { templates };
-}
 
 /** Points in a sparkline: enough for a shape, few enough to stay light for 500 rows. */
 const SPARK_POINTS = 60;
@@ -244,6 +220,7 @@ export function TemplatesView({ route, window, now, navigate }) {
                         </td>
                         <td class="col-template">
                           ${row.isNew ? html`<span class="badge badge-new" title="First seen inside this window">new</span> ` : null}
+                          <${CurationBadges} row=${row} />
                           ${
                             row.id === 0
                               ? html`<span
@@ -258,7 +235,6 @@ export function TemplatesView({ route, window, now, navigate }) {
                               template=${row.template}
                           /></${Link}>`
                           }
-                          <${CurationBadges} row=${row} />
                         </td>
                         <td class="col-levels"><${LevelBar} levels=${row.levels} /></td>
                         <td class="col-time muted" title=${formatExact(row.first_seen)}>
@@ -278,7 +254,7 @@ export function TemplatesView({ route, window, now, navigate }) {
 }
 
 /**
- * A row's marks after its text: a rule other than keep, and how many templates are merged into
+ * A row's marks before its text (a long text is cut at its end): a rule other than keep, and how many templates are merged into
  * it (its counts include theirs).
  * @param {{ row: Row }} props
  */
@@ -288,16 +264,16 @@ function CurationBadges({ row }) {
   return html`${
     rule === 'keep' || row.curation === undefined
       ? null
-      : html` <span
-          class="badge badge-rule"
-          title=${rule === 'drop' ? 'Ingest rule drop: lines are counted, their text not kept' : 'Ingest rule sample: the other lines are counted, their text not kept'}
-          >${ruleLabel(row.curation)}</span
-        >`
+      : html`<span
+            class="badge badge-rule"
+            title=${rule === 'drop' ? 'Ingest rule drop: lines are counted, their text not kept' : 'Ingest rule sample: the other lines are counted, their text not kept'}
+            >${ruleLabel(row.curation)}</span
+          >${' '}`
   }${
     merged === 0
       ? null
-      : html` <span class="badge badge-merged" title=${`${merged} merged into this one: counted here`}
-          >+${merged} merged</span
-        >`
+      : html`<span class="badge badge-merged" title=${`${merged} merged into this one: counted here`}
+            >+${merged} merged</span
+          >${' '}`
   }`;
 }

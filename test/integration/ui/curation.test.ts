@@ -189,8 +189,12 @@ describe('curation on the explorer page in a real browser', { timeout: 120_000 }
     await options.first().click();
     await page.getByRole('button', { name: 'Merge', exact: true }).click();
     const banner = page.locator('.merged-banner');
-    await banner.waitFor();
-    assert.equal(await banner.locator('a.merged-target').textContent(), 'Cache misses');
+    // The target by its name, read after the banner shows (its id until then).
+    await banner.locator('a.merged-target', { hasText: 'Cache misses' }).waitFor();
+    assert.match(
+      (await banner.locator('a.merged-target').getAttribute('href')) ?? '',
+      new RegExp(`[?&]template=${await idOf('Cache miss for key <*>')}(&|$)`),
+    );
 
     await openList(page);
     const rows = await listRows(page);
