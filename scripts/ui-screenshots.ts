@@ -4,7 +4,10 @@
  * ../shared/loghub-2k or LOGHUB_DIR, not copied into the project) spread over the last two
  * days, so that the last 24 hours differ from the 24 before: Apache's errors burst in the last
  * six hours, HDFS starts sending 20 hours ago, and the templates of OpenSSH's early lines stop.
- * Light theme at 1280x800, and the list once more in dark. Needs Debian's chromium.
+ * Then curated as people would through the API: sshd's failed passwords named, noted and
+ * sampled, the unknown users' password checks dropped, and OpenSSH's second line about each
+ * invalid user merged into its first. Light theme at 1280x800 (the template page taller, to
+ * show its record of changes), and the list once more in dark. Needs Debian's chromium.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -61,6 +64,47 @@ function logsOf(system: System, now: number): object[] {
   }));
 }
 
+/** A change through the API, as a person named `actor` makes it on the page. */
+async function patch(url: string, id: number, actor: string, body: object): Promise<void> {
+  const res = await fetch(`${url}/templates/${id}?org=${ORG}`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json', 'x-actor': actor },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`PATCH /templates/${id}: ${res.status} ${await res.text()}`);
+}
+
+/**
+ * The curation the screenshots show: the template page's template named, noted and sampled in
+ * three changes (its record), a drop rule and a merge for the list's badges (each only where
+ * the miner made those templates).
+ */
+async function curate(
+  url: string,
+  templates: ReadonlyArray<{ id: number; template: string | null }>,
+  shown: number,
+) {
+  const find = (pattern: RegExp) => templates.find((t) => t.template !== null && pattern.test(t.template));
+  await patch(url, shown, 'Ada', {
+    name: 'Password guessing',
+    note: 'Bots trying root from a few addresses. Page security if a new user or address shows up.',
+  });
+  await patch(url, shown, 'Grace', { rule: 'sample', sample_percent: 10 });
+  await patch(url, shown, 'Ada', {
+    note: 'Bots trying root from a few addresses: counted in full, 10% of the lines kept. Page security if a new user or address shows up.',
+  });
+  const unknown = find(/check pass; user unknown/);
+  if (unknown !== undefined)
+    await patch(url, unknown.id, 'Grace', { name: 'Unknown user checks', rule: 'drop' });
+  // sshd logs each invalid user twice: "Invalid user x from a" and "input_userauth_request: invalid user x".
+  const invalid = find(/^Invalid user <\*> from <\*>$/);
+  const request = find(/^input_userauth_request: invalid user <\*>/);
+  if (invalid !== undefined && request !== undefined) {
+    await patch(url, invalid.id, 'Ada', { name: 'Invalid users' });
+    await patch(url, request.id, 'Ada', { merged_into: invalid.id });
+  }
+}
+
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const now = Date.now();
@@ -84,23 +128,25 @@ async function main(): Promise<void> {
       list.templates.find((t) => t.template === 'Failed password for <*> from <*> port <*> ssh2') ??
       list.templates.find((t) => (t.template?.split('<*>').length ?? 0) > 2 && t.count >= 50);
     if (shown === undefined) throw new Error('no template with two variables and 50 lines in the last day');
+    await curate(service.url, list.templates, shown.id);
 
-    const shots: Array<{ file: string; url: string; scheme: 'light' | 'dark' }> = [
+    const shots: Array<{ file: string; url: string; scheme: 'light' | 'dark'; height?: number }> = [
       { file: 'templates.png', url: `/ui?org=${ORG}`, scheme: 'light' },
-      { file: 'template.png', url: `/ui?org=${ORG}&template=${shown.id}`, scheme: 'light' },
+      { file: 'template.png', url: `/ui?org=${ORG}&template=${shown.id}`, scheme: 'light', height: 1320 },
       { file: 'compare.png', url: `/ui?org=${ORG}&view=compare`, scheme: 'light' },
+      { file: 'changes.png', url: `/ui?org=${ORG}&view=changes`, scheme: 'light' },
       { file: 'templates-dark.png', url: `/ui?org=${ORG}`, scheme: 'dark' },
     ];
     for (const shot of shots) {
       const page = await browser.newPage({
-        viewport: { width: 1280, height: 800 },
+        viewport: { width: 1280, height: shot.height ?? 800 },
         colorScheme: shot.scheme,
         locale: 'en-US',
         timezoneId: 'UTC',
       });
       await page.goto(`${service.url}${shot.url}`);
-      // Loaded: a table row, or the template's chart.
-      await page.locator('table tbody tr, svg.chart-svg').first().waitFor();
+      // Loaded: a table row, the template's chart, or the record of changes.
+      await page.locator('table tbody tr, svg.chart-svg, .changes .change').first().waitFor();
       await page.waitForLoadState('networkidle');
       await page.screenshot({ path: path.join(OUT, shot.file) });
       await page.close();
