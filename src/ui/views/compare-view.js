@@ -3,6 +3,7 @@ import { html } from '../lib/html.js';
 import { formatCount, formatRatio } from '../lib/format.js';
 import { formatRoute } from '../lib/route.js';
 import { formatWindow, fromLocalInput, toLocalInput } from '../lib/time.js';
+import { allTemplates } from '../lib/all-templates.js';
 import { useApi } from '../lib/use-api.js';
 import { useRowKeys } from '../lib/use-row-keys.js';
 import { Link } from '../components/link.js';
@@ -18,6 +19,7 @@ import { TemplateText } from '../components/template-text.js';
  * @typedef {import('../lib/time.js').Window} Window
  * @typedef {{ template_id: number, template: string | null, status: 'new' | 'gone' | 'changed', baseline_count: number, count: number, rate_change: number | null, score: number }} Change
  * @typedef {{ templates: Change[], unchanged: number, score: string }} Comparison
+ * @typedef {Comparison & { names: Map<number, string> }} Named the comparison, and the names people gave templates
  */
 
 const WEEK = 7 * 24 * 3600_000;
@@ -66,24 +68,38 @@ export function baselineOf(route, target) {
 
 /**
  * Two windows of an org's templates side by side: new, gone and changed in rate, ordered by
- * the G score the API gives; filters by status, sortable columns.
+ * the G score the API gives, each template by its name too when it has one; filters by status,
+ * sortable columns.
  * @param {{ route: Route, window: Window, navigate: (change: Partial<Route>, options?: { replace?: boolean }) => void }} props
  */
 export function CompareView({ route, window, navigate }) {
   const baseline = baselineOf(route, window);
   const res = useApi(
-    (/** @type {Get} */ get) =>
-      /** @type {Promise<Comparison>} */ (
-        get('/templates/compare', {
-          org: route.org,
-          baseline_from: baseline.from,
-          baseline_to: baseline.to,
-          from: window.from,
-          to: window.to,
-        })
-      ),
+    async (/** @type {Get} */ get) => {
+      // The comparison gives each template's text; the org's list (the all-time one, which
+      // costs little) its name, when someone gave it one.
+      const [comparison, list] = await Promise.all([
+        /** @type {Promise<Comparison>} */ (
+          get('/templates/compare', {
+            org: route.org,
+            baseline_from: baseline.from,
+            baseline_to: baseline.to,
+            from: window.from,
+            to: window.to,
+          })
+        ),
+        /** @type {Promise<{ templates: Array<{ id: number, curation?: { name: string } }> }>} */ (
+          allTemplates(get, { org: route.org })
+        ),
+      ]);
+      /** @type {Map<number, string>} */
+      const names = new Map();
+      for (const t of list.templates) if (t.curation?.name) names.set(t.id, t.curation.name);
+      return /** @type {Named} */ ({ ...comparison, names });
+    },
     [route.org, baseline.from, baseline.to, window.from, window.to],
   );
+  const names = res.data?.names ?? /** @type {Map<number, string>} */ (new Map());
   const all = res.data?.templates ?? [];
   const query = route.q.trim().toLowerCase();
   const sort = route.sort === '' ? '-score' : route.sort;
@@ -91,7 +107,9 @@ export function CompareView({ route, window, navigate }) {
     all.filter(
       (c) =>
         (route.status === '' || c.status === route.status) &&
-        (query === '' || (c.template ?? '').toLowerCase().includes(query)),
+        (query === '' ||
+          (c.template ?? '').toLowerCase().includes(query) ||
+          (names.get(c.template_id) ?? '').toLowerCase().includes(query)),
     ),
     sort,
     COLUMNS,
@@ -246,7 +264,8 @@ export function CompareView({ route, window, navigate }) {
                                   class="template-link"
                                   href=${formatRoute({ ...route, ...openRoute(c), sort: '', q: '', status: '' })}
                                   onNavigate=${() => navigate(openRoute(c))}
-                                  ><${TemplateText} template=${c.template}
+                                  >${names.has(c.template_id) ? html`<span class="template-name">${names.get(c.template_id)}</span>` : null}<${TemplateText}
+                                    template=${c.template}
                                 /></${Link}>`
                                   }
                                 </td>

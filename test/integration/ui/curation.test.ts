@@ -152,14 +152,26 @@ describe('curation on the explorer page in a real browser', { timeout: 120_000 }
     );
     assert.deepEqual(changes[0], { ...changes[0], actor: 'Ada (open@127.0.0.1)', action: 'rename+note' });
     assert.equal(await page.evaluate(() => sessionStorage.getItem('log-ingest.actor')), 'Ada');
+
+    // Compared with the hour before, it is new, and named there too.
+    await page.goto(`${t.url}/ui?org=${ORG}&view=compare&${WINDOW}`);
+    const compared = page.locator('table.compare-table tbody tr', { hasText: 'Cache miss for key' });
+    assert.equal(await compared.locator('.template-name').textContent(), 'Cache misses');
     assert.deepEqual(problems, []);
     await page.close();
   });
 
-  it('sets the drop rule: the page says dropped lines are still counted, the list marks it, the count stays', async () => {
+  it('sets the drop rule: the page says dropped lines are still counted, the list marks it, the count stays; a percent out of bounds is refused', async () => {
     const page = await browser.newPage();
     const problems = watch(page);
     await openTemplate(page, 'Disk <*> full');
+    // A percent out of bounds is refused before it is sent.
+    await page.getByRole('radio', { name: 'Sample' }).click();
+    await page.locator('#sample-percent').fill('150');
+    assert.equal(await page.getByRole('alert').textContent(), 'A percent from 0 to 100');
+    assert.equal(await page.getByRole('button', { name: 'Save rule' }).isDisabled(), true);
+    assert.equal((await templates()).find((x) => x.template === 'Disk <*> full')?.curation, undefined);
+
     await page.getByRole('radio', { name: 'Drop' }).click();
     assert.match(
       (await page.locator('.curate-form .form-help').first().textContent()) ?? '',
