@@ -1,4 +1,5 @@
 import { html } from '../lib/html.js';
+import { LOOKUPS } from '../lib/known-templates.js';
 import { formatRoute } from '../lib/route.js';
 import { useApi } from '../lib/use-api.js';
 import { useChange } from '../lib/use-change.js';
@@ -15,14 +16,15 @@ import { TemplateText } from './template-text.js';
 
 /**
  * The templates merged into this one, each with an undo. Merged templates are not in the org's
- * lists (they are counted here), so each is read on its own, its volume cut to nothing.
+ * lists (they are counted here), so each is read on its own, its volume cut to nothing (the
+ * first LOOKUPS; any more show by id).
  * @param {{ org: string, ids: readonly number[], route: Route, navigate: (change: Partial<Route>) => void, onSaved: () => void }} props
  */
 export function MergedList({ org, ids, route, navigate, onSaved }) {
   const sources = useApi(
     (/** @type {Get} */ get) =>
       /** @type {Promise<Source[]>} */ (
-        Promise.all(ids.map((id) => get(`/templates/${id}`, { org, from: 0, to: 0 })))
+        Promise.all(ids.slice(0, LOOKUPS).map((id) => get(`/templates/${id}`, { org, from: 0, to: 0 })))
       ),
     [org, ids.join(',')],
   );

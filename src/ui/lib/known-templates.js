@@ -9,10 +9,10 @@ import { templatesNamed } from './curation.js';
  */
 
 /**
- * Reads at most this many templates one by one for a record: the org's list has all but the
- * merged ones, so these are the few merged away.
+ * Templates read one by one at most, for a record or a target's list: the org's list has all
+ * but the merged ones, so these are the few merged away; past this many, the rest show by id.
  */
-const LOOKUPS = 50;
+export const LOOKUPS = 50;
 
 /**
  * A record of changes with the text and name of each template it names: the org's list, then

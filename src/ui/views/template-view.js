@@ -69,12 +69,15 @@ export function TemplateView({ route, window, now, navigate }) {
   const curation = detail.curation;
   const name = curation?.name ?? '';
   const text = html`<${TemplateText} template=${detail.template} numbered />`;
+  // The banner and the curation's forms are keyed by template: moving to another (a merge's
+  // link) must not carry over what was typed, or a Saved, made on this one.
   return html`<section class=${res.loading ? 'view reloading' : 'view'} aria-busy=${res.loading}>
     ${back}
     ${
       curation?.merged_into == null
         ? null
         : html`<${MergedBanner}
+            key=${detail.id}
             org=${route.org}
             id=${detail.id}
             target=${curation.merged_into}
@@ -186,6 +189,7 @@ export function TemplateView({ route, window, now, navigate }) {
       </div>
       <aside class="template-aside" aria-label="Curation">
         <${CurationCard}
+          key=${detail.id}
           org=${route.org}
           detail=${detail}
           route=${route}
