@@ -244,9 +244,10 @@ describe('curation with API keys: the curate scope, and who changed what', { tim
   let t: TestService;
   const writer = 'w-key-0123456789abcdef';
   const curator = 'c-key-0123456789abcdef';
+  const reader = 'r-key-0123456789abcdef';
   before(async () => {
     t = await startTestService({
-      INGEST_API_KEYS: `${writer}:acme:write+read;${curator}:acme:curate+read`,
+      INGEST_API_KEYS: `${writer}:acme:write+read;${curator}:acme:curate+read;${reader}:acme:read`,
       CLICKHOUSE_FLUSH_INTERVAL_SECS: '3600',
     });
   });
@@ -260,12 +261,16 @@ describe('curation with API keys: the curate scope, and who changed what', { tim
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 
-  it('a write key cannot curate, a curate key cannot send logs, and the record names the key', async () => {
-    assert.equal(
-      (await call(writer, 'POST', '/templates?org=acme', { template: 'Job <*> queued' })).status,
-      403,
-    );
+  it('a write or read key cannot curate (told which scope would), a curate key cannot send logs, and the record names the key', async () => {
     assert.equal((await call(curator, 'POST', '/logs/ingest', { org: 'acme', message: 'hi' })).status, 403);
+    // Either refusal names the scope that would allow the change.
+    for (const key of [writer, reader]) {
+      const refused = await call(key, 'POST', '/templates?org=acme', { template: 'Job <*> queued' });
+      assert.deepEqual(
+        [refused.status, refused.body['message']],
+        [403, 'the API key lacks the curate scope'],
+      );
+    }
     assert.equal(
       (await call(curator, 'POST', '/templates?org=beta', { template: 'Job <*> queued' })).status,
       403,
