@@ -152,8 +152,14 @@ export class CurationService {
       updatedAt: Math.max(this.#now(), before.updatedAt + 1),
       updatedBy: actor,
     };
+    // As the API shows a curation (curationView): not merged is null.
     const pick = (c: Curation): Record<string, unknown> =>
-      Object.fromEntries(changed.map((k): [string, unknown] => [FIELD_NAMES[k] ?? k, c[k]]));
+      Object.fromEntries(
+        changed.map((k): [string, unknown] => [
+          FIELD_NAMES[k] ?? k,
+          k === 'mergedInto' && c[k] === 0 ? null : c[k],
+        ]),
+      );
     await this.#deps.store.saveCurations([curation]);
     await this.#deps.store.saveChange({
       org: curation.org,

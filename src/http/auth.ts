@@ -224,7 +224,9 @@ export function assertCurate(request: FastifyRequest): void {
 /**
  * Who made a change, for the curation log: the key (the first 12 hex digits of its SHA-256, which
  * names it without revealing it: `printf %s "$KEY" | sha256sum`), or the open mode and the
- * client's address. An `X-Actor` header (a person's name, bounded) is recorded beside it as told.
+ * client's address. An `X-Actor` header (a person's name, bounded) is recorded beside it as told:
+ * percent-encoded UTF-8 is decoded (a header carries bytes, so a name in any script travels
+ * encoded), and a value that is not valid percent-encoding is taken as it is.
  */
 export function actorOf(request: FastifyRequest): string {
   const grant = request.apiKey;
@@ -233,13 +235,16 @@ export function actorOf(request: FastifyRequest): string {
       ? `open@${request.ip}`
       : `key:${Buffer.from(grant.digest, 'latin1').toString('hex').slice(0, 12)}`;
   const told = request.headers['x-actor'];
-  const name =
-    typeof told === 'string'
-      ? told
-          .trim()
-          .slice(0, 100)
-          .replace(/[\u0000-\u001f]/g, '')
-      : '';
+  let name = typeof told === 'string' ? told : '';
+  try {
+    name = decodeURIComponent(name);
+  } catch {
+    // Not percent-encoding (a lone %): the name as sent.
+  }
+  name = name
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim()
+    .slice(0, 100);
   return name === '' ? who : `${name} (${who})`;
 }
 

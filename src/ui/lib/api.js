@@ -49,7 +49,8 @@ export async function apiSend(method, path, params, body, { key, actor, signal }
   const headers = { accept: 'application/json' };
   if (key !== null) headers['authorization'] = `Bearer ${key}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  if (actor !== '') headers['x-actor'] = actor;
+  // Percent-encoded: a header carries bytes, and the service decodes it (a name in any script).
+  if (actor !== '') headers['x-actor'] = encodeURIComponent(actor);
   let res;
   try {
     res = await fetch(url, {

@@ -122,14 +122,12 @@ export function mergeCandidates(templates, query, self, limit) {
 }
 
 /**
- * Whether a name can travel in the X-Actor header: HTTP carries header values as bytes, so a
- * browser refuses characters beyond Latin-1 there (and the service reads them as Latin-1).
+ * Whether a name can be recorded: any script (it travels percent-encoded in X-Actor), but no
+ * control characters (a line break in a record of who did what is a forgery waiting to happen).
  * @param {string} name
  */
 export function actorProblem(name) {
-  return /[^\u0020-\u007e\u00a0-\u00ff]/.test(name)
-    ? 'Only Latin letters, digits and punctuation fit in the X-Actor header: no name is sent until then'
-    : null;
+  return /[\u0000-\u001f\u007f]/.test(name) ? 'A name is one line of text: no name is sent until then' : null;
 }
 
 /**

@@ -93,6 +93,17 @@ describe('curation: seed, ingest rules, merges and the record of changes', { tim
     assert.equal(change?.action, 'rename');
     assert.match(change?.actor ?? '', /^Ada \(open@/);
     assert.ok((await changes('shop')).some((c) => c.action === 'seed' && c.template_id === id));
+    // A name in any script travels percent-encoded and is recorded decoded.
+    const noted = await send(
+      'PATCH',
+      `/templates/${id}?org=shop`,
+      { note: 'card network' },
+      {
+        'x-actor': encodeURIComponent('李雷'),
+      },
+    );
+    assert.equal(noted.status, 200);
+    assert.match((await changes('shop'))[0]?.actor ?? '', /^李雷 \(open@/);
   });
 
   it('a drop rule keeps counting the lines it does not store, and the rule survives a restart', async () => {
@@ -200,8 +211,14 @@ describe('curation: seed, ingest rules, merges and the record of changes', { tim
     const apart = await volume('app');
     assert.equal(apart.find((e) => e.id === a)?.count, 4);
     assert.equal(apart.find((e) => e.id === b)?.count, 6);
-    const record = (await changes('app')).filter((ch) => ch.template_id === a).map((ch) => ch.action);
-    assert.deepEqual(record, ['unmerge', 'merge']);
+    const record = (await changes('app')).filter((ch) => ch.template_id === a);
+    assert.deepEqual(
+      record.map((ch) => [ch.action, ch.before, ch.after]),
+      [
+        ['unmerge', { merged_into: b }, { merged_into: null }],
+        ['merge', { merged_into: null }, { merged_into: b }],
+      ],
+    );
   });
 
   it('refuses what it cannot do with a clear error, and records nothing for it', async () => {
