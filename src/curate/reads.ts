@@ -66,6 +66,11 @@ export function curatedReads(store: Store): Reads {
     // Lines without a template belong to no template, so no merge folds them.
     untemplatedAllTime: (org) => store.untemplatedAllTime(org),
     untemplatedReasonsIn: (query) => store.untemplatedReasonsIn(query),
-    queryLogs: (query) => store.queryLogs(query),
+    async queryLogs(query) {
+      if (query.templateId === undefined) return store.queryLogs(query);
+      // A merge target's lines are its own and its merged templates'.
+      const merged = (await curationOf(query.org)).sources.get(query.templateId);
+      return store.queryLogs(merged === undefined ? query : { ...query, mergedIds: merged });
+    },
   };
 }

@@ -9,6 +9,8 @@ import { isoFromMs } from './templates.ts';
 export interface LogsQuery {
   org: string;
   templateId?: number | undefined;
+  /** With templateId: the templates merged into it (curation), whose lines read as its own. */
+  mergedIds?: readonly number[] | undefined;
   /** Exact values of these labels; the level as stored (upper case: the caller normalises it). */
   level?: string | undefined;
   service?: string | undefined;
@@ -155,8 +157,8 @@ export async function queryLogs(client: ClickHouseClient, db: string, query: Log
   const where = ['org = {org:String}', "message != ''"];
   const params: Record<string, unknown> = { org: query.org, limit: query.limit + 1 };
   if (query.templateId !== undefined) {
-    where.push('template_id = {templateId:UInt64}');
-    params['templateId'] = query.templateId;
+    where.push('template_id IN {templateIds:Array(UInt64)}');
+    params['templateIds'] = [query.templateId, ...(query.mergedIds ?? [])];
   }
   for (const label of ['level', 'service', 'host'] as const) {
     const value = query[label];

@@ -190,6 +190,7 @@ describe('curation: seed, ingest rules, merges and the record of changes', { tim
     };
     assert.equal(detail.volume.count, 10);
     assert.ok(detail.examples.some((e) => e.message.startsWith('Worker process')));
+    assert.equal(await lines('app', b), 10, "GET /logs of the target reads the merged template's lines too");
     const allTime = ((await send('GET', '/templates?org=app')).body as { templates: Entry[] }).templates;
     assert.equal(allTime.find((e) => e.id === b)?.count, 10);
 
@@ -211,6 +212,7 @@ describe('curation: seed, ingest rules, merges and the record of changes', { tim
     const apart = await volume('app');
     assert.equal(apart.find((e) => e.id === a)?.count, 4);
     assert.equal(apart.find((e) => e.id === b)?.count, 6);
+    assert.equal(await lines('app', b), 6);
     const record = (await changes('app')).filter((ch) => ch.template_id === a);
     assert.deepEqual(
       record.map((ch) => [ch.action, ch.before, ch.after]),
