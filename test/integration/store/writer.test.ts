@@ -39,13 +39,18 @@ test('a message with tabs, newlines, backslashes, quotes and unicode round-trips
   store.writer.enqueue([row, log({ org: 'escape', message: '', timestamp: row.timestamp - 1 })]);
   assert.equal(await store.writer.flushed(), true);
   const page = await store.queryLogs({ org: 'escape', limit: 10 });
-  assert.equal(page.logs.length, 2);
+  // The empty message is stored, but reads as a count-only stub (model/curation.ts), not a line.
+  assert.equal(page.logs.length, 1);
   const got = page.logs[0];
   assert.equal(got?.message, NASTY);
   assert.deepEqual(got?.variables, row.variables);
   assert.deepEqual(got?.metadata, row.metadata);
   assert.equal(got?.timestamp, new Date(row.timestamp).toISOString());
-  assert.equal(page.logs[1]?.message, '');
+  const stored = await store.client.query({
+    query: `SELECT count() AS n FROM ${db}.logs WHERE org = 'escape' AND message = ''`,
+    format: 'JSONEachRow',
+  });
+  assert.deepEqual(await stored.json(), [{ n: 1 }]);
 });
 
 test('every insert format encodes the same strings exactly', async () => {
