@@ -46,6 +46,7 @@ export async function templateDetail(
   client: ClickHouseClient,
   db: string,
   query: DetailQuery,
+  retentionDays: number,
 ): Promise<TemplateDetail | undefined> {
   const meta = (
     await (
@@ -62,7 +63,7 @@ WHERE org = {org:String} AND template_id = {id:UInt64}`,
   if (meta === undefined) return undefined;
   const window = { org: query.org, from: query.from, to: query.to, templateId: query.id };
   const [volumes, page, variables] = await Promise.all([
-    templateVolume(client, db, { ...window, stepMs: query.stepMs }),
+    templateVolume(client, db, { ...window, stepMs: query.stepMs }, retentionDays),
     queryLogs(client, db, {
       org: query.org,
       templateId: query.id,

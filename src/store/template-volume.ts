@@ -1,13 +1,15 @@
 /**
- * Each template's volume within a time window, read from the logs themselves (not the all-time
- * template_stats): exact, so the counts of a window add up to the logs stored in it, the logs
- * with no template included (id 0). The sorting key (org, hour, template_id, timestamp) keeps
- * the scan to the org's hours in the window and reads three narrow columns.
+ * Each template's volume within a time window: exact, so the counts of a window add up to the
+ * logs stored in it, the logs with no template included (id 0). Read from the aggregates
+ * ClickHouse keeps up to date (migrations/007_template_volume.ts) for the whole hours and minutes
+ * of the window, and from the logs themselves at its edges (volume-plan.ts, volume-sources.ts).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { TemplateSource } from '../model/template.ts';
 import { filterConditions, type LabelFilter } from './label-filter.ts';
 import { isoFromMs } from './templates.ts';
+import { planWindow, type VolumePlan } from './volume-plan.ts';
+import { volumeSources } from './volume-sources.ts';
 
 export interface VolumeQuery {
   org: string;
@@ -46,7 +48,7 @@ export const MAX_SERIES_POINTS = 1440;
  */
 export const MAX_SERIES_TEMPLATES = 500;
 
-/** The WHERE of a window (and a template, and label filters) with its bound parameters. */
+/** The WHERE of a window (and a template, and label filters) on the logs table, with its bound parameters. */
 export function windowOf(query: VolumeQuery): { where: string; params: Record<string, unknown> } {
   const params: Record<string, unknown> = {
     org: query.org,
@@ -68,17 +70,26 @@ export async function templateVolume(
   client: ClickHouseClient,
   db: string,
   query: VolumeQuery,
+  retentionDays: number,
 ): Promise<TemplateVolume[]> {
-  const { where: window, params } = windowOf(query);
+  // The aggregates have no metadata: a metadata matcher is answered from the logs alone.
+  const plan = planWindow(
+    query.from,
+    query.to,
+    query.stepMs,
+    !(query.filters ?? []).some((f) => f.column === 'metadata'),
+  );
+  const { sql, params } = volumeSources(db, query, plan, retentionDays, 'levels');
   const byLevel = await (
     await client.query({
       query: `SELECT v.template_id AS id, v.level AS level, v.count AS count, v.first AS first, v.last AS last,
   t.template AS template, t.source AS source
 FROM (
-  SELECT template_id, level, count() AS count,
-    toUnixTimestamp64Milli(min(timestamp)) AS first, toUnixTimestamp64Milli(max(timestamp)) AS last
-  FROM ${db}.logs
-  WHERE ${window}
+  SELECT template_id, level, sum(n) AS count,
+    toUnixTimestamp64Milli(min(first)) AS first, toUnixTimestamp64Milli(max(last)) AS last
+  FROM (
+${sql}
+  )
   GROUP BY template_id, level
 ) AS v
 LEFT JOIN (SELECT template_id, template, source FROM ${db}.templates FINAL WHERE org = {org:String}) AS t
@@ -122,7 +133,8 @@ LEFT JOIN (SELECT template_id, template, source FROM ${db}.templates FINAL WHERE
     volume.firstMs = Math.min(volume.firstMs, Number(row.first));
     volume.lastMs = Math.max(volume.lastMs, Number(row.last));
   }
-  if (query.stepMs !== undefined && byId.size > 0) await addSeries(client, db, query, byId);
+  if (query.stepMs !== undefined && byId.size > 0)
+    await addSeries(client, db, query, plan, retentionDays, byId);
   return [...byId.values()]
     .map(({ firstMs, lastMs, ...volume }) => ({
       ...volume,
@@ -136,6 +148,8 @@ async function addSeries(
   client: ClickHouseClient,
   db: string,
   query: VolumeQuery,
+  plan: VolumePlan,
+  retentionDays: number,
   byId: Map<number, TemplateVolume>,
 ): Promise<void> {
   const step = query.stepMs as number;
@@ -146,20 +160,21 @@ async function addSeries(
     .slice(0, MAX_SERIES_TEMPLATES);
   for (const volume of loudest) volume.series = times.map((time) => ({ time, count: 0 }));
   // Buckets counted from `from`, not from the epoch: the series starts where the window does.
-  const { where, params } = windowOf(query);
+  const ids = loudest.map((v) => v.id);
+  const { sql, params } = volumeSources(db, query, plan, retentionDays, 'series', ids);
   const rows = await (
     await client.query({
-      query: `SELECT template_id AS id,
-  intDiv(toUnixTimestamp64Milli(timestamp) - {from:Int64}, {step:Int64}) AS bucket, count() AS count
-FROM ${db}.logs
-WHERE ${where} AND template_id IN {ids:Array(UInt64)}
-GROUP BY id, bucket`,
+      query: `SELECT template_id AS id, point, sum(n) AS count
+FROM (
+${sql}
+)
+GROUP BY id, point`,
       format: 'JSONEachRow',
-      query_params: { ...params, step, ids: loudest.map((v) => v.id) },
+      query_params: params,
     })
-  ).json<{ id: string; bucket: string; count: string }>();
+  ).json<{ id: string; point: string; count: string }>();
   for (const row of rows) {
-    const point = byId.get(Number(row.id))?.series?.[Number(row.bucket)];
+    const point = byId.get(Number(row.id))?.series?.[Number(row.point)];
     if (point !== undefined) point.count += Number(row.count);
   }
 }

@@ -6,6 +6,7 @@ import { migration as templateStats } from './003_template_stats.ts';
 import { migration as kafkaWriterRuns } from './004_kafka_writer_runs.ts';
 import { migration as templateShapes } from './005_template_shapes.ts';
 import { migration as untemplatedReason } from './006_untemplated_reason.ts';
+import { migration as templateVolume } from './007_template_volume.ts';
 import { migration as curation } from './008_curation.ts';
 import type { Migration, MigrationContext } from './types.ts';
 
@@ -17,6 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
   kafkaWriterRuns,
   templateShapes,
   untemplatedReason,
+  templateVolume,
   curation,
 ];
 

@@ -1,0 +1,116 @@
+/**
+ * The SQL that reads a window's counts from where the plan (volume-plan.ts) says: one SELECT per
+ * table, joined by UNION ALL, each grouped the same way, so the caller sums them as one.
+ *
+ * Exactness against retention: logs expire by arrival (ingested_at) and whole parts at a time,
+ * so an aggregate cannot drop its counts at the moment the logs go. Its rows carry the arrival
+ * day instead: a day from which no log can have expired yet (after the day of now - retention)
+ * is read from the aggregate, anything older from the logs table, which holds exactly what is
+ * left of it (partition pruning keeps that scan to the oldest days). now() is the engine's
+ * clock, the one TTL uses, and one value for the whole query.
+ *
+ * A second source of counts (e.g. lines an ingest rule dropped) is one more SELECT here with the
+ * same columns.
+ */
+import { filterConditions } from './label-filter.ts';
+import type { Span, VolumePlan } from './volume-plan.ts';
+import type { VolumeQuery } from './template-volume.ts';
+
+/** `levels`: (template_id, level, n, first, last); `series`: (template_id, point, n), point the step's index. */
+export type VolumeShape = 'levels' | 'series';
+
+interface Source {
+  table: string;
+  spans: readonly Span[];
+  /** The condition that a row lies in [{a}, {b}). */
+  within(a: string, b: string): string;
+  /** Epoch ms of the row (its bucket's start for an aggregate). */
+  time: string;
+  count: string;
+  first: string;
+  last: string;
+  extra: string[];
+}
+
+const CUTOFF = 'toDate(now() - toIntervalDay({retentionDays:UInt32})) + 1';
+
+function logsSource(db: string, spans: readonly Span[], extra: string[] = []): Source {
+  return {
+    table: `${db}.logs`,
+    spans,
+    within: (a, b) =>
+      `timestamp >= fromUnixTimestamp64Milli(${a}, 'UTC') AND timestamp < fromUnixTimestamp64Milli(${b}, 'UTC')`,
+    time: 'toUnixTimestamp64Milli(timestamp)',
+    count: 'count()',
+    first: 'min(timestamp)',
+    last: 'max(timestamp)',
+    extra,
+  };
+}
+
+function sources(db: string, plan: VolumePlan): Source[] {
+  const out: Source[] = plan.grains
+    .filter(({ spans }) => spans.length > 0)
+    .map(({ grain, spans }) => ({
+      table: `${db}.${grain.table}`,
+      spans,
+      within: (a, b) => `bucket >= ${a} AND bucket < ${b}`,
+      time: 'bucket',
+      count: 'sum(count)',
+      first: 'min(first_seen)',
+      last: 'max(last_seen)',
+      extra: [`arrived >= ${CUTOFF}`],
+    }));
+  if (plan.logs.length > 0) out.push(logsSource(db, plan.logs));
+  const aggregated = plan.grains.flatMap(({ spans }) => spans);
+  if (aggregated.length > 0) {
+    out.push(logsSource(db, aggregated, [`ingested_at < toDateTime(${CUTOFF}, 'UTC')`]));
+  }
+  return out;
+}
+
+/**
+ * The UNION ALL of every source of the plan, for `FROM (...)`, with its bound parameters.
+ * `series` needs `stepMs` and `ids` (the templates to make series for).
+ */
+export function volumeSources(
+  db: string,
+  query: VolumeQuery,
+  plan: VolumePlan,
+  retentionDays: number,
+  shape: VolumeShape,
+  ids: readonly number[] = [],
+): { sql: string; params: Record<string, unknown> } {
+  const params: Record<string, unknown> = { org: query.org, from: query.from, retentionDays };
+  const common = ['org = {org:String}'];
+  if (query.templateId !== undefined) {
+    common.push('template_id = {templateId:UInt64}');
+    params['templateId'] = query.templateId;
+  }
+  if (shape === 'series') {
+    common.push('template_id IN {ids:Array(UInt64)}');
+    params['ids'] = ids;
+    params['step'] = query.stepMs;
+  }
+  // Bound once, used by every source: the aggregates have the same label columns as logs.
+  if (query.filters !== undefined) common.push(...filterConditions(query.filters, params));
+  const selects = sources(db, plan).map((source, s) => {
+    const spans = source.spans.map((span, i) => {
+      params[`s${s}a${i}`] = span.from;
+      params[`s${s}b${i}`] = span.to;
+      return `(${source.within(`{s${s}a${i}:Int64}`, `{s${s}b${i}:Int64}`)})`;
+    });
+    const where = [...common, ...source.extra, `(${spans.join(' OR ')})`].join('\n  AND ');
+    return shape === 'levels'
+      ? `SELECT template_id, level, ${source.count} AS n, ${source.first} AS first, ${source.last} AS last
+FROM ${source.table}
+WHERE ${where}
+GROUP BY template_id, level`
+      : // Not aliased `bucket`: an alias is visible in WHERE and would shadow the aggregates' column.
+        `SELECT template_id, intDiv(${source.time} - {from:Int64}, {step:Int64}) AS point, ${source.count} AS n
+FROM ${source.table}
+WHERE ${where}
+GROUP BY template_id, point`;
+  });
+  return { sql: selects.join('\nUNION ALL\n'), params };
+}
