@@ -66,20 +66,26 @@ export function windowOf(query: VolumeQuery): { where: string; params: Record<st
   return { where: conditions.join('\n  AND '), params };
 }
 
+/**
+ * `scanLogs`: count from the logs table alone, as before the aggregates (what bench/read.ts
+ * measures them against).
+ */
 export async function templateVolume(
   client: ClickHouseClient,
   db: string,
   query: VolumeQuery,
   retentionDays: number,
+  { scanLogs = false }: { scanLogs?: boolean } = {},
 ): Promise<TemplateVolume[]> {
   // The aggregates have no metadata: a metadata matcher is answered from the logs alone.
-  const plan = planWindow(
-    query.from,
-    query.to,
-    query.stepMs,
-    !(query.filters ?? []).some((f) => f.column === 'metadata'),
+  const useAggregates = !scanLogs && !(query.filters ?? []).some((f) => f.column === 'metadata');
+  const { sql, params } = volumeSources(
+    db,
+    query,
+    planWindow(query.from, query.to, undefined, useAggregates),
+    retentionDays,
+    'levels',
   );
-  const { sql, params } = volumeSources(db, query, plan, retentionDays, 'levels');
   const byLevel = await (
     await client.query({
       query: `SELECT v.template_id AS id, v.level AS level, v.count AS count, v.first AS first, v.last AS last,
@@ -133,8 +139,10 @@ LEFT JOIN (SELECT template_id, template, source FROM ${db}.templates FINAL WHERE
     volume.firstMs = Math.min(volume.firstMs, Number(row.first));
     volume.lastMs = Math.max(volume.lastMs, Number(row.last));
   }
-  if (query.stepMs !== undefined && byId.size > 0)
+  if (query.stepMs !== undefined && byId.size > 0) {
+    const plan = planWindow(query.from, query.to, query.stepMs, useAggregates);
     await addSeries(client, db, query, plan, retentionDays, byId);
+  }
   return [...byId.values()]
     .map(({ firstMs, lastMs, ...volume }) => ({
       ...volume,

@@ -1,31 +1,42 @@
 /**
  * Which parts of a window are read from which table, so that a count stays exact for any
- * millisecond bounds and any step: a bucket of an aggregate (migrations/007_template_volume.ts)
- * is read only when it lies whole inside the window and inside one step of the series; the
- * coarsest buckets that fit are taken, finer ones around them, and the logs table is scanned for
- * the rest (less than a minute at each end of each step). Spans are half-open, in epoch ms.
+ * millisecond bounds and any step. Spans are half-open, in epoch ms.
+ *
+ * A bucket of an aggregate (migrations/007_template_volume.ts) is read only when it lies whole
+ * inside the window; the coarsest buckets that fit are taken, finer ones around them, and the
+ * logs (their time-sorted projection) for the rest: less than a minute at each end.
+ *
+ * With a series, a bucket may also straddle one boundary between two steps (a window from
+ * "now - 24 h" puts one inside every hour). It is counted whole in the step that holds its
+ * middle, and the logs of its smaller side, read from finer sources, are moved to the step they
+ * belong to: counted there and taken off the bucket's step (a span's `shift`, -1 or +1, says
+ * where the bucket's step is from theirs). So at most half of each such bucket is read finer.
  */
 import { VOLUME_GRAINS, type VolumeGrain } from './migrations/007_template_volume.ts';
+
+/** 0: rows counted in their own step. -1 / +1: also taken off the step before / after theirs. */
+export type Shift = -1 | 0 | 1;
 
 export interface Span {
   from: number;
   /** Exclusive. */
   to: number;
+  shift: Shift;
 }
 
 export interface VolumePlan {
-  /** Per grain, coarse first: the whole buckets read from its aggregate. */
+  /** Per grain, coarse first: the buckets read from its aggregate. */
   grains: Array<{ grain: VolumeGrain; spans: Span[] }>;
   /** Read from the logs table. */
   logs: Span[];
 }
 
 /**
- * Most spans in one plan (the conditions of one query). A step that does not line up with
- * minutes needs logs at every step's edge; past this many, the whole window is read from the
- * logs, as before the aggregates: exact, only slower.
+ * Most spans in one plan (the conditions of one query). Past this many (a step shorter than an
+ * hour, not on whole minutes, over a long window), the whole window is read from the logs, as
+ * before the aggregates: exact, only slower.
  */
-export const MAX_SPANS = 200;
+export const MAX_SPANS = 400;
 
 /** `from` and `to` inclusive, as the API's window; `stepMs` the series' step, if any. */
 export function planWindow(
@@ -34,38 +45,54 @@ export function planWindow(
   stepMs: number | undefined,
   useAggregates = true,
 ): VolumePlan {
-  const whole: VolumePlan = { grains: [], logs: [{ from, to: to + 1 }] };
+  const end = to + 1;
+  const whole: VolumePlan = { grains: [], logs: [{ from, to: end, shift: 0 }] };
   if (!useAggregates) return whole;
   const spans = VOLUME_GRAINS.map(() => [] as Span[]);
   const logs: Span[] = [];
-  const split = (start: number, end: number, level: number): void => {
-    if (start >= end) return;
+  /** The first step boundary after `at` (exclusive of `at` itself), or Infinity. */
+  const nextBoundary = (at: number): number =>
+    stepMs === undefined ? Number.POSITIVE_INFINITY : from + (Math.floor((at - from) / stepMs) + 1) * stepMs;
+
+  const split = (start: number, stop: number, level: number, shift: Shift): void => {
+    if (start >= stop) return;
     const grain = VOLUME_GRAINS[level];
     if (grain === undefined) {
-      add(logs, start, end);
+      add(logs, start, stop, shift);
       return;
     }
     const first = Math.ceil(start / grain.ms) * grain.ms;
-    const last = Math.floor(end / grain.ms) * grain.ms;
+    const last = Math.floor(stop / grain.ms) * grain.ms;
     if (first >= last) {
-      split(start, end, level + 1);
+      split(start, stop, level + 1, shift);
       return;
     }
-    split(start, first, level + 1);
-    add(spans[level] as Span[], first, last);
-    split(last, end, level + 1);
+    split(start, first, level + 1, shift);
+    for (let bucket = first; bucket < last; bucket += grain.ms) {
+      const bucketEnd = bucket + grain.ms;
+      const boundary = nextBoundary(bucket);
+      if (boundary >= bucketEnd) {
+        add(spans[level] as Span[], bucket, bucketEnd, shift);
+      } else if (shift === 0 && nextBoundary(boundary) >= bucketEnd) {
+        // One boundary inside: the bucket goes to the step of its middle, its other side moves.
+        add(spans[level] as Span[], bucket, bucketEnd, 0);
+        if (boundary > bucket + grain.ms / 2) split(boundary, bucketEnd, level + 1, -1);
+        else split(bucket, boundary, level + 1, 1);
+      } else {
+        split(bucket, bucketEnd, level + 1, shift);
+      }
+    }
+    split(last, stop, level + 1, shift);
   };
-  const step = stepMs ?? to + 1 - from;
-  for (let start = from; start <= to; start += step) {
-    split(start, Math.min(start + step, to + 1), 0);
-    if (logs.length + spans.reduce((n, s) => n + s.length, 0) > MAX_SPANS) return whole;
-  }
+  split(from, end, 0, 0);
+  const count = logs.length + spans.reduce((n, s) => n + s.length, 0);
+  if (count > MAX_SPANS) return whole;
   return { grains: VOLUME_GRAINS.map((grain, i) => ({ grain, spans: spans[i] as Span[] })), logs };
 }
 
-/** Appends [from, to), joined to the last span when they touch. */
-function add(spans: Span[], from: number, to: number): void {
+/** Appends [from, to), joined to the last span when they touch and move alike. */
+function add(spans: Span[], from: number, to: number, shift: Shift): void {
   const last = spans.at(-1);
-  if (last !== undefined && last.to === from) last.to = to;
-  else spans.push({ from, to });
+  if (last !== undefined && last.to === from && last.shift === shift) last.to = to;
+  else spans.push({ from, to, shift });
 }

@@ -1,30 +1,35 @@
 /**
  * The SQL that reads a window's counts from where the plan (volume-plan.ts) says: one SELECT per
- * table, joined by UNION ALL, each grouped the same way, so the caller sums them as one.
+ * table and shift, joined by UNION ALL, each grouped the same way, so the caller sums them as one.
  *
  * Exactness against retention: logs expire by arrival (ingested_at) and whole parts at a time,
  * so an aggregate cannot drop its counts at the moment the logs go. Its rows carry the arrival
  * day instead: a day from which no log can have expired yet (after the day of now - retention)
  * is read from the aggregate, anything older from the logs table, which holds exactly what is
- * left of it (partition pruning keeps that scan to the oldest days). now() is the engine's
- * clock, the one TTL uses, and one value for the whole query.
+ * left of it (partition pruning keeps that scan to the oldest days), counted in the aggregate's
+ * buckets so it lands in the same step. now() is the engine's clock, the one TTL uses, and one
+ * value for the whole query.
  *
- * A second source of counts (e.g. lines an ingest rule dropped) is one more SELECT here with the
+ * A second source of counts (e.g. lines an ingest rule dropped) is one more Source here with the
  * same columns.
  */
 import { filterConditions } from './label-filter.ts';
-import type { Span, VolumePlan } from './volume-plan.ts';
+import type { Shift, Span, VolumePlan } from './volume-plan.ts';
 import type { VolumeQuery } from './template-volume.ts';
 
-/** `levels`: (template_id, level, n, first, last); `series`: (template_id, point, n), point the step's index. */
+/**
+ * `levels`: (template_id, level, n, first, last), for a plan without a step; `series`:
+ * (template_id, point, n), point the step's index, n signed (a shifted span takes logs off a step).
+ */
 export type VolumeShape = 'levels' | 'series';
 
 interface Source {
   table: string;
   spans: readonly Span[];
+  shift: Shift;
   /** The condition that a row lies in [{a}, {b}). */
   within(a: string, b: string): string;
-  /** Epoch ms of the row (its bucket's start for an aggregate). */
+  /** Epoch ms that decides the row's step: its bucket's middle for an aggregate's buckets. */
   time: string;
   count: string;
   first: string;
@@ -33,14 +38,22 @@ interface Source {
 }
 
 const CUTOFF = 'toDate(now() - toIntervalDay({retentionDays:UInt32})) + 1';
+const MS = 'toUnixTimestamp64Milli(timestamp)';
 
-function logsSource(db: string, spans: readonly Span[], extra: string[] = []): Source {
+function logsSource(
+  db: string,
+  spans: readonly Span[],
+  shift: Shift,
+  time: string,
+  extra: string[] = [],
+): Source {
   return {
     table: `${db}.logs`,
     spans,
+    shift,
     within: (a, b) =>
       `timestamp >= fromUnixTimestamp64Milli(${a}, 'UTC') AND timestamp < fromUnixTimestamp64Milli(${b}, 'UTC')`,
-    time: 'toUnixTimestamp64Milli(timestamp)',
+    time,
     count: 'count()',
     first: 'min(timestamp)',
     last: 'max(timestamp)',
@@ -48,24 +61,32 @@ function logsSource(db: string, spans: readonly Span[], extra: string[] = []): S
   };
 }
 
+function byShift(spans: readonly Span[]): Array<[Shift, Span[]]> {
+  return ([0, -1, 1] as const)
+    .map((shift): [Shift, Span[]] => [shift, spans.filter((s) => s.shift === shift)])
+    .filter(([, list]) => list.length > 0);
+}
+
 function sources(db: string, plan: VolumePlan): Source[] {
-  const out: Source[] = plan.grains
-    .filter(({ spans }) => spans.length > 0)
-    .map(({ grain, spans }) => ({
-      table: `${db}.${grain.table}`,
-      spans,
-      within: (a, b) => `bucket >= ${a} AND bucket < ${b}`,
-      time: 'bucket',
-      count: 'sum(count)',
-      first: 'min(first_seen)',
-      last: 'max(last_seen)',
-      extra: [`arrived >= ${CUTOFF}`],
-    }));
-  if (plan.logs.length > 0) out.push(logsSource(db, plan.logs));
-  const aggregated = plan.grains.flatMap(({ spans }) => spans);
-  if (aggregated.length > 0) {
-    out.push(logsSource(db, aggregated, [`ingested_at < toDateTime(${CUTOFF}, 'UTC')`]));
+  const out: Source[] = [];
+  for (const { grain, spans } of plan.grains) {
+    for (const [shift, list] of byShift(spans)) {
+      out.push({
+        table: `${db}.${grain.table}`,
+        spans: list,
+        shift,
+        within: (a, b) => `bucket >= ${a} AND bucket < ${b}`,
+        time: `bucket + ${grain.ms / 2}`,
+        count: 'sum(count)',
+        first: 'min(first_seen)',
+        last: 'max(last_seen)',
+        extra: [`arrived >= ${CUTOFF}`],
+      });
+      const bucketMiddle = `${MS} - positiveModulo(${MS}, ${grain.ms}) + ${grain.ms / 2}`;
+      out.push(logsSource(db, list, shift, bucketMiddle, [`ingested_at < toDateTime(${CUTOFF}, 'UTC')`]));
+    }
   }
+  for (const [shift, list] of byShift(plan.logs)) out.push(logsSource(db, list, shift, MS));
   return out;
 }
 
@@ -101,16 +122,24 @@ export function volumeSources(
       return `(${source.within(`{s${s}a${i}:Int64}`, `{s${s}b${i}:Int64}`)})`;
     });
     const where = [...common, ...source.extra, `(${spans.join(' OR ')})`].join('\n  AND ');
-    return shape === 'levels'
-      ? `SELECT template_id, level, ${source.count} AS n, ${source.first} AS first, ${source.last} AS last
+    if (shape === 'levels') {
+      if (source.shift !== 0) throw new Error('a plan with a step has no level totals');
+      return `SELECT template_id, level, ${source.count} AS n, ${source.first} AS first, ${source.last} AS last
 FROM ${source.table}
 WHERE ${where}
-GROUP BY template_id, level`
-      : // Not aliased `bucket`: an alias is visible in WHERE and would shadow the aggregates' column.
-        `SELECT template_id, intDiv(${source.time} - {from:Int64}, {step:Int64}) AS point, ${source.count} AS n
+GROUP BY template_id, level`;
+    }
+    // Not aliased `bucket`: an alias is visible in WHERE and would shadow the aggregates' column.
+    const grouped = (point: string, n: string) =>
+      `SELECT template_id, intDiv(${source.time} - {from:Int64}, {step:Int64}) AS ${point}, toInt64(${source.count}) AS ${n}
 FROM ${source.table}
 WHERE ${where}
-GROUP BY template_id, point`;
+GROUP BY template_id, ${point}`;
+    if (source.shift === 0) return grouped('point', 'n');
+    // Counted in their own step, and taken off the step their bucket was counted in.
+    return `SELECT template_id, moved.1 AS point, moved.2 AS n FROM (
+${grouped('own', 'c')}
+) ARRAY JOIN [(own, c), (own + ${source.shift}, -c)] AS moved`;
   });
   return { sql: selects.join('\nUNION ALL\n'), params };
 }
