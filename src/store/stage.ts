@@ -12,7 +12,7 @@ import type { Logger } from '../logger.ts';
 import type { LogRecord, StoredLog } from '../model/log.ts';
 import type { Template } from '../model/template.ts';
 import { createStoreClient, insertEncoded, type ClickHouseClient } from './client.ts';
-import { encodeLogs, LOG_COLUMNS, LOG_FORMAT } from './format.ts';
+import { encodeLogs, LOG_COLUMNS, LOG_FORMAT, storedTimestampMs } from './format.ts';
 import { runMigrations } from './migrations/index.ts';
 import { findStoredIds, queryLogs, type LogsPage, type LogsQuery } from './queries.ts';
 import { applyPartFsync } from './part-fsync.ts';
@@ -25,6 +25,7 @@ import {
   type TemplateSummary,
 } from './templates.ts';
 import type { WriterStats } from './counters.ts';
+import { reconcileVolume } from './volume-reconcile.ts';
 import { BatchWriter, type OnFlush } from './writer.ts';
 import type { Curation } from '../model/curation.ts';
 import { templateTexts, windowCounts, type WindowCounts } from './rate-windows.ts';
@@ -84,7 +85,8 @@ export interface Store {
   insertBatch(rows: StoredLog[], dedupToken: string): Promise<void>;
   /**
    * Replay: deletes the stored rows with these logs' ids (each must have one), then inserts the
-   * logs as insertBatch does. Run again after a failure, it leaves each log stored once.
+   * logs as insertBatch does, then makes the pattern aggregates of their hours good again
+   * (volume-reconcile.ts). Run again after a failure, it leaves each log stored and counted once.
    */
   replaceLogs(rows: StoredLog[], dedupToken: string): Promise<void>;
   health(): Promise<{ connected: boolean; reason?: string }>;
@@ -108,6 +110,7 @@ const CONNECT_ATTEMPTS = 3;
 /** Inserts of 10,000-20,000 rows are where the embedded engine ingests fastest (npm run bench:store). */
 const MAX_INSERT_ROWS = 20_000;
 const DEFAULT_STOP_MS = 30_000;
+const HOUR = 3_600_000;
 
 function describe(config: Config['clickhouse']): string {
   if (config.url === undefined) return `embedded ClickHouse at ${config.dataDir}`;
@@ -252,6 +255,9 @@ export async function startStore(config: Config['clickhouse'], deps: StoreDeps):
           query_params: { orgs: [...new Set(rows.map((r) => r.org))], ids },
         });
         await sendLogs(encodeLogs(rows, LOG_FORMAT), dedupToken);
+        // The pattern aggregates' views saw the insert but not the delete.
+        const hours = new Set(rows.map((r) => Math.floor(storedTimestampMs(r.timestamp) / HOUR) * HOUR));
+        await reconcileVolume(client, db, [...new Set(rows.map((r) => r.org))], [...hours]);
       } catch (err) {
         throw new StorageError(`replacing ${rows.length} rows in ${db}.logs failed: ${messageOf(err)}`, {
           cause: err,

@@ -97,6 +97,8 @@ FROM (
 ${sql}
   )
   GROUP BY template_id, level
+  -- Counts are signed (volume-reconcile.ts): a template all of whose logs a replay moved has 0.
+  HAVING sum(n) > 0
 ) AS v
 LEFT JOIN (SELECT template_id, template, source FROM ${db}.templates FINAL WHERE org = {org:String}) AS t
   ON t.template_id = v.template_id`,

@@ -124,7 +124,7 @@ export function volumeSources(
     const where = [...common, ...source.extra, `(${spans.join(' OR ')})`].join('\n  AND ');
     if (shape === 'levels') {
       if (source.shift !== 0) throw new Error('a plan with a step has no level totals');
-      return `SELECT template_id, level, ${source.count} AS n, ${source.first} AS first, ${source.last} AS last
+      return `SELECT template_id, level, toInt64(${source.count}) AS n, ${source.first} AS first, ${source.last} AS last
 FROM ${source.table}
 WHERE ${where}
 GROUP BY template_id, level`;

@@ -13,6 +13,11 @@ export const VOLUME_GRAINS = [
 
 export type VolumeGrain = (typeof VOLUME_GRAINS)[number];
 
+/** The start (epoch ms) of the bucket of `ms` a log's timestamp falls in, from the logs table. */
+export function bucketOf(ms: number): string {
+  return `toUnixTimestamp64Milli(timestamp) - positiveModulo(toUnixTimestamp64Milli(timestamp), ${ms})`;
+}
+
 /**
  * The logs' narrow columns again, sorted by time: what finds the logs at a window's edges (a
  * part of a minute), where the table's own key (by hour, then template) would read whole hours.
@@ -36,6 +41,8 @@ export function volumeTtl(retentionDays: number): string {
  * first and last timestamps. A materialized view fills it from every insert into logs.
  *
  * - `bucket` is the bucket's start in epoch ms (Int64, not DateTime: logs may be dated from 1900).
+ * - `count` is signed: a DELETE on logs (a replay's replace) is made good by adding the
+ *   difference (store/volume-reconcile.ts).
  * - The target has its own dedup window, as template_stats does: a block deduplicated in logs
  *   (a retried insert, same token) still reaches the view, and is dropped here by the token the
  *   view derives from it (measured with chdb 26.7; without the window it is counted twice).
@@ -56,9 +63,8 @@ export const migration: Migration = {
     // Builds it for the parts stored before, in the background; reads are exact meanwhile.
     `ALTER TABLE ${db}.logs MATERIALIZE PROJECTION by_time`,
     ...VOLUME_GRAINS.flatMap(({ table, ms }) => {
-      const bucket = `toUnixTimestamp64Milli(timestamp) - positiveModulo(toUnixTimestamp64Milli(timestamp), ${ms})`;
-      const select = `SELECT org, ${bucket} AS bucket, template_id, level, service, host,
-  toDate(ingested_at) AS arrived, count() AS count, min(timestamp) AS first_seen, max(timestamp) AS last_seen
+      const select = `SELECT org, ${bucketOf(ms)} AS bucket, template_id, level, service, host,
+  toDate(ingested_at) AS arrived, toInt64(count()) AS count, min(timestamp) AS first_seen, max(timestamp) AS last_seen
 FROM ${db}.logs`;
       const groupBy = 'GROUP BY org, bucket, template_id, level, service, host, arrived';
       return [
@@ -71,7 +77,7 @@ FROM ${db}.logs`;
   service LowCardinality(String),
   host LowCardinality(String),
   arrived Date,
-  count SimpleAggregateFunction(sum, UInt64),
+  count SimpleAggregateFunction(sum, Int64),
   first_seen SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
   last_seen SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
 )
