@@ -1,7 +1,7 @@
 /**
  * Each template's volume within a time window: exact, so the counts of a window add up to the
  * logs stored in it, the logs with no template included (id 0). Read from the aggregates
- * ClickHouse keeps up to date (migrations/007_template_volume.ts) for the whole hours and minutes
+ * ClickHouse keeps up to date (migrations/007_template_volume.ts) for the whole hours and 10 minutes
  * of the window, and from the logs themselves at its edges (volume-plan.ts, volume-sources.ts).
  */
 import type { ClickHouseClient } from '@clickhouse/client';

@@ -4,7 +4,7 @@
  *
  * A bucket of an aggregate (migrations/007_template_volume.ts) is read only when it lies whole
  * inside the window; the coarsest buckets that fit are taken, finer ones around them, and the
- * logs (their time-sorted projection) for the rest: less than a minute at each end.
+ * logs (their time-sorted projection) for the rest: less than 10 minutes at each end.
  *
  * With a series, a bucket may also straddle one boundary between two steps (a window from
  * "now - 24 h" puts one inside every hour). It is counted whole in the step that holds its
@@ -32,9 +32,9 @@ export interface VolumePlan {
 }
 
 /**
- * Most spans in one plan (the conditions of one query). Past this many (a step shorter than an
- * hour, not on whole minutes, over a long window), the whole window is read from the logs, as
- * before the aggregates: exact, only slower.
+ * Most spans in one plan (the conditions of one query). Past this many (a step shorter than 10
+ * minutes and off them, over a long window), the whole window is read from the logs, as before
+ * the aggregates: exact, only slower.
  */
 export const MAX_SPANS = 400;
 

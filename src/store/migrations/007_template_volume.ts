@@ -3,12 +3,14 @@ import type { Migration } from './types.ts';
 /**
  * The buckets ClickHouse keeps counts in for the pattern reads (store/template-volume.ts), coarse
  * first: a window is read from the coarsest buckets that fit in it whole, finer ones at its edges,
- * and the logs themselves for what is left (less than a minute at each end).
+ * and the logs themselves for what is left (less than 10 minutes at each end, from by_time).
+ * No minute grain: with 1,000 templates and hosts, most (template, host, minute) hold one or two
+ * logs, so it was nearly as large as the logs, cost a third view on every insert, and read no
+ * faster than by_time (npm run bench:read, docs/benchmarks.md).
  */
 export const VOLUME_GRAINS = [
   { table: 'template_volume_1h', ms: 3_600_000 },
   { table: 'template_volume_10m', ms: 600_000 },
-  { table: 'template_volume_1m', ms: 60_000 },
 ] as const;
 
 export type VolumeGrain = (typeof VOLUME_GRAINS)[number];
@@ -20,7 +22,7 @@ export function bucketOf(ms: number): string {
 
 /**
  * The logs' narrow columns again, sorted by time: what finds the logs at a window's edges (a
- * part of a minute), where the table's own key (by hour, then template) would read whole hours.
+ * less than 10 minutes), where the table's own key (by hour, then template) would read whole hours.
  * Part of each part of logs, so it holds exactly what logs holds, through retries, expiry and
  * deletes; the engine reads it instead of the table when that reads fewer granules.
  */

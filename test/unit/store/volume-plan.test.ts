@@ -20,25 +20,28 @@ describe('which table each part of a window is read from', () => {
       [
         ['template_volume_1h', [{ from: MIDNIGHT, to: MIDNIGHT + DAY, shift: 0 }]],
         ['template_volume_10m', []],
-        ['template_volume_1m', []],
       ],
     );
     assert.deepEqual(plan.logs, []);
   });
 
-  it('the last 24 hours to the millisecond, step 1 h: whole buckets, and under a minute of logs per boundary', () => {
+  it('the last 24 hours to the millisecond, step 1 h: whole buckets, and under 10 minutes of logs per boundary', () => {
     const now = MIDNIGHT + 13 * HOUR + 47 * MINUTE + 12_345;
     const plan = planWindow(now - DAY, now - 1, HOUR);
     assert.equal(length(unshifted(plan)), DAY, 'every millisecond once');
-    // 23 boundaries inside, and the two ends: each needs less than a minute of logs.
-    assert.ok(length(plan.logs) < 25 * MINUTE, `${length(plan.logs)} ms of logs`);
-    // Each hour straddles a boundary at :47: the 13 minutes after it move, read finer.
+    // Each hour straddles a boundary at :47:12.345 and counts in the step before it; the 12 m 48 s
+    // after the boundary move: 10 minutes from the 10-minute buckets, the rest from the logs.
+    assert.deepEqual(plan.grains[1]?.spans.filter((s) => s.shift === -1).length, 23);
+    // 23 boundaries inside, and the two ends: each needs less than 10 minutes of logs.
+    assert.ok(length(plan.logs) < 25 * 10 * MINUTE, `${length(plan.logs)} ms of logs`);
     assert.equal(plan.grains[0]?.spans.length, 1);
   });
 
-  it('a step too fine and off the minute for the spans allowed: the logs alone, exact', () => {
-    const plan = planWindow(MIDNIGHT + 1, MIDNIGHT + DAY, 61_001);
-    assert.deepEqual(plan, { grains: [], logs: [{ from: MIDNIGHT + 1, to: MIDNIGHT + DAY + 1, shift: 0 }] });
+  it('a step too fine and off the 10 minutes for the spans allowed: the logs alone, exact', () => {
+    // 1,440 steps of 10 minutes and a millisecond: a boundary to move in each bucket.
+    const to = MIDNIGHT + 1440 * (10 * MINUTE + 1);
+    const plan = planWindow(MIDNIGHT + 1, to, 10 * MINUTE + 1);
+    assert.deepEqual(plan, { grains: [], logs: [{ from: MIDNIGHT + 1, to: to + 1, shift: 0 }] });
   });
 
   it('any window and step: the unshifted spans cover it once, the moved ones lie inside it', () => {
