@@ -14,6 +14,10 @@
 // service, one level per template (1 in 10 ERROR, 1 in 10 WARN). Before the timed runs, both
 // answers of every read are checked to be the same, and the counts of the day to add up to the
 // logs stored in it.
+//
+// What the aggregates cost on the way in: inserts of 10,000 rows (the shape bench:store uses: 3
+// orgs, 7 services, 50 hosts, 40 templates) into logs with the views and projection of migration
+// 007, and into a copy of the schema without them, in the same engine, taking turns (--inserts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +25,11 @@ import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { startStandalone, type RunningService } from '../src/roles/standalone.ts';
+import type { StoredLog } from '../src/model/log.ts';
+import { insertEncoded } from '../src/store/client.ts';
+import { encodeLogs, LOG_COLUMNS, LOG_FORMAT } from '../src/store/format.ts';
+import { VOLUME_GRAINS } from '../src/store/migrations/007_template_volume.ts';
+import { startStore } from '../src/store/stage.ts';
 import { compareWindows } from '../src/store/template-compare.ts';
 import { templateVolume, type TemplateVolume } from '../src/store/template-volume.ts';
 import { Report } from './report.ts';
@@ -31,6 +40,7 @@ const { values } = parseArgs({
     templates: { type: 'string', default: '1000' },
     days: { type: 'string', default: '3' },
     runs: { type: 'string', default: '30' },
+    inserts: { type: 'string', default: '20' },
     json: { type: 'string' },
   },
 });
@@ -38,7 +48,8 @@ const LOGS = Number(values.logs);
 const TEMPLATES = Number(values.templates);
 const DAYS = Number(values.days);
 const RUNS = Number(values.runs);
-if (![LOGS, TEMPLATES, DAYS, RUNS].every((n) => Number.isSafeInteger(n) && n > 0) || DAYS < 3) {
+const INSERTS = Number(values.inserts);
+if (![LOGS, TEMPLATES, DAYS, RUNS, INSERTS].every((n) => Number.isSafeInteger(n) && n > 0) || DAYS < 3) {
   throw new Error('--logs, --templates and --runs are positive integers, --days at least 3');
 }
 
@@ -79,6 +90,75 @@ FROM numbers({n:UInt64})`,
     query_params: params,
   });
   return (performance.now() - began) / 1000;
+}
+
+function insertRows(n: number, round: number): StoredLog[] {
+  const now = Date.now();
+  return Array.from({ length: n }, (_, i) => {
+    const k = round * n + i;
+    return {
+      timestamp: now - k,
+      org: `org-${k % 3}`,
+      dashboard: 'main',
+      service: `svc-${k % 7}`,
+      host: `host-${k % 50}.example.com`,
+      level: k % 10 === 0 ? 'ERROR' : 'INFO',
+      message: `Connection timeout after ${k % 97}s to 10.0.${k % 255}.${k % 13}:5432`,
+      metadata: { region: 'eu-west-1', request_id: `req-${k}` },
+      templateId: 1000 + (k % 40),
+      variables: [String(k % 97), `10.0.${k % 255}.${k % 13}:5432`],
+    };
+  });
+}
+
+/** Median ms of an insert of 10,000 rows with the views and projection, and without. */
+async function insertCost(dataDir: string): Promise<{ with: number; without: number }> {
+  const config = {
+    url: undefined,
+    user: 'default',
+    password: '',
+    dataDir,
+    bufferSize: 1000,
+    flushIntervalSecs: 3600,
+    bufferMaxRows: 10_000,
+    retentionDays: RETENTION_DAYS,
+    retryInitialBackoffMs: 100,
+    retryMaxBackoffMs: 1000,
+    discardLogs: false,
+  };
+  const logger = createLogger('silent');
+  const withViews = await startStore({ ...config, database: 'with_views' }, { logger });
+  const without = await startStore({ ...config, database: 'without_views' }, { logger });
+  try {
+    for (const { table } of VOLUME_GRAINS) {
+      await without.client.command({ query: `DROP VIEW without_views.${table}_mv` });
+      await without.client.command({ query: `DROP TABLE without_views.${table}` });
+    }
+    await without.client.command({ query: 'ALTER TABLE without_views.logs DROP PROJECTION by_time' });
+    const ms: Record<'with_views' | 'without_views', number[]> = { with_views: [], without_views: [] };
+    for (let round = -1; round < INSERTS; round++) {
+      const body = encodeLogs(insertRows(10_000, round + 1), LOG_FORMAT);
+      const order =
+        round % 2 === 0
+          ? (['with_views', 'without_views'] as const)
+          : (['without_views', 'with_views'] as const);
+      for (const db of order) {
+        const store = db === 'with_views' ? withViews : without;
+        const began = performance.now();
+        await insertEncoded(store.client, `${db}.logs (${LOG_COLUMNS.join(', ')})`, LOG_FORMAT, body, '');
+        if (round >= 0) ms[db].push(performance.now() - began);
+      }
+    }
+    const median = (list: number[]) =>
+      percentile(
+        list.sort((a, b) => a - b),
+        0.5,
+      );
+    return { with: median(ms.with_views), without: median(ms.without_views) };
+  } finally {
+    await withViews.stop();
+    await without.stop();
+  }
 }
 
 interface Window {
@@ -231,11 +311,20 @@ AND timestamp BETWEEN fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND fromUnix
         unit: 'ms (peer: the logs scan, p95)',
       });
     }
+    const cost = await insertCost(dir);
+    report.add({
+      case: 'an insert of 10,000 logs with the views and projection of migration 007',
+      value: cost.with,
+      peer: cost.without,
+      unit: 'ms, median (peer: the same insert without them)',
+    });
     console.log(
       `\n${LOGS.toLocaleString('en')} logs, ${TEMPLATES.toLocaleString('en')} templates, one org, ${DAYS} days; ${RUNS} runs per read; embedded engine, Node ${process.version}\n`,
     );
     console.log(lines.join('\n'));
-    console.log('');
+    console.log(
+      `\nAn insert of 10,000 logs (median of ${INSERTS}): ${cost.with.toFixed(0)} ms with the views and projection, ${cost.without.toFixed(0)} ms without (${(cost.with / cost.without).toFixed(2)}x)\n`,
+    );
     report.emit(values.json);
   } finally {
     await service.stop();
