@@ -68,12 +68,18 @@ export function planWindow(
       return;
     }
     split(start, first, level + 1, shift);
-    for (let bucket = first; bucket < last; bucket += grain.ms) {
+    for (let bucket = first; bucket < last;) {
       const bucketEnd = bucket + grain.ms;
       const boundary = nextBoundary(bucket);
       if (boundary >= bucketEnd) {
-        add(spans[level] as Span[], bucket, bucketEnd, shift);
-      } else if (shift === 0 && nextBoundary(boundary) >= bucketEnd) {
+        // Every bucket up to the one the boundary falls in lies in one step: taken at once (an
+        // all-time window is 500,000 hours).
+        const clean = Math.min(last, Math.floor(boundary / grain.ms) * grain.ms);
+        add(spans[level] as Span[], bucket, clean, shift);
+        bucket = clean;
+        continue;
+      }
+      if (shift === 0 && nextBoundary(boundary) >= bucketEnd) {
         // One boundary inside: the bucket goes to the step of its middle, its other side moves.
         add(spans[level] as Span[], bucket, bucketEnd, 0);
         if (boundary > bucket + grain.ms / 2) split(boundary, bucketEnd, level + 1, -1);
@@ -81,6 +87,7 @@ export function planWindow(
       } else {
         split(bucket, bucketEnd, level + 1, shift);
       }
+      bucket = bucketEnd;
     }
     split(last, stop, level + 1, shift);
   };

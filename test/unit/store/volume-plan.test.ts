@@ -37,6 +37,12 @@ describe('which table each part of a window is read from', () => {
     assert.equal(plan.grains[0]?.spans.length, 1);
   });
 
+  it('all time (GET /templates/{id} without a window): whole hours in one span, not one per hour', () => {
+    const plan = planWindow(0, MIDNIGHT + 5 * MINUTE + 7, undefined);
+    assert.deepEqual(plan.grains[0]?.spans, [{ from: 0, to: MIDNIGHT, shift: 0 }]);
+    assert.deepEqual(plan.logs, [{ from: MIDNIGHT, to: MIDNIGHT + 5 * MINUTE + 8, shift: 0 }]);
+  });
+
   it('a step too fine and off the 10 minutes for the spans allowed: the logs alone, exact', () => {
     // 1,440 steps of 10 minutes and a millisecond: a boundary to move in each bucket.
     const to = MIDNIGHT + 1440 * (10 * MINUTE + 1);
