@@ -19,7 +19,7 @@
 // orgs, 7 services, 50 hosts, 40 templates) into logs with the views and projection of migration
 // 007, and into a copy of the schema without them, in the same engine, taking turns (--inserts).
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.ts';
@@ -318,8 +318,11 @@ AND timestamp BETWEEN fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND fromUnix
       peer: cost.without,
       unit: 'ms, median (peer: the same insert without them)',
     });
+    // The machine is shared: how busy it was says how far to trust the figures.
     console.log(
-      `\n${LOGS.toLocaleString('en')} logs, ${TEMPLATES.toLocaleString('en')} templates, one org, ${DAYS} days; ${RUNS} runs per read; embedded engine, Node ${process.version}\n`,
+      `\n${LOGS.toLocaleString('en')} logs, ${TEMPLATES.toLocaleString('en')} templates, one org, ${DAYS} days; ${RUNS} runs per read; embedded engine, Node ${process.version}; load average ${loadavg()
+        .map((n) => n.toFixed(1))
+        .join(' / ')} (1 / 5 / 15 min)\n`,
     );
     console.log(lines.join('\n'));
     console.log(
