@@ -108,6 +108,7 @@ function insertRows(n: number, round: number): StoredLog[] {
       metadata: { region: 'eu-west-1', request_id: `req-${k}` },
       templateId: 1000 + (k % 40),
       variables: [String(k % 97), `10.0.${k % 255}.${k % 13}:5432`],
+      untemplatedReason: '',
     };
   });
 }
