@@ -3,14 +3,25 @@
  * lists, and so the comparison and the Loki patterns built on them; the all-time list; a
  * target's detail with its sources' lines and values), each template with its curation.
  */
-import type { ServiceView } from '../http/view.ts';
-import type { Store } from '../store/stage.ts';
+import type { DetailQuery } from '../store/template-detail.ts';
+import type { TemplateSummary } from '../store/templates.ts';
+import type { UntemplatedReasonCount, UntemplatedTotal } from '../store/untemplated.ts';
+import type { TemplateVolume, VolumeQuery } from '../store/template-volume.ts';
+import type { LogsQuery, Store } from '../store/stage.ts';
 import { curationView, foldDetails, OrgCuration, type Countable } from '../store/merged-history.ts';
 import type { Template } from '../model/template.ts';
 
-type Reads = NonNullable<ServiceView['reads']>;
+/** The read queries the HTTP layer serves (http/view.ts), as curation shows them. */
+export interface StoreReads {
+  listTemplates(org: string): Promise<TemplateSummary[]>;
+  templateVolume(query: VolumeQuery): Promise<TemplateVolume[]>;
+  templateDetail(query: DetailQuery): Promise<unknown>;
+  untemplatedAllTime(org: string): Promise<UntemplatedTotal | undefined>;
+  untemplatedReasonsIn(query: { org: string; from: number; to: number }): Promise<UntemplatedReasonCount[]>;
+  queryLogs(query: LogsQuery): Promise<{ logs: unknown[]; nextCursor: string | null }>;
+}
 
-export function curatedReads(store: Store): Reads {
+export function curatedReads(store: Store): StoreReads {
   const curationOf = async (org: string) => new OrgCuration(await store.curation.loadCurations(org));
   /** Makes a merge target's entry from a source's when only sources have logs in the window. */
   const targetMaker = (org: string) => {

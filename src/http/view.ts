@@ -1,11 +1,7 @@
+import type { StoreReads } from '../curate/reads.ts';
 import type { CurationService } from '../curate/service.ts';
-import type { DetailQuery } from '../store/template-detail.ts';
-import type { TemplateSummary } from '../store/templates.ts';
-import type { UntemplatedReasonCount, UntemplatedTotal } from '../store/untemplated.ts';
-import type { TemplateVolume, VolumeQuery } from '../store/template-volume.ts';
 import type { IngestStage } from '../ingest/stage.ts';
 import type { StatsSources } from '../metrics/catalog.ts';
-import type { LogsQuery } from '../store/stage.ts';
 
 /**
  * What the HTTP layer sees of the running process: stages' stats and the read queries. A Kafka
@@ -29,12 +25,5 @@ export interface ServiceView {
   /** Curation through the API: where storage is owned and the templates channel is published (the writer). */
   curation?: CurationService;
   /** Absent when this process cannot read storage: the writer role serves reads then. */
-  reads?: {
-    listTemplates(org: string): Promise<TemplateSummary[]>;
-    templateVolume(query: VolumeQuery): Promise<TemplateVolume[]>;
-    templateDetail(query: DetailQuery): Promise<unknown>;
-    untemplatedAllTime(org: string): Promise<UntemplatedTotal | undefined>;
-    untemplatedReasonsIn(query: { org: string; from: number; to: number }): Promise<UntemplatedReasonCount[]>;
-    queryLogs(query: LogsQuery): Promise<{ logs: unknown[]; nextCursor: string | null }>;
-  };
+  reads?: StoreReads;
 }

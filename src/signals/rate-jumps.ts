@@ -10,6 +10,7 @@
  */
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import type { RateJumpEvent } from './events.ts';
 import { TemplateWebhook } from './webhook.ts';
 import { gScore } from '../store/template-compare.ts';
 import type { WindowCounts } from '../store/rate-windows.ts';
@@ -18,23 +19,6 @@ import type { WindowCounts } from '../store/rate-windows.ts';
 export const JUMP_G = 10.83;
 /** Logs a template needs in the window for its rate to count. */
 export const MIN_COUNT = 20;
-
-export interface RateJumpEvent {
-  /** `<org>:<template_id>:jump:<window end, epoch ms>`: the same from every writer that checks. */
-  id: string;
-  type: 'template.rate_jump';
-  org: string;
-  template_id: number;
-  template: string | null;
-  count: number;
-  baseline_count: number;
-  /** Window rate over baseline rate, each per millisecond of its own length. */
-  rate_change: number;
-  score: number;
-  from: string;
-  to: string;
-  baseline_from: string;
-}
 
 export interface RateJumpOptions {
   factor: number;

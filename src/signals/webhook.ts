@@ -8,21 +8,7 @@
  */
 import type { Logger } from '../logger.ts';
 import type { Template } from '../model/template.ts';
-import type { RateJumpEvent } from './rate-jumps.ts';
-
-export interface TemplateEvent {
-  /** `<org>:<template_id>:new`: the same for every delivery of one event. */
-  id: string;
-  type: 'template.new';
-  org: string;
-  template_id: number;
-  template: string;
-  source: string;
-  created_at: string;
-}
-
-/** What is POSTed: a new template, or a rate jump (rate-jumps.ts). */
-export type WebhookEvent = TemplateEvent | RateJumpEvent;
+import type { WebhookEvent } from './events.ts';
 
 export interface WebhookOptions {
   url: string;

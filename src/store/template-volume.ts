@@ -6,23 +6,12 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { TemplateSource } from '../model/template.ts';
-import { filterConditions, type LabelFilter } from './label-filter.ts';
+import { filterConditions } from './label-filter.ts';
 import { isoFromMs } from './templates.ts';
-import { planWindow, type VolumePlan } from './volume-plan.ts';
-import { volumeSources } from './volume-sources.ts';
+import { planWindow, type VolumePlan, type VolumeQuery } from './volume-plan.ts';
 
-export interface VolumeQuery {
-  org: string;
-  /** Epoch ms, inclusive. */
-  from: number;
-  to: number;
-  /** Bucket width in ms for a series (`step`); undefined: no series. */
-  stepMs?: number | undefined;
-  /** Only this template (GET /templates/{id}). */
-  templateId?: number | undefined;
-  /** Only logs whose labels match (the Loki patterns API's stream selector). */
-  filters?: readonly LabelFilter[] | undefined;
-}
+export type { VolumeQuery } from './volume-plan.ts';
+import { volumeSources } from './volume-sources.ts';
 
 export interface TemplateVolume {
   /** 0: the logs stored without a template. */

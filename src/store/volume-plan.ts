@@ -12,7 +12,22 @@
  * belong to: counted there and taken off the bucket's step (a span's `shift`, -1 or +1, says
  * where the bucket's step is from theirs). So at most half of each such bucket is read finer.
  */
+import type { LabelFilter } from './label-filter.ts';
 import { VOLUME_GRAINS, type VolumeGrain } from './migrations/007_template_volume.ts';
+
+/** What a volume read asks for (GET /templates with a window, /templates/{id}, compare, Loki patterns). */
+export interface VolumeQuery {
+  org: string;
+  /** Epoch ms, inclusive. */
+  from: number;
+  to: number;
+  /** Bucket width in ms for a series (`step`); undefined: no series. */
+  stepMs?: number | undefined;
+  /** Only this template (GET /templates/{id}). */
+  templateId?: number | undefined;
+  /** Only logs whose labels match (the Loki patterns API's stream selector). */
+  filters?: readonly LabelFilter[] | undefined;
+}
 
 /** 0: rows counted in their own step. -1 / +1: also taken off the step before / after theirs. */
 export type Shift = -1 | 0 | 1;

@@ -14,8 +14,7 @@
  * same columns.
  */
 import { filterConditions } from './label-filter.ts';
-import type { Shift, Span, VolumePlan } from './volume-plan.ts';
-import type { VolumeQuery } from './template-volume.ts';
+import type { Shift, Span, VolumePlan, VolumeQuery } from './volume-plan.ts';
 
 /**
  * `levels`: (template_id, level, n, first, last), for a plan without a step; `series`:
