@@ -22,6 +22,8 @@ import {
   runDrain3,
 } from './accuracy/peer-drain3.ts';
 import { parsedLines, replay, type Replay } from './accuracy/replay.ts';
+import { candidates, folds, scoreAll } from './accuracy/leave-one-out.ts';
+import { leaveOneOutJson, printLeaveOneOut, type PeerScores } from './accuracy/leave-one-out-report.ts';
 import { LOGHUB_DIR } from './loghub.ts';
 import { loadConfig } from '../src/config.ts';
 import type { LlmStats } from '../src/generate/index.ts';
@@ -36,6 +38,8 @@ const USAGE = `npm run bench:accuracy -- [options]
   --json FILE         write the scores as JSON ("calls": model requests for oracle and
                       noisy, retries included; generator batches for builtin)
   --predictions DIR   write <System>_predictions.csv (LineId,EventTemplate) per dataset
+  --leave-one-out     builtin only: every setting of the miner's choices on every system, then each
+                      system scored with the setting best on the others (docs/accuracy.md)
   --peer drain3       run Drain3 ${DRAIN3_VERSION} (PyPI, in .bench/venv, installed on first use) on the
                       same lines in this run and score it beside ours (default: its published figures)
   --help`;
@@ -49,6 +53,7 @@ interface Options {
   json: string | undefined;
   predictions: string | undefined;
   peer: 'drain3' | undefined;
+  leaveOneOut: boolean;
 }
 
 /** Drain3 run in this run on the same lines. */
@@ -100,6 +105,7 @@ function parseOptions(argv: string[]): Options | undefined {
       json: { type: 'string' },
       predictions: { type: 'string' },
       peer: { type: 'string' },
+      'leave-one-out': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -119,6 +125,9 @@ function parseOptions(argv: string[]): Options | undefined {
   if (values.peer !== undefined && values.peer !== 'drain3') {
     throw new UsageError(`--peer: only drain3 is known, got ${JSON.stringify(values.peer)}`);
   }
+  if (values['leave-one-out'] && values.generator !== 'builtin') {
+    throw new UsageError('--leave-one-out varies the built-in miner: it needs --generator builtin');
+  }
   const datasets = values.datasets
     ?.split(',')
     .map((name) => name.trim())
@@ -132,6 +141,7 @@ function parseOptions(argv: string[]): Options | undefined {
     json: values.json,
     predictions: values.predictions,
     peer: values.peer,
+    leaveOneOut: values['leave-one-out'],
   };
 }
 
@@ -386,6 +396,45 @@ function toJson(generator: string, results: readonly DatasetResult[]): unknown {
   };
 }
 
+/** `--leave-one-out` (bench/accuracy/leave-one-out.ts); exits 0, the table is the result. */
+async function leaveOneOut(
+  options: Options,
+  names: readonly string[],
+  settings: ReturnType<typeof readSettings>,
+  peerSettings: ReadonlyMap<string, ReturnType<typeof drain3Settings>>,
+  python: string | undefined,
+): Promise<number> {
+  const datasets = names.map((name) => readDatasetFrom(options.data, name, settings));
+  const systems = datasets.map((dataset) => ({
+    name: dataset.name,
+    messages: dataset.lines.map((line) => line.content),
+    truth: dataset.lines.map((line) => line.truth),
+  }));
+  const settingsList = candidates();
+  const scores = await scoreAll(systems, settingsList, options.chunk, (done, total) => {
+    if (done % 10 === 0 || done === total) console.error(`leave-one-out: ${done} / ${total} settings run`);
+  });
+  const bySystem = new Map<string, Partial<PublishedScore>>();
+  for (const dataset of datasets) {
+    const peerSetting = peerSettings.get(dataset.name);
+    if (python !== undefined && peerSetting !== undefined) {
+      bySystem.set(dataset.name, (await runPeer(python, dataset, peerSetting)).score);
+    } else {
+      bySystem.set(dataset.name, DRAIN3[dataset.name] ?? {});
+    }
+  }
+  const peer: PeerScores = {
+    name: python === undefined ? 'Drain3 (published)' : 'Drain3',
+    bySystem,
+  };
+  const result = folds(systems, settingsList, scores);
+  printLeaveOneOut(result, peer, settingsList.length, 'messages cut with settings.json');
+  if (options.json !== undefined) {
+    writeFileSync(options.json, `${JSON.stringify(leaveOneOutJson(result), null, 2)}\n`);
+  }
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const options = parseOptions(argv);
   if (options === undefined) {
@@ -415,6 +464,8 @@ async function main(argv: string[]): Promise<number> {
     options.peer === undefined ? [] : names.map((name) => [name, drain3Settings(name, settings[name])]),
   );
   const python = options.peer === undefined ? undefined : ensureDrain3();
+
+  if (options.leaveOneOut) return leaveOneOut(options, names, settings, peerSettings, python);
 
   const results: DatasetResult[] = [];
   for (const name of names) {

@@ -1,4 +1,8 @@
 import { WILDCARD } from '../../model/template.ts';
+import { DEFAULT_CHOICES, type MinerChoices } from './choices.ts';
+
+/** The mask rules a caller may switch off (see choices.ts). */
+export type MaskRules = Pick<MinerChoices, 'nameNumber' | 'unitSuffix' | 'dateCollapse' | 'sizeCollapse'>;
 
 /**
  * Masking of obvious variables in one whitespace token, before clustering, following the
@@ -25,7 +29,7 @@ const NAME_DOT_NUMBER = /^([A-Za-z]+[.-])\d+$/;
 const PART_SEPARATORS = /[._\-/\\@~#$+]/;
 const PURE_NUMBER_PART = /^\d+$/;
 
-export function maskToken(token: string): string {
+export function maskToken(token: string, rules: MaskRules = DEFAULT_CHOICES): string {
   if (URL_SCHEME.test(token)) return WILDCARD + (TRAILING_PUNCTUATION.exec(token)?.[0] ?? '');
   if (
     !DIGIT.test(token) &&
@@ -38,7 +42,8 @@ export function maskToken(token: string): string {
   const withoutAddresses = token.replace(IP_ADDRESS, WILDCARD);
   const pieces = withoutAddresses.split(SPLIT);
   let masked = '';
-  for (const piece of pieces) masked += piece.length > 1 || !SPLIT.test(piece) ? maskWord(piece) : piece;
+  for (const piece of pieces)
+    masked += piece.length > 1 || !SPLIT.test(piece) ? maskWord(piece, rules) : piece;
   // `host-41:8030` is one address, not two variables.
   while (masked.includes('<*><*>') || masked.includes('<*>:<*>')) {
     masked = masked.replaceAll('<*><*>', WILDCARD).replaceAll('<*>:<*>', WILDCARD);
@@ -46,7 +51,7 @@ export function maskToken(token: string): string {
   return masked;
 }
 
-function maskWord(word: string): string {
+function maskWord(word: string, rules: MaskRules): string {
   if (word === '' || word === WILDCARD) return word;
   // A full stop ends sentences: `port 8030.` is the number 8030 then a literal dot.
   let end = word.length;
@@ -54,10 +59,10 @@ function maskWord(word: string): string {
   const core = word.slice(0, end);
   const dots = word.slice(end);
   if (core === '') return word;
-  const numbered = NAME_DOT_NUMBER.exec(core);
+  const numbered = rules.nameNumber ? NAME_DOT_NUMBER.exec(core) : null;
   if (numbered !== null) return (numbered[1] ?? '') + WILDCARD + dots;
   if (isVariableWord(core)) return WILDCARD + dots;
-  const unit = NUMBER_WITH_UNIT.exec(core);
+  const unit = rules.unitSuffix ? NUMBER_WITH_UNIT.exec(core) : null;
   if (unit !== null) return WILDCARD + (unit[2] ?? '') + dots;
   return word;
 }
@@ -94,8 +99,8 @@ const CLOCK = /^\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?$/;
  * LogHub does: the matcher lets a `<*>` stand for several tokens, so the template still
  * matches the line.
  */
-export function maskTokens(tokens: readonly string[]): string[] {
-  const masked = tokens.map(maskToken);
+export function maskTokens(tokens: readonly string[], rules: MaskRules = DEFAULT_CHOICES): string[] {
+  const masked = tokens.map((token) => maskToken(token, rules));
   const out: string[] = [];
   for (let k = 0; k < masked.length; k++) {
     let end = k;
@@ -108,8 +113,8 @@ export function maskTokens(tokens: readonly string[]): string[] {
       else if (token !== WILDCARD) break;
       end++;
     }
-    const unit = masked[k] === WILDCARD ? SIZE_UNIT.exec(masked[k + 1] ?? '') : null;
-    if (hasName && hasClock && end - k >= 3) {
+    const unit = rules.sizeCollapse && masked[k] === WILDCARD ? SIZE_UNIT.exec(masked[k + 1] ?? '') : null;
+    if (rules.dateCollapse && hasName && hasClock && end - k >= 3) {
       out.push(WILDCARD);
       k = end - 1;
     } else if (unit !== null) {

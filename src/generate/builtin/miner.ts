@@ -1,16 +1,11 @@
 import { newTemplateId, WILDCARD, type Template } from '../../model/template.ts';
 import { tokenize } from '../../match/tokenize.ts';
 import { generaliseToken } from './generalise.ts';
+import { DEFAULT_CHOICES, type MinerChoices } from './choices.ts';
 import { hasConstantText, maskTokens } from './mask.ts';
 
-export interface MinerOptions {
-  /**
-   * A line joins the most similar cluster of its length and prefix if at least this share
-   * of its tokens equal the template's constant tokens (0..1). 0.7 was best on LogHub-2k.
-   */
-  similarity?: number;
-  /** Leading tokens used to narrow the search (Drain's depth minus two). */
-  prefixTokens?: number;
+/** The judgements (choices.ts, defaults there) and the bounds of a miner. */
+export interface MinerOptions extends Partial<MinerChoices> {
   /** Clusters kept per org; beyond it the least recently used are forgotten. */
   maxClustersPerOrg?: number;
   /** Orgs kept; beyond it the least recently active org's clusters are forgotten. */
@@ -61,19 +56,18 @@ const CAPITALISED = /^[^A-Za-z]*[A-Z]/;
  * was stored; the miner just no longer refines it.
  */
 export class TemplateMiner {
-  private readonly similarity: number;
-  private readonly prefixTokens: number;
+  private readonly choices: MinerChoices;
   private readonly maxClustersPerOrg: number;
   private readonly maxOrgs: number;
   private readonly maxChildren: number;
   private readonly orgs = new Map<string, OrgState>();
 
   constructor(options: MinerOptions = {}) {
-    this.similarity = options.similarity ?? 0.7;
-    this.prefixTokens = options.prefixTokens ?? 2;
-    this.maxClustersPerOrg = options.maxClustersPerOrg ?? 5_000;
-    this.maxOrgs = options.maxOrgs ?? 1_000;
-    this.maxChildren = options.maxChildren ?? 100;
+    const { maxClustersPerOrg, maxOrgs, maxChildren, ...choices } = options;
+    this.choices = Object.freeze({ ...DEFAULT_CHOICES, ...choices });
+    this.maxClustersPerOrg = maxClustersPerOrg ?? 5_000;
+    this.maxOrgs = maxOrgs ?? 1_000;
+    this.maxChildren = maxChildren ?? 100;
   }
 
   /** Known templates become clusters, so refinement continues from them with their ids. */
@@ -89,7 +83,7 @@ export class TemplateMiner {
   add(org: string, message: string): MinedTemplate {
     const state = this.stateOf(org);
     const original = tokenize(message);
-    const masked = maskTokens(original);
+    const masked = maskTokens(original, this.choices);
     const tokens = hasConstantText(masked) ? masked : original;
     const leaf = this.leafFor(state, tokens);
     const best = this.mostSimilar(leaf, tokens);
@@ -138,7 +132,7 @@ export class TemplateMiner {
       node = { children: new Map(), clusters: [] };
       state.root.set(tokens.length, node);
     }
-    const depth = Math.min(this.prefixTokens, tokens.length);
+    const depth = Math.min(this.choices.prefixTokens, tokens.length);
     for (let k = 0; k < depth; k++) {
       const key = this.keyOf(tokens[k] ?? '');
       let child: TreeNode | undefined = node.children.get(key);
@@ -177,14 +171,18 @@ export class TemplateMiner {
           wildcards++;
           if (own === WILDCARD) masks++;
         } else if (token === own) same++;
-        else if (own !== WILDCARD && (CAPITALISED.test(token) || CAPITALISED.test(own)))
+        else if (
+          this.choices.wordingGuard &&
+          own !== WILDCARD &&
+          (CAPITALISED.test(token) || CAPITALISED.test(own))
+        )
           wordingDiffers = true;
       }
       // A variable masked in both lines half agrees (any two numbers look alike), so
       // `User u1 logged in from <*>` and `User u5 ... from <*>` merge; not where a
       // capitalised word differs (`SPP.`/`WindowsUpdateAgent.`, `LOOKING`/`FOLLOWING`):
       // that is the message's own wording, where a lower-case name (`root`, `u1`) is a value.
-      if (!wordingDiffers) same += masks / 2;
+      if (!wordingDiffers) same += masks * this.choices.maskCredit;
       const score = tokens.length === 0 ? 1 : same / tokens.length;
       if (score > bestScore || (score === bestScore && wildcards > bestWildcards)) {
         best = cluster;
@@ -192,7 +190,7 @@ export class TemplateMiner {
         bestWildcards = wildcards;
       }
     }
-    return bestScore >= this.similarity ? best : undefined;
+    return bestScore >= this.choices.similarity ? best : undefined;
   }
 
   private addCluster(

@@ -1,0 +1,51 @@
+/**
+ * Every choice of the built-in miner that is a judgement rather than a bound: its thresholds
+ * and the rules that can be switched off. They are gathered here so that the accuracy
+ * benchmark can vary them (`npm run bench:accuracy -- --leave-one-out` picks each on eleven
+ * LogHub-2k systems and scores the twelfth with it) and so that none hides as a literal in
+ * the code. docs/accuracy.md says why each exists and what leave-one-out chose.
+ */
+export interface MinerChoices {
+  /**
+   * A line joins the most similar cluster of its length and prefix if at least this share of
+   * its tokens equal the template's constant tokens (0..1).
+   */
+  readonly similarity: number;
+  /** Leading tokens used to narrow the search (Drain's depth minus two). */
+  readonly prefixTokens: number;
+  /**
+   * What a variable masked in both the template and the line counts towards the likeness, as a
+   * share of an equal token: any two numbers look alike, but they are weaker evidence than an
+   * equal word.
+   */
+  readonly maskCredit: number;
+  /**
+   * The mask credit is withheld when a differing constant word is capitalised (`Starting` /
+   * `Ending`): that is the message's own wording, where a lower-case word (`root`, `u1`) is
+   * more often a value.
+   */
+  readonly wordingGuard: boolean;
+  /** `core.1234`, `node-12` keep their name: `core.<*>`, `node-<*>` (else the whole token is `<*>`). */
+  readonly nameNumber: boolean;
+  /** `30s`, `512MB`, `5min` keep their unit: `<*>s` (else the token stays constant). */
+  readonly unitSuffix: boolean;
+  /** A written-out date (`Fri Jun 17 20:55:07 2005`) is one `<*>`. */
+  readonly dateCollapse: boolean;
+  /** A number and its size unit (`5.2 KB,`) are one `<*>`. */
+  readonly sizeCollapse: boolean;
+}
+
+/** The choices the service runs with. */
+export const DEFAULT_CHOICES: MinerChoices = Object.freeze({
+  similarity: 0.7,
+  prefixTokens: 2,
+  maskCredit: 0.5,
+  wordingGuard: true,
+  nameNumber: true,
+  unitSuffix: true,
+  dateCollapse: true,
+  sizeCollapse: true,
+});
+
+/** The rules that can be switched off (each a boolean choice). */
+export const RULES = ['wordingGuard', 'nameNumber', 'unitSuffix', 'dateCollapse', 'sizeCollapse'] as const;
