@@ -27,7 +27,9 @@ export const objective = (score: Pick<Accuracy, 'GA' | 'PA'>): number => (score.
  */
 export function candidates(): MinerChoices[] {
   const list: MinerChoices[] = [DEFAULT_CHOICES];
-  const ruleSets: Array<Partial<MinerChoices>> = [{}, ...RULES.map((rule) => ({ [rule]: false }))];
+  const off = (rule: (typeof RULES)[number]): Partial<MinerChoices> =>
+    typeof DEFAULT_CHOICES[rule] === 'number' ? { [rule]: 0 } : { [rule]: false };
+  const ruleSets: Array<Partial<MinerChoices>> = [{}, ...RULES.map(off)];
   for (const rules of ruleSets) {
     for (const similarity of SIMILARITIES) {
       for (const prefixTokens of PREFIX_TOKENS) {

@@ -33,6 +33,17 @@ export interface MinerChoices {
   readonly dateCollapse: boolean;
   /** A number and its size unit (`5.2 KB,`) are one `<*>`. */
   readonly sizeCollapse: boolean;
+  /**
+   * A token longer than any word or name (more than 256 characters: a compact JSON document, a
+   * payload) is one value, `<*>`: otherwise each such line is a template of its own.
+   */
+  readonly longTokenValue: boolean;
+  /**
+   * A token repeated in a run of at least this many (`ping ping ping ...`, `blk_<*> blk_<*> ...`)
+   * is a list of variable length: its first occurrence and one `<*>` for the rest, so lists of
+   * different lengths share a template (0: off). Runs of `<*>` are left alone.
+   */
+  readonly repeatRun: number;
 }
 
 /** The choices the service runs with. */
@@ -45,7 +56,17 @@ export const DEFAULT_CHOICES: MinerChoices = Object.freeze({
   unitSuffix: true,
   dateCollapse: true,
   sizeCollapse: true,
+  longTokenValue: true,
+  repeatRun: 3,
 });
 
 /** The rules that can be switched off (each a boolean choice). */
-export const RULES = ['wordingGuard', 'nameNumber', 'unitSuffix', 'dateCollapse', 'sizeCollapse'] as const;
+export const RULES = [
+  'wordingGuard',
+  'nameNumber',
+  'unitSuffix',
+  'dateCollapse',
+  'sizeCollapse',
+  'longTokenValue',
+  'repeatRun',
+] as const;

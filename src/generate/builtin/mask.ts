@@ -2,7 +2,13 @@ import { WILDCARD } from '../../model/template.ts';
 import { DEFAULT_CHOICES, type MinerChoices } from './choices.ts';
 
 /** The mask rules a caller may switch off (see choices.ts). */
-export type MaskRules = Pick<MinerChoices, 'nameNumber' | 'unitSuffix' | 'dateCollapse' | 'sizeCollapse'>;
+export type MaskRules = Pick<
+  MinerChoices,
+  'nameNumber' | 'unitSuffix' | 'dateCollapse' | 'sizeCollapse' | 'longTokenValue' | 'repeatRun'
+>;
+
+/** Longer than any constant token of the LogHub-2k ground truth (131 characters at most). */
+const LONG_TOKEN = 256;
 
 /**
  * Masking of obvious variables in one whitespace token, before clustering, following the
@@ -30,6 +36,7 @@ const PART_SEPARATORS = /[._\-/\\@~#$+]/;
 const PURE_NUMBER_PART = /^\d+$/;
 
 export function maskToken(token: string, rules: MaskRules = DEFAULT_CHOICES): string {
+  if (rules.longTokenValue && token.length > LONG_TOKEN) return WILDCARD;
   if (URL_SCHEME.test(token)) return WILDCARD + (TRAILING_PUNCTUATION.exec(token)?.[0] ?? '');
   if (
     !DIGIT.test(token) &&
@@ -125,13 +132,20 @@ export function maskTokens(tokens: readonly string[], rules: MaskRules = DEFAULT
       out.push(masked[k] ?? '');
     }
   }
-  return out;
+  return rules.repeatRun > 0 ? collapseRuns(out, rules.repeatRun) : out;
 }
 
-/** True when a template has some constant text worth keeping: a letter or a digit outside `<*>`. */
-export function hasConstantText(tokens: readonly string[]): boolean {
-  for (const token of tokens) {
-    if (/[A-Za-z0-9]/.test(token.replaceAll(WILDCARD, ''))) return true;
+/** Each run of at least `least` equal tokens (not `<*>`) as its first token and one `<*>`. */
+function collapseRuns(tokens: readonly string[], least: number): string[] {
+  const out: string[] = [];
+  for (let k = 0; k < tokens.length;) {
+    const token = tokens[k] ?? '';
+    let end = k + 1;
+    while (end < tokens.length && tokens[end] === token) end++;
+    out.push(token);
+    if (end - k >= least && token !== WILDCARD) out.push(WILDCARD);
+    else for (let j = k + 1; j < end; j++) out.push(token);
+    k = end;
   }
-  return false;
+  return out;
 }

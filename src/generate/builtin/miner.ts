@@ -1,8 +1,10 @@
 import { newTemplateId, WILDCARD, type Template } from '../../model/template.ts';
 import { tokenize } from '../../match/tokenize.ts';
+import { pinsLines } from '../checks.ts';
 import { generaliseToken } from './generalise.ts';
 import { DEFAULT_CHOICES, type MinerChoices } from './choices.ts';
-import { hasConstantText, maskTokens } from './mask.ts';
+import { maskTokens } from './mask.ts';
+import { outlineTokens } from './outline.ts';
 
 /** The judgements (choices.ts, defaults there) and the bounds of a miner. */
 export interface MinerOptions extends Partial<MinerChoices> {
@@ -82,14 +84,12 @@ export class TemplateMiner {
 
   add(org: string, message: string): MinedTemplate {
     const state = this.stateOf(org);
-    const original = tokenize(message);
-    const masked = maskTokens(original, this.choices);
-    const tokens = hasConstantText(masked) ? masked : original;
+    const tokens = this.tokensOf(message);
     const leaf = this.leafFor(state, tokens);
     const best = this.mostSimilar(leaf, tokens);
     if (best !== undefined) {
       const generalised = best.tokens.map((token, k) => generaliseToken(token, tokens[k] ?? ''));
-      if (hasConstantText(generalised)) {
+      if (pinsLines(generalised)) {
         const changed = generalised.some((token, k) => token !== best.tokens[k]);
         best.tokens = generalised;
         this.touch(state, best);
@@ -98,6 +98,22 @@ export class TemplateMiner {
     }
     const cluster = this.addCluster(state, newTemplateId(), tokens, leaf);
     return { id: cluster.id, text: tokens.join(' '), isNew: true, changed: false };
+  }
+
+  /**
+   * The tokens a line is mined from: its outline (a multi-line message's indented runs as one
+   * `<*>` each) with obvious variables masked; when that leaves nothing the generate stage's
+   * check accepts (`{ <*> }`, `<*> <*>:<*>`), the whole message masked, then the outline and the
+   * message as they are. A line with no letter or digit at all fails every form, and the stage
+   * refuses it (counted, logged).
+   */
+  private tokensOf(message: string): string[] {
+    const outline = outlineTokens(message);
+    const masked = maskTokens(outline, this.choices);
+    if (pinsLines(masked)) return masked;
+    const plain = message.includes('\n') ? tokenize(message) : outline;
+    const forms = [maskTokens(plain, this.choices), outline, plain];
+    return forms.find((form) => pinsLines(form)) ?? masked;
   }
 
   /** Clusters held for an org (for tests and metrics). */

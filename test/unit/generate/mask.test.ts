@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { generaliseToken, hasConstantText, maskToken } from '../../../src/generate/builtin/index.ts';
+import { generaliseToken, maskToken } from '../../../src/generate/builtin/index.ts';
 import { maskTokens } from '../../../src/generate/builtin/mask.ts';
+import { DEFAULT_CHOICES } from '../../../src/generate/builtin/index.ts';
 
 describe('maskToken', () => {
   const cases: Array<[string, string]> = [
@@ -61,9 +62,30 @@ describe('generaliseToken', () => {
   });
 });
 
-describe('hasConstantText', () => {
-  it('rejects templates made only of variables and punctuation', () => {
-    assert.equal(hasConstantText(['<*>', '<*>:<*>', '[<*>]']), false);
-    assert.equal(hasConstantText(['<*>', 'done']), true);
+describe('maskTokens on lists and long tokens', () => {
+  it('makes a run of one repeated token its first occurrence and one <*>', () => {
+    assert.deepEqual(maskTokens('ping ping ping ping'.split(' ')), ['ping', '<*>']);
+    assert.deepEqual(maskTokens('down node-1 node-2 node-3 now'.split(' ')), [
+      'down',
+      'node-<*>',
+      '<*>',
+      'now',
+    ]);
+    // Two are not a list; runs of <*> are left as they are.
+    assert.deepEqual(maskTokens('ping ping'.split(' ')), ['ping', 'ping']);
+    assert.deepEqual(maskTokens('fans 1 2 3 4'.split(' ')), ['fans', '<*>', '<*>', '<*>', '<*>']);
+    assert.deepEqual(maskTokens('ping ping ping'.split(' '), { ...DEFAULT_CHOICES, repeatRun: 0 }), [
+      'ping',
+      'ping',
+      'ping',
+    ]);
+  });
+
+  it('takes a token longer than any word or name as one value', () => {
+    const state = JSON.stringify(
+      Object.fromEntries(Array.from({ length: 40 }, (_, j) => [`key${j}`, `v${j}`])),
+    );
+    assert.ok(state.length > 256);
+    assert.deepEqual(maskTokens(['state', state]), ['state', '<*>']);
   });
 });

@@ -174,3 +174,33 @@ describe('TemplateMiner', () => {
     assert.equal(miner.clusterCount('c'), 1);
   });
 });
+
+describe('TemplateMiner on multi-line messages', () => {
+  const trace = (type: string, depth: number) =>
+    [
+      `${type}: failed to load /etc/app/${depth}.conf`,
+      ...Array.from({ length: depth }, (_, k) => `\tat app.Config.load(Config.java:${k + 10})`),
+      'Caused by: java.io.FileNotFoundException: missing',
+      '\tat java.io.FileInputStream.open(FileInputStream.java:216)',
+      `\t... ${depth} more`,
+    ].join('\n');
+
+  it('keeps the lines at the margin and makes each indented run one <*>, whatever its depth', () => {
+    const miner = new TemplateMiner();
+    const shallow = miner.add('acme', trace('java.lang.IllegalStateException', 1));
+    const deep = miner.add('acme', trace('java.lang.IllegalStateException', 7));
+    assert.equal(deep.id, shallow.id);
+    assert.equal(
+      deep.text,
+      'java.lang.IllegalStateException: failed to load <*> <*> Caused by: java.io.FileNotFoundException: missing <*>',
+    );
+    assert.ok(matchesAlone('acme', deep.id, deep.text, trace('java.lang.IllegalStateException', 3)));
+    // Another exception type is another event.
+    assert.notEqual(miner.add('acme', trace('java.lang.IllegalArgumentException', 2)).id, deep.id);
+  });
+
+  it('keeps the indented lines when the lines at the margin alone would pin nothing', () => {
+    const mined = new TemplateMiner().add('acme', '{\n  "event": "order_created",\n  "id": 42\n}');
+    assert.equal(mined.text, '{ "event": "order_created", "id": <*> }');
+  });
+});
