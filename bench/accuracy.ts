@@ -27,7 +27,8 @@ import { leaveOneOutJson, printLeaveOneOut, type PeerScores } from './accuracy/l
 import { LOGHUB_DIR } from './loghub.ts';
 import { loadConfig } from '../src/config.ts';
 import type { LlmStats } from '../src/generate/index.ts';
-import { accuracy, type Accuracy } from './metrics.ts';
+import { accuracy, type Accuracy, type ParsedLine } from './metrics.ts';
+import { messagePart } from './accuracy/raw-score.ts';
 
 const USAGE = `npm run bench:accuracy -- [options]
   --data DIR          folder in the layout of LogHub-2k (default ${LOGHUB_DIR})
@@ -38,6 +39,9 @@ const USAGE = `npm run bench:accuracy -- [options]
   --json FILE         write the scores as JSON ("calls": model requests for oracle and
                       noisy, retries included; generator batches for builtin)
   --predictions DIR   write <System>_predictions.csv (LineId,EventTemplate) per dataset
+  --raw               builtin only: send each whole line, header included, as its message (as a
+                      user's shipper does); each template's message part (bench/accuracy/raw-score.ts)
+                      is scored against the truth
   --leave-one-out     builtin only: every setting of the miner's choices on every system, then each
                       system scored with the setting best on the others (docs/accuracy.md)
   --peer drain3       run Drain3 ${DRAIN3_VERSION} (PyPI, in .bench/venv, installed on first use) on the
@@ -54,6 +58,7 @@ interface Options {
   predictions: string | undefined;
   peer: 'drain3' | undefined;
   leaveOneOut: boolean;
+  raw: boolean;
 }
 
 /** Drain3 run in this run on the same lines. */
@@ -106,6 +111,7 @@ function parseOptions(argv: string[]): Options | undefined {
       predictions: { type: 'string' },
       peer: { type: 'string' },
       'leave-one-out': { type: 'boolean', default: false },
+      raw: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -128,6 +134,10 @@ function parseOptions(argv: string[]): Options | undefined {
   if (values['leave-one-out'] && values.generator !== 'builtin') {
     throw new UsageError('--leave-one-out varies the built-in miner: it needs --generator builtin');
   }
+  if (values.raw && values.generator !== 'builtin') {
+    // The stand-ins answer the truth of a message cut from its line; a whole line has none.
+    throw new UsageError('--raw needs --generator builtin');
+  }
   const datasets = values.datasets
     ?.split(',')
     .map((name) => name.trim())
@@ -142,6 +152,7 @@ function parseOptions(argv: string[]): Options | undefined {
     predictions: values.predictions,
     peer: values.peer,
     leaveOneOut: values['leave-one-out'],
+    raw: values.raw,
   };
 }
 
@@ -151,7 +162,7 @@ async function runDataset(options: Options, dataset: Dataset): Promise<DatasetRe
     lines: dataset.lines,
   });
   try {
-    const messages = dataset.lines.map((line) => line.content);
+    const messages = messagesOf(options, dataset);
     const started = process.hrtime.bigint();
     const run = await replay(messages, bench.generator, {
       chunk: options.chunk,
@@ -159,7 +170,7 @@ async function runDataset(options: Options, dataset: Dataset): Promise<DatasetRe
       maxConcurrentBatches: options.concurrency,
     });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const parsed = parsedLines(messages, run);
+    const parsed = scoredAs(options, dataset, parsedLines(messages, run));
     const score = accuracy(
       dataset.lines.map((line) => line.truth),
       parsed,
@@ -190,19 +201,30 @@ async function runDataset(options: Options, dataset: Dataset): Promise<DatasetRe
   }
 }
 
+/** What is sent: the message cut from each line, or with --raw the whole line. */
+function messagesOf(options: Pick<Options, 'raw'>, dataset: Dataset): string[] {
+  return dataset.lines.map((line) => (options.raw ? line.raw : line.content));
+}
+
+/** With --raw, each template's message part is what the truth is compared with (raw-score.ts). */
+function scoredAs(options: Pick<Options, 'raw'>, dataset: Dataset, parsed: ParsedLine[]): ParsedLine[] {
+  if (!options.raw) return parsed;
+  return parsed.map((line, k) => {
+    const { raw, content } = dataset.lines[k] ?? { raw: '', content: '' };
+    return { group: line.group, template: messagePart(line.template, raw, content) };
+  });
+}
+
 async function runPeer(
+  options: Pick<Options, 'raw'>,
   python: string,
   dataset: Dataset,
   settings: ReturnType<typeof drain3Settings>,
 ): Promise<PeerResult> {
-  const output = await runDrain3(
-    python,
-    dataset.lines.map((line) => line.content),
-    settings,
-  );
+  const output = await runDrain3(python, messagesOf(options, dataset), settings);
   const score = accuracy(
     dataset.lines.map((line) => line.truth),
-    drain3Parsed(output),
+    scoredAs(options, dataset, drain3Parsed(output)),
   );
   return {
     version: output.version,
@@ -220,7 +242,7 @@ function mean(values: readonly number[]): number {
 
 const perThousand = (calls: number, lines: number): string => ((calls / lines) * 1000).toFixed(1);
 
-function printTables(generator: string, results: readonly DatasetResult[]): void {
+function printTables(generator: string, results: readonly DatasetResult[], raw: boolean): void {
   const llm = results.some((r) => r.llm !== undefined);
   const callsMeaning = llm ? 'model requests, retries included' : 'generator batches';
   const ran = results.every((r) => r.peer !== undefined);
@@ -228,7 +250,9 @@ function printTables(generator: string, results: readonly DatasetResult[]): void
     ? `Drain3 ${results[0]?.peer?.version ?? DRAIN3_VERSION} run now on the same lines, scored here`
     : 'Drain3 published: PUBLISHED.md, same files, not run now (--peer drain3 runs it)';
   const peerLabel = ran ? 'Drain3' : 'Drain3 (published)';
-  console.log(`\nTemplate accuracy, generator ${generator} (${peerSource}; calls: ${callsMeaning})\n`);
+  console.log(
+    `\nTemplate accuracy, generator ${generator}${raw ? ', whole lines (--raw)' : ''} (${peerSource}; calls: ${callsMeaning})\n`,
+  );
   const peerHeads = METRICS.map((m) => `${peerLabel} ${m}`).join(' | ');
   const speedHeads = ran ? ' | lines/s | Drain3 templates | Drain3 lines/s' : '';
   console.log(
@@ -407,8 +431,9 @@ async function leaveOneOut(
   const datasets = names.map((name) => readDatasetFrom(options.data, name, settings));
   const systems = datasets.map((dataset) => ({
     name: dataset.name,
-    messages: dataset.lines.map((line) => line.content),
+    messages: messagesOf(options, dataset),
     truth: dataset.lines.map((line) => line.truth),
+    scoredAs: (parsed: ParsedLine[]) => scoredAs(options, dataset, parsed),
   }));
   const settingsList = candidates();
   const scores = await scoreAll(systems, settingsList, options.chunk, (done, total) => {
@@ -418,7 +443,7 @@ async function leaveOneOut(
   for (const dataset of datasets) {
     const peerSetting = peerSettings.get(dataset.name);
     if (python !== undefined && peerSetting !== undefined) {
-      bySystem.set(dataset.name, (await runPeer(python, dataset, peerSetting)).score);
+      bySystem.set(dataset.name, (await runPeer(options, python, dataset, peerSetting)).score);
     } else {
       bySystem.set(dataset.name, DRAIN3[dataset.name] ?? {});
     }
@@ -428,7 +453,12 @@ async function leaveOneOut(
     bySystem,
   };
   const result = folds(systems, settingsList, scores);
-  printLeaveOneOut(result, peer, settingsList.length, 'messages cut with settings.json');
+  printLeaveOneOut(
+    result,
+    peer,
+    settingsList.length,
+    options.raw ? 'whole lines (--raw)' : 'messages cut with settings.json',
+  );
   if (options.json !== undefined) {
     writeFileSync(options.json, `${JSON.stringify(leaveOneOutJson(result), null, 2)}\n`);
   }
@@ -478,14 +508,14 @@ async function main(argv: string[]): Promise<number> {
     );
     const peerSetting = peerSettings.get(name);
     if (python !== undefined && peerSetting !== undefined) {
-      result.peer = await runPeer(python, dataset, peerSetting);
+      result.peer = await runPeer(options, python, dataset, peerSetting);
       const p = result.peer.score;
       console.error(
         `${name} Drain3: GA ${fixed(p.GA)} PA ${fixed(p.PA)} FGA ${fixed(p.FGA)} FTA ${fixed(p.FTA)} in ${result.peer.seconds.toFixed(2)} s`,
       );
     }
   }
-  printTables(options.generator, results);
+  printTables(options.generator, results, options.raw);
   if (options.json !== undefined) {
     writeFileSync(options.json, `${JSON.stringify(toJson(options.generator, results), null, 2)}\n`);
   }

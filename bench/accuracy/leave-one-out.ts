@@ -11,7 +11,7 @@ import {
   RULES,
   type MinerChoices,
 } from '../../src/generate/builtin/index.ts';
-import { accuracy, type Accuracy } from '../metrics.ts';
+import { accuracy, type Accuracy, type ParsedLine } from '../metrics.ts';
 import { parsedLines, replay } from './replay.ts';
 
 export const SIMILARITIES = [0.5, 0.6, 0.7, 0.8, 0.9] as const;
@@ -55,6 +55,8 @@ export interface System {
   name: string;
   messages: readonly string[];
   truth: readonly string[];
+  /** What the truth is compared with (--raw: each template's message part). */
+  scoredAs?: (parsed: ParsedLine[]) => ParsedLine[];
 }
 
 export interface Fold {
@@ -81,7 +83,8 @@ export async function scoreAll(
     const row: Accuracy[] = [];
     for (const system of systems) {
       const run = await replay(system.messages, new BuiltinGenerator(choices), { chunk, org: system.name });
-      row.push(accuracy(system.truth, parsedLines(system.messages, run)));
+      const parsed = parsedLines(system.messages, run);
+      row.push(accuracy(system.truth, system.scoredAs?.(parsed) ?? parsed));
     }
     scores.push(row);
     onProgress(k + 1, settings.length);
