@@ -44,6 +44,10 @@ export interface MinerChoices {
    * different lengths share a template (0: off). Runs of `<*>` are left alone.
    */
   readonly repeatRun: number;
+  /** `R02-M1-N0-C`: a word of two or more parts with digits is an id (one such part is a name: `ssh2`). */
+  readonly multiPartId: boolean;
+  /** A bracketed thread name beside a header's level (`INFO [IPC Server handler 5 on 9000]`) is one `<*>`. */
+  readonly threadField: boolean;
 }
 
 /** The choices the service runs with. */
@@ -58,6 +62,8 @@ export const DEFAULT_CHOICES: MinerChoices = Object.freeze({
   sizeCollapse: true,
   longTokenValue: true,
   repeatRun: 3,
+  multiPartId: true,
+  threadField: true,
 });
 
 /** The rules that can be switched off (each a boolean choice). */
@@ -69,4 +75,6 @@ export const RULES = [
   'sizeCollapse',
   'longTokenValue',
   'repeatRun',
+  'multiPartId',
+  'threadField',
 ] as const;

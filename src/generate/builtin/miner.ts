@@ -44,8 +44,11 @@ interface TreeNode {
 }
 
 const DIGIT = /\d/;
-/** The first letter is a capital: `Starting`, `SPP.`, `(LOOKING)`, not `root`, `u1`, `user=<*>`. */
-const CAPITALISED = /^[^A-Za-z]*[A-Z]/;
+/**
+ * A word whose first letter is a capital: `Starting`, `SPP.`, `(LOOKING)`, not `root`,
+ * `user=<*>`; nor a name with a digit (`Interconnect-0T01`, `u1`), which is a value.
+ */
+const CAPITALISED = /^[^A-Za-z0-9]*[A-Z][^0-9]*$/;
 
 /**
  * An online log parser in the Drain family: lines are split into whitespace tokens (the
