@@ -44,6 +44,7 @@ interface TreeNode {
 }
 
 const DIGIT = /\d/;
+const WORD_CHAR = /[A-Za-z0-9]/;
 /**
  * A word whose first letter is a capital: `Starting`, `SPP.`, `(LOOKING)`, not `root`,
  * `user=<*>`; nor a name with a digit (`Interconnect-0T01`, `u1`), which is a value.
@@ -189,18 +190,22 @@ export class TemplateMiner {
           // likeness, unless the line has a masked variable there too (below).
           wildcards++;
           if (own === WILDCARD) masks++;
-        } else if (token === own) same++;
-        else if (
+        } else if (token === own) {
+          // `<*>,` in both is a masked variable with its punctuation, not an equal word.
+          if (token.includes(WILDCARD) && !WORD_CHAR.test(token.replaceAll(WILDCARD, ''))) masks++;
+          else same++;
+        } else if (
           this.choices.wordingGuard &&
           own !== WILDCARD &&
           (CAPITALISED.test(token) || CAPITALISED.test(own))
-        )
+        ) {
           wordingDiffers = true;
+        }
       }
-      // A variable masked in both lines half agrees (any two numbers look alike), so
+      // A variable masked in both lines agrees in part (any two numbers look alike), so
       // `User u1 logged in from <*>` and `User u5 ... from <*>` merge; not where a
-      // capitalised word differs (`SPP.`/`WindowsUpdateAgent.`, `LOOKING`/`FOLLOWING`):
-      // that is the message's own wording, where a lower-case name (`root`, `u1`) is a value.
+      // capitalised word differs (`Starting`/`Ending`): that is the message's own wording,
+      // where a lower-case name (`root`, `u1`) is a value.
       if (!wordingDiffers) same += masks * this.choices.maskCredit;
       const score = tokens.length === 0 ? 1 : same / tokens.length;
       if (score > bestScore || (score === bestScore && wildcards > bestWildcards)) {
