@@ -24,14 +24,17 @@ export const MASK_CREDITS = [0.5, 1] as const;
 export const objective = (score: Pick<Accuracy, 'GA' | 'PA'>): number => (score.GA + score.PA) / 2;
 
 /**
- * The candidates: every combination of the thresholds with all rules on, and with each rule
- * off in turn. The defaults come first, so that a tie keeps them.
+ * The candidates: every combination of the thresholds with the rules at their defaults, and
+ * with each rule the other way in turn. The defaults come first, so that a tie keeps them.
  */
 export function candidates(): MinerChoices[] {
   const list: MinerChoices[] = [DEFAULT_CHOICES];
-  const off = (rule: (typeof RULES)[number]): Partial<MinerChoices> =>
-    typeof DEFAULT_CHOICES[rule] === 'number' ? { [rule]: 0 } : { [rule]: false };
-  const ruleSets: Array<Partial<MinerChoices>> = [{}, ...RULES.map(off)];
+  // Each rule the other way from its default: off (0 for a number), or on if it is off.
+  const flipped = (rule: (typeof RULES)[number]): Partial<MinerChoices> => {
+    const value = DEFAULT_CHOICES[rule];
+    return { [rule]: typeof value === 'number' ? 0 : !value };
+  };
+  const ruleSets: Array<Partial<MinerChoices>> = [{}, ...RULES.map(flipped)];
   for (const rules of ruleSets) {
     for (const similarity of SIMILARITIES) {
       for (const prefixTokens of PREFIX_TOKENS) {

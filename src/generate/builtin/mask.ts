@@ -21,7 +21,7 @@ const LONG_TOKEN = 256;
  * Masking of obvious variables in one whitespace token, before clustering, following the
  * LogHub convention: the variable part becomes `<*>` and the punctuation around it stays,
  * so `uid=0` -> `uid=<*>`, `[DFSClient_NONMAPREDUCE_15_1]` -> `[<*>]`,
- * `/10.250.19.102:54106` -> `<*>`, `0x00544ea8,` -> `<*>,`, `30s` -> `<*>s`.
+ * `/10.250.19.102:54106` -> `<*>`, `0x00544ea8,` -> `<*>,`, `30s` -> `<*>`.
  * Tokens with a digit that read as words (`ssh2`, `jk2_init()`, `alt0`) stay constant.
  * The result always matches the token it came from: only whole words are replaced.
  * All regular expressions here are fixed and linear; none is built from input.
@@ -76,8 +76,8 @@ function maskWord(word: string, rules: MaskRules): string {
   const numbered = rules.nameNumber ? NAME_DOT_NUMBER.exec(core) : null;
   if (numbered !== null) return (numbered[1] ?? '') + WILDCARD + dots;
   if (isVariableWord(core, rules)) return WILDCARD + dots;
-  const unit = rules.unitSuffix ? NUMBER_WITH_UNIT.exec(core) : null;
-  if (unit !== null) return WILDCARD + (unit[2] ?? '') + dots;
+  const unit = NUMBER_WITH_UNIT.exec(core);
+  if (unit !== null) return WILDCARD + (rules.unitSuffix ? (unit[2] ?? '') : '') + dots;
   return word;
 }
 

@@ -8,7 +8,7 @@ describe('maskToken', () => {
   const cases: Array<[string, string]> = [
     ['42', '<*>'],
     ['-3.5', '<*>'],
-    ['30s', '<*>s'],
+    ['30s', '<*>'],
     ['uid=0', 'uid=<*>'],
     ['(uid=509)', '(uid=<*>)'],
     ['0x00544ea8,', '<*>,'],
