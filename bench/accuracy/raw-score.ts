@@ -12,7 +12,7 @@ const PUNCTUATION = /[^\p{L}\p{N}\s<>*]/u;
 
 const patterns = new Map<string, RegExp>();
 
-/** Whether `text` fits `template` (a `<*>` stands for one or more characters, spaces included). */
+/** Whether `text` fits `template` (a `<*>` stands for any text, spaces included, or none: the ground truth has empty values). */
 function fits(template: string, text: string): boolean {
   if (template === '') return text === '';
   let regex = patterns.get(template);
@@ -24,7 +24,7 @@ function fits(template: string, text: string): boolean {
         token
           .split(WILDCARD)
           .map((part) => part.replace(SPECIAL, '\\$&'))
-          .join('.+?'),
+          .join('.*?'),
       );
     regex = new RegExp(`^${parts.join('\\s+')}$`, 's');
     patterns.set(template, regex);

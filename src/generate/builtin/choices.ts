@@ -52,6 +52,12 @@ export interface MinerChoices {
   readonly multiPartId: boolean;
   /** A bracketed thread name beside a header's level (`INFO [IPC Server handler 5 on 9000]`) is one `<*>`. */
   readonly threadField: boolean;
+  /**
+   * A line never joins a template from which a constant token differs by a capitalised word
+   * (`tty=NODEVssh` / `tty=:0`, `Started` / `Paused`): two events that differ in one word of
+   * their wording (Drain's known failure), however alike the rest.
+   */
+  readonly wordingVeto: boolean;
 }
 
 /** The choices the service runs with. */
@@ -68,6 +74,7 @@ export const DEFAULT_CHOICES: MinerChoices = Object.freeze({
   repeatRun: 3,
   multiPartId: true,
   threadField: true,
+  wordingVeto: true,
 });
 
 /** The rules that can be switched off (each a boolean choice). */
@@ -81,4 +88,5 @@ export const RULES = [
   'repeatRun',
   'multiPartId',
   'threadField',
+  'wordingVeto',
 ] as const;

@@ -182,7 +182,8 @@ export class TemplateMiner {
       let wildcards = 0;
       let masks = 0;
       let wordingDiffers = false;
-      for (let k = 0; k < tokens.length; k++) {
+      let vetoed = false;
+      for (let k = 0; k < tokens.length && !vetoed; k++) {
         const token = cluster.tokens[k] ?? '';
         const own = tokens[k] ?? '';
         if (token === WILDCARD) {
@@ -194,14 +195,13 @@ export class TemplateMiner {
           // `<*>,` in both is a masked variable with its punctuation, not an equal word.
           if (token.includes(WILDCARD) && !WORD_CHAR.test(token.replaceAll(WILDCARD, ''))) masks++;
           else same++;
-        } else if (
-          this.choices.wordingGuard &&
-          own !== WILDCARD &&
-          (CAPITALISED.test(token) || CAPITALISED.test(own))
-        ) {
-          wordingDiffers = true;
+        } else if (own !== WILDCARD) {
+          if (this.choices.wordingGuard && (CAPITALISED.test(token) || CAPITALISED.test(own)))
+            wordingDiffers = true;
+          if (this.choices.wordingVeto && differsInWording(token, own)) vetoed = true;
         }
       }
+      if (vetoed) continue;
       // A variable masked in both lines agrees in part (any two numbers look alike), so
       // `User u1 logged in from <*>` and `User u5 ... from <*>` merge; not where a
       // capitalised word differs (`Starting`/`Ending`): that is the message's own wording,
@@ -243,6 +243,30 @@ export class TemplateMiner {
     const at = cluster.leaf.indexOf(cluster);
     if (at >= 0) cluster.leaf.splice(at, 1);
   }
+}
+
+const WORD = /[A-Za-z0-9_]/;
+/** One capitalised word without a digit, with punctuation at most around it: `NODEVssh`, `SPP`, `LOGIN`. */
+const WORDING = /^[^A-Za-z0-9]*[A-Z][A-Za-z]*[^A-Za-z0-9]*$/;
+
+/**
+ * Whether two tokens differ in a capitalised word: what is left of them once their common ends
+ * (up to punctuation, as generaliseToken keeps them) are cut is such a word in either
+ * (`tty=NODEVssh` / `tty=:0`, `LOGIN(uid=<*>)` / `(uid=<*>)`, `Started` / `Paused`).
+ */
+function differsInWording(a: string, b: string): boolean {
+  let prefix = 0;
+  const limit = Math.min(a.length, b.length);
+  while (prefix < limit && a[prefix] === b[prefix]) prefix++;
+  while (prefix > 0 && WORD.test(a[prefix - 1] ?? '')) prefix--;
+  let suffix = 0;
+  while (suffix < limit - prefix && a[a.length - 1 - suffix] === b[b.length - 1 - suffix]) suffix++;
+  while (suffix > 0 && WORD.test(a[a.length - suffix] ?? '')) suffix--;
+  const coreA = a.slice(prefix, a.length - suffix);
+  const coreB = b.slice(prefix, b.length - suffix);
+  // Where the template already has a variable for the whole difference, it has seen values there.
+  if (coreA === WILDCARD || coreB === WILDCARD) return false;
+  return WORDING.test(coreA) || WORDING.test(coreB);
 }
 
 function covers(template: readonly string[], tokens: readonly string[]): boolean {
