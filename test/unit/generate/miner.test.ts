@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TemplateMiner } from '../../../src/generate/builtin/index.ts';
+import { hasConstantText } from '../../../src/generate/checks.ts';
 import { MatcherSnapshot } from '../../../src/match/index.ts';
 import type { Template } from '../../../src/model/template.ts';
 
@@ -202,5 +203,30 @@ describe('TemplateMiner on multi-line messages', () => {
   it('keeps the indented lines when the lines at the margin alone would pin nothing', () => {
     const mined = new TemplateMiner().add('acme', '{\n  "event": "order_created",\n  "id": 42\n}');
     assert.equal(mined.text, '{ "event": "order_created", "id": <*> }');
+  });
+});
+
+describe('TemplateMiner and the generate stage check', () => {
+  it('gives lines whose header is glued to the message a template the check accepts', () => {
+    const miner = new TemplateMiner();
+    const lines = [
+      '20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579',
+      '20171223-22:15:29:615|Step_LSC|30002312|onStandStepChanged 3580',
+      '20171223-22:15:31:001|Step_SPUtils|30002312|getTodayTotalDetailSteps = 1514038530000##6993##548365##8661',
+    ];
+    for (const line of lines) {
+      const mined = miner.add('acme', line);
+      assert.ok(hasConstantText(mined.text), mined.text);
+      assert.ok(matchesAlone('acme', mined.id, mined.text, line), mined.text);
+    }
+    assert.equal(miner.add('acme', lines[0] ?? '').text, '<*>|Step_LSC|<*>|onStandStepChanged <*>');
+  });
+
+  it('falls back to the unmasked line rather than propose what the check refuses', () => {
+    // Masked, `12:30 -> 13:45` is `<*> -> <*>`: nothing pins it; as it is, its digits do.
+    const mined = new TemplateMiner().add('acme', '12:30 -> 13:45');
+    assert.ok(hasConstantText(mined.text), mined.text);
+    // A line with no letter or digit has no template the check accepts: the stage refuses it.
+    assert.equal(hasConstantText(new TemplateMiner().add('acme', '--- | ---').text), false);
   });
 });
