@@ -113,7 +113,7 @@ const CLOCK = /^\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?$/;
 
 /**
  * Masks each token of a line, then collapses a written-out date such as
- * `Fri Jun 17 20:55:07 2005` into one `<*>` and a size such as `5.2 KB,` into `<*>,`, as
+ * `Fri Jun 17 20:55:07 2005` into one `<*>` (and, with sizeCollapse, `5.2 KB,` into `<*>,`), as
  * LogHub does: the matcher lets a `<*>` stand for several tokens, so the template still
  * matches the line.
  */

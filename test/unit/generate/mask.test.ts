@@ -42,7 +42,18 @@ describe('maskTokens', () => {
       '<*>',
       'ok',
     ]);
-    assert.deepEqual(maskTokens('size 5.2 KB, free 1 MB)'.split(' ')), ['size', '<*>,', 'free', '<*>)']);
+    assert.deepEqual(maskTokens('size 5.2 KB, free 1 MB)'.split(' ')), [
+      'size',
+      '<*>',
+      'KB,',
+      'free',
+      '<*>',
+      'MB)',
+    ]);
+    assert.deepEqual(
+      maskTokens('size 5.2 KB, free 1 MB)'.split(' '), { ...DEFAULT_CHOICES, sizeCollapse: true }),
+      ['size', '<*>,', 'free', '<*>)'],
+    );
   });
 });
 
