@@ -24,6 +24,7 @@ describe('maskToken', () => {
     ['hdfs://10.0.0.1:9000/pjhe/test/1,', '<*>,'],
     ['ret:false', 'ret:<*>'],
     ['3b2a1f9c-8c4e-4b0a-9f5e-7d1c2b3a4e5f', '<*>'],
+    ['R02-M1-N0-C:J12-U11', '<*>'],
     ['ssh2', 'ssh2'],
     ['jk2_init()', 'jk2_init()'],
     ['alt0', 'alt0'],
@@ -98,5 +99,52 @@ describe('maskTokens on lists and long tokens', () => {
     );
     assert.ok(state.length > 256);
     assert.deepEqual(maskTokens(['state', state]), ['state', '<*>']);
+  });
+});
+
+describe('maskTokens on line headers', () => {
+  const mask = (line: string) => maskTokens(line.split(' ').filter((token) => token !== ''));
+
+  it('makes a written-out date one <*>, keeping its brackets, so weekdays and months do not split', () => {
+    assert.deepEqual(mask('[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok'), [
+      '[<*>]',
+      '[notice]',
+      'workerEnv.init()',
+      'ok',
+    ]);
+    assert.deepEqual(mask('Jun 14 15:16:01 combo sshd[19939]: check pass'), [
+      '<*>',
+      'combo',
+      'sshd[<*>]:',
+      'check',
+      'pass',
+    ]);
+    // A day or month name without a clock is a word of the message.
+    assert.deepEqual(mask('Release due in May'), ['Release', 'due', 'in', 'May']);
+  });
+
+  it("takes the bracketed thread name beside a header's level as one <*>", () => {
+    assert.deepEqual(
+      mask('2015-10-18 18:01:47,978 INFO [IPC Server handler 5 on 9000] org.example.App: ok'),
+      ['<*>', '<*>,<*>', 'INFO', '[<*>]', 'org.example.App:', 'ok'],
+    );
+    assert.deepEqual(mask('12:00:01.042 [main] WARN org.example.App - slow'), [
+      '<*>',
+      '[<*>]',
+      'WARN',
+      'org.example.App',
+      '-',
+      'slow',
+    ]);
+    // Brackets in the message, away from a level, are the message's own.
+    assert.deepEqual(mask('Received disconnect from host: Bye Bye [preauth]'), [
+      'Received',
+      'disconnect',
+      'from',
+      'host:',
+      'Bye',
+      'Bye',
+      '[preauth]',
+    ]);
   });
 });

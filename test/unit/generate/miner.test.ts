@@ -230,3 +230,22 @@ describe('TemplateMiner and the generate stage check', () => {
     assert.equal(hasConstantText(new TemplateMiner().add('acme', '--- | ---').text), false);
   });
 });
+
+describe('TemplateMiner and differing words', () => {
+  it('keeps apart long lines that differ in one capitalised word of their wording', () => {
+    const miner = new TemplateMiner();
+    const common = 'authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=10.0.0.1';
+    const first = miner.add('acme', common);
+    assert.equal(miner.add('acme', common.replace('10.0.0.1', '10.0.0.2')).id, first.id);
+    // 8 of 9 tokens alike, but the one that differs is a word, not a value.
+    assert.notEqual(miner.add('acme', common.replace('tty=NODEVssh', 'tty=:0')).id, first.id);
+  });
+
+  it('still merges a lower-case value and a name with a digit', () => {
+    const miner = new TemplateMiner();
+    const first = miner.add('acme', 'Failed password for root from 10.0.0.1 port 22 ssh2');
+    assert.equal(miner.add('acme', 'Failed password for uucp from 10.0.0.2 port 23 ssh2').id, first.id);
+    const node = miner.add('acme', 'switch Interconnect-0T00 link errors remain current');
+    assert.equal(miner.add('acme', 'switch Interconnect-1N03 link errors remain current').id, node.id);
+  });
+});
