@@ -57,9 +57,9 @@ export interface MinerChoices {
   /** A bracketed thread name beside a header's level (`INFO [IPC Server handler 5 on 9000]`) is one `<*>`. */
   readonly threadField: boolean;
   /**
-   * A line never joins a template from which a constant token differs by a capitalised word
-   * (`tty=NODEVssh` / `tty=:0`, `Started` / `Paused`): two events that differ in one word of
-   * their wording (Drain's known failure), however alike the rest.
+   * A line never joins a template from which a token differs by a capitalised word with a
+   * lower-case letter (`tty=NODEVssh` / `tty=:0`, `Started` / `Paused`): two events that differ
+   * in one word of their wording (Drain's known failure), however alike the rest.
    */
   readonly wordingVeto: boolean;
 }

@@ -246,13 +246,17 @@ export class TemplateMiner {
 }
 
 const WORD = /[A-Za-z0-9_]/;
-/** One capitalised word without a digit, with punctuation at most around it: `NODEVssh`, `SPP`, `LOGIN`. */
-const WORDING = /^[^A-Za-z0-9]*[A-Z][A-Za-z]*[^A-Za-z0-9]*$/;
+/**
+ * One capitalised word with a lower-case letter and no digit, punctuation at most around it:
+ * `NODEVssh`, `Started`. A word all in capitals (`SOFTWARE`, `SYSTEM`, `LOGIN`) is as often a
+ * name or one of a set of values as wording: it does not veto.
+ */
+const WORDING = /^[^A-Za-z0-9]*[A-Z][A-Za-z]*[a-z][A-Za-z]*[^A-Za-z0-9]*$/;
 
 /**
  * Whether two tokens differ in a capitalised word: what is left of them once their common ends
  * (up to punctuation, as generaliseToken keeps them) are cut is such a word in either
- * (`tty=NODEVssh` / `tty=:0`, `LOGIN(uid=<*>)` / `(uid=<*>)`, `Started` / `Paused`).
+ * (`tty=NODEVssh` / `tty=:0`, `Started` / `Paused`).
  */
 function differsInWording(a: string, b: string): boolean {
   let prefix = 0;
