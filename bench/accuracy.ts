@@ -367,14 +367,14 @@ function printTables(generator: string, results: readonly DatasetResult[], raw: 
 
   console.log('\nPipeline checks (lost and duplicated lines, unknown template ids: must be 0)\n');
   console.log(
-    '| dataset | format misses | Content ≠ CSV | stored without template | held lines retried | matched after generation | parsed groups | lost / duplicated / unknown id |',
+    '| dataset | format misses | Content ≠ CSV | stored without template | templates refused (no constant text) | held lines retried | matched after generation | parsed groups | lost / duplicated / unknown id |',
   );
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const { dataset, run, score, unknownIds } of results) {
     const g = run.generate;
     console.log(
       `| ${dataset.name} | ${dataset.formatMisses} | ${dataset.contentMismatches} | ${g.storedWithoutTemplate} | ` +
-        `${g.retries} | ${g.matchedAfterGeneration} | ${score.parsedGroups} | ${run.lost} / ${run.duplicated} / ${unknownIds} |`,
+        `${g.rejectedNoConstantText} | ${g.retries} | ${g.matchedAfterGeneration} | ${score.parsedGroups} | ${run.lost} / ${run.duplicated} / ${unknownIds} |`,
     );
   }
   for (const { dataset } of results) {
