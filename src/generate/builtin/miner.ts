@@ -246,17 +246,18 @@ export class TemplateMiner {
 }
 
 const WORD = /[A-Za-z0-9_]/;
-/**
- * One capitalised word with a lower-case letter and no digit, punctuation at most around it:
- * `NODEVssh`, `Started`. A word all in capitals (`SOFTWARE`, `SYSTEM`, `LOGIN`) is as often a
- * name or one of a set of values as wording: it does not veto.
- */
+/** A capitalised word with a lower-case letter and no digit, punctuation at most around it: `NODEVssh`, `Started`. */
 const WORDING = /^[^A-Za-z0-9]*[A-Z][A-Za-z]*[a-z][A-Za-z]*[^A-Za-z0-9]*$/;
+/** A word all in capitals (`LOGIN`, `SOFTWARE`): a name or one of a set of values as often as wording. */
+const CAPITALS = /^[^A-Za-z0-9]*[A-Z]+[^A-Za-z0-9]*$/;
+const LETTER = /[A-Za-z]/;
 
 /**
- * Whether two tokens differ in a capitalised word: what is left of them once their common ends
- * (up to punctuation, as generaliseToken keeps them) are cut is such a word in either
- * (`tty=NODEVssh` / `tty=:0`, `Started` / `Paused`).
+ * Whether two tokens differ in their wording: what is left of them once their common ends (up
+ * to punctuation, as generaliseToken keeps them) are cut is a capitalised word in either
+ * (`tty=NODEVssh` / `tty=:0`, `Started` / `Paused`), or a word in capitals that the other
+ * lacks (`LOGIN(uid=<*>)` / `(uid=<*>)`). A word in capitals replaced by another
+ * (`SOFTWARE,` / `SYSTEM,`) is a value.
  */
 function differsInWording(a: string, b: string): boolean {
   let prefix = 0;
@@ -270,7 +271,8 @@ function differsInWording(a: string, b: string): boolean {
   const coreB = b.slice(prefix, b.length - suffix);
   // Where the template already has a variable for the whole difference, it has seen values there.
   if (coreA === WILDCARD || coreB === WILDCARD) return false;
-  return WORDING.test(coreA) || WORDING.test(coreB);
+  if (WORDING.test(coreA) || WORDING.test(coreB)) return true;
+  return (CAPITALS.test(coreA) && !LETTER.test(coreB)) || (CAPITALS.test(coreB) && !LETTER.test(coreA));
 }
 
 function covers(template: readonly string[], tokens: readonly string[]): boolean {
