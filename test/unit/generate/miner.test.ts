@@ -241,6 +241,21 @@ describe('TemplateMiner and differing words', () => {
     assert.notEqual(miner.add('acme', common.replace('tty=NODEVssh', 'tty=:0')).id, first.id);
   });
 
+  it('keeps apart a word in capitals that one line lacks, and merges one replaced by another', () => {
+    const miner = new TemplateMiner();
+    const first = miner.add('acme', 'session opened for user news by (uid=0)');
+    assert.notEqual(miner.add('acme', 'session opened for user root by LOGIN(uid=0)').id, first.id);
+    const hive = miner.add(
+      'acme',
+      "Loading offline registry hive: SOFTWARE, into registry key 'k' from path 'p'.",
+    );
+    const other = miner.add(
+      'acme',
+      "Loading offline registry hive: SYSTEM, into registry key 'k' from path 'p'.",
+    );
+    assert.equal(other.id, hive.id);
+  });
+
   it('still merges a lower-case value and a name with a digit', () => {
     const miner = new TemplateMiner();
     const first = miner.add('acme', 'Failed password for root from 10.0.0.1 port 22 ssh2');
