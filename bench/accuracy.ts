@@ -22,10 +22,13 @@ import {
   runDrain3,
 } from './accuracy/peer-drain3.ts';
 import { parsedLines, replay, type Replay } from './accuracy/replay.ts';
+import { candidates, folds, scoreAll } from './accuracy/leave-one-out.ts';
+import { leaveOneOutJson, printLeaveOneOut, type PeerScores } from './accuracy/leave-one-out-report.ts';
 import { LOGHUB_DIR } from './loghub.ts';
 import { loadConfig } from '../src/config.ts';
 import type { LlmStats } from '../src/generate/index.ts';
-import { accuracy, type Accuracy } from './metrics.ts';
+import { accuracy, type Accuracy, type ParsedLine } from './metrics.ts';
+import { messagePart } from './accuracy/raw-score.ts';
 
 const USAGE = `npm run bench:accuracy -- [options]
   --data DIR          folder in the layout of LogHub-2k (default ${LOGHUB_DIR})
@@ -36,6 +39,11 @@ const USAGE = `npm run bench:accuracy -- [options]
   --json FILE         write the scores as JSON ("calls": model requests for oracle and
                       noisy, retries included; generator batches for builtin)
   --predictions DIR   write <System>_predictions.csv (LineId,EventTemplate) per dataset
+  --raw               builtin only: send each whole line, header included, as its message (as a
+                      user's shipper does); each template's message part (bench/accuracy/raw-score.ts)
+                      is scored against the truth
+  --leave-one-out     builtin only: every setting of the miner's choices on every system, then each
+                      system scored with the setting best on the others (docs/accuracy.md)
   --peer drain3       run Drain3 ${DRAIN3_VERSION} (PyPI, in .bench/venv, installed on first use) on the
                       same lines in this run and score it beside ours (default: its published figures)
   --help`;
@@ -49,6 +57,8 @@ interface Options {
   json: string | undefined;
   predictions: string | undefined;
   peer: 'drain3' | undefined;
+  leaveOneOut: boolean;
+  raw: boolean;
 }
 
 /** Drain3 run in this run on the same lines. */
@@ -100,6 +110,8 @@ function parseOptions(argv: string[]): Options | undefined {
       json: { type: 'string' },
       predictions: { type: 'string' },
       peer: { type: 'string' },
+      'leave-one-out': { type: 'boolean', default: false },
+      raw: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -119,6 +131,13 @@ function parseOptions(argv: string[]): Options | undefined {
   if (values.peer !== undefined && values.peer !== 'drain3') {
     throw new UsageError(`--peer: only drain3 is known, got ${JSON.stringify(values.peer)}`);
   }
+  if (values['leave-one-out'] && values.generator !== 'builtin') {
+    throw new UsageError('--leave-one-out varies the built-in miner: it needs --generator builtin');
+  }
+  if (values.raw && values.generator !== 'builtin') {
+    // The stand-ins answer the truth of a message cut from its line; a whole line has none.
+    throw new UsageError('--raw needs --generator builtin');
+  }
   const datasets = values.datasets
     ?.split(',')
     .map((name) => name.trim())
@@ -132,6 +151,8 @@ function parseOptions(argv: string[]): Options | undefined {
     json: values.json,
     predictions: values.predictions,
     peer: values.peer,
+    leaveOneOut: values['leave-one-out'],
+    raw: values.raw,
   };
 }
 
@@ -141,7 +162,7 @@ async function runDataset(options: Options, dataset: Dataset): Promise<DatasetRe
     lines: dataset.lines,
   });
   try {
-    const messages = dataset.lines.map((line) => line.content);
+    const messages = messagesOf(options, dataset);
     const started = process.hrtime.bigint();
     const run = await replay(messages, bench.generator, {
       chunk: options.chunk,
@@ -149,7 +170,7 @@ async function runDataset(options: Options, dataset: Dataset): Promise<DatasetRe
       maxConcurrentBatches: options.concurrency,
     });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const parsed = parsedLines(messages, run);
+    const parsed = scoredAs(options, dataset, parsedLines(messages, run));
     const score = accuracy(
       dataset.lines.map((line) => line.truth),
       parsed,
@@ -180,19 +201,30 @@ async function runDataset(options: Options, dataset: Dataset): Promise<DatasetRe
   }
 }
 
+/** What is sent: the message cut from each line, or with --raw the whole line. */
+function messagesOf(options: Pick<Options, 'raw'>, dataset: Dataset): string[] {
+  return dataset.lines.map((line) => (options.raw ? line.raw : line.content));
+}
+
+/** With --raw, each template's message part is what the truth is compared with (raw-score.ts). */
+function scoredAs(options: Pick<Options, 'raw'>, dataset: Dataset, parsed: ParsedLine[]): ParsedLine[] {
+  if (!options.raw) return parsed;
+  return parsed.map((line, k) => {
+    const { raw, content } = dataset.lines[k] ?? { raw: '', content: '' };
+    return { group: line.group, template: messagePart(line.template, raw, content) };
+  });
+}
+
 async function runPeer(
+  options: Pick<Options, 'raw'>,
   python: string,
   dataset: Dataset,
   settings: ReturnType<typeof drain3Settings>,
 ): Promise<PeerResult> {
-  const output = await runDrain3(
-    python,
-    dataset.lines.map((line) => line.content),
-    settings,
-  );
+  const output = await runDrain3(python, messagesOf(options, dataset), settings);
   const score = accuracy(
     dataset.lines.map((line) => line.truth),
-    drain3Parsed(output),
+    scoredAs(options, dataset, drain3Parsed(output)),
   );
   return {
     version: output.version,
@@ -210,7 +242,7 @@ function mean(values: readonly number[]): number {
 
 const perThousand = (calls: number, lines: number): string => ((calls / lines) * 1000).toFixed(1);
 
-function printTables(generator: string, results: readonly DatasetResult[]): void {
+function printTables(generator: string, results: readonly DatasetResult[], raw: boolean): void {
   const llm = results.some((r) => r.llm !== undefined);
   const callsMeaning = llm ? 'model requests, retries included' : 'generator batches';
   const ran = results.every((r) => r.peer !== undefined);
@@ -218,7 +250,9 @@ function printTables(generator: string, results: readonly DatasetResult[]): void
     ? `Drain3 ${results[0]?.peer?.version ?? DRAIN3_VERSION} run now on the same lines, scored here`
     : 'Drain3 published: PUBLISHED.md, same files, not run now (--peer drain3 runs it)';
   const peerLabel = ran ? 'Drain3' : 'Drain3 (published)';
-  console.log(`\nTemplate accuracy, generator ${generator} (${peerSource}; calls: ${callsMeaning})\n`);
+  console.log(
+    `\nTemplate accuracy, generator ${generator}${raw ? ', whole lines (--raw)' : ''} (${peerSource}; calls: ${callsMeaning})\n`,
+  );
   const peerHeads = METRICS.map((m) => `${peerLabel} ${m}`).join(' | ');
   const speedHeads = ran ? ' | lines/s | Drain3 templates | Drain3 lines/s' : '';
   console.log(
@@ -333,14 +367,14 @@ function printTables(generator: string, results: readonly DatasetResult[]): void
 
   console.log('\nPipeline checks (lost and duplicated lines, unknown template ids: must be 0)\n');
   console.log(
-    '| dataset | format misses | Content ≠ CSV | stored without template | held lines retried | matched after generation | parsed groups | lost / duplicated / unknown id |',
+    '| dataset | format misses | Content ≠ CSV | stored without template | templates refused (no constant text) | held lines retried | matched after generation | parsed groups | lost / duplicated / unknown id |',
   );
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const { dataset, run, score, unknownIds } of results) {
     const g = run.generate;
     console.log(
       `| ${dataset.name} | ${dataset.formatMisses} | ${dataset.contentMismatches} | ${g.storedWithoutTemplate} | ` +
-        `${g.retries} | ${g.matchedAfterGeneration} | ${score.parsedGroups} | ${run.lost} / ${run.duplicated} / ${unknownIds} |`,
+        `${g.rejectedNoConstantText} | ${g.retries} | ${g.matchedAfterGeneration} | ${score.parsedGroups} | ${run.lost} / ${run.duplicated} / ${unknownIds} |`,
     );
   }
   for (const { dataset } of results) {
@@ -386,6 +420,51 @@ function toJson(generator: string, results: readonly DatasetResult[]): unknown {
   };
 }
 
+/** `--leave-one-out` (bench/accuracy/leave-one-out.ts); exits 0, the table is the result. */
+async function leaveOneOut(
+  options: Options,
+  names: readonly string[],
+  settings: ReturnType<typeof readSettings>,
+  peerSettings: ReadonlyMap<string, ReturnType<typeof drain3Settings>>,
+  python: string | undefined,
+): Promise<number> {
+  const datasets = names.map((name) => readDatasetFrom(options.data, name, settings));
+  const systems = datasets.map((dataset) => ({
+    name: dataset.name,
+    messages: messagesOf(options, dataset),
+    truth: dataset.lines.map((line) => line.truth),
+    scoredAs: (parsed: ParsedLine[]) => scoredAs(options, dataset, parsed),
+  }));
+  const settingsList = candidates();
+  const scores = await scoreAll(systems, settingsList, options.chunk, (done, total) => {
+    if (done % 10 === 0 || done === total) console.error(`leave-one-out: ${done} / ${total} settings run`);
+  });
+  const bySystem = new Map<string, Partial<PublishedScore>>();
+  for (const dataset of datasets) {
+    const peerSetting = peerSettings.get(dataset.name);
+    if (python !== undefined && peerSetting !== undefined) {
+      bySystem.set(dataset.name, (await runPeer(options, python, dataset, peerSetting)).score);
+    } else {
+      bySystem.set(dataset.name, DRAIN3[dataset.name] ?? {});
+    }
+  }
+  const peer: PeerScores = {
+    name: python === undefined ? 'Drain3 (published)' : 'Drain3',
+    bySystem,
+  };
+  const result = folds(systems, settingsList, scores);
+  printLeaveOneOut(
+    result,
+    peer,
+    settingsList.length,
+    options.raw ? 'whole lines (--raw)' : 'messages cut with settings.json',
+  );
+  if (options.json !== undefined) {
+    writeFileSync(options.json, `${JSON.stringify(leaveOneOutJson(result), null, 2)}\n`);
+  }
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const options = parseOptions(argv);
   if (options === undefined) {
@@ -416,6 +495,8 @@ async function main(argv: string[]): Promise<number> {
   );
   const python = options.peer === undefined ? undefined : ensureDrain3();
 
+  if (options.leaveOneOut) return leaveOneOut(options, names, settings, peerSettings, python);
+
   const results: DatasetResult[] = [];
   for (const name of names) {
     const dataset = readDatasetFrom(options.data, name, settings);
@@ -427,14 +508,14 @@ async function main(argv: string[]): Promise<number> {
     );
     const peerSetting = peerSettings.get(name);
     if (python !== undefined && peerSetting !== undefined) {
-      result.peer = await runPeer(python, dataset, peerSetting);
+      result.peer = await runPeer(options, python, dataset, peerSetting);
       const p = result.peer.score;
       console.error(
         `${name} Drain3: GA ${fixed(p.GA)} PA ${fixed(p.PA)} FGA ${fixed(p.FGA)} FTA ${fixed(p.FTA)} in ${result.peer.seconds.toFixed(2)} s`,
       );
     }
   }
-  printTables(options.generator, results);
+  printTables(options.generator, results, options.raw);
   if (options.json !== undefined) {
     writeFileSync(options.json, `${JSON.stringify(toJson(options.generator, results), null, 2)}\n`);
   }

@@ -12,6 +12,8 @@ export interface DatasetLine {
   lineId: number;
   /** The message, cut from the raw line (the whole line when it lacks the format). */
   content: string;
+  /** The whole line, header included, as a user's shipper sends it (`--raw`). */
+  raw: string;
   /** Ground-truth EventTemplate. */
   truth: string;
 }
@@ -79,7 +81,7 @@ export function readDatasetFrom(dir: string, name: string, settings: Record<stri
       contentMismatches++;
       if (mismatchSamples.length < 3) mismatchSamples.push({ lineId, raw: content, csv });
     }
-    lines.push({ lineId, content, truth: record['EventTemplate'] ?? '' });
+    lines.push({ lineId, content, raw: text, truth: record['EventTemplate'] ?? '' });
   });
   if (records.length !== raw.length) {
     throw new Error(`${name}: ${raw.length} log lines but ${records.length} structured rows`);

@@ -38,6 +38,18 @@ export const GENERATE_COUNTERS = declareCounters({
     stats: 'generation.templates_rejected',
     metric: 'log_ingest_templates_rejected_total',
   },
+  rejectedNoConstantText: {
+    kind: 'counter',
+    help: 'Proposed templates refused for lack of constant text that pins a line down (checks.ts)',
+    stats: 'generation.templates_rejected_no_constant_text',
+    metric: 'log_ingest_templates_rejected_no_constant_text_total',
+  },
+  rejectedTemplateCap: {
+    kind: 'counter',
+    help: 'Proposed templates refused because their org has TEMPLATES_MAX_PER_ORG templates',
+    stats: 'generation.templates_rejected_template_cap',
+    metric: 'log_ingest_templates_rejected_template_cap_total',
+  },
   templatesMerged: {
     kind: 'counter',
     help: 'Proposed templates merged into a known one that differs only where one has a variable',

@@ -25,6 +25,15 @@ export interface BroadWidening {
   batchLines: number;
 }
 
+/** Why a proposed template was refused (each counted in /stats, each logged). */
+export type RejectReason = 'no_constant_text' | 'template_cap';
+
+/** What the registry reports when it refuses a proposal: its lines go on without a template if none comes. */
+export interface Rejection {
+  org: string;
+  reason: RejectReason;
+}
+
 /** A held log as the registry sees it: the queue's items carry more (their attempts). */
 export interface HeldLine {
   readonly log: LogRecord;
@@ -45,6 +54,8 @@ export interface RegistryDeps {
   /** The stage's counters: templates made, merged, rejected; lines matched or stored without one. */
   stats: GenerateStats;
   now: () => number;
+  /** Told of each refused proposal (the stage logs it). */
+  onRejected?: ((event: Rejection) => void) | undefined;
   /** Told of each broad widening (the stage logs it). */
   onBroadWidening?: ((event: BroadWidening) => void) | undefined;
 }
@@ -117,7 +128,7 @@ export class TemplateRegistry {
     );
     for (const [k, proposal] of proposals.entries()) {
       if (!hasConstantText(proposal.text)) {
-        stats.proposalsRejected++;
+        this.reject(org, 'no_constant_text');
         continue;
       }
       const seen = observed.shapes[k];
@@ -134,7 +145,7 @@ export class TemplateRegistry {
         continue;
       }
       if (existing === undefined && current.countFor(org) + upserts.length >= this.deps.maxTemplatesPerOrg) {
-        stats.proposalsRejected++;
+        this.reject(org, 'template_cap');
         continue;
       }
       // A model's template that differs from a known one only where one of them has a
@@ -342,6 +353,15 @@ export class TemplateRegistry {
       if (merged !== undefined) return { into, text: merged };
     }
     return undefined;
+  }
+
+  /** Counts and reports a refusal; the template's text is the org's data and is not logged. */
+  private reject(org: string, reason: RejectReason): void {
+    const { stats } = this.deps;
+    stats.proposalsRejected++;
+    if (reason === 'no_constant_text') stats.rejectedNoConstantText++;
+    else stats.rejectedTemplateCap++;
+    this.deps.onRejected?.({ org, reason });
   }
 
   private atTemplateCap(org: string): boolean {

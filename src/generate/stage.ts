@@ -83,6 +83,13 @@ export function startGenerate(config: GenerateConfig, deps: GenerateDeps): Gener
     maxTemplatesPerOrg: config.maxTemplatesPerOrg,
     stats: counters,
     now,
+    // The lines of a refused template are stored without one (id 0) if nothing else takes
+    // them: a class of lines left without a template must never go unnoticed.
+    onRejected: (event) =>
+      logger.warn(
+        event,
+        'a proposed template was refused; its lines are stored without one unless another takes them',
+      ),
     onBroadWidening: (event) =>
       logger.warn(
         event,

@@ -1,4 +1,5 @@
 export { BuiltinGenerator } from './builtin-generator.ts';
 export { generaliseToken } from './generalise.ts';
-export { hasConstantText, maskToken } from './mask.ts';
+export { maskToken } from './mask.ts';
+export { DEFAULT_CHOICES, RULES, type MinerChoices } from './choices.ts';
 export { TemplateMiner, type MinedTemplate, type MinerOptions } from './miner.ts';

@@ -1,16 +1,13 @@
 import { newTemplateId, WILDCARD, type Template } from '../../model/template.ts';
 import { tokenize } from '../../match/tokenize.ts';
+import { pinsLines } from '../checks.ts';
 import { generaliseToken } from './generalise.ts';
-import { hasConstantText, maskTokens } from './mask.ts';
+import { DEFAULT_CHOICES, type MinerChoices } from './choices.ts';
+import { maskTokens } from './mask.ts';
+import { outlineTokens } from './outline.ts';
 
-export interface MinerOptions {
-  /**
-   * A line joins the most similar cluster of its length and prefix if at least this share
-   * of its tokens equal the template's constant tokens (0..1). 0.7 was best on LogHub-2k.
-   */
-  similarity?: number;
-  /** Leading tokens used to narrow the search (Drain's depth minus two). */
-  prefixTokens?: number;
+/** The judgements (choices.ts, defaults there) and the bounds of a miner. */
+export interface MinerOptions extends Partial<MinerChoices> {
   /** Clusters kept per org; beyond it the least recently used are forgotten. */
   maxClustersPerOrg?: number;
   /** Orgs kept; beyond it the least recently active org's clusters are forgotten. */
@@ -47,8 +44,12 @@ interface TreeNode {
 }
 
 const DIGIT = /\d/;
-/** The first letter is a capital: `Starting`, `SPP.`, `(LOOKING)`, not `root`, `u1`, `user=<*>`. */
-const CAPITALISED = /^[^A-Za-z]*[A-Z]/;
+const WORD_CHAR = /[A-Za-z0-9]/;
+/**
+ * A word whose first letter is a capital: `Starting`, `SPP.`, `(LOOKING)`, not `root`,
+ * `user=<*>`; nor a name with a digit (`Interconnect-0T01`, `u1`), which is a value.
+ */
+const CAPITALISED = /^[^A-Za-z0-9]*[A-Z][^0-9]*$/;
 
 /**
  * An online log parser in the Drain family: lines are split into whitespace tokens (the
@@ -61,19 +62,18 @@ const CAPITALISED = /^[^A-Za-z]*[A-Z]/;
  * was stored; the miner just no longer refines it.
  */
 export class TemplateMiner {
-  private readonly similarity: number;
-  private readonly prefixTokens: number;
+  private readonly choices: MinerChoices;
   private readonly maxClustersPerOrg: number;
   private readonly maxOrgs: number;
   private readonly maxChildren: number;
   private readonly orgs = new Map<string, OrgState>();
 
   constructor(options: MinerOptions = {}) {
-    this.similarity = options.similarity ?? 0.7;
-    this.prefixTokens = options.prefixTokens ?? 2;
-    this.maxClustersPerOrg = options.maxClustersPerOrg ?? 5_000;
-    this.maxOrgs = options.maxOrgs ?? 1_000;
-    this.maxChildren = options.maxChildren ?? 100;
+    const { maxClustersPerOrg, maxOrgs, maxChildren, ...choices } = options;
+    this.choices = Object.freeze({ ...DEFAULT_CHOICES, ...choices });
+    this.maxClustersPerOrg = maxClustersPerOrg ?? 5_000;
+    this.maxOrgs = maxOrgs ?? 1_000;
+    this.maxChildren = maxChildren ?? 100;
   }
 
   /** Known templates become clusters, so refinement continues from them with their ids. */
@@ -88,14 +88,12 @@ export class TemplateMiner {
 
   add(org: string, message: string): MinedTemplate {
     const state = this.stateOf(org);
-    const original = tokenize(message);
-    const masked = maskTokens(original);
-    const tokens = hasConstantText(masked) ? masked : original;
+    const tokens = this.tokensOf(message);
     const leaf = this.leafFor(state, tokens);
     const best = this.mostSimilar(leaf, tokens);
     if (best !== undefined) {
       const generalised = best.tokens.map((token, k) => generaliseToken(token, tokens[k] ?? ''));
-      if (hasConstantText(generalised)) {
+      if (pinsLines(generalised)) {
         const changed = generalised.some((token, k) => token !== best.tokens[k]);
         best.tokens = generalised;
         this.touch(state, best);
@@ -104,6 +102,22 @@ export class TemplateMiner {
     }
     const cluster = this.addCluster(state, newTemplateId(), tokens, leaf);
     return { id: cluster.id, text: tokens.join(' '), isNew: true, changed: false };
+  }
+
+  /**
+   * The tokens a line is mined from: its outline (a multi-line message's indented runs as one
+   * `<*>` each) with obvious variables masked; when that leaves nothing the generate stage's
+   * check accepts (`{ <*> }`, `<*> <*>:<*>`), the whole message masked, then the outline and the
+   * message as they are. A line with no letter or digit at all fails every form, and the stage
+   * refuses it (counted, logged).
+   */
+  private tokensOf(message: string): string[] {
+    const outline = outlineTokens(message);
+    const masked = maskTokens(outline, this.choices);
+    if (pinsLines(masked)) return masked;
+    const plain = message.includes('\n') ? tokenize(message) : outline;
+    const forms = [maskTokens(plain, this.choices), outline, plain];
+    return forms.find((form) => pinsLines(form)) ?? masked;
   }
 
   /** Clusters held for an org (for tests and metrics). */
@@ -138,7 +152,7 @@ export class TemplateMiner {
       node = { children: new Map(), clusters: [] };
       state.root.set(tokens.length, node);
     }
-    const depth = Math.min(this.prefixTokens, tokens.length);
+    const depth = Math.min(this.choices.prefixTokens, tokens.length);
     for (let k = 0; k < depth; k++) {
       const key = this.keyOf(tokens[k] ?? '');
       let child: TreeNode | undefined = node.children.get(key);
@@ -168,7 +182,8 @@ export class TemplateMiner {
       let wildcards = 0;
       let masks = 0;
       let wordingDiffers = false;
-      for (let k = 0; k < tokens.length; k++) {
+      let vetoed = false;
+      for (let k = 0; k < tokens.length && !vetoed; k++) {
         const token = cluster.tokens[k] ?? '';
         const own = tokens[k] ?? '';
         if (token === WILDCARD) {
@@ -176,15 +191,22 @@ export class TemplateMiner {
           // likeness, unless the line has a masked variable there too (below).
           wildcards++;
           if (own === WILDCARD) masks++;
-        } else if (token === own) same++;
-        else if (own !== WILDCARD && (CAPITALISED.test(token) || CAPITALISED.test(own)))
-          wordingDiffers = true;
+        } else if (token === own) {
+          // `<*>,` in both is a masked variable with its punctuation, not an equal word.
+          if (token.includes(WILDCARD) && !WORD_CHAR.test(token.replaceAll(WILDCARD, ''))) masks++;
+          else same++;
+        } else if (own !== WILDCARD) {
+          if (this.choices.wordingGuard && (CAPITALISED.test(token) || CAPITALISED.test(own)))
+            wordingDiffers = true;
+          if (this.choices.wordingVeto && differsInWording(token, own)) vetoed = true;
+        }
       }
-      // A variable masked in both lines half agrees (any two numbers look alike), so
+      if (vetoed) continue;
+      // A variable masked in both lines agrees in part (any two numbers look alike), so
       // `User u1 logged in from <*>` and `User u5 ... from <*>` merge; not where a
-      // capitalised word differs (`SPP.`/`WindowsUpdateAgent.`, `LOOKING`/`FOLLOWING`):
-      // that is the message's own wording, where a lower-case name (`root`, `u1`) is a value.
-      if (!wordingDiffers) same += masks / 2;
+      // capitalised word differs (`Starting`/`Ending`): that is the message's own wording,
+      // where a lower-case name (`root`, `u1`) is a value.
+      if (!wordingDiffers) same += masks * this.choices.maskCredit;
       const score = tokens.length === 0 ? 1 : same / tokens.length;
       if (score > bestScore || (score === bestScore && wildcards > bestWildcards)) {
         best = cluster;
@@ -192,7 +214,7 @@ export class TemplateMiner {
         bestWildcards = wildcards;
       }
     }
-    return bestScore >= this.similarity ? best : undefined;
+    return bestScore >= this.choices.similarity ? best : undefined;
   }
 
   private addCluster(
@@ -221,6 +243,36 @@ export class TemplateMiner {
     const at = cluster.leaf.indexOf(cluster);
     if (at >= 0) cluster.leaf.splice(at, 1);
   }
+}
+
+const WORD = /[A-Za-z0-9_]/;
+/** A capitalised word with a lower-case letter and no digit, punctuation at most around it: `NODEVssh`, `Started`. */
+const WORDING = /^[^A-Za-z0-9]*[A-Z][A-Za-z]*[a-z][A-Za-z]*[^A-Za-z0-9]*$/;
+/** A word all in capitals (`LOGIN`, `SOFTWARE`): a name or one of a set of values as often as wording. */
+const CAPITALS = /^[^A-Za-z0-9]*[A-Z]+[^A-Za-z0-9]*$/;
+const LETTER = /[A-Za-z]/;
+
+/**
+ * Whether two tokens differ in their wording: what is left of them once their common ends (up
+ * to punctuation, as generaliseToken keeps them) are cut is a capitalised word in either
+ * (`tty=NODEVssh` / `tty=:0`, `Started` / `Paused`), or a word in capitals that the other
+ * lacks (`LOGIN(uid=<*>)` / `(uid=<*>)`). A word in capitals replaced by another
+ * (`SOFTWARE,` / `SYSTEM,`) is a value.
+ */
+function differsInWording(a: string, b: string): boolean {
+  let prefix = 0;
+  const limit = Math.min(a.length, b.length);
+  while (prefix < limit && a[prefix] === b[prefix]) prefix++;
+  while (prefix > 0 && WORD.test(a[prefix - 1] ?? '')) prefix--;
+  let suffix = 0;
+  while (suffix < limit - prefix && a[a.length - 1 - suffix] === b[b.length - 1 - suffix]) suffix++;
+  while (suffix > 0 && WORD.test(a[a.length - suffix] ?? '')) suffix--;
+  const coreA = a.slice(prefix, a.length - suffix);
+  const coreB = b.slice(prefix, b.length - suffix);
+  // Where the template already has a variable for the whole difference, it has seen values there.
+  if (coreA === WILDCARD || coreB === WILDCARD) return false;
+  if (WORDING.test(coreA) || WORDING.test(coreB)) return true;
+  return (CAPITALS.test(coreA) && !LETTER.test(coreB)) || (CAPITALS.test(coreB) && !LETTER.test(coreA));
 }
 
 function covers(template: readonly string[], tokens: readonly string[]): boolean {

@@ -27,13 +27,13 @@ import { parseTemplates } from '../../../src/generate/llm/parse.ts';
 import { buildPrompt } from '../../../src/generate/llm/prompt.ts';
 
 const LINES = [
-  { content: 'took 12 ms', truth: 'took <*> ms' },
-  { content: 'user 7 logged in', truth: 'user <*> logged in' },
-  { content: 'took 3 ms', truth: 'took <*> ms' },
-  { content: 'disk 1 full', truth: 'disk <*> full' },
-  { content: 'user 8 logged in', truth: 'user <*> logged in' },
-  { content: 'took 40 ms', truth: 'took <*> ms' },
-  { content: 'disk 2 full', truth: 'disk <*> full' },
+  { content: 'took 12 ms', raw: 'took 12 ms', truth: 'took <*> ms' },
+  { content: 'user 7 logged in', raw: 'user 7 logged in', truth: 'user <*> logged in' },
+  { content: 'took 3 ms', raw: 'took 3 ms', truth: 'took <*> ms' },
+  { content: 'disk 1 full', raw: 'disk 1 full', truth: 'disk <*> full' },
+  { content: 'user 8 logged in', raw: 'user 8 logged in', truth: 'user <*> logged in' },
+  { content: 'took 40 ms', raw: 'took 40 ms', truth: 'took <*> ms' },
+  { content: 'disk 2 full', raw: 'disk 2 full', truth: 'disk <*> full' },
 ];
 const DATASET = LINES.map((line, k) => ({ lineId: k + 1, ...line }));
 
@@ -47,7 +47,10 @@ describe('oracle lookup', () => {
   });
 
   it('maps each content to its ground-truth template, the first label winning', () => {
-    const { truth, conflicts } = truthIndex([...LINES, { content: 'took 12 ms', truth: 'took 12 <*>' }]);
+    const { truth, conflicts } = truthIndex([
+      ...LINES,
+      { content: 'took 12 ms', raw: 'took 12 ms', truth: 'took 12 <*>' },
+    ]);
     assert.equal(truth.get('took 3 ms'), 'took <*> ms');
     assert.equal(truth.get('took 12 ms'), 'took <*> ms');
     assert.equal(truth.size, 7);

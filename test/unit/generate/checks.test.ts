@@ -74,6 +74,16 @@ describe('hasConstantText', () => {
     }
   });
 
+  it('takes a word between punctuation after a <*>, as in a header glued to its message', () => {
+    for (const template of ['<*>|Step_LSC|<*>|onStandStepChanged <*>', '<*>.log', '<*>[worker-3]:']) {
+      assert.equal(hasConstantText(template), true, template);
+    }
+    // A letter run against a <*> is no word: it is part of a value.
+    for (const template of ['<*>|a|<*>', '<*>ab<*>', '<*>|<*>|<*>']) {
+      assert.equal(hasConstantText(template), false, template);
+    }
+  });
+
   it('refuses a template floating at both ends with one constant token: a search for one word', () => {
     assert.deepEqual(taken('<*> in <*> <*>'), ['user bob logged in from 10.0.0.7']);
     for (const template of ['<*> in <*> <*>', '<*> a<*> <*>', '<*> split: <*>', '<*> <*> user <*>']) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TemplateMiner } from '../../../src/generate/builtin/index.ts';
+import { hasConstantText } from '../../../src/generate/checks.ts';
 import { MatcherSnapshot } from '../../../src/match/index.ts';
 import type { Template } from '../../../src/model/template.ts';
 
@@ -28,7 +29,7 @@ const LINES = [
 describe('TemplateMiner', () => {
   it('gives even a single line a sensible template', () => {
     const mined = new TemplateMiner().add('acme', 'Connection timeout after 30s');
-    assert.equal(mined.text, 'Connection timeout after <*>s');
+    assert.equal(mined.text, 'Connection timeout after <*>');
     assert.equal(mined.isNew, true);
     assert.equal(mined.changed, false);
   });
@@ -172,5 +173,94 @@ describe('TemplateMiner', () => {
     miner.add('c', 'hello world');
     assert.equal(miner.clusterCount('a'), 0);
     assert.equal(miner.clusterCount('c'), 1);
+  });
+});
+
+describe('TemplateMiner on multi-line messages', () => {
+  const trace = (type: string, depth: number) =>
+    [
+      `${type}: failed to load /etc/app/${depth}.conf`,
+      ...Array.from({ length: depth }, (_, k) => `\tat app.Config.load(Config.java:${k + 10})`),
+      'Caused by: java.io.FileNotFoundException: missing',
+      '\tat java.io.FileInputStream.open(FileInputStream.java:216)',
+      `\t... ${depth} more`,
+    ].join('\n');
+
+  it('keeps the lines at the margin and makes each indented run one <*>, whatever its depth', () => {
+    const miner = new TemplateMiner();
+    const shallow = miner.add('acme', trace('java.lang.IllegalStateException', 1));
+    const deep = miner.add('acme', trace('java.lang.IllegalStateException', 7));
+    assert.equal(deep.id, shallow.id);
+    assert.equal(
+      deep.text,
+      'java.lang.IllegalStateException: failed to load <*> <*> Caused by: java.io.FileNotFoundException: missing <*>',
+    );
+    assert.ok(matchesAlone('acme', deep.id, deep.text, trace('java.lang.IllegalStateException', 3)));
+    // Another exception type is another event.
+    assert.notEqual(miner.add('acme', trace('java.lang.IllegalArgumentException', 2)).id, deep.id);
+  });
+
+  it('keeps the indented lines when the lines at the margin alone would pin nothing', () => {
+    const mined = new TemplateMiner().add('acme', '{\n  "event": "order_created",\n  "id": 42\n}');
+    assert.equal(mined.text, '{ "event": "order_created", "id": <*> }');
+  });
+});
+
+describe('TemplateMiner and the generate stage check', () => {
+  it('gives lines whose header is glued to the message a template the check accepts', () => {
+    const miner = new TemplateMiner();
+    const lines = [
+      '20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579',
+      '20171223-22:15:29:615|Step_LSC|30002312|onStandStepChanged 3580',
+      '20171223-22:15:31:001|Step_SPUtils|30002312|getTodayTotalDetailSteps = 1514038530000##6993##548365##8661',
+    ];
+    for (const line of lines) {
+      const mined = miner.add('acme', line);
+      assert.ok(hasConstantText(mined.text), mined.text);
+      assert.ok(matchesAlone('acme', mined.id, mined.text, line), mined.text);
+    }
+    assert.equal(miner.add('acme', lines[0] ?? '').text, '<*>|Step_LSC|<*>|onStandStepChanged <*>');
+  });
+
+  it('falls back to the unmasked line rather than propose what the check refuses', () => {
+    // Masked, `12:30 -> 13:45` is `<*> -> <*>`: nothing pins it; as it is, its digits do.
+    const mined = new TemplateMiner().add('acme', '12:30 -> 13:45');
+    assert.ok(hasConstantText(mined.text), mined.text);
+    // A line with no letter or digit has no template the check accepts: the stage refuses it.
+    assert.equal(hasConstantText(new TemplateMiner().add('acme', '--- | ---').text), false);
+  });
+});
+
+describe('TemplateMiner and differing words', () => {
+  it('keeps apart long lines that differ in one capitalised word of their wording', () => {
+    const miner = new TemplateMiner();
+    const common = 'authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=10.0.0.1';
+    const first = miner.add('acme', common);
+    assert.equal(miner.add('acme', common.replace('10.0.0.1', '10.0.0.2')).id, first.id);
+    // 8 of 9 tokens alike, but the one that differs is a word, not a value.
+    assert.notEqual(miner.add('acme', common.replace('tty=NODEVssh', 'tty=:0')).id, first.id);
+  });
+
+  it('keeps apart a word in capitals that one line lacks, and merges one replaced by another', () => {
+    const miner = new TemplateMiner();
+    const first = miner.add('acme', 'session opened for user news by (uid=0)');
+    assert.notEqual(miner.add('acme', 'session opened for user root by LOGIN(uid=0)').id, first.id);
+    const hive = miner.add(
+      'acme',
+      "Loading offline registry hive: SOFTWARE, into registry key 'k' from path 'p'.",
+    );
+    const other = miner.add(
+      'acme',
+      "Loading offline registry hive: SYSTEM, into registry key 'k' from path 'p'.",
+    );
+    assert.equal(other.id, hive.id);
+  });
+
+  it('still merges a lower-case value and a name with a digit', () => {
+    const miner = new TemplateMiner();
+    const first = miner.add('acme', 'Failed password for root from 10.0.0.1 port 22 ssh2');
+    assert.equal(miner.add('acme', 'Failed password for uucp from 10.0.0.2 port 23 ssh2').id, first.id);
+    const node = miner.add('acme', 'switch Interconnect-0T00 link errors remain current');
+    assert.equal(miner.add('acme', 'switch Interconnect-1N03 link errors remain current').id, node.id);
   });
 });

@@ -35,6 +35,10 @@ function setup(
   generator: DigitsGenerator,
   options: { queueMaxLogs?: number; maxTemplatesPerOrg?: number; initial?: Template[] } = {},
 ) {
+  const warnings: Array<Record<string, unknown>> = [];
+  const logger = createLogger('warn', {
+    write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>),
+  });
   const channels = {
     unmatched: new InProcessChannel<LogRecord>('unmatched'),
     matched: new InProcessChannel<StoredLog>('matched'),
@@ -56,10 +60,10 @@ function setup(
       channels,
       saveTemplates: (t) => saved.push(...t),
       initial: options.initial ?? [],
-      logger: createLogger('silent'),
+      logger,
     },
   );
-  return { stage, channels, stored, published, saved };
+  return { stage, channels, stored, published, saved, warnings };
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
@@ -140,11 +144,17 @@ describe('generate stage', () => {
   it('rejects a template with no constant text and stores the logs without one after retrying', async () => {
     const generator = new DigitsGenerator();
     generator.answer = () => Promise.resolve([{ text: '<*> <*>' }]);
-    const { stage, channels, stored, saved } = setup(generator);
+    const { stage, channels, stored, saved, warnings } = setup(generator);
     channels.unmatched.publish([log('a', 'x y')]);
     await settle();
     assert.equal(saved.length, 0);
     assert.ok(stage.stats().proposalsRejected >= 1);
+    assert.equal(stage.stats().rejectedNoConstantText, stage.stats().proposalsRejected);
+    // Said, with its reason and org, and without the org's text.
+    const refused = warnings.filter((w) => w['reason'] === 'no_constant_text');
+    assert.equal(refused.length, stage.stats().rejectedNoConstantText);
+    assert.equal(refused[0]?.['org'], 'a');
+    assert.ok(!JSON.stringify(refused).includes('<*> <*>'));
     assert.equal(generator.calls.length, 2, 'asked once more before giving up');
     assert.deepEqual(
       stored.map((r) => r.templateId),
