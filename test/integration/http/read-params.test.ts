@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestService, type TestService } from '../../helpers/service.ts';
+import { postLogs, startTestService, type TestService } from '../../helpers/service.ts';
 
 interface Log {
   level: string;
@@ -37,11 +37,7 @@ describe('the read routes take the parameters they document, no others', { timeo
       host: i % 2 === 0 ? 'web-1' : 'web-2',
       message: `Request ${i} served in ${i * 3} ms`,
     }));
-    const res = await fetch(`${t.url}/logs/ingest`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ logs }),
-    });
+    const res = await postLogs(t.url, logs);
     assert.equal(res.status, 200);
     await t.flush();
     const templates = (await (await fetch(`${t.url}/templates?org=params`)).json()) as {
