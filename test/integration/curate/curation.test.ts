@@ -104,6 +104,14 @@ describe('curation: seed, ingest rules, merges and the record of changes', { tim
     );
     assert.equal(noted.status, 200);
     assert.match((await changes('shop'))[0]?.actor ?? '', /^李雷 \(open@/);
+    // A line break smuggled in percent-encoding does not reach the record.
+    await send(
+      'PATCH',
+      `/templates/${id}?org=shop`,
+      { note: 'card networks' },
+      { 'x-actor': 'Ada%0AEvil%3A%201' },
+    );
+    assert.match((await changes('shop'))[0]?.actor ?? '', /^AdaEvil: 1 \(open@/);
   });
 
   it('a drop rule keeps counting the lines it does not store, and the rule survives a restart', async () => {
@@ -242,6 +250,8 @@ describe('curation: seed, ingest rules, merges and the record of changes', { tim
       ['POST', '/templates?org=bad', { template: 'Disk <*> full' }, 409, 'TEMPLATE_EXISTS'],
       ['POST', '/templates?org=bad', { template: '<*> <*>: <*>' }, 400, 'INVALID_TEMPLATE'],
       ['POST', '/templates?org=bad', { name: 'no text' }, 400, 'MISSING_FIELD'],
+      // Over the 64 KB a curation body may have: refused before it is read whole.
+      ['PATCH', `/templates/${id}?org=bad`, { note: 'x'.repeat(70_000) }, 413, 'BODY_TOO_LARGE'],
       ['POST', '/templates?org=bad', { template: 'Disk <*> ok', merged_into: id }, 400, 'UNKNOWN_FIELD'],
     ];
     for (const [method, path, body, status, code] of cases) {
