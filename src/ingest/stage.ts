@@ -12,14 +12,11 @@ import type { LogRecord } from '../model/log.ts';
 import type { OrgCeiling } from '../quota/org-ceiling.ts';
 import { OrgTally } from '../quota/org-tally.ts';
 import { demandOf, type Demand, type TokenBuckets } from '../quota/token-buckets.ts';
-import { MalformedLine, tooManyLogs, type SubmittedLogs } from './body.ts';
+import { tooManyLogs, type SubmittedLogs } from './body.ts';
 import { INGEST_COUNTERS, type IngestStats } from './counters.ts';
-import { validateLog, type ValidationResult } from './validate.ts';
+import { validateBatch } from './validate-batch.ts';
 
 export { logsFromJson, logsFromNdjson, parseJsonBody } from './body.ts';
-
-/** At most this many problems are listed in one response; `failed` still counts them all. */
-const MAX_REPORTED_PROBLEMS = 100;
 
 export interface IngestResult {
   accepted: number;
@@ -57,9 +54,28 @@ export interface IngestDeps {
   orgs?: OrgCeiling | undefined;
 }
 
+/**
+ * The logs of a request validated on another thread (src/threads/): what the owner of the
+ * quotas still decides (the org ceiling, room, the rate limit) before it routes them.
+ */
+export interface PreparedLogs {
+  /** Every validation problem, in request order (capped here, once the ceiling's are added). */
+  readonly problems: FieldProblem[];
+  readonly failed: number;
+  /** Per valid log, in order: its org and its index in the request (null: a lone log). */
+  readonly orgs: readonly string[];
+  readonly indexes: readonly (number | null)[];
+  /** How many problems the answer lists (ingest/validate-batch.ts's reportedProblems). */
+  readonly reported: number;
+  /** Hands on the valid logs but those at the `refused` positions; how many matched. */
+  route(refused: ReadonlySet<number> | undefined): number | Promise<number>;
+}
+
 export interface IngestStage {
   /** A promise only when routing is asynchronous (Kafka mode); standalone stays synchronous. */
   ingest(submitted: SubmittedLogs): IngestResult | Promise<IngestResult>;
+  /** The same for logs a worker thread parsed and validated (the same counters, quotas, answers). */
+  ingestPrepared(prepared: PreparedLogs): IngestResult | Promise<IngestResult>;
   /**
    * The 503 to answer before the body is even read, when a queue or buffer is full now (or the
    * service is draining). Refusing early matters under overload: clients retrying at once made
@@ -90,76 +106,109 @@ export function startIngest(deps: IngestDeps): IngestStage {
   const orgs = deps.orgs;
   let closed = false;
 
+  /**
+   * The valid logs of a request (`valid` of them, the org of each by its position) are taken in
+   * when there is room and their orgs have the allowance, then routed.
+   */
+  const accept = (
+    valid: number,
+    failed: number,
+    problems: FieldProblem[],
+    orgAt: (position: number) => string,
+    route: () => number | Promise<number>,
+  ): IngestResult | Promise<IngestResult> => {
+    counters.failed += failed;
+    if (valid === 0 && failed > 0) {
+      const first = problems[0]!;
+      throw new BadRequestError(first.code, summarise(first, failed), problems);
+    }
+    if (valid === 0) return { accepted: 0, matched: 0, failed: 0 };
+
+    const full = deps.whyNoRoom();
+    if (full !== undefined) {
+      counters.rejectedOverloaded++;
+      throw new OverloadedError(`${full}: retry later`, deps.retryAfterSecs);
+    }
+    // After the 503 check, so a request refused for room takes none of its org's allowance.
+    const demand = buckets === undefined ? undefined : logsPerOrg(valid, orgAt);
+    if (buckets !== undefined && demand !== undefined) {
+      const short = buckets.takeAll(demand);
+      if (short !== undefined) {
+        counters.rateLimitedRequests++;
+        counters.rateLimitedLogs += valid;
+        rateLimited.add(short.key, demandOf(demand, short.key));
+        throw new RateLimitedError(
+          short.key,
+          `org ${short.key} is over its rate of ${buckets.ratePerSec} logs per second: retry later`,
+          Math.max(1, Math.ceil(short.waitSecs)),
+          buckets.ratePerSec,
+        );
+      }
+    }
+    deps.onBatch?.(valid);
+    const done = (matched: number): IngestResult => {
+      counters.accepted += valid;
+      counters.matched += matched;
+      const result: IngestResult = { accepted: valid, matched, failed };
+      if (failed > 0) result.errors = problems;
+      return result;
+    };
+    const routed = route();
+    if (typeof routed === 'number') return done(routed);
+    return routed.then(done, (err: unknown) => {
+      counters.rejectedOverloaded++;
+      // Nothing was taken in: the allowance is given back for the client's retry.
+      if (buckets !== undefined && demand !== undefined) buckets.refundAll(demand);
+      throw err;
+    });
+  };
+
   return {
     ingest(submitted) {
       counters.requests++;
       if (closed) throw new ShuttingDownError();
       if (submitted.items.length > maxLogs) throw tooManyLogs(maxLogs, submitted.items.length);
-      const at = now();
-      const logs: LogRecord[] = [];
-      const problems: FieldProblem[] = [];
-      let failed = 0;
-      const { items, indexes } = submitted;
-      const checkText = submitted.surrogateEscapes !== false;
-      const reported = submitted.everyProblem === true ? Number.POSITIVE_INFINITY : MAX_REPORTED_PROBLEMS;
-      for (let i = 0; i < items.length; i++) {
-        const index = submitted.single ? null : (indexes?.[i] ?? i);
-        const result = validateItem(items[i], index, at, limits, checkText);
-        if (result.ok && (orgs === undefined || orgs.admit(result.log.org))) {
-          logs.push(result.log);
-        } else if (result.ok) {
-          failed++;
-          counters.orgCeilingLogs++;
-          if (problems.length < reported) problems.push(overOrgCeiling(index, orgs?.max ?? 0));
-        } else {
-          failed++;
-          if (problems.length < reported) problems.push(result.problem);
+      const admit =
+        orgs === undefined
+          ? undefined
+          : (log: LogRecord, index: number | null) => {
+              if (orgs.admit(log.org)) return undefined;
+              counters.orgCeilingLogs++;
+              return overOrgCeiling(index, orgs.max);
+            };
+      const { logs, problems, failed } = validateBatch(submitted, now(), limits, admit);
+      return accept(
+        logs.length,
+        failed,
+        problems,
+        (i) => logs[i]!.org,
+        () => deps.route(logs),
+      );
+    },
+    ingestPrepared(prepared) {
+      counters.requests++;
+      if (closed) throw new ShuttingDownError();
+      let { failed } = prepared;
+      let problems = prepared.problems;
+      let refused: Set<number> | undefined;
+      const valid = prepared.orgs.length;
+      for (let i = 0; orgs !== undefined && i < valid; i++) {
+        if (orgs.admit(prepared.orgs[i]!)) continue;
+        if (refused === undefined) {
+          refused = new Set();
+          problems = [...problems];
         }
+        refused.add(i);
+        failed++;
+        counters.orgCeilingLogs++;
+        problems.push(overOrgCeiling(prepared.indexes[i] ?? null, orgs.max));
       }
-      counters.failed += failed;
-      if (logs.length === 0 && failed > 0) {
-        const first = problems[0]!;
-        throw new BadRequestError(first.code, summarise(first, failed), problems);
-      }
-      if (logs.length === 0) return { accepted: 0, matched: 0, failed: 0 };
-
-      const full = deps.whyNoRoom();
-      if (full !== undefined) {
-        counters.rejectedOverloaded++;
-        throw new OverloadedError(`${full}: retry later`, deps.retryAfterSecs);
-      }
-      // After the 503 check, so a request refused for room takes none of its org's allowance.
-      const demand = buckets === undefined ? undefined : logsPerOrg(logs);
-      if (buckets !== undefined && demand !== undefined) {
-        const short = buckets.takeAll(demand);
-        if (short !== undefined) {
-          counters.rateLimitedRequests++;
-          counters.rateLimitedLogs += logs.length;
-          rateLimited.add(short.key, demandOf(demand, short.key));
-          throw new RateLimitedError(
-            short.key,
-            `org ${short.key} is over its rate of ${buckets.ratePerSec} logs per second: retry later`,
-            Math.max(1, Math.ceil(short.waitSecs)),
-            buckets.ratePerSec,
-          );
-        }
-      }
-      deps.onBatch?.(logs.length);
-      const done = (matched: number): IngestResult => {
-        counters.accepted += logs.length;
-        counters.matched += matched;
-        const result: IngestResult = { accepted: logs.length, matched, failed };
-        if (failed > 0) result.errors = problems;
-        return result;
-      };
-      const routed = deps.route(logs);
-      if (typeof routed === 'number') return done(routed);
-      return routed.then(done, (err: unknown) => {
-        counters.rejectedOverloaded++;
-        // Nothing was taken in: the allowance is given back for the client's retry.
-        if (buckets !== undefined && demand !== undefined) buckets.refundAll(demand);
-        throw err;
-      });
+      // Listed in the order of the request, as the inline path lists them, and capped alike.
+      if (refused !== undefined) problems.sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+      if (problems.length > prepared.reported) problems = problems.slice(0, prepared.reported);
+      const kept = refused === undefined ? undefined : prepared.orgs.filter((_, i) => !refused.has(i));
+      const orgAt = kept === undefined ? (i: number) => prepared.orgs[i]! : (i: number) => kept[i]!;
+      return accept(valid - (refused?.size ?? 0), failed, problems, orgAt, () => prepared.route(refused));
     },
     refusal() {
       if (closed) {
@@ -192,34 +241,17 @@ function overOrgCeiling(index: number | null, max: number): FieldProblem {
 }
 
 /** Logs per org in a batch. Batches are nearly always of one org: that case builds no map. */
-function logsPerOrg(logs: readonly LogRecord[]): Demand {
-  const first = logs[0]!.org;
+function logsPerOrg(count: number, orgAt: (position: number) => string): Demand {
+  const first = orgAt(0);
   let i = 1;
-  while (i < logs.length && logs[i]!.org === first) i++;
-  if (i === logs.length) return { key: first, n: i };
+  while (i < count && orgAt(i) === first) i++;
+  if (i === count) return { key: first, n: i };
   const demand = new Map<string, number>([[first, i]]);
-  for (; i < logs.length; i++) {
-    const org = logs[i]!.org;
+  for (; i < count; i++) {
+    const org = orgAt(i);
     demand.set(org, (demand.get(org) ?? 0) + 1);
   }
   return demand;
-}
-
-/** A log as submitted: an NDJSON line that did not parse fails here, the rest in validateLog. */
-function validateItem(
-  item: unknown,
-  index: number | null,
-  now: number,
-  limits: ValidationLimits,
-  checkText: boolean,
-): ValidationResult {
-  if (item instanceof MalformedLine) {
-    return {
-      ok: false,
-      problem: { index, field: '', code: 'MALFORMED_JSON', message: `malformed JSON: ${item.reason}` },
-    };
-  }
-  return validateLog(item, index, now, limits, checkText);
 }
 
 /** `logs[3].org: org is required`, or how many failed and the first problem. */

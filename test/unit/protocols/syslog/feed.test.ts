@@ -22,6 +22,9 @@ function standIn(answers: Answer[] = [], refusals: (AppError | undefined)[] = []
       if (answer instanceof Error) throw answer;
       return answer;
     },
+    ingestPrepared: () => {
+      throw new Error('not used: syslog validates on the main thread');
+    },
     refusal: () => refusals.shift(),
     close: () => undefined,
     stats: () => {
