@@ -60,6 +60,11 @@ export interface Config {
     readonly maxConnectionsPerClient: number;
     /** OTLP/HTTP's standard port (4318) for POST /v1/logs alone, beside `port`; 0: off. */
     readonly otlpPort: number;
+    /**
+     * Worker threads that parse, validate, match and encode request bodies (threads/); 1: none,
+     * every body on the main thread (the path before issue 19). Standalone only.
+     */
+    readonly threads: number;
   };
   /** Input limits: a log over one is refused (per log); too many logs refuse the request (413). */
   readonly limits: {
@@ -683,6 +688,13 @@ function readConfig(src: Source): Config {
       maxConnections: readInt(src, 'INGEST_MAX_CONNECTIONS', 4096, 0),
       maxConnectionsPerClient: readInt(src, 'INGEST_MAX_CONNECTIONS_PER_CLIENT', 256, 0),
       otlpPort: readInt(src, 'OTLP_HTTP_PORT', 0, 0, 65535),
+      threads: readInt(
+        src,
+        'INGEST_THREADS',
+        derived(os.availableParallelism(), 'the cores available to the process (os.availableParallelism())'),
+        1,
+        64,
+      ),
     },
     limits: {
       maxMessageBytes: readInt(src, 'INGEST_MAX_MESSAGE_BYTES', DEFAULT_LIMITS.maxMessageBytes, 1),

@@ -92,7 +92,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     if (err !== null) throw err;
     const ingest = options.view.ingest;
     if (ingest !== undefined) {
-      registerIngestRoutes(app, ingest, options.bodyLimitBytes);
+      registerIngestRoutes(app, ingest, options.bodyLimitBytes, options.view.threads);
       registerProtocols(
         app,
         { ingest, bodyLimit: options.bodyLimitBytes, logger: options.logger },

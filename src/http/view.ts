@@ -2,6 +2,7 @@ import type { StoreReads } from '../curate/reads.ts';
 import type { CurationService } from '../curate/service.ts';
 import type { IngestStage } from '../ingest/stage.ts';
 import type { StatsSources } from '../metrics/catalog.ts';
+import type { RequestThreads } from '../threads/index.ts';
 
 /**
  * What the HTTP layer sees of the running process: stages' stats and the read queries. A Kafka
@@ -10,6 +11,8 @@ import type { StatsSources } from '../metrics/catalog.ts';
 export interface ServiceView {
   /** Absent: this process takes no logs over HTTP (a matcher, generator or writer role). */
   ingest?: IngestStage;
+  /** Worker threads that prepare large bodies for ingest (INGEST_THREADS); absent: all on the main thread. */
+  threads?: RequestThreads;
   /** The stages' counters (the same sources /metrics reads). */
   stats: StatsSources;
   generatorName: string;

@@ -1,4 +1,6 @@
+import { isUtf8 } from 'node:buffer';
 import { BadRequestError, PayloadTooLargeError, type FieldProblem } from '../errors.ts';
+import { hasMoreLogsThan } from './json-count.ts';
 
 /** A line of an NDJSON body that is not valid JSON; reported as that log's problem. */
 export class MalformedLine {
@@ -124,4 +126,25 @@ export function parseJsonBody(text: string): unknown {
       { index: null, field: '', code: 'MALFORMED_JSON', message },
     ]);
   }
+}
+
+/**
+ * The body as text, refused when it is not UTF-8: decoding would put U+FFFD in place of the
+ * bytes, and the service never silently changes what a client sent.
+ */
+export function utf8Text(bytes: Buffer): string {
+  if (!isUtf8(bytes)) {
+    throw new BadRequestError('INVALID_UTF8', 'the body is not valid UTF-8; send UTF-8 (JSON is UTF-8)');
+  }
+  return bytes.toString('utf8');
+}
+
+/** How a body holds its logs: JSON (a log, `{"logs": [...]}` or an array) or NDJSON. */
+export type Framing = 'json' | 'ndjson';
+
+/** A body's text as the logs it submits; past `maxLogs` logs it is refused before it is all parsed. */
+export function logsFromText(text: string, framing: Framing, maxLogs: number): SubmittedLogs {
+  if (framing === 'ndjson') return logsFromNdjson(text, maxLogs);
+  if (hasMoreLogsThan(text, maxLogs)) throw tooManyLogs(maxLogs, undefined);
+  return { ...logsFromJson(parseJsonBody(text)), surrogateEscapes: hasSurrogateEscapes(text) };
 }

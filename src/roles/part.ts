@@ -7,6 +7,7 @@ import type { Logger } from '../logger.ts';
 import type { MatchStats } from '../match/stage.ts';
 import type { Metrics } from '../metrics/prometheus.ts';
 import type { Store, StoreStats } from '../store/stage.ts';
+import type { RunningThreads } from '../threads/index.ts';
 import type { WalStats } from '../wal/stage.ts';
 
 /** One of the four roles; standalone runs all four in one process. */
@@ -42,6 +43,8 @@ export interface RolePart {
   readonly store?: { store: Store; stats: () => StoreStats };
   /** Curation through the API (the writer: it owns storage and publishes on the templates channel). */
   readonly curation?: CurationService;
+  /** Standalone's request threads (the ingest part, INGEST_THREADS above 1). */
+  readonly threads?: RunningThreads;
   /** Standalone's write-ahead log (the ingest part). */
   readonly wal?: () => WalStats;
   /** Counters of the role's Kafka consumers, under `kafka.<role>` in /stats. */

@@ -136,12 +136,14 @@ function serviceView(
   kafka: boolean,
 ): ServiceView {
   const ingest = find(parts, 'ingest');
+  const threads = find(parts, 'threads');
   const generate = find(parts, 'generate');
   const store = find(parts, 'store')?.store;
   const curation = find(parts, 'curation');
   return {
     ...(curation === undefined ? {} : { curation }),
     ...(ingest === undefined ? {} : { ingest }),
+    ...(threads === undefined ? {} : { threads }),
     stats,
     generatorName: generate?.generatorName ?? 'none',
     generateQueueMax: generate?.queueMax ?? 0,

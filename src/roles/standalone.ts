@@ -22,6 +22,7 @@ import { templateWebhook } from '../signals/webhook.ts';
 import { startStore, type Store } from '../store/stage.ts';
 import { InProcessChannel } from '../transport/in-process.ts';
 import { startWal, type WalStage } from '../wal/stage.ts';
+import { startRequestThreads, type RunningThreads } from '../threads/index.ts';
 import {
   generateConfig,
   generateReport,
@@ -198,6 +199,7 @@ function startIngestPart({ config, logger, metrics }: RoleDeps, shared: Shared):
   if (wal === undefined)
     logger.warn('INGEST_WAL_SYNC=off: a 200 means in memory; a crash loses what storage has not written');
   shared.wal = wal;
+  const threads = startThreads(config, logger, shared, wal, match);
   const ingest = startIngest({
     limits: config.limits,
     maxLogsPerRequest: config.limits.maxLogsPerRequest,
@@ -218,9 +220,47 @@ function startIngestPart({ config, logger, metrics }: RoleDeps, shared: Shared):
   return {
     role: 'ingest',
     ingest,
+    ...(threads === undefined ? {} : { threads }),
     ...(wal === undefined ? {} : { wal: () => wal.stats(), notReady: () => wal.notReady() }),
-    stop: async () => {
+    stop: async (deadline) => {
+      // The requests in flight were answered when the server closed; a worker's late answer
+      // has nowhere to go, so the workers end before the WAL's segment closes.
+      await threads?.stop(deadline);
       await wal?.stop();
     },
   };
+}
+
+/**
+ * The request threads (INGEST_THREADS above 1): they match with copies of the matcher's
+ * templates, kept current from the templates channel; what they prepare goes through the WAL
+ * as the main thread's own requests do.
+ */
+function startThreads(
+  config: Config,
+  logger: Logger,
+  shared: Shared,
+  wal: WalStage | undefined,
+  match: MatchStage,
+): RunningThreads | undefined {
+  if (config.http.threads <= 1) return undefined;
+  const threads = startRequestThreads(
+    {
+      threads: config.http.threads,
+      jobTimeoutMs: config.http.requestTimeoutSecs * 1000,
+      limits: config.limits,
+      maxLogs: config.limits.maxLogsPerRequest,
+      bodyLimit: config.http.bodyLimitBytes,
+      templates: need(shared.templates, 'the writer'),
+      curations: need(shared.curations, 'the writer'),
+      orgIdleUnloadSecs: config.orgs.idleUnloadSecs,
+      logLevel: config.logLevel,
+      logger: logger.child({ stage: 'threads' }),
+    },
+    wal === undefined
+      ? (classified) => match.publish(classified)
+      : (classified, lines) => wal.routeClassified(classified, lines),
+  );
+  shared.channels.templates.subscribe((changes) => threads.templatesChanged(changes));
+  return threads;
 }

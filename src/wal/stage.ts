@@ -7,7 +7,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { LogRecord } from '../model/log.ts';
 import { newRowIds } from '../model/row-id.ts';
-import type { MatchStage } from '../match/stage.ts';
+import type { Classified, MatchStage } from '../match/stage.ts';
 import { encodeInsertLine } from '../store/format.ts';
 import { recordHead } from './codec.ts';
 import type { WalStats } from './counters.ts';
@@ -23,6 +23,11 @@ const NO_VARIABLES: string[] = Object.freeze([]) as unknown as string[];
 export interface WalStage {
   /** Matches, appends, then sends on (IngestDeps.route): once written (`write`), or after the group fsync. */
   route(logs: readonly LogRecord[]): number | Promise<number>;
+  /**
+   * The same for logs matched and encoded elsewhere (a request thread, threads/): `lines` are
+   * the rows' insert lines, in order; the rows carry them and no text of their own.
+   */
+  routeClassified(classified: Classified, lines: string[]): Promise<number>;
   /** The ceiling, or the replay still running. */
   whyNoRoom(): string | undefined;
   /** Until the replay is done. */
@@ -72,6 +77,11 @@ export function startWal(config: Config['wal'] & { sync: 'write' | 'fsync' }, de
   );
   logger.info({ dir: config.dir, sync: config.sync }, 'write-ahead log open');
 
+  const routeClassified = (classified: Classified, lines: string[]): Promise<number> =>
+    wal
+      .append(recordHead(classified.misses), lines, [classified.rows, classified.misses])
+      .then(() => deps.match.publish(classified));
+
   return {
     route(logs) {
       const ids = newRowIds(logs.length);
@@ -91,11 +101,9 @@ export function startWal(config: Config['wal'] & { sync: 'write' | 'fsync' }, de
         row.metadata = NO_METADATA;
         row.variables = NO_VARIABLES;
       }
-      const carriers = [classified.rows, classified.misses];
-      return wal
-        .append(recordHead(classified.misses), lines, carriers)
-        .then(() => deps.match.publish(classified));
+      return routeClassified(classified, lines);
     },
+    routeClassified,
     whyNoRoom: () => replaying ?? wal.whyNoRoom(),
     notReady: () => replaying,
     release: (rows) => wal.release(rows),

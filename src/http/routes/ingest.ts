@@ -1,12 +1,10 @@
-import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequestError, UnsupportedMediaTypeError } from '../../errors.ts';
-import { tooManyLogs } from '../../ingest/body.ts';
-import { hasMoreLogsThan } from '../../ingest/json-count.ts';
-import { logsFromJson, logsFromNdjson, parseJsonBody, type IngestStage } from '../../ingest/stage.ts';
-import { hasSurrogateEscapes, type SubmittedLogs } from '../../ingest/body.ts';
+import { logsFromText, utf8Text, type Framing, type SubmittedLogs } from '../../ingest/body.ts';
+import type { IngestResult, IngestStage } from '../../ingest/stage.ts';
+import type { RequestThreads } from '../../threads/index.ts';
 import { ORG_MAX_LENGTH, ORG_PATTERN } from '../../model/org.ts';
-import { assertBatchOrgs } from '../auth.ts';
+import { assertBatchOrgs, assertOrg } from '../auth.ts';
 import { inflateBody } from '../inflate.ts';
 import { documentationOnly, ERRORS, FIELD_PROBLEM } from '../openapi.ts';
 
@@ -20,17 +18,6 @@ const NDJSON_TYPES = [
 async function bodyText(request: FastifyRequest, raw: Buffer, limit: number): Promise<string> {
   assertUtf8Charset(request.headers['content-type']);
   return utf8Text(await inflateBody(request.headers['content-encoding'], raw, limit));
-}
-
-/**
- * The body as text, refused when it is not UTF-8: decoding would put U+FFFD in place of the
- * bytes, and the service never silently changes what a client sent.
- */
-function utf8Text(bytes: Buffer): string {
-  if (!isUtf8(bytes)) {
-    throw new BadRequestError('INVALID_UTF8', 'the body is not valid UTF-8; send UTF-8 (JSON is UTF-8)');
-  }
-  return bytes.toString('utf8');
 }
 
 /** A declared charset other than UTF-8 (or its subset ASCII) is refused rather than misread. */
@@ -140,28 +127,45 @@ const INGEST_SCHEMA = {
   },
 };
 
-export function registerIngestRoutes(app: FastifyInstance, ingest: IngestStage, bodyLimit: number): void {
+/** A body left unparsed by the content-type parser: a worker thread parses it (threads/). */
+class RawBody {
+  readonly bytes: Buffer;
+  readonly framing: Framing;
+  constructor(bytes: Buffer, framing: Framing) {
+    this.bytes = bytes;
+    this.framing = framing;
+  }
+}
+
+export function registerIngestRoutes(
+  app: FastifyInstance,
+  ingest: IngestStage,
+  bodyLimit: number,
+  threads?: RequestThreads,
+): void {
   // Only our parsers: anything else is 415. Parsing turns the body straight into
-  // SubmittedLogs, so the route works on one shape whatever the framing.
+  // SubmittedLogs, so the route works on one shape whatever the framing; a body large enough
+  // to be worth a worker thread is left as it came (RawBody).
+  const parse = async (request: FastifyRequest, body: Buffer, framing: Framing) => {
+    if (threads?.takes(body.length) === true) {
+      assertUtf8Charset(request.headers['content-type']);
+      return new RawBody(body, framing);
+    }
+    return logsFromText(await bodyText(request, body, bodyLimit), framing, ingest.maxLogs);
+  };
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     'application/json',
     { parseAs: 'buffer', bodyLimit },
-    async (request: FastifyRequest, body: Buffer) => {
-      const text = await bodyText(request, body, bodyLimit);
-      if (hasMoreLogsThan(text, ingest.maxLogs)) throw tooManyLogs(ingest.maxLogs, undefined);
-      return { ...logsFromJson(parseJsonBody(text)), surrogateEscapes: hasSurrogateEscapes(text) };
-    },
+    (request: FastifyRequest, body: Buffer) => parse(request, body, 'json'),
   );
   app.addContentTypeParser(
     NDJSON_TYPES,
     { parseAs: 'buffer', bodyLimit },
-    async (request: FastifyRequest, body: Buffer) => {
-      return logsFromNdjson(await bodyText(request, body, bodyLimit), ingest.maxLogs);
-    },
+    (request: FastifyRequest, body: Buffer) => parse(request, body, 'ndjson'),
   );
 
-  app.post<{ Body: SubmittedLogs }>(
+  app.post<{ Body: SubmittedLogs | RawBody }>(
     '/logs/ingest',
     {
       bodyLimit,
@@ -173,15 +177,33 @@ export function registerIngestRoutes(app: FastifyInstance, ingest: IngestStage, 
       onRequest: (_request, _reply, done) => done(ingest.refusal()),
     },
     (request, reply) => {
-      if (request.body === undefined || request.body === null) {
+      const body = request.body;
+      if (body === undefined || body === null) {
         throw new BadRequestError('MISSING_BODY', 'a JSON or NDJSON body is required');
       }
+      if (body instanceof RawBody && threads !== undefined)
+        return ingestOnThread(request, body, threads, ingest);
+      if (body instanceof RawBody) throw new Error('a body was left unparsed without request threads');
       // A log for an org the key does not hold refuses the whole batch, before any is routed.
-      assertBatchOrgs(request, request.body);
-      const result = ingest.ingest(request.body);
+      assertBatchOrgs(request, body);
+      const result = ingest.ingest(body);
       // Kafka mode answers once the broker has the logs; Fastify sends what the promise resolves to.
       if (result instanceof Promise) return result;
       return reply.send(result);
     },
   );
+}
+
+async function ingestOnThread(
+  request: FastifyRequest,
+  body: RawBody,
+  threads: RequestThreads,
+  ingest: IngestStage,
+): Promise<IngestResult> {
+  const prepared = await threads.prepare(body.bytes, body.framing, request.headers['content-encoding']);
+  // As assertBatchOrgs: one log of an org the key does not hold refuses the whole batch.
+  for (let i = 0; i < prepared.namedOrgs.length; i++) {
+    assertOrg(request, prepared.namedOrgs[i]!, prepared.namedOrgIndexes[i] ?? null);
+  }
+  return ingest.ingestPrepared(prepared);
 }

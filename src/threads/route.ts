@@ -1,0 +1,71 @@
+/**
+ * A body a worker prepared, back on the main thread: the rows it encoded become the stored
+ * rows the write-ahead log and the writer take (message and fields already in their insert
+ * line, as wal/stage.ts leaves them), less the logs the org ceiling refused.
+ */
+import type { PreparedLogs } from '../ingest/stage.ts';
+import type { Classified } from '../match/stage.ts';
+import type { LogRecord, StoredLog, WalTag } from '../model/log.ts';
+import { ROW_DROPPED_BY_RULE, ROW_OVER_TOKEN_LIMIT } from './prepare.ts';
+import type { PreparedBody } from './protocol.ts';
+
+const NO_METADATA: Record<string, string> = Object.freeze({});
+const NO_VARIABLES: string[] = Object.freeze([]) as unknown as string[];
+
+/** Records and sends on a request's classified logs with their insert lines (wal/stage.ts, or the match stage without a WAL). */
+export type SendClassified = (classified: Classified, lines: string[]) => number | Promise<number>;
+
+export function preparedLogs(body: PreparedBody, send: SendClassified): PreparedLogs {
+  return {
+    problems: body.problems,
+    failed: body.failed,
+    orgs: body.orgs,
+    indexes: body.indexes,
+    reported: body.reported,
+    route: (refused) => {
+      const { classified, lines } = unpack(body, refused);
+      return send(classified, lines);
+    },
+  };
+}
+
+function unpack(body: PreparedBody, refused: ReadonlySet<number> | undefined) {
+  const rows: (StoredLog & WalTag)[] = [];
+  const lines: string[] = [];
+  let overLimit = 0;
+  let dropped = 0;
+  let start = 0;
+  for (let k = 0; k < body.rowAt.length; k++) {
+    const end = body.lineEnds[k]!;
+    const at = body.rowAt[k]!;
+    if (refused === undefined || !refused.has(at)) {
+      const line = body.lines.slice(start, end);
+      const kind = body.rowKinds[k];
+      if (kind === ROW_OVER_TOKEN_LIMIT) overLimit++;
+      else if (kind === ROW_DROPPED_BY_RULE) dropped++;
+      lines.push(line);
+      // The shape toStoredLog (match/stage.ts) makes, so the writer's loop stays monomorphic.
+      rows.push({
+        timestamp: body.rowTimestamps[k]!,
+        org: body.orgs[at]!,
+        dashboard: '',
+        service: '',
+        host: '',
+        level: '',
+        message: '',
+        metadata: NO_METADATA,
+        id: body.rowIds[k]!,
+        walSegment: 0,
+        insertLine: line,
+        templateId: body.rowTemplateIds[k]!,
+        variables: NO_VARIABLES,
+        untemplatedReason: kind === ROW_OVER_TOKEN_LIMIT ? 'over_token_limit' : '',
+      });
+    }
+    start = end;
+  }
+  const misses: LogRecord[] =
+    refused === undefined ? body.misses : body.misses.filter((_, m) => !refused.has(body.missAt[m]!));
+  const classified: Classified = { rows, misses, overLimit, dropped };
+  return { classified, lines };
+}
