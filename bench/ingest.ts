@@ -2,7 +2,7 @@
 // the writer) beside a bare Fastify handler that parses the same bodies and does nothing (the
 // limit), measured in the same run on the same cores, load generator included.
 //
-//   npm run bench:ingest -- [--data DIR] [--seconds 10] [--connections 8] [--json FILE]
+//   npm run bench:ingest -- [--data DIR] [--seconds 5] [--rounds 4] [--connections 8] [--json FILE]
 //   npm run bench:ingest -- --tenancy-on-off [--starts 3] [--rounds 4] [--round-seconds 3] [--json FILE]
 //   npm run bench:ingest -- --wal-on-off [--starts 3] [--rounds 4] [--round-seconds 3] [--json FILE]
 //
@@ -14,7 +14,7 @@
 // cores (bench:e2e measures that); here it would be the limit of every batch size, and this
 // benchmark is about the request path. Messages are LogHub-2k lines with fresh numbers in them,
 // learned by the service first, so they match on arrival (the steady state).
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Target } from './ingest-load.ts';
 import { Report } from './report.ts';
@@ -22,7 +22,7 @@ import { Report } from './report.ts';
 const { values } = parseArgs({
   options: {
     data: { type: 'string' },
-    seconds: { type: 'string', default: '10' },
+    seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '8' },
     json: { type: 'string' },
     'tenancy-on-off': { type: 'boolean', default: false },
@@ -45,74 +45,96 @@ const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const SERVICE_PORT = 3191;
 const BARE_PORT = 3192;
+const SINGLE_PORT = 3193;
 /** Targets of the issue, service / bare, per logs per request. */
 const TARGETS: Record<number, number> = { 1: 0.7, 100: 0.4, 1000: 0.35 };
 
-/** The service beside the bare handler, per batch size; the peak RSS of the service. */
+/** One server of the comparison: the bare handler, or the service with a thread count. */
+interface Server {
+  name: string;
+  target: Target;
+  /** The service's INGEST_THREADS; undefined: the bare handler. */
+  threads?: number;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * The service beside the bare handler, per batch size: the service with request threads
+ * (INGEST_THREADS at its default, the cores) and with one thread (the path before issue 19),
+ * loaded in turn in `rounds` rounds, the order reversed every other round, median of the
+ * rounds: a busy moment of the shared machine falls on every server alike.
+ */
 async function versusBare(report: Report, extra: string[]): Promise<void> {
   // The per-org rate limit is off: at its default one org's batches would be refused here.
   // What it (and the rest of tenancy) costs is what --tenancy-on-off measures.
-  const service = await startService(SERVICE_PORT, { INGEST_RATE_LIMIT_LOGS_PER_SEC: '0' });
+  const threaded = await startService(SERVICE_PORT, { INGEST_RATE_LIMIT_LOGS_PER_SEC: '0' });
+  const single = await startService(SINGLE_PORT, { INGEST_RATE_LIMIT_LOGS_PER_SEC: '0', INGEST_THREADS: '1' });
   const bare = start(['bench/bare-server.ts'], { PORT: String(BARE_PORT) });
-  const serviceTarget: Target = { url: service.url, headers: {} };
-  const bareTarget: Target = { url: `http://127.0.0.1:${BARE_PORT}`, headers: {} };
+  const cores = availableParallelism();
+  const servers: Server[] = [
+    { name: 'bare Fastify', target: { url: `http://127.0.0.1:${BARE_PORT}`, headers: {} } },
+    { name: `log-ingest, ${cores} threads`, target: { url: threaded.url, headers: {} }, threads: cores },
+    { name: 'log-ingest, 1 thread', target: { url: single.url, headers: {} }, threads: 1 },
+  ];
   try {
-    await Promise.all([waitUp(serviceTarget.url), waitUp(bareTarget.url)]);
-    // Teach the service every kind of line first, then warm both servers up.
-    await learn(serviceTarget);
+    await Promise.all(servers.map((s) => waitUp(s.target.url)));
+    // Teach the services every kind of line first, then warm every server up.
+    for (const s of servers) if (s.threads !== undefined) await learn(s.target);
     const warm = bodies(100, 50, true);
-    await load(bareTarget, warm, { connections, duration: 2 });
-    await load(serviceTarget, warm, { connections, duration: 2 });
+    for (const s of servers) await load(s.target, warm, { connections, duration: 2 });
 
     for (const batch of [1, 100, 1000]) {
       const payloads = payloadsFor(batch);
-      const before = await stats(serviceTarget);
-      const bareRun = await load(bareTarget, payloads, { connections, duration: seconds });
-      const serviceRun = await load(serviceTarget, payloads, { connections, duration: seconds });
-      const after = await stats(serviceTarget);
-      const accepted = after.logs.accepted - before.logs.accepted;
-      const matched = after.logs.matched - before.logs.matched;
-      const serviceLogs = accepted / serviceRun.duration;
-      const bareLogs = (bareRun['2xx'] * batch) / bareRun.duration;
-      report.add({
-        case: `${label(batch)}: log-ingest logs/s`,
-        value: serviceLogs,
-        peer: bareLogs,
-        unit: 'logs/s',
-        note: `target ≥ ${TARGETS[batch]}x bare Fastify`,
-      });
-      report.add({
-        case: `${label(batch)}: log-ingest requests/s`,
-        value: serviceRun['2xx'] / serviceRun.duration,
-        peer: bareRun['2xx'] / bareRun.duration,
-        unit: 'req/s',
-      });
-      report.add({
-        case: `${label(batch)}: p50 latency`,
-        value: serviceRun.latency.p50,
-        peer: bareRun.latency.p50,
-        unit: 'ms',
-      });
-      report.add({
-        case: `${label(batch)}: p99 latency`,
-        value: serviceRun.latency.p99,
-        peer: bareRun.latency.p99,
-        unit: 'ms',
-      });
+      const logsPerSec = new Map<string, number[]>(servers.map((s) => [s.name, []]));
+      const p99 = new Map<string, number[]>(servers.map((s) => [s.name, []]));
+      const non2xx = new Map<string, number>(servers.map((s) => [s.name, 0]));
+      let peakRequests = 0;
+      for (let round = 0; round < rounds; round++) {
+        for (const s of round % 2 === 0 ? servers : [...servers].reverse()) {
+          const before = s.threads === undefined ? undefined : await stats(s.target);
+          const run = await load(s.target, payloads, { connections, duration: seconds });
+          const logs =
+            before === undefined
+              ? run['2xx'] * batch
+              : (await stats(s.target)).logs.accepted - before.logs.accepted;
+          logsPerSec.get(s.name)!.push(logs / run.duration);
+          p99.get(s.name)!.push(run.latency.p99);
+          non2xx.set(s.name, non2xx.get(s.name)! + run.non2xx);
+          if (s.threads === cores) peakRequests = Math.max(peakRequests, run['2xx'] / run.duration);
+        }
+      }
+      const bareLogs = median(logsPerSec.get(servers[0]!.name)!);
+      const bareP99 = median(p99.get(servers[0]!.name)!);
+      for (const s of servers.slice(1)) {
+        report.add({
+          case: `${label(batch)}: ${s.name}, logs/s`,
+          value: median(logsPerSec.get(s.name)!),
+          peer: bareLogs,
+          unit: 'logs/s',
+          note: `peer: bare Fastify; target ≥ ${TARGETS[batch]}x`,
+        });
+        report.add({
+          case: `${label(batch)}: ${s.name}, p99 latency`,
+          value: median(p99.get(s.name)!),
+          peer: bareP99,
+          unit: 'ms',
+        });
+      }
       extra.push(
-        `${label(batch)}: ${serviceRun.non2xx} non-2xx responses, ${accepted === 0 ? '-' : ((matched / accepted) * 100).toFixed(1)}% matched on arrival`,
+        `${label(batch)}: logs/s of each round: ${servers.map((s) => `${s.name} ${logsPerSec.get(s.name)!.map((x) => Math.round(x)).join(' ')}`).join('; ')}; non-2xx: ${servers.map((s) => `${s.name} ${non2xx.get(s.name)}`).join(', ')}`,
       );
 
       if (batch === 1000) {
         // Latency where the service is busy but not saturated: 80% of the peak request rate.
-        const rate = Math.max(1, Math.floor((0.8 * serviceRun['2xx']) / serviceRun.duration));
-        const paced = await load(serviceTarget, payloads, {
+        const rate = Math.max(1, Math.floor(0.8 * peakRequests));
+        const paced = await load(servers[1]!.target, payloads, {
           connections,
           duration: seconds,
           overallRate: rate,
         });
         report.add({
-          case: `batches of 1000 at 80% of peak (${rate} req/s): p99 latency`,
+          case: `batches of 1000 at 80% of peak (${rate} req/s), ${servers[1]!.name}: p99 latency`,
           value: paced.latency.p99,
           peer: 50,
           unit: 'ms',
@@ -120,16 +142,21 @@ async function versusBare(report: Report, extra: string[]): Promise<void> {
         });
       }
     }
-    report.add({
-      case: 'log-ingest peak RSS (standalone, embedded engine loaded)',
-      value: peakRssMb(service.child.pid),
-      peer: 600,
-      unit: 'MB',
-      note: 'target < 600 MB',
-    });
+    for (const [service, name] of [
+      [threaded, servers[1]!.name],
+      [single, servers[2]!.name],
+    ] as const) {
+      report.add({
+        case: `${name}: peak RSS (standalone, embedded engine loaded)`,
+        value: peakRssMb(service.child.pid),
+        peer: 600,
+        unit: 'MB',
+        note: 'target < 600 MB',
+      });
+    }
   } finally {
     bare.kill('SIGTERM');
-    await service.stop();
+    await Promise.all([threaded.stop(), single.stop()]);
   }
 }
 
@@ -161,7 +188,7 @@ if (compareTenancy || compareWal) {
 } else {
   await versusBare(report, extra);
   console.log(
-    `\nHTTP ingestion, request path (writer sink: discard), ${connections} connections, ${seconds} s per run, Node ${process.version}, ${lines.length} LogHub lines with fresh numbers\n`,
+    `\nHTTP ingestion, request path (writer sink: discard), ${connections} connections, ${rounds} alternating rounds of ${seconds} s per server and case (median), Node ${process.version}, ${lines.length} LogHub lines with fresh numbers, 1-min load average ${load1} at the start\n`,
   );
 }
 report.emit(values.json);

@@ -13,6 +13,13 @@ export type { ThreadPoolStats } from './pool.ts';
 
 /** Bodies smaller than this are parsed on the main thread. */
 export const MIN_BODY_BYTES = 32 * 1024;
+/** A compressed body is judged by its size times this: logs compress about that well. */
+const COMPRESSION_RATIO = 8;
+
+/** Whether a body of `bytes` (as received) is worth a worker thread. */
+export function takesBody(bytes: number, compressed: boolean): boolean {
+  return (compressed ? bytes * COMPRESSION_RATIO : bytes) >= MIN_BODY_BYTES;
+}
 
 /** A body's logs as a worker prepared them, with the orgs its logs name (for the key's check). */
 export interface ThreadedLogs extends PreparedLogs {
@@ -21,8 +28,8 @@ export interface ThreadedLogs extends PreparedLogs {
 }
 
 export interface RequestThreads {
-  /** Whether a body of this many bytes goes to a worker. */
-  takes(bytes: number): boolean;
+  /** Whether a body of this many bytes (compressed or not) goes to a worker. */
+  takes(bytes: number, compressed: boolean): boolean;
   /** Parses, validates, matches and encodes a body on a worker; throws what parsing would (400, 413, 415). */
   prepare(body: Buffer, framing: Framing, contentEncoding: string | undefined): Promise<ThreadedLogs>;
 }
@@ -37,7 +44,7 @@ export interface RunningThreads extends RequestThreads {
 export function startRequestThreads(options: ThreadPoolOptions, send: SendClassified): RunningThreads {
   const pool = new ThreadPool(options);
   return {
-    takes: (bytes) => bytes >= MIN_BODY_BYTES,
+    takes: takesBody,
     async prepare(body, framing, contentEncoding) {
       const prepared = await pool.prepare(body, framing, contentEncoding, Date.now());
       return {

@@ -147,7 +147,9 @@ export function registerIngestRoutes(
   // SubmittedLogs, so the route works on one shape whatever the framing; a body large enough
   // to be worth a worker thread is left as it came (RawBody).
   const parse = async (request: FastifyRequest, body: Buffer, framing: Framing) => {
-    if (threads?.takes(body.length) === true) {
+    const encoding = request.headers['content-encoding'];
+    const compressed = encoding !== undefined && encoding !== '' && encoding.toLowerCase() !== 'identity';
+    if (threads?.takes(body.length, compressed) === true) {
       assertUtf8Charset(request.headers['content-type']);
       return new RawBody(body, framing);
     }
