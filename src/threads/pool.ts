@@ -105,6 +105,11 @@ export class ThreadPool {
     for (const slot of this.#slots) slot.worker.postMessage(message);
   }
 
+  /** The running workers (for operations and tests: ending one shows it replaced). */
+  workers(): readonly Worker[] {
+    return this.#slots.map((slot) => slot.worker);
+  }
+
   stats(): ThreadPoolStats {
     let inFlight = 0;
     for (const slot of this.#slots) inFlight += slot.pending.size;
