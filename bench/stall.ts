@@ -82,7 +82,8 @@ const ALL_SHAPES: Shape[] = [
   },
 ];
 
-// `-- --only N[,M]`: only these shapes (1-based), e.g. to profile one; `--json FILE` as every bench.
+// `-- --only N[,M]`: only these shapes (1-based), e.g. to profile one; `--json FILE` as every bench;
+// `--threads N`: INGEST_THREADS (default: the cores; 1 is the path before the request threads).
 const argValue = (name: string): string | undefined => {
   const at = process.argv.indexOf(name);
   return at < 0 ? undefined : process.argv[at + 1];
@@ -99,6 +100,7 @@ async function main(): Promise<void> {
     INGEST_HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
     INGEST_RATE_LIMIT_LOGS_PER_SEC: '0',
+    ...(argValue('--threads') === undefined ? {} : { INGEST_THREADS: argValue('--threads') }),
   });
   const service = await startStandalone(config, createLogger('silent'));
   const address = service.app.server.address();
@@ -143,7 +145,9 @@ async function main(): Promise<void> {
     await service.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log('\nLongest event-loop delay per request, worst of 3 (request until stored)\n');
+  console.log(
+    `\nLongest event-loop delay per request, worst of 3 (request until stored), INGEST_THREADS=${config.http.threads}\n`,
+  );
   report.emit(argValue('--json'));
 }
 
