@@ -255,11 +255,12 @@ function startThreads(
       curations: need(shared.curations, 'the writer'),
       orgIdleUnloadSecs: config.orgs.idleUnloadSecs,
       logLevel: config.logLevel,
+      frameRecords: wal !== undefined,
       logger: logger.child({ stage: 'threads' }),
     },
     wal === undefined
       ? (classified) => match.publish(classified)
-      : (classified, lines) => wal.routeClassified(classified, lines),
+      : (classified, lines, record) => wal.routeClassified(classified, lines, record),
   );
   shared.channels.templates.subscribe((changes) => threads.templatesChanged(changes));
   return threads;

@@ -12,6 +12,8 @@ import type { MatchStage } from '../match/stage.ts';
 import type { LogRecord } from '../model/log.ts';
 import { newRowIds } from '../model/row-id.ts';
 import { encodeInsertLine } from '../store/format.ts';
+import { recordHead } from '../wal/codec.ts';
+import { RecordFramer } from '../wal/format.ts';
 import type { BodyJob, FromWorker, PreparedBody, SerializedError, WorkerSettings } from './protocol.ts';
 
 export const ROW_MATCHED = 0;
@@ -20,7 +22,7 @@ export const ROW_DROPPED_BY_RULE = 2;
 
 export async function prepareBody(
   job: BodyJob,
-  settings: Pick<WorkerSettings, 'limits' | 'maxLogs' | 'bodyLimit'>,
+  settings: Pick<WorkerSettings, 'limits' | 'maxLogs' | 'bodyLimit' | 'frameRecords'>,
   match: Pick<MatchStage, 'classify'>,
 ): Promise<FromWorker> {
   try {
@@ -37,7 +39,7 @@ export async function prepareBody(
       settings.limits,
     );
     return {
-      ...classifyAndEncode(logs, match),
+      ...classifyAndEncode(logs, match, settings.frameRecords),
       ...namedOrgs(submitted),
       kind: 'prepared',
       id: job.id,
@@ -51,7 +53,7 @@ export async function prepareBody(
   }
 }
 
-function classifyAndEncode(logs: LogRecord[], match: Pick<MatchStage, 'classify'>) {
+function classifyAndEncode(logs: LogRecord[], match: Pick<MatchStage, 'classify'>, frameRecord: boolean) {
   const ids = newRowIds(logs.length);
   for (let i = 0; i < logs.length; i++) logs[i]!.id = ids[i]!;
   const { rows, misses } = match.classify(logs);
@@ -80,6 +82,7 @@ function classifyAndEncode(logs: LogRecord[], match: Pick<MatchStage, 'classify'
     lineEnds[k] = lines.length;
   }
   return {
+    ...(frameRecord ? { record: framedRecord(misses, lines) } : {}),
     orgs: logs.map((log) => log.org),
     rowAt,
     rowIds,
@@ -91,6 +94,17 @@ function classifyAndEncode(logs: LogRecord[], match: Pick<MatchStage, 'classify'
     misses,
     missAt,
   };
+}
+
+/** One per worker: framing is synchronous, and its buffer is reused from request to request. */
+const framer = new RecordFramer();
+
+/** The request's WAL record as wal/stage.ts frames it, in an ArrayBuffer of its own (it is transferred). */
+function framedRecord(misses: readonly LogRecord[], lines: string): Uint8Array {
+  framer.add(recordHead(misses), [lines]);
+  const record = new Uint8Array(framer.take());
+  framer.shrink();
+  return record;
 }
 
 /** The orgs a body's logs name, each with its first index (see PreparedBody.namedOrgs). */

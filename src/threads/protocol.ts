@@ -21,6 +21,8 @@ export interface WorkerSettings {
   readonly curations: readonly Curation[];
   readonly orgIdleUnloadSecs: number;
   readonly logLevel: string;
+  /** With a write-ahead log: each body's record is framed on the worker (PreparedBody.record). */
+  readonly frameRecords: boolean;
 }
 
 /** One request body to parse, validate, match and encode. */
@@ -72,6 +74,11 @@ export interface PreparedBody {
   /** Logs no template matched (with their row ids), each with its valid-log position. */
   readonly misses: LogRecord[];
   readonly missAt: Uint32Array;
+  /**
+   * The request's write-ahead-log record, framed (wal/format.ts): length, checksum, the misses
+   * and the insert lines as wal/stage.ts would write them. Absent without a WAL. Transferred.
+   */
+  readonly record?: Uint8Array;
 }
 
 /** A job whose body was refused as a whole (malformed, too large, too many logs, ...). */

@@ -12,8 +12,15 @@ import type { PreparedBody } from './protocol.ts';
 const NO_METADATA: Record<string, string> = Object.freeze({});
 const NO_VARIABLES: string[] = Object.freeze([]) as unknown as string[];
 
-/** Records and sends on a request's classified logs with their insert lines (wal/stage.ts, or the match stage without a WAL). */
-export type SendClassified = (classified: Classified, lines: string[]) => number | Promise<number>;
+/**
+ * Records and sends on a request's classified logs with their insert lines (wal/stage.ts, or
+ * the match stage without a WAL); `record`, when given, is their WAL record, framed.
+ */
+export type SendClassified = (
+  classified: Classified,
+  lines: string[],
+  record: Uint8Array | undefined,
+) => number | Promise<number>;
 
 export function preparedLogs(body: PreparedBody, send: SendClassified): PreparedLogs {
   return {
@@ -24,7 +31,8 @@ export function preparedLogs(body: PreparedBody, send: SendClassified): Prepared
     reported: body.reported,
     route: (refused) => {
       const { classified, lines } = unpack(body, refused);
-      return send(classified, lines);
+      // The record the worker framed holds every valid log: with some refused, it is made again.
+      return send(classified, lines, refused === undefined ? body.record : undefined);
     },
   };
 }

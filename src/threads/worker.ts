@@ -34,5 +34,8 @@ port.on('message', (message: ToWorker) => {
     templates.publish(message.changes);
     return;
   }
-  void prepareBody(message, settings, match).then((answer) => port.postMessage(answer));
+  void prepareBody(message, settings, match).then((answer) => {
+    const record = answer.kind === 'prepared' ? answer.record : undefined;
+    port.postMessage(answer, record === undefined ? [] : [record.buffer as ArrayBuffer]);
+  });
 });

@@ -63,6 +63,13 @@ export class RecordFramer {
     this.#end = at;
   }
 
+  /** A record framed by another framer (a request thread's, threads/prepare.ts), as it is. */
+  addFramed(record: Uint8Array): void {
+    this.#room(this.#end + record.length, this.#end);
+    this.#buffer.set(record, this.#end);
+    this.#end += record.length;
+  }
+
   /** The records added since the last take(), framed one after another. */
   take(): Buffer {
     const records = this.#buffer.subarray(0, this.#end);
@@ -72,13 +79,16 @@ export class RecordFramer {
 
   #put(text: string, at: number): number {
     // A UTF-16 code unit is at most 3 bytes of UTF-8: room for that, or write() would cut the text.
-    const most = at + text.length * 3;
-    if (most > this.#buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.max(most, this.#buffer.length * 2));
-      this.#buffer.copy(grown, 0, 0, at);
-      this.#buffer = grown;
-    }
+    this.#room(at + text.length * 3, at);
     return at + this.#buffer.write(text, at, 'utf8');
+  }
+
+  /** Grows the buffer to hold `bytes`, keeping its first `kept` (what is framed, or being framed). */
+  #room(bytes: number, kept: number): void {
+    if (bytes <= this.#buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(bytes, this.#buffer.length * 2));
+    this.#buffer.copy(grown, 0, 0, kept);
+    this.#buffer = grown;
   }
 }
 

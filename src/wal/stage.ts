@@ -25,9 +25,10 @@ export interface WalStage {
   route(logs: readonly LogRecord[]): number | Promise<number>;
   /**
    * The same for logs matched and encoded elsewhere (a request thread, threads/): `lines` are
-   * the rows' insert lines, in order; the rows carry them and no text of their own.
+   * the rows' insert lines, in order; the rows carry them and no text of their own. `record`:
+   * the request's WAL record as that thread framed it (RecordFramer), written as it is.
    */
-  routeClassified(classified: Classified, lines: string[]): Promise<number>;
+  routeClassified(classified: Classified, lines: string[], record?: Uint8Array): Promise<number>;
   /** The ceiling, or the replay still running. */
   whyNoRoom(): string | undefined;
   /** Until the replay is done. */
@@ -77,10 +78,14 @@ export function startWal(config: Config['wal'] & { sync: 'write' | 'fsync' }, de
   );
   logger.info({ dir: config.dir, sync: config.sync }, 'write-ahead log open');
 
-  const routeClassified = (classified: Classified, lines: string[]): Promise<number> =>
-    wal
-      .append(recordHead(classified.misses), lines, [classified.rows, classified.misses])
-      .then(() => deps.match.publish(classified));
+  const routeClassified = (classified: Classified, lines: string[], record?: Uint8Array): Promise<number> => {
+    const carriers = [classified.rows, classified.misses];
+    const appended =
+      record === undefined
+        ? wal.append(recordHead(classified.misses), lines, carriers)
+        : wal.appendFramed(record, carriers);
+    return appended.then(() => deps.match.publish(classified));
+  };
 
   return {
     route(logs) {

@@ -183,6 +183,20 @@ export class WriteAheadLog {
   append(head: string, body: readonly string[], carriers: readonly (readonly WalTag[])[]): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('the write-ahead log is closed'));
     this.#framer.add(head, body);
+    return this.#appended(carriers);
+  }
+
+  /**
+   * append() of a record framed already (RecordFramer, on a request thread: threads/): the
+   * main thread copies its bytes instead of encoding and checksumming the text.
+   */
+  appendFramed(record: Uint8Array, carriers: readonly (readonly WalTag[])[]): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('the write-ahead log is closed'));
+    this.#framer.addFramed(record);
+    return this.#appended(carriers);
+  }
+
+  #appended(carriers: readonly (readonly WalTag[])[]): Promise<void> {
     const written = new Promise<void>((resolve, reject) => {
       this.#turn.push({ carriers, resolve, reject });
       if (this.#turn.length === 1) setImmediate(() => this.#writeTurn());

@@ -1,7 +1,9 @@
 // The promise of a 200 in the default mode, tested the way it breaks: the service as its own OS
 // process on the real embedded engine, SIGKILLed at random moments under three clients at once
 // (slow single logs, batches, and novel lines of a new org still waiting for a template), then
-// restarted. Every acknowledged log must be stored exactly once, and nothing stored twice.
+// restarted. Every acknowledged log must be stored exactly once, and nothing stored twice. The
+// batches are large enough to be prepared on the request threads (INGEST_THREADS=2, threads/):
+// their records are framed there and written by the main thread.
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { after, describe, it } from 'node:test';
@@ -71,7 +73,7 @@ function runClients(url: string, ledger: Ledger, round: number, alive: () => boo
   })();
   const batches = (async () => {
     while (alive()) {
-      const batch = Array.from({ length: 200 }, (_, i) =>
+      const batch = Array.from({ length: 400 }, (_, i) =>
         log(ledger, 'batch', 'steady', (s) => `Order ${s} shipped to zone ${i % 9}`),
       );
       await post(url, batch, ledger);
@@ -116,6 +118,7 @@ function start(dataDir: string, port: number, env: Record<string, string> = {}):
     INGEST_PORT: String(port),
     CLICKHOUSE_FLUSH_INTERVAL_SECS: '1',
     INGEST_RATE_LIMIT_LOGS_PER_SEC: '0',
+    INGEST_THREADS: '2',
     ...env,
   });
 }

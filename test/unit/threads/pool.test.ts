@@ -26,6 +26,7 @@ function pool(lines: string[]): ThreadPool {
     curations: [],
     orgIdleUnloadSecs: 0,
     logLevel: 'silent',
+    frameRecords: false,
     logger: createLogger('info', sink),
   });
 }
