@@ -69,7 +69,10 @@ async function versusBare(report: Report, extra: string[]): Promise<void> {
   // The per-org rate limit is off: at its default one org's batches would be refused here.
   // What it (and the rest of tenancy) costs is what --tenancy-on-off measures.
   const threaded = await startService(SERVICE_PORT, { INGEST_RATE_LIMIT_LOGS_PER_SEC: '0' });
-  const single = await startService(SINGLE_PORT, { INGEST_RATE_LIMIT_LOGS_PER_SEC: '0', INGEST_THREADS: '1' });
+  const single = await startService(SINGLE_PORT, {
+    INGEST_RATE_LIMIT_LOGS_PER_SEC: '0',
+    INGEST_THREADS: '1',
+  });
   const bare = start(['bench/bare-server.ts'], { PORT: String(BARE_PORT) });
   const cores = availableParallelism();
   const servers: Server[] = [
@@ -122,7 +125,15 @@ async function versusBare(report: Report, extra: string[]): Promise<void> {
         });
       }
       extra.push(
-        `${label(batch)}: logs/s of each round: ${servers.map((s) => `${s.name} ${logsPerSec.get(s.name)!.map((x) => Math.round(x)).join(' ')}`).join('; ')}; non-2xx: ${servers.map((s) => `${s.name} ${non2xx.get(s.name)}`).join(', ')}`,
+        `${label(batch)}: logs/s of each round: ${servers
+          .map(
+            (s) =>
+              `${s.name} ${logsPerSec
+                .get(s.name)!
+                .map((x) => Math.round(x))
+                .join(' ')}`,
+          )
+          .join('; ')}; non-2xx: ${servers.map((s) => `${s.name} ${non2xx.get(s.name)}`).join(', ')}`,
       );
 
       if (batch === 1000) {

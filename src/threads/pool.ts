@@ -125,11 +125,17 @@ export class ThreadPool {
   }
 
   #spawn(): Slot {
-    const { threads: _threads, jobTimeoutMs: _timeout, logger: _logger, ...settings } = this.#options;
+    const o = this.#options;
+    // Only what a worker reads: the logger, for one, cannot cross threads.
     const workerData: WorkerSettings = {
-      ...settings,
+      limits: o.limits,
+      maxLogs: o.maxLogs,
+      bodyLimit: o.bodyLimit,
       templates: [...this.#templates.values()],
       curations: [...this.#curations.values()],
+      orgIdleUnloadSecs: o.orgIdleUnloadSecs,
+      logLevel: o.logLevel,
+      frameRecords: o.frameRecords,
     };
     const worker = new Worker(WORKER_FILE, { workerData });
     const slot: Slot = { worker, pending: new Map() };
@@ -140,7 +146,7 @@ export class ThreadPool {
       if (answer.kind === 'prepared') pending.resolve(answer);
       else pending.reject(deserializeError(answer.error));
     });
-    worker.on('error', (err) => this.#replace(slot, err));
+    worker.on('error', (err: Error) => this.#replace(slot, err));
     worker.on('exit', (code) => {
       if (!this.#stopping) this.#replace(slot, new Error(`exited with code ${code}`));
     });
