@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import { configVariables, loadConfig } from '../../../src/config.ts';
 import { ConfigError } from '../../../src/errors.ts';
@@ -54,6 +55,7 @@ describe('configVariables', () => {
     assert.deepEqual(derivedNames.sort(), [
       'CLICKHOUSE_BUFFER_MAX_ROWS',
       'INGEST_RATE_LIMIT_BURST_LOGS',
+      'INGEST_THREADS',
       'INGEST_WAL_DIR',
       'INGEST_WAL_SEGMENT_BYTES',
       'KAFKA_INSTANCE_ID',
@@ -61,6 +63,7 @@ describe('configVariables', () => {
       'SYSLOG_MAX_MESSAGE_BYTES',
     ]);
     assert.equal(byName.get('INGEST_RATE_LIMIT_BURST_LOGS')?.default, '100000');
+    assert.equal(byName.get('INGEST_THREADS')?.default, String(availableParallelism()));
   });
 
   it('does not change what loadConfig returns', () => {
