@@ -135,4 +135,32 @@ describe('request threads', () => {
     assert.equal(tooMany.body['code'], 'TOO_MANY_LOGS');
     assert.deepEqual(await stored('initech'), []);
   });
+
+  it('drains on stop: every batch answered 200 while the service stops is stored once (run last: it stops the service)', async () => {
+    const line = (r: number) => (i: number) => `drain batch ${r} line ${i} flushed to segment ${i % 11}`;
+    const sends = [1, 2, 3, 4, 5, 6].map((r) => post(JSON.stringify({ logs: batch('acme', 600, line(r)) })));
+    // Once one is answered, the others are on their way or on a thread: stop now.
+    await Promise.race(sends);
+    await t.stop();
+    const answers = await Promise.allSettled(sends);
+    const accepted = answers.reduce(
+      (n, a) =>
+        n + (a.status === 'fulfilled' && a.value.status === 200 ? Number(a.value.body['accepted']) : 0),
+      0,
+    );
+    assert.ok(accepted >= 600, 'at least the first batch was taken');
+    // The others: answered 200 (stored below), 503 (draining), or not connected at all.
+    for (const a of answers) if (a.status === 'fulfilled') assert.ok([200, 503].includes(a.value.status));
+    const again = await startTestService({ INGEST_API_KEYS: `${ACME_KEY}:acme:read` }, t.dataDir);
+    try {
+      await again.flush();
+      const res = await fetch(`${again.url}/logs?org=acme&limit=10000`, { headers: auth });
+      const logs = ((await res.json()) as { logs: Array<{ message: string }> }).logs;
+      const drained = logs.filter((l) => l.message.startsWith('drain batch '));
+      assert.equal(drained.length, accepted);
+      assert.equal(new Set(drained.map((l) => l.message)).size, accepted, 'none stored twice');
+    } finally {
+      await again.stop();
+    }
+  });
 });
