@@ -11,6 +11,7 @@ import { INGEST_COUNTERS, type IngestStats } from '../ingest/counters.ts';
 import { MATCH_COUNTERS, type MatchStats } from '../match/counters.ts';
 import { SYSLOG_COUNTERS, type SyslogStats } from '../protocols/syslog/counters.ts';
 import { STORE_COUNTERS, type StoreStats } from '../store/counters.ts';
+import { THREAD_COUNTERS, type ThreadStats } from '../threads/counters.ts';
 import { WAL_COUNTERS, type WalStats } from '../wal/counters.ts';
 
 /** The stages' counters at one moment. */
@@ -26,6 +27,8 @@ export interface StatsSnapshot {
   wal: WalStats | undefined;
   /** Undefined while the syslog input is off (SYSLOG_PORT unset) or not in this process. */
   syslog: SyslogStats | undefined;
+  /** Undefined without request threads (INGEST_THREADS=1, Kafka mode). */
+  threads: ThreadStats | undefined;
 }
 
 /** How the metrics read the stages: each when scraped, one function per stage. */
@@ -39,6 +42,7 @@ export const STAGE_COUNTERS: { readonly [S in keyof StatsSnapshot]: CounterSet }
   llm: LLM_COUNTERS,
   wal: WAL_COUNTERS,
   syslog: SYSLOG_COUNTERS,
+  threads: THREAD_COUNTERS,
 };
 
 /** A stage that may be absent reports zeros, except in its own /stats group, which is null. */
@@ -46,6 +50,7 @@ export const NULL_GROUP_WHEN_ABSENT: Partial<Record<keyof StatsSnapshot, string>
   llm: 'llm',
   wal: 'wal',
   syslog: 'syslog',
+  threads: 'threads',
 };
 
 /** A figure computed from counters, possibly of several stages. */
@@ -118,4 +123,6 @@ export const STATS_GROUPS: Readonly<Record<string, string>> = {
   storage: 'writes to ClickHouse',
   wal: 'the write-ahead log (standalone): what a 200 has been written to; null without one',
   syslog: 'the syslog input (SYSLOG_PORT); null while it is off',
+  threads:
+    'the request threads (INGEST_THREADS, standalone): bodies prepared off the main thread; null without them',
 };

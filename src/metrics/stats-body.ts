@@ -40,6 +40,7 @@ export function statsBody(
     llm: sources.llm(),
     wal: sources.wal(),
     syslog: sources.syslog(),
+    threads: sources.threads(),
   };
   const body: Body = {};
   for (const [path, value] of Object.entries(facts)) setPath(body, path, value);
@@ -64,6 +65,7 @@ export function statsBody(
     llm: () => snapshot.llm,
     wal: () => snapshot.wal,
     syslog: () => snapshot.syslog,
+    threads: () => snapshot.threads,
   };
   for (const spec of DERIVED) {
     if (spec.stats === undefined) continue;

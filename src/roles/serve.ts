@@ -124,6 +124,7 @@ function statsSources(parts: readonly RolePart[], syslog: StatsSources['syslog']
     store: () => find(parts, 'store')?.stats() ?? NO_STORE,
     llm: () => find(parts, 'generate')?.llm(),
     wal: () => find(parts, 'wal')?.(),
+    threads: () => find(parts, 'threads')?.stats(),
     syslog,
   };
 }

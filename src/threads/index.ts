@@ -5,11 +5,12 @@
  */
 import type { Framing } from '../ingest/body.ts';
 import type { PreparedLogs } from '../ingest/stage.ts';
-import { ThreadPool, type ThreadPoolOptions, type ThreadPoolStats } from './pool.ts';
+import type { ThreadStats } from './counters.ts';
+import { ThreadPool, type ThreadPoolOptions } from './pool.ts';
 import { preparedLogs, type SendClassified } from './route.ts';
 
 export type { SendClassified } from './route.ts';
-export type { ThreadPoolStats } from './pool.ts';
+export type { ThreadStats } from './counters.ts';
 
 /** Bodies smaller than this are parsed on the main thread. */
 export const MIN_BODY_BYTES = 32 * 1024;
@@ -37,7 +38,7 @@ export interface RequestThreads {
 export interface RunningThreads extends RequestThreads {
   /** Every template change of the main thread's templates channel, for the workers' matchers. */
   templatesChanged: ThreadPool['templatesChanged'];
-  stats(): ThreadPoolStats;
+  stats(): ThreadStats;
   stop(deadline: number): Promise<void>;
 }
 

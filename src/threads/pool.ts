@@ -20,6 +20,7 @@ import type { Logger } from '../logger.ts';
 import type { Curation } from '../model/curation.ts';
 import type { TemplateChange } from '../model/template-change.ts';
 import type { Template } from '../model/template.ts';
+import type { ThreadStats } from './counters.ts';
 import type { FromWorker, PreparedBody, SerializedError, ToWorker, WorkerSettings } from './protocol.ts';
 
 const WORKER_FILE = new URL('./worker.ts', import.meta.url);
@@ -31,14 +32,6 @@ export interface ThreadPoolOptions extends Omit<WorkerSettings, 'templates' | 'c
   readonly templates: readonly Template[];
   readonly curations: readonly Curation[];
   readonly logger: Logger;
-}
-
-export interface ThreadPoolStats {
-  threads: number;
-  /** Bodies being prepared now. */
-  inFlight: number;
-  /** Workers replaced since start (died, or stuck on a job). */
-  restarts: number;
 }
 
 interface Pending {
@@ -62,6 +55,7 @@ export class ThreadPool {
   #nextId = 0;
   #next = 0;
   #restarts = 0;
+  #bodies = 0;
   #stopping = false;
 
   constructor(options: ThreadPoolOptions) {
@@ -82,6 +76,7 @@ export class ThreadPool {
   ): Promise<PreparedBody> {
     const slot = this.#leastBusy();
     const id = this.#nextId++;
+    this.#bodies++;
     // A body with an ArrayBuffer of its own moves to the worker; a slice of a shared pool
     // (small bodies) is copied, since moving it would take its neighbours along.
     const own = body.byteOffset === 0 && body.buffer.byteLength === body.byteLength;
@@ -110,10 +105,10 @@ export class ThreadPool {
     return this.#slots.map((slot) => slot.worker);
   }
 
-  stats(): ThreadPoolStats {
+  stats(): ThreadStats {
     let inFlight = 0;
     for (const slot of this.#slots) inFlight += slot.pending.size;
-    return { threads: this.#slots.length, inFlight, restarts: this.#restarts };
+    return { threads: this.#slots.length, inFlight, bodies: this.#bodies, restarts: this.#restarts };
   }
 
   /** Waits for the bodies in flight (until `deadline`, epoch ms), then ends every worker. */

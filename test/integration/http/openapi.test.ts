@@ -87,6 +87,7 @@ describe('the OpenAPI document at GET /docs/json', () => {
       llm: () => undefined,
       wal: () => undefined,
       syslog: () => undefined,
+      threads: () => undefined,
     };
     const app = buildApp({
       bodyLimitBytes: 1024,

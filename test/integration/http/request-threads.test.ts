@@ -72,6 +72,13 @@ describe('request threads', () => {
     assert.equal(new Set(logs.map((l) => l.message)).size, 7 * 600, 'no log stored twice');
     assert.equal(new Set(logs.map((l) => l.template_id)).size, 1);
     assert.notEqual(logs[0]!.template_id, 0);
+    const stats = (await (await fetch(`${t.url}/stats`, { headers: auth })).json()) as {
+      threads: { threads: number; bodies: number; restarts: number; in_flight: number };
+    };
+    assert.equal(stats.threads.threads, 2);
+    assert.ok(stats.threads.bodies >= 7, `every batch went to a thread: ${JSON.stringify(stats.threads)}`);
+    assert.equal(stats.threads.restarts, 0);
+    assert.equal(stats.threads.in_flight, 0);
   });
 
   it('takes a gzip body and NDJSON, and reports the invalid logs of a batch by index', async () => {
