@@ -1,6 +1,7 @@
 import { WILDCARD } from '../model/template.ts';
 import { bucketKey, parsePattern, type TokenPattern } from './pattern.ts';
-import { TokenTable } from './token-table.ts';
+import { EdgeTable, hashOf, TokenTable } from './token-table.ts';
+import type { VariableShape } from './shapes.ts';
 import type { Shapes } from './trie.ts';
 
 /**
@@ -9,24 +10,34 @@ import type { Shapes } from './trie.ts';
  * scattered over the heap: at 10,000 templates each token of a line cost several cache misses
  * (docs/benchmarks.md, "Matching"). Here a token is looked up once per line in the org's
  * dictionary (token → small int), and a node is a few ints beside its siblings: its literal
- * children are one range of `edgeTokens`, sorted, so a lookup reads a handful of adjacent ints.
+ * children are one range of `edges`, so a lookup reads a handful of adjacent ints.
  * Nodes are numbered depth first, so a template's path lies mostly in one stretch of memory.
  */
 
 /** Ints per node in `nodes`. */
 export const NODE_STRIDE = 7;
-/** First literal edge of the node in `edgeTokens`/`edgeChildren`. */
+/** First literal edge of the node in `edges`. */
 export const EDGE_START = 0;
 export const EDGE_COUNT = 1;
 /** Child through a lone `<*>`, or NONE. */
 export const WILDCARD_CHILD = 2;
-/** First template ending here in `termIds`/`termShapes`. */
+/** First template ending here in `terms`. */
 export const TERM_START = 3;
 export const TERM_COUNT = 4;
 /** First pattern edge of the node in `patternEdges`/`patternChildren`. */
 export const PATTERN_START = 5;
 export const PATTERN_COUNT = 6;
 export const NONE = -1;
+/** Ints per literal edge in `edges`. */
+export const EDGE_INTS = 3;
+/** Numbers per template in `terms`: its id, and its shapes' index in `shapes` or NONE. */
+export const TERM_INTS = 2;
+/**
+ * Up to this many literal children, a node keeps them as a range of `edges` that the
+ * search compares the token with in place (most nodes have one or two, and a line's variable
+ * usually fails at its length); a node with more has them in `bigEdges`, one probe each.
+ */
+export const DIRECT_EDGES = 4;
 
 /** A token with `<*>` inside, once per trie however many nodes have it. */
 export interface CompactPattern {
@@ -37,11 +48,17 @@ export interface CompactPattern {
 }
 
 export interface CompactTrie {
-  /** Literal token → its id in this trie. */
+  /** The literal tokens, by id (dictionary order). */
   readonly tokens: TokenTable;
   readonly nodes: Int32Array;
-  readonly edgeTokens: Int32Array;
-  readonly edgeChildren: Int32Array;
+  /** The literal edges of nodes with more than DIRECT_EDGES of them (EDGE_START is NONE there). */
+  readonly bigEdges: EdgeTable;
+  /**
+   * EDGE_INTS ints per literal edge of a node with few: where its token's characters start
+   * in `tokens`, how many there are, and the child (so a step reads the token's characters
+   * without going through its id).
+   */
+  readonly edges: Int32Array;
   /**
    * A node's pattern edges (index in `patterns`), in the order the search tries them: longer
    * key first, then by key, then most precise first (morePreciseFirst). Of the edges whose key
@@ -51,9 +68,9 @@ export interface CompactTrie {
   readonly patternChildren: Int32Array;
   readonly patterns: readonly CompactPattern[];
   /** Template ids ending at each node, ascending per node (Float64: ids have 52 bits). */
-  readonly termIds: Float64Array;
-  /** termShapes[k] belongs to termIds[k]. */
-  readonly termShapes: readonly Shapes[];
+  readonly terms: Float64Array;
+  /** The shapes of the templates that have them: `terms` holds the index here, or NONE. */
+  readonly shapes: readonly (readonly VariableShape[])[];
   /** Bytes of the typed arrays (the patterns and shapes come on top). */
   readonly bytes: number;
 }
@@ -99,8 +116,8 @@ export function buildCompactTrie(entries: readonly TrieEntry[]): CompactTrie {
   const code = new Int32Array(total + 1);
   const path = new Int32Array(longestRun(runStart) + 1);
   const nodeTerms = new Int32Array(total + 1);
-  const termIds = new Float64Array(entries.length);
-  const termShapes: Shapes[] = new Array<Shapes>(entries.length);
+  const terms = new Float64Array(entries.length * TERM_INTS);
+  const shapes: (readonly VariableShape[])[] = [];
   let nodeCount = 1;
   let previous = -1;
   for (const [t, k] of order.entries()) {
@@ -114,8 +131,9 @@ export function buildCompactTrie(entries: readonly TrieEntry[]): CompactTrie {
     }
     const end = path[length] ?? 0;
     nodeTerms[end] = (nodeTerms[end] ?? 0) + 1;
-    termIds[t] = entries[k]?.id ?? 0;
-    termShapes[t] = entries[k]?.shapes;
+    const own = entries[k]?.shapes;
+    terms[t * TERM_INTS] = entries[k]?.id ?? 0;
+    terms[t * TERM_INTS + 1] = own === undefined ? NONE : shapes.push(own) - 1;
     previous = k;
   }
 
@@ -126,13 +144,20 @@ export function buildCompactTrie(entries: readonly TrieEntry[]): CompactTrie {
   }
   // Ranges in node order; terms were recorded in that order too (a run sorts before its extensions).
   let edgeCount = 0;
+  let bigEdgeCount = 0;
   let patternCount = 0;
   let termAt = 0;
   for (let n = 0; n < nodeCount; n++) {
     const base = n * NODE_STRIDE;
-    nodes[base + EDGE_START] = edgeCount;
-    edgeCount += nodes[base + EDGE_COUNT] ?? 0;
-    nodes[base + EDGE_COUNT] = 0;
+    const edges = nodes[base + EDGE_COUNT] ?? 0;
+    if (edges > DIRECT_EDGES) {
+      nodes[base + EDGE_START] = NONE;
+      bigEdgeCount += edges;
+    } else {
+      nodes[base + EDGE_START] = edgeCount;
+      edgeCount += edges;
+      nodes[base + EDGE_COUNT] = 0;
+    }
     nodes[base + PATTERN_START] = patternCount;
     patternCount += nodes[base + PATTERN_COUNT] ?? 0;
     nodes[base + PATTERN_COUNT] = 0;
@@ -141,8 +166,10 @@ export function buildCompactTrie(entries: readonly TrieEntry[]): CompactTrie {
     nodes[base + TERM_COUNT] = nodeTerms[n] ?? 0;
     termAt += nodeTerms[n] ?? 0;
   }
-  const edgeTokens = new Int32Array(edgeCount);
-  const edgeChildren = new Int32Array(edgeCount);
+  const edges = new Int32Array(edgeCount * EDGE_INTS);
+  const literals = [...dictionary.keys()];
+  const tokens = new TokenTable(literals);
+  const bigEdges = new EdgeTable(bigEdgeCount);
   const patternEdges = new Int32Array(patternCount);
   const patternChildren = new Int32Array(patternCount);
   // Children come in code order, so each node's literal range is sorted as it fills.
@@ -156,11 +183,15 @@ export function buildCompactTrie(entries: readonly TrieEntry[]): CompactTrie {
       nodes[p + PATTERN_COUNT] = filled + 1;
       patternEdges[(nodes[p + PATTERN_START] ?? 0) + filled] = c - PATTERN_CODE;
       patternChildren[(nodes[p + PATTERN_START] ?? 0) + filled] = n;
+    } else if (nodes[p + EDGE_START] === NONE) {
+      bigEdges.add(parent[n] ?? 0, hashOfToken(literals[c] ?? ''), c, n);
     } else {
       const filled = nodes[p + EDGE_COUNT] ?? 0;
       nodes[p + EDGE_COUNT] = filled + 1;
-      edgeTokens[(nodes[p + EDGE_START] ?? 0) + filled] = c;
-      edgeChildren[(nodes[p + EDGE_START] ?? 0) + filled] = n;
+      const edge = ((nodes[p + EDGE_START] ?? 0) + filled) * EDGE_INTS;
+      edges[edge] = tokens.startOf(c);
+      edges[edge + 1] = tokens.lengthOf(c);
+      edges[edge + 2] = n;
     }
   }
   const patterns = patternTokens.map((token): CompactPattern => {
@@ -171,27 +202,30 @@ export function buildCompactTrie(entries: readonly TrieEntry[]): CompactTrie {
     if ((nodes[n * NODE_STRIDE + PATTERN_COUNT] ?? 0) > 1)
       sortPatternRange(nodes, n, patternEdges, patternChildren, patterns);
   }
-  const tokens = new TokenTable([...dictionary.keys()]);
   const bytes =
     tokens.bytes +
+    bigEdges.bytes +
     nodes.byteLength +
-    edgeTokens.byteLength +
-    edgeChildren.byteLength +
+    edges.byteLength +
     patternEdges.byteLength +
     patternChildren.byteLength +
-    termIds.byteLength;
+    terms.byteLength;
   return {
     tokens,
     nodes,
-    edgeTokens,
-    edgeChildren,
+    bigEdges,
+    edges,
     patternEdges,
     patternChildren,
     patterns,
-    termIds,
-    termShapes,
+    terms,
+    shapes,
     bytes,
   };
+}
+
+function hashOfToken(token: string): number {
+  return hashOf(token, 0, token.length);
 }
 
 function sortPatternRange(

@@ -1,6 +1,8 @@
 import type { MatchResult } from '../model/template.ts';
 import {
   EDGE_COUNT,
+  DIRECT_EDGES,
+  EDGE_INTS,
   EDGE_START,
   EMPTY_TRIE,
   NODE_STRIDE,
@@ -8,12 +10,14 @@ import {
   PATTERN_COUNT,
   PATTERN_START,
   TERM_COUNT,
+  TERM_INTS,
   TERM_START,
   WILDCARD_CHILD,
   morePreciseFirst,
   type CompactTrie,
 } from './compact-trie.ts';
 import type { LayeredTrie } from './layered-trie.ts';
+import { hashOf } from './token-table.ts';
 import { BUCKET_PREFIX, matchPattern, type TokenPattern } from './pattern.ts';
 import { fitsShapes, type VariableShape } from './shapes.ts';
 import { doubled, TokenBounds } from './tokenize.ts';
@@ -25,9 +29,6 @@ import type { PatternEdge, TrieNode } from './trie.ts';
  * many wildcard-heavy templates) to a fixed cost: past it the line counts as unmatched.
  */
 export const MAX_STEPS = 10_000;
-
-/** Up to this many literal children, a node compares the token with each (literalChild). */
-const DIRECT_EDGES = 4;
 
 /**
  * Walks an org's trie for one message: literal child first, then patterns (most specific
@@ -44,8 +45,8 @@ export class TrieSearch {
   private message = '';
   private tokenCount = 0;
   private steps = 0;
-  /** Dictionary id of each token of the line, or NONE (not in the dictionary)... */
-  private tokenIds = new Int32Array(64);
+  /** The hash of each token of the line (token-table.ts)... */
+  private tokenHashes = new Int32Array(64);
   /** ...valid where tokenLines holds the line's number: no clearing per line. */
   private tokenLines = new Int32Array(64);
   private line = 0;
@@ -70,8 +71,8 @@ export class TrieSearch {
   run(trie: LayeredTrie, message: string): MatchResult | undefined {
     this.message = message;
     const count = (this.tokenCount = this.bounds.scan(message));
-    if (this.tokenIds.length < count) {
-      this.tokenIds = new Int32Array(this.bounds.starts.length);
+    if (this.tokenHashes.length < count) {
+      this.tokenHashes = new Int32Array(this.bounds.starts.length);
       this.tokenLines = new Int32Array(this.bounds.starts.length);
     }
     if (++this.line === 0x7fffffff) {
@@ -98,46 +99,31 @@ export class TrieSearch {
     return { templateId, variables };
   }
 
-  /**
-   * The base's child of node `b` through token `index` (at `start`..`end`), or NONE. Most
-   * nodes have one or two literal children: the token is compared with each in place, which
-   * a variable of the line usually fails at its length. A node with more looks the token's id
-   * up (once per line) and binary searches its sorted range.
-   */
+  /** The base's child of node `b` through token `index` (at `start`..`end`), or NONE. */
   private literalChild(b: number, index: number, start: number, end: number): number {
     const base = this.base;
     const nodes = base.nodes;
     const count = nodes[b * NODE_STRIDE + EDGE_COUNT] ?? 0;
-    let low = nodes[b * NODE_STRIDE + EDGE_START] ?? 0;
-    const edgeTokens = base.edgeTokens;
-    if (count <= DIRECT_EDGES) {
-      for (const stop = low + count; low < stop; low++) {
-        if (base.tokens.equals(edgeTokens[low] ?? NONE, this.message, start, end)) {
-          return base.edgeChildren[low] ?? NONE;
-        }
-      }
-      return NONE;
+    if (count > DIRECT_EDGES) {
+      return base.bigEdges.get(base.tokens, b, this.tokenHash(index, start, end), this.message, start, end);
     }
-    const id = this.tokenId(index, start, end);
-    if (id < 0) return NONE;
-    let high = low + count - 1;
-    while (low <= high) {
-      const middle = (low + high) >>> 1;
-      const at = edgeTokens[middle] ?? 0;
-      if (at === id) return base.edgeChildren[middle] ?? NONE;
-      if (at < id) low = middle + 1;
-      else high = middle - 1;
+    const edges = base.edges;
+    const first = (nodes[b * NODE_STRIDE + EDGE_START] ?? 0) * EDGE_INTS;
+    for (let edge = first; edge < first + count * EDGE_INTS; edge += EDGE_INTS) {
+      if (base.tokens.sameAt(edges[edge] ?? 0, edges[edge + 1] ?? 0, this.message, start, end)) {
+        return edges[edge + 2] ?? NONE;
+      }
     }
     return NONE;
   }
 
-  /** The base's id of token `index` (looked up once per line), or NONE. */
-  private tokenId(index: number, start: number, end: number): number {
-    if (this.tokenLines[index] === this.line) return this.tokenIds[index] ?? NONE;
-    const id = this.base.tokens.lookup(this.message, start, end);
-    this.tokenIds[index] = id;
+  /** The hash of token `index` (computed once per line). */
+  private tokenHash(index: number, start: number, end: number): number {
+    if (this.tokenLines[index] === this.line) return this.tokenHashes[index] ?? 0;
+    const hash = hashOf(this.message, start, end);
+    this.tokenHashes[index] = hash;
     this.tokenLines[index] = this.line;
-    return id;
+    return hash;
   }
 
   /**
@@ -220,21 +206,21 @@ export class TrieSearch {
     if (ids === undefined && hidden === undefined) {
       // The common case: the base alone, nothing hidden.
       for (; k < baseEnd; k++) {
-        const shapes = base.termShapes[k];
-        if (shapes === undefined || this.fits(shapes)) return base.termIds[k] ?? 0;
+        const shapes = base.terms[k * TERM_INTS + 1] ?? NONE;
+        if (shapes === NONE || this.fits(base.shapes[shapes] ?? [])) return base.terms[k * TERM_INTS] ?? 0;
       }
       return 0;
     }
     let j = 0;
     const deltaEnd = ids?.length ?? 0;
     while (k < baseEnd || j < deltaEnd) {
-      const baseId = k < baseEnd ? (base.termIds[k] ?? Infinity) : Infinity;
+      const baseId = k < baseEnd ? (base.terms[k * TERM_INTS] ?? Infinity) : Infinity;
       const deltaId = j < deltaEnd ? (ids?.[j] ?? Infinity) : Infinity;
       if (baseId < deltaId) {
-        const shapes = base.termShapes[k];
+        const shapes = base.terms[k * TERM_INTS + 1] ?? NONE;
         k++;
         if (hidden?.has(baseId) === true) continue;
-        if (shapes === undefined || this.fits(shapes)) return baseId;
+        if (shapes === NONE || this.fits(base.shapes[shapes] ?? [])) return baseId;
       } else {
         const shapes = d?.shapes?.[j];
         j++;
