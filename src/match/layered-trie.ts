@@ -13,7 +13,7 @@ import { EMPTY_NODE, insert, remove, type TrieNode } from './trie.ts';
  * from the cache (docs/decisions.md, "Matcher index").
  */
 const COMPACT_MIN_CHANGES = 32;
-const COMPACT_FRACTION = 1 / 16;
+const COMPACT_FRACTION = 1 / 8;
 
 /**
  * An org's token trie in two layers: a compact, read-only base (compact-trie.ts) built from
