@@ -7,13 +7,13 @@ import { EMPTY_NODE, insert, remove, type TrieNode } from './trie.ts';
 
 /**
  * Changes an org's trie takes into its delta before the base is rebuilt: at least this many,
- * or a fraction of the org's templates (COMPACT_FRACTION), whichever is more. A rebuild costs
- * about a microsecond a token (docs/benchmarks.md), so spread over this many changes it costs
- * each change about as much as a change into the delta does; and a delta this small is walked
- * from the cache (docs/decisions.md, "Matcher index").
+ * or a fraction of the org's templates (COMPACT_FRACTION), whichever is more. A rebuild of
+ * 10,000 templates costs tens of milliseconds; spread over a quarter as many changes it costs a
+ * change about what the change itself costs. The price: a template changed since the rebuild
+ * matches at the persistent trie's speed (docs/decisions.md, "Matcher index").
  */
 const COMPACT_MIN_CHANGES = 32;
-const COMPACT_FRACTION = 1 / 8;
+const COMPACT_FRACTION = 1 / 4;
 
 /**
  * An org's token trie in two layers: a compact, read-only base (compact-trie.ts) built from
@@ -25,39 +25,48 @@ const COMPACT_FRACTION = 1 / 8;
  */
 export class LayeredTrie {
   readonly base: CompactTrie;
+  /** Ids of the base's templates: what the base was built from, never changed. */
+  private readonly baseIds: ReadonlySet<number>;
   readonly delta: TrieNode | undefined;
+  /** Templates in the delta. */
+  private readonly deltaSize: number;
   /** Base templates a change replaced or deleted; undefined when none. */
   readonly hidden: PersistentMap<number, true> | undefined;
-  /** Ids whose current template is in the delta. */
-  private readonly inDelta: PersistentMap<number, true>;
 
   private constructor(
     base: CompactTrie,
+    baseIds: ReadonlySet<number>,
     delta: TrieNode | undefined,
+    deltaSize: number,
     hidden: PersistentMap<number, true> | undefined,
-    inDelta: PersistentMap<number, true>,
   ) {
     this.base = base;
+    this.baseIds = baseIds;
     this.delta = delta;
+    this.deltaSize = deltaSize;
     this.hidden = hidden;
-    this.inDelta = inDelta;
   }
 
   static build(templates: Iterable<Template>): LayeredTrie {
     const entries: TrieEntry[] = [];
+    const ids = new Set<number>();
     for (const template of templates) {
       entries.push({
         tokens: tokenize(template.text),
         id: template.id,
         shapes: parseShapes(template.shapes),
       });
+      ids.add(template.id);
     }
-    return new LayeredTrie(buildCompactTrie(entries), undefined, undefined, PersistentMap.empty());
+    return new LayeredTrie(buildCompactTrie(entries), ids, undefined, 0, undefined);
   }
 
-  /** Changes since the base was built (templates in the delta plus base templates hidden). */
+  /**
+   * Changes since the base was built: templates in the delta or base templates hidden, whichever
+   * are more (a replaced template is one of each, and one change).
+   */
   get pending(): number {
-    return this.inDelta.size + (this.hidden?.size ?? 0);
+    return Math.max(this.deltaSize, this.hidden?.size ?? 0);
   }
 
   /** Whether an org of `templates` templates should rebuild its base rather than take `more` changes. */
@@ -75,17 +84,18 @@ export class LayeredTrie {
       template.id,
       parseShapes(template.shapes),
     );
-    return new LayeredTrie(without.base, delta, without.hidden, without.inDelta.set(template.id, true));
+    return new LayeredTrie(without.base, this.baseIds, delta, without.deltaSize + 1, without.hidden);
   }
 
   /** Without template `previous` (the org's current template of that id). */
   without(previous: Template): LayeredTrie {
     const id = previous.id;
-    if (!this.inDelta.has(id)) {
+    // The current template of an id is the base's until a change hides it there.
+    if (this.baseIds.has(id) && this.hidden?.has(id) !== true) {
       const hidden = (this.hidden ?? PersistentMap.empty<number, true>()).set(id, true);
-      return new LayeredTrie(this.base, this.delta, hidden, this.inDelta);
+      return new LayeredTrie(this.base, this.baseIds, this.delta, this.deltaSize, hidden);
     }
     const delta = this.delta === undefined ? undefined : remove(this.delta, tokenize(previous.text), 0, id);
-    return new LayeredTrie(this.base, delta, this.hidden, this.inDelta.delete(id));
+    return new LayeredTrie(this.base, this.baseIds, delta, this.deltaSize - 1, this.hidden);
   }
 }

@@ -77,25 +77,21 @@ export class OrgIndex {
    * changes than the trie's delta takes rebuilds the trie once rather than change by change.
    */
   withChanges(upserts: readonly Template[], deletes: readonly number[]): OrgIndex {
-    let templates = this.templates;
-    for (const template of upserts) templates = templates.set(template.id, template);
-    for (const id of deletes) templates = templates.delete(id);
     let trie = this.#trie;
-    if (trie !== undefined && trie.dueForRebuild(templates.size, upserts.length + deletes.length)) {
-      trie = LayeredTrie.build(templates.values());
-    } else if (trie !== undefined) {
-      let current = this.templates;
-      for (const template of upserts) {
-        trie = changed(trie, current.get(template.id), template);
-        current = current.set(template.id, template);
-      }
-      for (const id of deletes) {
-        const previous = current.get(id);
-        if (previous === undefined) continue;
-        trie = trie.without(previous);
-        current = current.delete(id);
-      }
+    const rebuild = trie?.dueForRebuild(this.templates.size, upserts.length + deletes.length) === true;
+    let templates = this.templates;
+    for (const template of upserts) {
+      const previous = templates.get(template.id);
+      templates = templates.set(template.id, template);
+      if (trie !== undefined && !rebuild) trie = changed(trie, previous, template);
     }
+    for (const id of deletes) {
+      const previous = templates.get(id);
+      if (previous === undefined) continue;
+      templates = templates.delete(id);
+      if (trie !== undefined && !rebuild) trie = trie.without(previous);
+    }
+    if (rebuild) trie = LayeredTrie.build(templates.values());
     const next = new OrgIndex(templates, trie);
     next.#usedIn = this.#usedIn;
     // An org too large to rebuild on a line's time is indexed as soon as it is that large.
