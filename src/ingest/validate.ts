@@ -38,6 +38,12 @@ function utf8LengthOver(text: string, limit: number): boolean {
  */
 export type LineFieldsFor = (org: string) => boolean;
 
+/**
+ * A submitted log's time of observation (OTLP's observedTimeUnixNano): its timestamp when it was
+ * sent without one and its line names none. A symbol, so no JSON body can set it.
+ */
+export const OBSERVED_TIME = Symbol('observed time');
+
 export type ValidationResult = { ok: true; log: LogRecord } | { ok: false; problem: FieldProblem };
 type Rejected = Extract<ValidationResult, { ok: false }>;
 
@@ -90,7 +96,9 @@ export function validateLog(
     );
   }
 
-  let timestamp = timestampOf(raw['timestamp'], index, now);
+  const sent = raw['timestamp'];
+  const observed = (input as { [OBSERVED_TIME]?: unknown })[OBSERVED_TIME];
+  let timestamp = timestampOf(sent ?? observed, index, now);
   if (typeof timestamp !== 'number') return timestamp;
 
   const labels = labelsOf(raw, index, checkText);
@@ -116,7 +124,7 @@ export function validateLog(
 
   let level = labels.level === '' ? DEFAULT_LEVEL : labels.level.toUpperCase();
   // What the client sent always wins: the line is read only for what it left out.
-  const sentTime = raw['timestamp'] !== undefined && raw['timestamp'] !== null;
+  const sentTime = sent !== undefined && sent !== null;
   if ((!sentTime || labels.level === '') && lineFieldsFor?.(org) === true) {
     const found = lineFields(message, now, !sentTime, labels.level === '');
     // A line's time outside what is stored (1970-2299) is no reason to refuse the log.
