@@ -16,7 +16,7 @@
  *
  * Nothing is allocated for a line without a header: the tokens are read in place.
  */
-import { endsToken, epochAt, timeAt, timeEnd } from './line-time.ts';
+import { dateNameAt, endsToken, epochAt, timeAt, timeEnd } from './line-time.ts';
 
 /**
  * Which orgs' logs are read so (config.ts's lineFields): every org's but those listed, or none.
@@ -48,20 +48,36 @@ const NOTHING: LineFields = Object.freeze({ timestamp: undefined, level: undefin
 
 /**
  * The words, upper case, and the level each is stored as: the service's own names (those OTLP
- * and syslog give) for the abbreviations and for java.util.logging's SEVERE (its ERROR).
+ * and syslog give) for the abbreviations and for java.util.logging's SEVERE (its ERROR). Two
+ * arrays rather than pairs: destructuring a pair per word allocated on every line.
  */
-const LEVEL_WORDS: ReadonlyArray<readonly [string, string]> = [
-  ['INFO', 'INFO'],
-  ['WARN', 'WARN'],
-  ['WARNING', 'WARNING'],
-  ['ERROR', 'ERROR'],
-  ['ERR', 'ERROR'],
-  ['DEBUG', 'DEBUG'],
-  ['TRACE', 'TRACE'],
-  ['FATAL', 'FATAL'],
-  ['CRITICAL', 'CRITICAL'],
-  ['NOTICE', 'NOTICE'],
-  ['SEVERE', 'ERROR'],
+const LEVEL_WORDS = [
+  'INFO',
+  'WARN',
+  'WARNING',
+  'ERROR',
+  'ERR',
+  'DEBUG',
+  'TRACE',
+  'FATAL',
+  'CRITICAL',
+  'NOTICE',
+  'SEVERE',
+];
+/** The words' first letters, I W E D T F C N S, as bits from A. */
+const LEVEL_INITIALS = [...'IWEDTFCNS'].reduce((bits, c) => bits | (1 << (c.charCodeAt(0) - 0x41)), 0);
+const LEVEL_NAMES = [
+  'INFO',
+  'WARN',
+  'WARNING',
+  'ERROR',
+  'ERROR',
+  'DEBUG',
+  'TRACE',
+  'FATAL',
+  'CRITICAL',
+  'NOTICE',
+  'ERROR',
 ];
 /** logcat's priorities: Verbose, Debug, Info, Warn, Error, Fatal (Assert is left out: `A` is a word). */
 const LOGCAT_LEVELS: Readonly<Record<string, string>> = {
@@ -89,12 +105,14 @@ function levelWord(s: string, a: number, b: number): string | undefined {
   const n = b - a;
   if (n < 3 || n > 8) return undefined;
   const first = s.charCodeAt(a) & ~0x20;
+  // The initials of the words: most first words of a message end here.
+  if (first < 0x41 || first > 0x5a || ((LEVEL_INITIALS >> (first - 0x41)) & 1) === 0) return undefined;
   for (let w = 0; w < LEVEL_WORDS.length; w++) {
-    const [word, level] = LEVEL_WORDS[w]!;
+    const word = LEVEL_WORDS[w]!;
     if (word.length !== n || word.charCodeAt(0) !== first) continue;
     let k = 1;
     while (k < n && (s.charCodeAt(a + k) & ~0x20) === word.charCodeAt(k)) k++;
-    if (k === n) return level;
+    if (k === n) return LEVEL_NAMES[w];
   }
   return undefined;
 }
@@ -113,6 +131,8 @@ function lowerOrTitle(s: string, a: number, b: number): boolean {
 
 /** `level=`, `lvl=` or `severity=` at `i` (logfmt): the length of the key and `=`, else 0. */
 function levelKey(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (c !== 0x6c && c !== 0x73) return 0;
   if (s.startsWith('level=', i)) return 6;
   if (s.startsWith('lvl=', i)) return 4;
   if (s.startsWith('severity=', i)) return 9;
@@ -121,6 +141,7 @@ function levelKey(s: string, i: number): number {
 
 /** `time=`, `ts=` or `timestamp=` at `i` (logfmt): the length of the key and `=`, else 0. */
 function timeKey(s: string, i: number): number {
+  if (s.charCodeAt(i) !== 0x74) return 0;
   if (s.startsWith('time=', i)) return 5;
   if (s.startsWith('ts=', i)) return 3;
   if (s.startsWith('timestamp=', i)) return 10;
@@ -132,6 +153,9 @@ function timeKey(s: string, i: number): number {
  * timestamp directly, which sets it apart as a field whatever its case.
  */
 function levelOf(s: string, i: number, end: number, apart: boolean, afterTime: boolean): string | undefined {
+  // Most header tokens (times, numbers, ids) start with no letter a level could start with.
+  const c = s.charCodeAt(i);
+  if (!isUpper(c) && !isLower(c) && !isOpen(c)) return undefined;
   let a = i;
   let framed = apart;
   const key = levelKey(s, a);
@@ -215,14 +239,31 @@ function skipGaps(s: string, i: number): number {
 }
 
 /**
+ * The cheap test before any reading, in one pass over the first token: whether it could open a
+ * header. Most messages without one begin with a word, which ends the test at once.
+ */
+function mayOpenHeader(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  if (isDigit(c) || isOpen(c) || c === 0x2d) return true;
+  if (!isUpper(c) && !isLower(c)) return false;
+  let k = i + 1;
+  while (k < s.length && (isUpper(s.charCodeAt(k)) || isLower(s.charCodeAt(k)))) k++;
+  const next = k < s.length ? s.charCodeAt(k) : -1;
+  // `Dec 10 06:55:46`, `Sun Dec 04 ...`; `ERROR`, `error:`; logcat's `W/Tag`; logfmt's `level=`.
+  if (dateNameAt(s, i) || levelWord(s, i, k) !== undefined) return true;
+  if ((k === i + 1 && next === 0x2f) || next === 0x3d) return true;
+  // A token with a digit: a file name or a host before the time (`nova-api.log.1.2017-05-16_…`).
+  for (; k < s.length && !isGap(s.charCodeAt(k)); k++) if (isDigit(s.charCodeAt(k))) return true;
+  return false;
+}
+
+/**
  * What the header of `message` says: its timestamp if `wantTime`, its level if `wantLevel`.
  * `now`: the arrival, which dates a header without a year (syslog, logcat).
  */
 export function lineFields(message: string, now: number, wantTime: boolean, wantLevel: boolean): LineFields {
   let i = skipGaps(message, 0);
-  // The cheap test first: a header starts with a digit, a bracket or a letter.
-  const c = message.charCodeAt(i);
-  if (!(isDigit(c) || isUpper(c) || isLower(c) || isOpen(c) || c === 0x2d)) return NOTHING;
+  if (!mayOpenHeader(message, i)) return NOTHING;
   let timestamp: number | undefined;
   let level: string | undefined;
   let afterTime = false;
@@ -274,8 +315,9 @@ export function lineFields(message: string, now: number, wantTime: boolean, want
       i = skipGaps(message, end);
       continue;
     }
-    // A word: a field only when a separator follows it (Python's `asctime - name - LEVEL - msg`).
-    if (!separatorFollows(message, end)) break;
+    // A word: a field only after the time and when a separator follows it (Python's
+    // `asctime - name - LEVEL - msg`).
+    if (!afterTime || !separatorFollows(message, end)) break;
     i = skipGaps(message, end);
   }
   if (timestamp === undefined && level === undefined) return NOTHING;

@@ -58,6 +58,18 @@ function nameAt(s: string, i: number, names: string): number {
 const monthAt = (s: string, i: number): number => nameAt(s, i, MONTHS);
 const weekdayAt = (s: string, i: number): boolean => nameAt(s, i, WEEKDAYS) >= 0;
 
+/** Whether a month's or a weekday's name and a space start at `i`: how syslog and ctime times begin. */
+export function dateNameAt(s: string, i: number): boolean {
+  return s.charCodeAt(i + 3) === 0x20 && (monthAt(s, i) >= 0 || weekdayAt(s, i));
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysIn(y: number, mo: number): number {
+  if (mo !== 2) return DAYS_IN_MONTH[mo - 1]!;
+  return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28;
+}
+
 /** Epoch ms of a calendar date and time, undefined when the date does not exist (30 Feb). */
 function utc(
   y: number,
@@ -68,11 +80,28 @@ function utc(
   sec: number,
   ms: number,
 ): number | undefined {
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return undefined;
+  if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || sec > 60) return undefined;
   // A leap second is read as the second before it, as the syslog parser does.
-  const t = Date.UTC(y, mo - 1, d, h, mi, Math.min(sec, 59), ms);
-  return new Date(t).getUTCDate() === d ? t : undefined;
+  return daysSinceEpoch(y, mo, d) * DAY_MS + h * 3_600_000 + mi * 60_000 + Math.min(sec, 59) * 1000 + ms;
 }
+
+/**
+ * Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant's
+ * days_from_civil): arithmetic, where Date.UTC, a call into the runtime, was the largest cost of
+ * reading a header.
+ */
+function daysSinceEpoch(y: number, mo: number, d: number): number {
+  const year = mo <= 2 ? y - 1 : y;
+  const era = Math.floor(year / 400);
+  const yearOfEra = year - era * 400;
+  const dayOfYear = Math.floor((153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5) + d - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
+/** The year of the last arrival asked about: one Date per distinct arrival, not per line. */
+let yearOfNow = 0;
+let yearNow = Number.NaN;
 
 /**
  * A date written without its year (syslog, logcat) is in the year it arrived, or the one before
@@ -88,7 +117,11 @@ function yearless(
   ms: number,
   now: number,
 ): number | undefined {
-  const year = new Date(now).getUTCFullYear();
+  if (now !== yearNow) {
+    yearNow = now;
+    yearOfNow = new Date(now).getUTCFullYear();
+  }
+  const year = yearOfNow;
   const t = utc(year, mo, d, h, mi, sec, ms);
   if (t !== undefined && t <= now + DAY_MS) return t;
   // 29 Feb of a leap year read in the year after, or a date a day ahead: last year's.
