@@ -92,15 +92,3 @@ describe('timestamp and level read from the line', { timeout: 120_000 }, () => {
     assert.deepEqual(await stored(t, 'legacy', sentAfter), [[HADOOP, 'arrival', 'INFO']]);
   });
 });
-
-describe('LINE_FIELDS_OFF_ORGS: a name that is no org stops the start, naming the setting', () => {
-  it('refuses it', async () => {
-    await assert.rejects(
-      startTestService({ LINE_FIELDS_OFF_ORGS: 'acme, bad org' }),
-      (err: Error & { code?: string }) => {
-        assert.match(err.message, /LINE_FIELDS_OFF_ORGS/);
-        return true;
-      },
-    );
-  });
-});
