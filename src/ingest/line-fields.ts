@@ -197,12 +197,19 @@ function logcatTag(s: string, a: number, end: number): string | undefined {
 function logcatLetter(s: string, a: number, end: number): string | undefined {
   const level = LOGCAT_LEVELS[s.charAt(a)];
   if (level === undefined) return undefined;
+  const max = scanEnd(s, end);
   let k = end;
-  while (k < s.length && isSpace(s.charCodeAt(k))) k++;
+  while (k < max && isSpace(s.charCodeAt(k))) k++;
   const tagStart = k;
-  while (k < s.length && !isGap(s.charCodeAt(k))) k++;
+  while (k < max && !isGap(s.charCodeAt(k))) k++;
   return k - tagStart >= 2 && s.charCodeAt(k - 1) === 0x3a ? level : undefined;
 }
+
+/**
+ * How far any scan may reach from where it starts: a token longer than the header is no header
+ * token, and a message of 64 KB without a space must not be read to its end, per log.
+ */
+const scanEnd = (s: string, k: number): number => Math.min(s.length, k + HEADER_CHARS);
 
 /** Whether every character of [i, end) separates fields (`-`, `|`, `:`, `*`, `>`). */
 function isSeparator(s: string, i: number, end: number): boolean {
@@ -218,23 +225,26 @@ function hasDigit(s: string, i: number, end: number): boolean {
 
 /** Whether the token after `end` is a lone separator (`name - `), making [.., end) a named field. */
 function separatorFollows(s: string, end: number): boolean {
+  const max = scanEnd(s, end);
   let k = end;
-  while (k < s.length && isSpace(s.charCodeAt(k))) k++;
+  while (k < max && isSpace(s.charCodeAt(k))) k++;
   const start = k;
-  while (k < s.length && !isGap(s.charCodeAt(k))) k++;
+  while (k < max && !isGap(s.charCodeAt(k))) k++;
   if (k > start) return isSeparator(s, start, k);
-  return k < s.length && s.charCodeAt(k) === 0x7c;
+  return k < max && s.charCodeAt(k) === 0x7c;
 }
 
 function tokenEnd(s: string, i: number): number {
+  const max = scanEnd(s, i);
   let k = i;
-  while (k < s.length && !isGap(s.charCodeAt(k))) k++;
+  while (k < max && !isGap(s.charCodeAt(k))) k++;
   return k;
 }
 
 function skipGaps(s: string, i: number): number {
+  const max = scanEnd(s, i);
   let k = i;
-  while (k < s.length && isGap(s.charCodeAt(k))) k++;
+  while (k < max && isGap(s.charCodeAt(k))) k++;
   return k;
 }
 
@@ -246,14 +256,15 @@ function mayOpenHeader(s: string, i: number): boolean {
   const c = s.charCodeAt(i);
   if (isDigit(c) || isOpen(c) || c === 0x2d) return true;
   if (!isUpper(c) && !isLower(c)) return false;
+  const max = scanEnd(s, i);
   let k = i + 1;
-  while (k < s.length && (isUpper(s.charCodeAt(k)) || isLower(s.charCodeAt(k)))) k++;
+  while (k < max && (isUpper(s.charCodeAt(k)) || isLower(s.charCodeAt(k)))) k++;
   const next = k < s.length ? s.charCodeAt(k) : -1;
   // `Dec 10 06:55:46`, `Sun Dec 04 ...`; `ERROR`, `error:`; logcat's `W/Tag`; logfmt's `level=`.
   if (dateNameAt(s, i) || levelWord(s, i, k) !== undefined) return true;
   if ((k === i + 1 && next === 0x2f) || next === 0x3d) return true;
   // A token with a digit: a file name or a host before the time (`nova-api.log.1.2017-05-16_…`).
-  for (; k < s.length && !isGap(s.charCodeAt(k)); k++) if (isDigit(s.charCodeAt(k))) return true;
+  for (; k < max && !isGap(s.charCodeAt(k)); k++) if (isDigit(s.charCodeAt(k))) return true;
   return false;
 }
 
@@ -336,8 +347,9 @@ function epochFollowed(s: string, end: number): boolean {
 
 /** Past the `]` that closes a bracketed time, when the time ended at one. */
 function endOfBracket(s: string, end: number): number {
+  const max = scanEnd(s, end);
   let k = end;
-  while (k < s.length && endsToken(s, k) && !isGap(s.charCodeAt(k))) k++;
+  while (k < max && endsToken(s, k) && !isGap(s.charCodeAt(k))) k++;
   return k;
 }
 

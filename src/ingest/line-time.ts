@@ -326,7 +326,8 @@ function clfAt(s: string, i: number): number | undefined {
  */
 export function epochAt(s: string, i: number, now: number): number | undefined {
   let k = i;
-  while (digit(s, k) >= 0) k++;
+  // Past 13 digits it is no epoch time: stop reading there.
+  while (k - i <= 13 && digit(s, k) >= 0) k++;
   const n = k - i;
   if (n !== 10 && n !== 13) return undefined;
   let ms = 0;
@@ -336,7 +337,7 @@ export function epochAt(s: string, i: number, now: number): number | undefined {
     if (s.charCodeAt(k) === 0x2e && digit(s, k + 1) >= 0) {
       let frac = 0;
       let places = 0;
-      for (k++; digit(s, k) >= 0; k++) if (places++ < 3) frac = frac * 10 + digit(s, k);
+      for (k++; places < 9 && digit(s, k) >= 0; k++) if (places++ < 3) frac = frac * 10 + digit(s, k);
       while (places++ < 3) frac *= 10;
       ms += frac;
     }

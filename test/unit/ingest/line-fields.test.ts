@@ -178,6 +178,17 @@ describe('lineFields: what is not a header', () => {
     assert.deepEqual(read('2024-01-01 12:00:00 I think so'), { time: '2024-01-01T12:00:00.000Z', level: '' });
   });
 
+  it('a 64 KB line without a space, or of digits, is no header (and is not read to its end)', () => {
+    for (const line of [
+      'x'.repeat(65_536),
+      '1'.repeat(65_536),
+      `[${'a'.repeat(65_536)}`,
+      ' '.repeat(65_536),
+    ]) {
+      assert.deepEqual(read(line), { time: '', level: '' });
+    }
+  });
+
   it('reads only what is asked for', () => {
     const line = '2015-10-18 18:01:47,978 INFO [main] x';
     assert.deepEqual(lineFields(line, NOW, false, true), { timestamp: undefined, level: 'INFO' });
