@@ -1,8 +1,9 @@
 /**
  * OTLP log records as our logs: body → message (a structured body as its JSON text),
  * severityText (else severityNumber's level name) → level, timeUnixNano (else the time in the
- * body's header when line fields are on, else observedTimeUnixNano, else now) → timestamp, resource `service.name` → service, `host.name`
- * → host, resource then log attributes → metadata (the log's win), trace and span ids kept.
+ * body's header when line fields are on, else observedTimeUnixNano, else now) → timestamp,
+ * resource `service.name` → service, `host.name` → host, resource then log attributes →
+ * metadata (the log's win), trace and span ids kept.
  * Shared by the protobuf and the JSON decoders.
  */
 
