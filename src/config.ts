@@ -84,6 +84,11 @@ export interface Config {
    * from its templates at its next log (0: never).
    */
   readonly orgs: { readonly max: number; readonly idleUnloadSecs: number };
+  /**
+   * A log sent without a timestamp or level takes them from its line's header
+   * (ingest/line-fields.ts): on for every org but `offOrgs`, or off for all.
+   */
+  readonly lineFields: { readonly on: boolean; readonly offOrgs: readonly string[] };
   readonly clickhouse: {
     /** Unset: the embedded engine (chdb) with its data in `dataDir`. */
     readonly url: string | undefined;
@@ -344,6 +349,18 @@ function readIdentifier(src: Source, name: string, fallback: string): string {
     throw new ConfigError(name, `must be letters, digits and underscores, got ${JSON.stringify(value)}`);
   }
   return value;
+}
+
+/** A comma-separated list of orgs, each a valid org name; empty when unset. */
+function readOrgList(src: Source, name: string): string[] {
+  const raw = readString(src, name, '');
+  if (raw.trim() === '') return [];
+  return raw.split(',').map((part) => {
+    const org = part.trim();
+    const bad = orgProblem(org);
+    if (bad !== undefined) throw new ConfigError(name, `${JSON.stringify(org)}: ${bad.message}`);
+    return org;
+  });
 }
 
 function readBrokers(src: Source, name: string): string[] | undefined {
@@ -694,6 +711,10 @@ function readConfig(src: Source): Config {
     orgs: {
       max: readInt(src, 'ORGS_MAX', 10_000, 0),
       idleUnloadSecs: readInt(src, 'ORG_IDLE_UNLOAD_SECS', 600, 0, 86_400),
+    },
+    lineFields: {
+      on: readChoice(src, 'LINE_FIELDS', 'on', ['on', 'off']) === 'on',
+      offOrgs: readOrgList(src, 'LINE_FIELDS_OFF_ORGS'),
     },
     clickhouse: {
       url: readUrl(src, 'CLICKHOUSE_URL'),

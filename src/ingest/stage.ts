@@ -14,7 +14,7 @@ import { OrgTally } from '../quota/org-tally.ts';
 import { demandOf, type Demand, type TokenBuckets } from '../quota/token-buckets.ts';
 import { MalformedLine, tooManyLogs, type SubmittedLogs } from './body.ts';
 import { INGEST_COUNTERS, type IngestStats } from './counters.ts';
-import { validateLog, type ValidationResult } from './validate.ts';
+import { validateLog, type LineFieldsFor, type ValidationResult } from './validate.ts';
 
 export { logsFromJson, logsFromNdjson, parseJsonBody } from './body.ts';
 
@@ -55,6 +55,8 @@ export interface IngestDeps {
   rateLimit?: TokenBuckets | undefined;
   /** The ceiling on orgs (ORGS_MAX); undefined: none. */
   orgs?: OrgCeiling | undefined;
+  /** Which orgs' logs take a missing timestamp or level from the line (config.ts lineFieldsFor). */
+  lineFieldsFor?: LineFieldsFor | undefined;
 }
 
 export interface IngestStage {
@@ -104,7 +106,7 @@ export function startIngest(deps: IngestDeps): IngestStage {
       const reported = submitted.everyProblem === true ? Number.POSITIVE_INFINITY : MAX_REPORTED_PROBLEMS;
       for (let i = 0; i < items.length; i++) {
         const index = submitted.single ? null : (indexes?.[i] ?? i);
-        const result = validateItem(items[i], index, at, limits, checkText);
+        const result = validateItem(items[i], index, at, limits, checkText, deps.lineFieldsFor);
         if (result.ok && (orgs === undefined || orgs.admit(result.log.org))) {
           logs.push(result.log);
         } else if (result.ok) {
@@ -212,6 +214,7 @@ function validateItem(
   now: number,
   limits: ValidationLimits,
   checkText: boolean,
+  lineFieldsFor: LineFieldsFor | undefined,
 ): ValidationResult {
   if (item instanceof MalformedLine) {
     return {
@@ -219,7 +222,7 @@ function validateItem(
       problem: { index, field: '', code: 'MALFORMED_JSON', message: `malformed JSON: ${item.reason}` },
     };
   }
-  return validateLog(item, index, now, limits, checkText);
+  return validateLog(item, index, now, limits, checkText, lineFieldsFor);
 }
 
 /** `logs[3].org: org is required`, or how many failed and the first problem. */
