@@ -70,6 +70,12 @@ export interface MinerChoices {
    * (0: off). Few words that each repeat (states) stay apart.
    */
   readonly siblingValues: number;
+  /**
+   * A `key=value` token whose key agrees and value differs (`tag="*launch*",` /
+   * `tag="handleAudioEvent",`) counts towards the likeness as a value masked in both does
+   * (`maskCredit`).
+   */
+  readonly keyCredit: boolean;
 }
 
 /** The choices the service runs with. */
@@ -88,6 +94,7 @@ export const DEFAULT_CHOICES: MinerChoices = Object.freeze({
   threadField: true,
   wordingVeto: true,
   siblingValues: 4,
+  keyCredit: true,
 });
 
 /** The rules that can be switched off (each a boolean choice). */
@@ -103,4 +110,5 @@ export const RULES = [
   'threadField',
   'wordingVeto',
   'siblingValues',
+  'keyCredit',
 ] as const;

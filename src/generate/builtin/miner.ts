@@ -211,6 +211,9 @@ export class TemplateMiner {
           if (token.includes(WILDCARD) && !WORD_CHAR.test(token.replaceAll(WILDCARD, ''))) masks++;
           else same++;
         } else if (own !== WILDCARD) {
+          // `tag="*launch*",` / `tag="handleAudioEvent",`: the same key with another value is a
+          // variable with its name, as much evidence as a masked value in both.
+          if (this.choices.keyCredit && sameKey(token, own)) masks++;
           if (this.choices.wordingGuard && (CAPITALISED.test(token) || CAPITALISED.test(own)))
             wordingDiffers = true;
           if (this.choices.wordingVeto && differsInWording(token, own)) vetoed = true;
@@ -384,6 +387,15 @@ const WORDING_LETTERS = /[A-Z][a-z]/;
  */
 function foldable(token: string): boolean {
   return !token.includes(WILDCARD) && WORD_CHAR.test(token) && !WORDING_LETTERS.test(token);
+}
+
+/** `key=value` or `key:value`: the key, with its sign. */
+const KEY = /^([A-Za-z][A-Za-z0-9_.-]*[=:])./;
+
+/** Whether two differing tokens are the same key with another value (`tag="a",` / `tag="b",`). */
+function sameKey(a: string, b: string): boolean {
+  const key = KEY.exec(a)?.[1];
+  return key !== undefined && b.startsWith(key) && b.length > key.length;
 }
 
 /**

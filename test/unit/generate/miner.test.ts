@@ -232,6 +232,19 @@ describe('TemplateMiner and the generate stage check', () => {
 });
 
 describe('TemplateMiner and differing words', () => {
+  it('counts a key=value token whose key agrees as a value masked in both', () => {
+    const line = (tag: string, name: string, n: number): string =>
+      `acquire lock=${n}, flags=0x1, tag="${tag}", name=${name}, ws=null, uid=${n}, pid=${n}`;
+    const withCredit = new TemplateMiner({ similarity: 0.8 });
+    const first = withCredit.add('acme', line('handleAudioEvent', 'audioserver', 1));
+    const second = withCredit.add('acme', line('*launch*', 'com.android.phone', 2));
+    assert.equal(second.id, first.id);
+    assert.equal(second.text, 'acquire lock=<*>, flags=<*>, tag="<*>", name=<*>, ws=<*>, uid=<*>, pid=<*>');
+    const without = new TemplateMiner({ similarity: 0.8, keyCredit: false });
+    const alone = without.add('acme', line('handleAudioEvent', 'audioserver', 1));
+    assert.notEqual(without.add('acme', line('*launch*', 'com.android.phone', 2)).id, alone.id);
+  });
+
   it('keeps apart long lines that differ in one capitalised word of their wording', () => {
     const miner = new TemplateMiner();
     const common = 'authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=10.0.0.1';
