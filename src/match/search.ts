@@ -4,6 +4,13 @@ import { fitsShapes } from './shapes.ts';
 import { doubled, TokenBounds } from './tokenize.ts';
 import type { PatternEdge, TrieNode } from './trie.ts';
 
+/** A match with each variable's offsets in the message instead of its text. */
+export interface SpanMatch {
+  templateId: number;
+  starts: number[];
+  ends: number[];
+}
+
 /**
  * Most trie nodes one match may visit. Lone wildcards that absorb a varying number of
  * tokens make the search backtrack; this bounds the worst case (a line that almost fits
@@ -26,6 +33,7 @@ export class TrieSearch {
   private varStarts = new Int32Array(32);
   private varEnds = new Int32Array(32);
   private varCount = 0;
+  private withShapes = true;
   private readonly pushVar = (start: number, end: number): void => {
     if (this.varCount === this.varStarts.length) this.growVars();
     this.varStarts[this.varCount] = start;
@@ -39,11 +47,7 @@ export class TrieSearch {
   }
 
   run(root: TrieNode, message: string): MatchResult | undefined {
-    this.message = message;
-    this.tokenCount = this.bounds.scan(message);
-    this.steps = 0;
-    this.varCount = 0;
-    const templateId = this.visit(root, 0);
+    const templateId = this.search(root, message, true);
     if (templateId === 0) return undefined;
     const variables = new Array<string>(this.varCount);
     for (let k = 0; k < this.varCount; k++) {
@@ -51,6 +55,31 @@ export class TrieSearch {
     }
     this.message = '';
     return { templateId, variables };
+  }
+
+  /**
+   * The template whose text takes the message, whatever its variables' shapes, with where each
+   * variable's text is in the message: what the generate stage asks about a held line that a
+   * known template's shapes refused (generate/vouched.ts).
+   */
+  runIgnoringShapes(root: TrieNode, message: string): SpanMatch | undefined {
+    const templateId = this.search(root, message, false);
+    this.message = '';
+    if (templateId === 0) return undefined;
+    return {
+      templateId,
+      starts: Array.from(this.varStarts.subarray(0, this.varCount)),
+      ends: Array.from(this.varEnds.subarray(0, this.varCount)),
+    };
+  }
+
+  private search(root: TrieNode, message: string, withShapes: boolean): number {
+    this.message = message;
+    this.tokenCount = this.bounds.scan(message);
+    this.steps = 0;
+    this.varCount = 0;
+    this.withShapes = withShapes;
+    return this.visit(root, 0);
   }
 
   /** Returns the matched template id, or 0. */
@@ -104,7 +133,7 @@ export class TrieSearch {
    * matched fit (shapes.ts); 0 when none does, and the search backtracks.
    */
   private templateAt(ids: readonly number[], shapes: TrieNode['shapes']): number {
-    if (shapes === undefined) return ids[0] ?? 0;
+    if (shapes === undefined || !this.withShapes) return ids[0] ?? 0;
     for (let k = 0; k < ids.length; k++) {
       const own = shapes[k];
       if (own === undefined || fitsShapes(own, this.message, this.varStarts, this.varEnds, this.varCount)) {
