@@ -183,6 +183,10 @@ export class TemplateRegistry {
       this.matcher.apply(upserts);
       void this.deps.templates.publish(upserts.map((template) => ({ kind: 'upsert', template })));
       this.deps.saveTemplates?.(upserts);
+      // The generator learns the org's templates as the stage has them: an LLM generator's
+      // miner fallback then puts a line the model failed on in the template it belongs to
+      // (widening it, as the built-in generator does its own) instead of a new one beside it.
+      this.deps.generator.seed(upserts);
       const created = upserts.filter((t) => t.createdAt === at);
       if (created.length > 0) this.deps.onCreated?.(created);
     }

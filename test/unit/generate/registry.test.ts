@@ -152,11 +152,12 @@ describe('template registry', () => {
     assert.equal(stats.templateCapLines, 0);
   });
 
-  it('does not re-apply a change it made itself when that change comes back from elsewhere', () => {
-    const { registry, published, seeded } = setup();
+  it('tells the generator of each template it takes in, once: not again when the change comes back from elsewhere', () => {
+    const { registry, published, seeded, saved } = setup();
     registry.accept('a', [{ text: 'took <*> ms' }]);
+    assert.deepEqual(seeded, saved, "an LLM generator's miner fallback learns the template");
     registry.follow(published.flat());
-    assert.deepEqual(seeded, [], 'the generator already knows its own template');
+    assert.deepEqual(seeded, saved, 'the change it made itself is not applied again');
   });
 
   it('follows templates made and deleted by other generators', () => {
