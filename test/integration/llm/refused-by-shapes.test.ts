@@ -75,6 +75,36 @@ describe('a line its known template refused only by the shapes of its values', (
   });
   after(() => standIn.close());
 
+  it('a model answer holding the new value in a variable widens the known template', async () => {
+    const t = startStage(standIn);
+    standIn.script({ kind: 'template', template: 'auth failure rhost=<*> user=<*>' });
+    await t.post('auth failure rhost=host-7.example.net user=root');
+    // An address where a host name was: refused by the kinds, asked again. The model keeps the
+    // address in a variable but makes the user a constant, as a weak model does.
+    standIn.script({ kind: 'template', template: 'auth failure rhost=<*> user=guest' });
+    await t.post('auth failure rhost=10.0.0.9 user=guest');
+
+    assert.deepEqual(
+      [...t.templates.values()].map((x) => x.text),
+      ['auth failure rhost=<*> user=<*>'],
+      'one template, its text as the model first gave it',
+    );
+    assert.equal(
+      t.templateOf('auth failure rhost=10.0.0.9 user=guest')?.text,
+      'auth failure rhost=<*> user=<*>',
+    );
+    assert.equal(t.stats().templatesWidened, 1);
+    // Addresses now fit: the next one is stored at once, without a question.
+    const asked = standIn.requests.length;
+    await t.post('auth failure rhost=10.0.0.10 user=root');
+    assert.equal(standIn.requests.length, asked);
+    assert.equal(
+      t.templateOf('auth failure rhost=10.0.0.10 user=root')?.text,
+      'auth failure rhost=<*> user=<*>',
+    );
+    await t.stage.stop(Date.now() + 1000);
+  });
+
   it('when the model fails on it, the miner fallback widens the known template', async () => {
     const t = startStage(standIn);
     standIn.script({ kind: 'template', template: 'connection from <*> (<*>) at <*>' });

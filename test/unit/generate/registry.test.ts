@@ -90,6 +90,34 @@ describe('template registry', () => {
     );
   });
 
+  it('widens a known template for a line its shapes refused when the answer holds the refused value in a variable', () => {
+    const known = { ...template('a', 5, 'auth rhost=<*> user=<*>'), shapes: '1-1/4 1-1/2' };
+    const { registry, saved, stats } = setup({ initial: [known] });
+    // A host name was seen, an address is refused; the answer keeps it a variable.
+    registry.accept('a', [{ text: 'auth rhost=<*> user=guest' }], ['auth rhost=10.0.0.9 user=guest']);
+    assert.deepEqual(
+      saved.map((t) => [t.id, t.text, t.shapes]),
+      [[5, 'auth rhost=<*> user=<*>', '1-1/5 1-1/2']],
+    );
+    assert.equal(stats.templatesWidened, 1);
+    assert.equal(stats.templatesCreated, 0);
+  });
+
+  it("adds the answer as usual when it takes a line no known template's text takes", () => {
+    const known = { ...template('a', 5, 'auth rhost=<*> user=<*>'), shapes: '1-1/4 1-1/2' };
+    const { registry, saved, stats } = setup({ initial: [known] });
+    registry.accept(
+      'a',
+      [{ text: 'auth <*> user=guest' }],
+      ['auth rhost=10.0.0.9 user=guest', 'auth lhost=10.0.0.9 user=guest'],
+    );
+    assert.deepEqual(
+      saved.map((t) => t.text),
+      ['auth <*> user=guest'],
+    );
+    assert.equal(stats.templatesWidened, 0, 'the known template is left as it was');
+  });
+
   it('merges near-duplicates proposed in one answer into one template', () => {
     const { registry, saved, stats } = setup();
     registry.accept('a', [{ text: 'disk <*> full' }, { text: 'disk sda <*>' }]);
