@@ -30,6 +30,13 @@ import type { PatternEdge, TrieNode } from './trie.ts';
  */
 export const MAX_STEPS = 10_000;
 
+/** Where each variable's text is in the message, for a match that ignored shapes. */
+export interface SpanMatch {
+  templateId: number;
+  starts: number[];
+  ends: number[];
+}
+
 /**
  * Walks an org's trie for one message: literal child first, then patterns (most specific
  * first), then a lone wildcard absorbing 1..n tokens and finally none; the first path that
@@ -56,6 +63,8 @@ export class TrieSearch {
   private hidden: LayeredTrie['hidden'];
   /** The trie being searched; the empty one between searches, so none is kept alive. */
   private base: CompactTrie = EMPTY_TRIE;
+  /** False while runIgnoringShapes searches: every template's shapes pass. */
+  private withShapes = true;
   private readonly pushVar = (start: number, end: number): void => {
     if (this.varCount === this.varStarts.length) this.growVars();
     this.varStarts[this.varCount] = start;
@@ -69,6 +78,37 @@ export class TrieSearch {
   }
 
   run(trie: LayeredTrie, message: string): MatchResult | undefined {
+    const templateId = this.search(trie, message, true);
+    if (templateId === 0) {
+      this.message = '';
+      return undefined;
+    }
+    const variables = new Array<string>(this.varCount);
+    for (let k = 0; k < this.varCount; k++) {
+      variables[k] = message.slice(this.varStarts[k], this.varEnds[k]);
+    }
+    this.message = '';
+    return { templateId, variables };
+  }
+
+  /**
+   * The template whose text takes the message, whatever its variables' shapes, with where each
+   * variable's text is in the message: what the generate stage asks about a held line that a
+   * known template's shapes refused (generate/vouched.ts).
+   */
+  runIgnoringShapes(trie: LayeredTrie, message: string): SpanMatch | undefined {
+    const templateId = this.search(trie, message, false);
+    this.message = '';
+    if (templateId === 0) return undefined;
+    return {
+      templateId,
+      starts: Array.from(this.varStarts.subarray(0, this.varCount)),
+      ends: Array.from(this.varEnds.subarray(0, this.varCount)),
+    };
+  }
+
+  /** Searches both layers for the message; the matched id or 0, the variables in varStarts/varEnds. */
+  private search(trie: LayeredTrie, message: string, withShapes: boolean): number {
     this.message = message;
     const count = (this.tokenCount = this.bounds.scan(message));
     if (this.tokenHashes.length < count) {
@@ -82,21 +122,13 @@ export class TrieSearch {
     }
     this.steps = 0;
     this.varCount = 0;
+    this.withShapes = withShapes;
     this.hidden = trie.hidden;
     this.base = trie.base;
     const templateId = this.visit(0, trie.delta, 0);
     this.hidden = undefined;
     this.base = EMPTY_TRIE;
-    if (templateId === 0) {
-      this.message = '';
-      return undefined;
-    }
-    const variables = new Array<string>(this.varCount);
-    for (let k = 0; k < this.varCount; k++) {
-      variables[k] = message.slice(this.varStarts[k], this.varEnds[k]);
-    }
-    this.message = '';
-    return { templateId, variables };
+    return templateId;
   }
 
   /** The base's child of node `b` through token `index` (at `start`..`end`), or NONE. */
@@ -231,6 +263,7 @@ export class TrieSearch {
   }
 
   private fits(shapes: readonly VariableShape[]): boolean {
+    if (!this.withShapes) return true;
     return fitsShapes(shapes, this.message, this.varStarts, this.varEnds, this.varCount);
   }
 

@@ -1,7 +1,7 @@
 import type { MatchResult, Template } from '../model/template.ts';
 import { OrgIndex } from './org-index.ts';
 import { PersistentMap } from './persistent-map.ts';
-import { TrieSearch } from './search.ts';
+import { TrieSearch, type SpanMatch } from './search.ts';
 
 export interface TemplateRef {
   org: string;
@@ -68,6 +68,13 @@ export class MatcherSnapshot {
     const index = this.orgs.get(org);
     if (index === undefined) return undefined;
     return search.run(index.trie(), message);
+  }
+
+  /** The template whose text takes the message even if its variable shapes do not (see TrieSearch). */
+  matchIgnoringShapes(org: string, message: string): SpanMatch | undefined {
+    const index = this.orgs.get(org);
+    if (index === undefined) return undefined;
+    return search.runIgnoringShapes(index.trie(), message);
   }
 
   /** Drops the tries of orgs unused since tick `before` (org-index.ts); returns how many. */
