@@ -4,9 +4,12 @@
 //   npm run bench:e2e -- [--seconds 30] [--connections 4] [--backoff-ms 0] [--raw-runs 2]
 //                        [--data DIR] [--json FILE] [--service-cpu-prof DIR] [--keep]
 //   npm run bench:e2e -- --wal-on-off [--rounds 2] [the options above]
+//   npm run bench:e2e -- --settings '' --settings 'NAME=VALUE ...' [--rounds 2] [the options above]
 //
 // --wal-on-off: the whole benchmark once per INGEST_WAL_SYNC (off, write, fsync) per round,
-// side by side (bench/e2e-wal.ts).
+// side by side (bench/e2e-wal.ts). --settings: the same for any environment of the service
+// (bench/e2e-settings.ts), the first the peer of the others. --service-env NAME=VALUE (repeated):
+// environment for the service only.
 //
 // Phase A: the standalone service runs as a child process on a temp DATA_DIR (default settings
 // unless CLICKHOUSE_* variables are set in this environment). It learns the LogHub-2k lines (once
@@ -60,6 +63,8 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     // Phase B, run as a child of phase A.
     'wal-on-off': { type: 'boolean', default: false },
+    settings: { type: 'string', multiple: true },
+    'service-env': { type: 'string', multiple: true, default: [] },
     rounds: { type: 'string', default: '2' },
     'raw-phase': { type: 'boolean', default: false },
     'raw-rows': { type: 'string' },
@@ -490,6 +495,9 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'warn',
       // The load is one org: the per-org rate limit would cap the pipeline being measured.
       INGEST_RATE_LIMIT_LOGS_PER_SEC: '0',
+      ...Object.fromEntries(
+        values['service-env'].map((pair) => [pair.split('=')[0]!, pair.slice(pair.indexOf('=') + 1)]),
+      ),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -497,9 +505,12 @@ async function main(): Promise<void> {
   try {
     // ---- Phase A: the service.
     await waitUp();
-    const settings = Object.entries(process.env)
-      .filter(([k]) => k.startsWith('CLICKHOUSE_'))
-      .map(([k, v]) => `${k}=${v}`);
+    const settings = [
+      ...Object.entries(process.env)
+        .filter(([k]) => k.startsWith('CLICKHOUSE_'))
+        .map(([k, v]) => `${k}=${v}`),
+      ...values['service-env'],
+    ];
     console.error(
       `phase A: service on ${dataDir} (${settings.length === 0 ? 'default settings' : settings.join(' ')}); ` +
         `warm-up: ${original.length} bodies of LogHub lines, then ${warmBodies.length} varied`,
@@ -784,19 +795,31 @@ async function rawPhase(): Promise<void> {
   }
 }
 
-if (values['raw-phase']) await rawPhase();
-else if (values['wal-on-off']) {
-  const { e2eWalOnOff } = await import('./e2e-wal.ts');
+/** Every option but the comparison's own (`own`: those that take a value), for each run. */
+function passOn(own: readonly string[], flags: readonly string[]): string[] {
   const passed = process.argv.slice(2);
-  // Every option but the comparison's own goes to each run.
   const args: string[] = [];
   for (let i = 0; i < passed.length; i++) {
-    if (passed[i] === '--wal-on-off') continue;
-    if (passed[i] === '--rounds' || passed[i] === '--json') {
+    if (flags.includes(passed[i]!)) continue;
+    if (own.includes(passed[i]!)) {
       i++;
       continue;
     }
     args.push(passed[i]!);
   }
-  await e2eWalOnOff(args, Number(values.rounds), values.json);
+  return args;
+}
+
+if (values['raw-phase']) await rawPhase();
+else if (values.settings !== undefined) {
+  const { e2eSettings } = await import('./e2e-settings.ts');
+  await e2eSettings(
+    passOn(['--settings', '--rounds', '--json'], []),
+    values.settings,
+    Number(values.rounds),
+    values.json,
+  );
+} else if (values['wal-on-off']) {
+  const { e2eWalOnOff } = await import('./e2e-wal.ts');
+  await e2eWalOnOff(passOn(['--rounds', '--json'], ['--wal-on-off']), Number(values.rounds), values.json);
 } else await main();
