@@ -19,7 +19,15 @@ export async function createStoreClient(config: Config['clickhouse']): Promise<C
   if (config.url === undefined) {
     mkdirSync(config.dataDir, { recursive: true });
     const { createChdbConnection } = await import('chdb/connection');
+    const args = engineArgs(config.embedded);
+    // The engine is made by the first session on a folder and takes its settings from that one;
+    // it lives on with the connection's session once this one closes.
+    const first =
+      args.length === 0
+        ? undefined
+        : new (await import('chdb')).Session(config.dataDir, { connectionArgs: args });
     const chdb = createChdbConnection({ path: config.dataDir });
+    first?.close();
     // chdb is typed against its own copy of @clickhouse/client-common; the runtime contract is the same.
     const client = createClient({
       connection: chdb as unknown as ClickHouseClientConfigOptions['connection'],
@@ -36,6 +44,31 @@ export async function createStoreClient(config: Config['clickhouse']): Promise<C
     // Failures surface as errors the store logs through pino; the SDK's console lines would repeat them.
     log: { level: ClickHouseLogLevel.OFF },
   });
+}
+
+/** The caches a running engine fills from what it reads (server settings, bytes). */
+const ENGINE_CACHES = [
+  'mark_cache_size',
+  'index_mark_cache_size',
+  'primary_index_cache_size',
+  'text_index_dictionary_block_cache_size',
+  'text_index_header_cache_size',
+  'text_index_postings_cache_size',
+  'query_condition_cache_size',
+  'vector_similarity_index_cache_size',
+] as const;
+
+/**
+ * The embedded engine's memory settings as `clickhouse local` arguments. Its defaults are a
+ * server's, sized for a machine of its own: 5 GiB for each of the mark and index caches, and
+ * up to 90% of the machine's memory in all, inside a process that also holds the service.
+ */
+export function engineArgs(embedded: Config['clickhouse']['embedded']): string[] {
+  const mb = 1024 * 1024;
+  const args: string[] = [];
+  if (embedded.cacheMb > 0) for (const name of ENGINE_CACHES) args.push(`--${name}=${embedded.cacheMb * mb}`);
+  if (embedded.maxMemoryMb > 0) args.push(`--max_server_memory_usage=${embedded.maxMemoryMb * mb}`);
+  return args;
 }
 
 const SAFE_TOKEN = /^[A-Za-z0-9_.:-]{1,200}$/;
