@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { NODE_FLAGS } from '../src/cli/node-flags.ts';
 import { loadConfig } from '../src/config.ts';
 import { startStore } from '../src/store/stage.ts';
 import { bodies, learn, start, waitUp, type Target } from './ingest-load.ts';
@@ -116,7 +117,7 @@ async function read(pid: number, target: Target): Promise<Record<(typeof FIGURES
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'log-ingest-soak-'));
-  const child = start(['src/cli/service.ts'], {
+  const child = start([...NODE_FLAGS, 'src/cli/service.ts'], {
     DATA_DIR: dataDir,
     INGEST_PORT: String(PORT),
     INGEST_HOST: '127.0.0.1',

@@ -108,6 +108,12 @@ export interface Config {
      * inserting it, so the request path is measured without storage as the limit.
      */
     readonly discardLogs: boolean;
+    /**
+     * The embedded engine's own memory (store/client.ts), given to it at start; 0 keeps the
+     * engine's default. `cacheMb`: the most each of its caches (marks, primary index, text index,
+     * query conditions) holds; `maxMemoryMb`: the most it takes in all (max_server_memory_usage).
+     */
+    readonly embedded: { readonly cacheMb: number; readonly maxMemoryMb: number };
   };
   readonly llm: {
     readonly provider: GeneratorName;
@@ -734,6 +740,10 @@ function readConfig(src: Source): Config {
       retryInitialBackoffMs: readInt(src, 'CLICKHOUSE_RETRY_INITIAL_BACKOFF_MS', 500, 1, 600_000),
       retryMaxBackoffMs: readInt(src, 'CLICKHOUSE_RETRY_MAX_BACKOFF_MS', 30_000, 1, 3_600_000),
       discardLogs: readChoice(src, 'BENCH_DISCARD_LOGS', 'false', ['true', 'false']) === 'true',
+      embedded: {
+        cacheMb: readInt(src, 'CLICKHOUSE_EMBEDDED_CACHE_MB', 0, 0, 1024 * 1024),
+        maxMemoryMb: readInt(src, 'CLICKHOUSE_EMBEDDED_MAX_MEMORY_MB', 0, 0, 1024 * 1024),
+      },
     },
     llm: {
       provider: readChoice<GeneratorName>(src, 'LLM_PROVIDER', 'builtin', ['builtin', 'openai', 'ollama']),
