@@ -115,6 +115,7 @@ const store = await startStore(
     retryInitialBackoffMs: 100,
     retryMaxBackoffMs: 1000,
     discardLogs: false,
+    embedded: { cacheMb: 0, maxMemoryMb: 0 },
   },
   { logger: pino({ level: 'warn' }) },
 );
