@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { listDatasets, readDatasetFrom, readSettings, type Dataset } from './accuracy/dataset.ts';
-import { generatorFactory, GENERATOR_NAMES, UsageError } from './accuracy/generators.ts';
+import { generatorFactory, GENERATOR_NAMES, NOISE_SEED, UsageError } from './accuracy/generators.ts';
 import { noiseReport, type NoiseReport } from './accuracy/noise-report.ts';
 import { NOISE_MIX, type NoiseKind } from './accuracy/stand-ins.ts';
 import { predictionsCsv } from './accuracy/predictions.ts';
@@ -36,6 +36,7 @@ const USAGE = `npm run bench:accuracy -- [options]
   --datasets A,B      only these systems (default: every system in DIR)
   --chunk N           lines per request (default 100)
   --concurrency N     generation batches in flight at once (default 5, LLM_MAX_CONCURRENT_BATCHES's default)
+  --noise-seed N      noisy only: the stand-in's seed (default ${NOISE_SEED}); other seeds damage other answers
   --json FILE         write the scores as JSON ("calls": model requests for oracle and
                       noisy, retries included; generator batches for builtin)
   --predictions DIR   write <System>_predictions.csv (LineId,EventTemplate) per dataset
@@ -54,6 +55,7 @@ interface Options {
   datasets: string[] | undefined;
   chunk: number;
   concurrency: number;
+  noiseSeed: number;
   json: string | undefined;
   predictions: string | undefined;
   peer: 'drain3' | undefined;
@@ -107,6 +109,7 @@ function parseOptions(argv: string[]): Options | undefined {
       datasets: { type: 'string' },
       chunk: { type: 'string', default: '100' },
       concurrency: { type: 'string' },
+      'noise-seed': { type: 'string' },
       json: { type: 'string' },
       predictions: { type: 'string' },
       peer: { type: 'string' },
@@ -128,6 +131,15 @@ function parseOptions(argv: string[]): Options | undefined {
       `--concurrency must be a positive integer, got ${JSON.stringify(values.concurrency)}`,
     );
   }
+  const noiseSeed = Number(values['noise-seed'] ?? NOISE_SEED);
+  if (!Number.isInteger(noiseSeed) || noiseSeed < 0 || noiseSeed > 0xffff_ffff) {
+    throw new UsageError(
+      `--noise-seed must be an integer from 0 to 4294967295, got ${JSON.stringify(values['noise-seed'])}`,
+    );
+  }
+  if (values['noise-seed'] !== undefined && values.generator !== 'noisy') {
+    throw new UsageError('--noise-seed seeds the noisy stand-in: it needs --generator noisy');
+  }
   if (values.peer !== undefined && values.peer !== 'drain3') {
     throw new UsageError(`--peer: only drain3 is known, got ${JSON.stringify(values.peer)}`);
   }
@@ -148,6 +160,7 @@ function parseOptions(argv: string[]): Options | undefined {
     datasets,
     chunk,
     concurrency,
+    noiseSeed,
     json: values.json,
     predictions: values.predictions,
     peer: values.peer,
@@ -160,6 +173,7 @@ async function runDataset(options: Options, dataset: Dataset): Promise<DatasetRe
   const bench = await generatorFactory(options.generator)({
     dataset: dataset.name,
     lines: dataset.lines,
+    noiseSeed: options.noiseSeed,
   });
   try {
     const messages = messagesOf(options, dataset);

@@ -46,9 +46,10 @@ export function label(batch: number): string {
   return batch === 1 ? 'single logs' : `batches of ${batch}`;
 }
 
-export function start(args: string[], env: Record<string, string>): ChildProcess {
+/** Runs `args` with this Node in `root` (default: this checkout). */
+export function start(args: string[], env: Record<string, string>, root = ROOT): ChildProcess {
   return spawn(process.execPath, args, {
-    cwd: ROOT,
+    cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -111,17 +112,24 @@ export async function learn(target: Target): Promise<void> {
   while ((await stats(target)).queues.unmatched > 0) await new Promise((r) => setTimeout(r, 200));
 }
 
-/** The standalone service as a child process, its writer discarding, on its own data folder. */
-export async function startService(port: number, env: Record<string, string>) {
+/**
+ * The standalone service as a child process, its writer discarding, on its own data folder;
+ * `root`: another checkout's service (a baseline), this one's by default.
+ */
+export async function startService(port: number, env: Record<string, string>, root?: string) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'log-ingest-bench-'));
-  const child = start(['src/cli/service.ts'], {
-    DATA_DIR: dataDir,
-    INGEST_PORT: String(port),
-    INGEST_HOST: '127.0.0.1',
-    LOG_LEVEL: 'error',
-    BENCH_DISCARD_LOGS: 'true',
-    ...env,
-  });
+  const child = start(
+    ['src/cli/service.ts'],
+    {
+      DATA_DIR: dataDir,
+      INGEST_PORT: String(port),
+      INGEST_HOST: '127.0.0.1',
+      LOG_LEVEL: 'error',
+      BENCH_DISCARD_LOGS: 'true',
+      ...env,
+    },
+    root,
+  );
   return {
     child,
     url: `http://127.0.0.1:${port}`,

@@ -33,6 +33,8 @@ export interface Side {
   headers?: Record<string, string>;
   /** Thrown when the side is not what it claims (e.g. keys not really checked). */
   check?: (target: Target) => Promise<void>;
+  /** Another checkout to run this side's service from (a baseline such as main); absent: this one. */
+  root?: string;
   /** The least side/baseline ratio of logs/s the issue asks for, per batch size; absent: none. */
   limits?: Partial<Record<number, number>>;
 }
@@ -146,7 +148,7 @@ async function oneStart(
   { rounds, roundSeconds, connections }: RoundOptions,
   into: (batch: number, side: Side) => Collected,
 ): Promise<Map<string, number>> {
-  const services = await Promise.all(sides.map((side) => startService(side.port, side.env)));
+  const services = await Promise.all(sides.map((side) => startService(side.port, side.env, side.root)));
   const targets: Target[] = services.map((service, i) => ({
     url: service.url,
     headers: sides[i]!.headers ?? {},

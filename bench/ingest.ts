@@ -5,9 +5,12 @@
 //   npm run bench:ingest -- [--data DIR] [--seconds 5] [--rounds 4] [--connections 8] [--json FILE]
 //   npm run bench:ingest -- --tenancy-on-off [--starts 3] [--rounds 4] [--round-seconds 3] [--json FILE]
 //   npm run bench:ingest -- --wal-on-off [--starts 3] [--rounds 4] [--round-seconds 3] [--json FILE]
+//   npm run bench:ingest -- --line-fields-on-off [--baseline-root DIR] [--starts 3] [--rounds 4] ...
 //
 // --tenancy-on-off (alias --keys): instead, what tenancy costs the hot path (bench/ingest-tenancy.ts).
 // --wal-on-off: instead, what the write-ahead log costs, per INGEST_WAL_SYNC (bench/ingest-wal.ts).
+// --line-fields-on-off: instead, what reading times and levels from lines costs
+// (bench/ingest-line-fields.ts); --baseline-root runs another checkout (main) beside it.
 //
 // The services run with BENCH_DISCARD_LOGS=true: the writer encodes every batch and drops it
 // instead of inserting it. Storage cannot absorb more than a few hundred thousand rows/s on two
@@ -29,6 +32,8 @@ const { values } = parseArgs({
     /** The former name of --tenancy-on-off. */
     keys: { type: 'boolean', default: false },
     'wal-on-off': { type: 'boolean', default: false },
+    'line-fields-on-off': { type: 'boolean', default: false },
+    'baseline-root': { type: 'string' },
     starts: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '4' },
     'round-seconds': { type: 'string', default: '3' },
@@ -41,6 +46,7 @@ const { bodies, label, learn, lines, load, payloadsFor, peakRssMb, start, startS
 const { compareSides } = await import('./ingest-sides.ts');
 const { tenancyComparison } = await import('./ingest-tenancy.ts');
 const { walComparison } = await import('./ingest-wal.ts');
+const { lineFieldsComparison } = await import('./ingest-line-fields.ts');
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const SERVICE_PORT = 3191;
@@ -173,6 +179,7 @@ async function versusBare(report: Report, extra: string[]): Promise<void> {
 
 const compareTenancy = values['tenancy-on-off'] || values.keys;
 const compareWal = values['wal-on-off'];
+const compareLineFields = values['line-fields-on-off'];
 const starts = Number(values.starts);
 const rounds = Number(values.rounds);
 const roundSeconds = Number(values['round-seconds']);
@@ -187,14 +194,29 @@ if (
 }
 const load1 = loadavg()[0]!.toFixed(2);
 const report = new Report(
-  compareTenancy ? 'ingest-tenancy-on-off' : compareWal ? 'ingest-wal-on-off' : 'ingest',
+  compareTenancy
+    ? 'ingest-tenancy-on-off'
+    : compareWal
+      ? 'ingest-wal-on-off'
+      : compareLineFields
+        ? 'ingest-line-fields-on-off'
+        : 'ingest',
 );
 const extra: string[] = [];
-if (compareTenancy || compareWal) {
-  const comparison = compareTenancy ? tenancyComparison() : walComparison();
+if (compareTenancy || compareWal || compareLineFields) {
+  const comparison = compareTenancy
+    ? tenancyComparison()
+    : compareWal
+      ? walComparison()
+      : lineFieldsComparison(values['baseline-root']);
+  const what = compareTenancy
+    ? 'tenancy on / off'
+    : compareWal
+      ? 'write-ahead log on / off'
+      : 'times and levels read from lines on / off';
   await compareSides(report, extra, comparison, { starts, rounds, roundSeconds, connections });
   console.log(
-    `\nHTTP ingestion, ${compareTenancy ? 'tenancy on / off' : 'write-ahead log on / off'} (writer sink: discard), ${connections} connections, ${starts} starts of the three services × ${rounds} rounds of ${roundSeconds} s each per case (baseline first, then last, ...), Node ${process.version}, 1-min load average ${load1} at the start\n`,
+    `\nHTTP ingestion, ${what} (writer sink: discard), ${connections} connections, ${starts} starts of the three services × ${rounds} rounds of ${roundSeconds} s each per case (baseline first, then last, ...), Node ${process.version}, 1-min load average ${load1} at the start\n`,
   );
 } else {
   await versusBare(report, extra);

@@ -8,10 +8,18 @@
 // random for each line); both sides get the same list. Drain3 (bench/peers/drain3_match_runner.py)
 // times only its match loop, in a Python child process started after our measurements.
 //
-//   npm run bench:matcher [-- --json FILE] [--quick] [--no-peer]
+// With --baseline, another tree's matcher (its src/match/index.ts, e.g. a `git worktree` of
+// main) is measured in the same run, rounds alternating between the two: before/after figures
+// from one run. Times are CPU time (process.cpuUsage), so that other work on a shared machine
+// slows the figures less than it would wall-clock ones.
+//
+//   npm run bench:matcher [-- --json FILE] [--quick] [--no-peer] [--baseline PATH/src/match/index.ts]
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { lastMatchSteps, MatcherSnapshot, tokenize } from '../src/match/index.ts';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import * as ours from '../src/match/index.ts';
+import { tokenize } from '../src/match/index.ts';
 import type { Template } from '../src/model/template.ts';
 import { DRAIN3_VERSION, ensureDrain3, runPython } from './accuracy/peer-drain3.ts';
 import { DATASETS, LOGHUB_DIR, loghubAvailable, readTemplates } from './loghub.ts';
@@ -23,8 +31,35 @@ const { values: args } = parseArgs({
     // A short run for development: fewer lines and rounds, figures not for the docs.
     quick: { type: 'boolean', default: false },
     'no-peer': { type: 'boolean', default: false },
+    baseline: { type: 'string' },
   },
 });
+
+/** What the bench uses of a matcher, ours or the baseline's. */
+interface MatchSnapshot {
+  readonly size: number;
+  match(org: string, message: string): { templateId: number; variables: string[] } | undefined;
+  withChanges(upserts: readonly Template[]): MatchSnapshot;
+}
+interface Implementation {
+  name: string;
+  empty: () => MatchSnapshot;
+  lastMatchSteps: () => number;
+}
+const implementations: Implementation[] = [
+  { name: 'log-ingest', empty: () => ours.MatcherSnapshot.empty(), lastMatchSteps: ours.lastMatchSteps },
+];
+if (args.baseline !== undefined) {
+  const other = (await import(resolve(args.baseline))) as {
+    MatcherSnapshot: { empty(): MatchSnapshot };
+    lastMatchSteps(): number;
+  };
+  implementations.push({
+    name: 'baseline',
+    empty: () => other.MatcherSnapshot.empty(),
+    lastMatchSteps: () => other.lastMatchSteps(),
+  });
+}
 
 if (!loghubAvailable()) {
   console.error(`LogHub-2k not found at ${LOGHUB_DIR}; set LOGHUB_DIR`);
@@ -116,53 +151,94 @@ function lineOf(text: string): string {
  */
 const flat = (lines: string[]): string[] => JSON.parse(JSON.stringify(lines)) as string[];
 
-interface Case {
-  size: number;
-  snapshot: MatcherSnapshot;
+interface Measured {
+  snapshot: MatchSnapshot;
   buildMs: number;
-  /** Lines of templates drawn at random among the size's templates, and their template index. */
-  lines: string[];
-  expected: number[];
   samples: number[];
   fixedSamples: number[];
 }
 
-function linesPerSecond(snapshot: MatcherSnapshot, lines: readonly string[]): number {
-  let sink = 0;
-  const start = process.hrtime.bigint();
-  for (const line of lines) {
-    const result = snapshot.match(ORG, line);
-    if (result !== undefined) sink += result.templateId + result.variables.length;
-  }
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if (sink === -1) console.log(sink);
-  return lines.length / seconds;
+interface Case {
+  size: number;
+  /** Lines of templates drawn at random among the size's templates, and their template index. */
+  lines: string[];
+  expected: number[];
+  /** One per implementation, in the order of `implementations`. */
+  runs: Measured[];
 }
+
+// The process's CPU time: the thread's own (process.threadCpuUsage) counts in scheduler
+// ticks here, a millisecond or more, too coarse for a swap or a short round.
+const cpuSeconds = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+/**
+ * The match loop, compiled once per implementation: a loop shared by both would see two kinds
+ * of snapshot at its call site and optimise for the mix, not for either.
+ */
+const linesPerSecond = implementations.map(
+  () =>
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    new Function(
+      'snapshot',
+      'lines',
+      'org',
+      'cpuSeconds',
+      `let sink = 0;
+      const start = cpuSeconds();
+      for (const line of lines) {
+        const result = snapshot.match(org, line);
+        if (result !== undefined) sink += result.templateId + result.variables.length;
+      }
+      const seconds = cpuSeconds() - start;
+      if (sink === -1) console.log(sink);
+      return lines.length / seconds;`,
+    ) as (snapshot: MatchSnapshot, lines: readonly string[], org: string, cpu: () => number) => number,
+);
 
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 };
 
+function build(implementation: Implementation, size: number): Measured {
+  const start = cpuSeconds();
+  const snapshot = implementation.empty().withChanges(templates.slice(0, size));
+  // The first line builds an org's trie when withChanges has not (small orgs).
+  snapshot.match(ORG, 'x');
+  return { snapshot, buildMs: (cpuSeconds() - start) * 1e3, samples: [], fixedSamples: [] };
+}
+
 const cases: Case[] = SIZES.map((size) => {
-  const buildStart = process.hrtime.bigint();
-  const snapshot = MatcherSnapshot.empty().withChanges(templates.slice(0, size));
-  const buildMs = Number(process.hrtime.bigint() - buildStart) / 1e6;
   const expected = Array.from({ length: LINES }, () => int(size));
   const lines = flat(expected.map((k) => lineOf(texts[k] ?? '')));
-  return { size, snapshot, buildMs, lines, expected, samples: [], fixedSamples: [] };
+  return {
+    size,
+    lines,
+    expected,
+    runs: implementations.map((implementation) => build(implementation, size)),
+  };
 });
 // The same lines at every size (all of template #1): their cost must not depend on the size.
 const fixedLines = flat(Array.from({ length: 2_000 }, () => lineOf(texts[0] ?? '')));
 
-// Sizes are measured in interleaved rounds so that JIT warm-up and GC land on all alike.
+// Sizes and implementations are measured in interleaved rounds (the implementations' order
+// alternating) so that JIT warm-up, GC and the machine's other work land on all alike.
 for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
   for (const c of cases) {
-    const lps = linesPerSecond(c.snapshot, c.lines);
-    const fixed = linesPerSecond(c.snapshot, fixedLines);
-    if (round < WARMUP_ROUNDS) continue;
-    c.samples.push(lps);
-    c.fixedSamples.push(fixed);
+    const order = implementations.map((_, k) => (round % 2 === 0 ? k : implementations.length - 1 - k));
+    for (const k of order) {
+      const run = c.runs[k];
+      const measure = linesPerSecond[k];
+      if (run === undefined || measure === undefined) continue;
+      const lps = measure(run.snapshot, c.lines, ORG, cpuSeconds);
+      const fixed = measure(run.snapshot, fixedLines, ORG, cpuSeconds);
+      if (round < WARMUP_ROUNDS) continue;
+      run.samples.push(lps);
+      run.fixedSamples.push(fixed);
+    }
   }
 }
 
@@ -202,7 +278,9 @@ async function runPeer(): Promise<PeerCase[]> {
 const peers = args['no-peer'] ? undefined : await runPeer();
 
 const report = new Report('matcher');
-const lps = cases.map((c) => median(c.samples));
+const lpsOf = (k: number): number[] => cases.map((c) => median(c.runs[k]?.samples ?? []));
+const lps = lpsOf(0);
+const baseline = implementations.length > 1 ? lpsOf(1) : undefined;
 for (const [k, c] of cases.entries()) {
   report.add({
     case: `log-ingest lines/s at ${c.size.toLocaleString('en')} templates`,
@@ -221,80 +299,171 @@ for (const [k, c] of cases.entries()) {
     note: 'peer: Drain3 match() then extract_parameters(cluster.get_template(), line)',
   });
 }
-const at = (size: number): number => lps[SIZES.indexOf(size)] ?? NaN;
+if (baseline !== undefined) {
+  for (const [k, c] of cases.entries()) {
+    report.add({
+      case: `log-ingest lines/s at ${c.size.toLocaleString('en')} templates vs baseline`,
+      value: lps[k] ?? NaN,
+      peer: baseline[k] ?? NaN,
+      unit: 'lines/s',
+      note: `peer: ${args.baseline ?? ''}, same run`,
+    });
+  }
+}
+const slowdown = (figures: readonly number[]): number =>
+  (figures[SIZES.indexOf(10)] ?? NaN) / (figures[SIZES.indexOf(10_000)] ?? NaN);
 report.add({
   case: '10,000 vs 10 templates slowdown (lower is better)',
-  value: at(10) / at(10_000),
-  peer: 1.5,
+  value: slowdown(lps),
+  peer: 2,
   unit: 'x',
-  note: 'lines/s at 10 / lines/s at 10,000; limit ≤ 1.5',
+  note: 'lines/s at 10 / lines/s at 10,000; limit ≤ 2',
 });
+if (baseline !== undefined) {
+  report.add({
+    case: 'baseline: 10,000 vs 10 templates slowdown',
+    value: slowdown(baseline),
+    peer: 2,
+    unit: 'x',
+    note: 'the same for the baseline, same run',
+  });
+}
 report.add({
   case: 'lines/s at 1,000 templates vs target',
-  value: at(1_000),
+  value: lps[SIZES.indexOf(1_000)] ?? NaN,
   peer: 1_500_000,
   unit: 'lines/s',
   note: 'target ≥ 1,500,000 with variables extracted',
 });
+
+// Swapping in one change at 10,000 templates, chained as the service applies them: enough
+// changes that the mean includes the rebuilds of a layered index (every n/8 changes).
+const SWAPS = args.quick ? 300 : 3_000;
+interface SwapCost {
+  median: number;
+  mean: number;
+  max: number;
+}
+function swapCost(start: MatchSnapshot, change: (k: number) => Template): SwapCost {
+  const samples: number[] = [];
+  let current = start;
+  current.match(ORG, 'x');
+  for (let k = 0; k < SWAPS; k++) {
+    const template = change(k);
+    const before = cpuSeconds();
+    current = current.withChanges([template]);
+    samples.push((cpuSeconds() - before) * 1e6);
+  }
+  samples.sort((a, b) => a - b);
+  const mean = samples.reduce((sum, x) => sum + x, 0) / samples.length;
+  return {
+    median: samples[Math.floor(samples.length / 2)] ?? NaN,
+    mean,
+    max: samples[samples.length - 1] ?? NaN,
+  };
+}
+const swaps = implementations.map((_, k) => {
+  const largest = cases[cases.length - 1]?.runs[k]?.snapshot ?? implementations[0]?.empty();
+  if (largest === undefined) throw new Error('no snapshot at 10,000 templates');
+  const replace = swapCost(largest, (j) => {
+    const template = templates[(j * 37) % templates.length] ?? templates[0];
+    if (template === undefined) throw new Error('no template');
+    return { ...template, text: `${template.text} v${j}` };
+  });
+  const add = swapCost(largest, (j) => ({
+    ...(templates[0] as Template),
+    id: 100_000 + j,
+    text: `brand new template ${j} <*>`,
+  }));
+  return { replace, add };
+});
+for (const kind of ['replace', 'add'] as const) {
+  const what = kind === 'replace' ? 'new text for an existing id' : 'new template';
+  report.add({
+    case: `swap at 10,000 templates, ${what}: mean µs per change (lower is better)`,
+    value: swaps[0]?.[kind].mean ?? NaN,
+    peer: swaps[1]?.[kind].mean ?? null,
+    unit: 'µs',
+    note: `${SWAPS.toLocaleString('en')} changes chained; peer: baseline, same run; limit: no more than it`,
+  });
+}
+
+// Heap per template: the templates and their index at 10,000 templates, after a full GC.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const heapPerTemplate = implementations.map((implementation) => {
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const snapshot = implementation.empty().withChanges(templates);
+  snapshot.match(ORG, 'x');
+  gc();
+  const bytes = (process.memoryUsage().heapUsed - before) / templates.length;
+  if (snapshot.size !== templates.length) throw new Error('snapshot lost templates');
+  return bytes;
+});
+report.add({
+  case: 'heap per template at 10,000 templates, index included (lower is better)',
+  value: heapPerTemplate[0] ?? NaN,
+  peer: heapPerTemplate[1] ?? null,
+  unit: 'bytes',
+  note: 'peer: baseline, same run; limit: no more than it',
+});
 report.emit(args.json);
 
 console.log('');
-console.log(
-  `Details (${LINES.toLocaleString('en')} lines per size; log-ingest: median of ${ROUNDS} rounds after ${WARMUP_ROUNDS} ` +
-    `of warm-up; Drain3: median of ${PEER_ROUNDS.match} (match) and ${PEER_ROUNDS.params} (match + parameters) rounds after one):`,
-);
-console.log(
-  '| templates | log-ingest ns/line | matched (own template) | trie nodes visited per line | template #1 lines, ns/line | build, ms | Drain3 match() lines/s | Drain3 match + extract_parameters lines/s | Drain3 matched (right cluster) |',
-);
-console.log('|---|---|---|---|---|---|---|---|---|');
 const pct = (part: number, whole: number): string => `${((100 * part) / whole).toFixed(1)}%`;
-for (const [k, c] of cases.entries()) {
-  let steps = 0;
-  let matched = 0;
-  let own = 0;
-  for (const [j, line] of c.lines.entries()) {
-    const result = c.snapshot.match(ORG, line);
-    steps += lastMatchSteps();
-    if (result === undefined) continue;
-    matched++;
-    if (result.templateId === (c.expected[j] ?? 0) + 1) own++;
-  }
-  const peer = peers?.[k];
-  const fmt = (x: number | undefined): string =>
-    x === undefined ? 'n/a' : Math.round(x).toLocaleString('en');
+for (const [i, implementation] of implementations.entries()) {
   console.log(
-    `| ${c.size.toLocaleString('en')} | ${(1e9 / median(c.samples)).toFixed(0)} | ${pct(matched, LINES)} (${pct(own, LINES)}) | ` +
-      `${(steps / LINES).toFixed(1)} | ${(1e9 / median(c.fixedSamples)).toFixed(0)} | ${c.buildMs.toFixed(1)} | ` +
-      `${fmt(peer?.match.lines_per_s)} | ${fmt(peer?.params.lines_per_s)} | ` +
-      `${peer === undefined ? 'n/a' : `${pct(peer.match_hits, LINES)} (${pct(peer.match_right, LINES)})`} |`,
+    `Details, ${implementation.name} (${LINES.toLocaleString('en')} lines per size; median of ${ROUNDS} rounds after ` +
+      `${WARMUP_ROUNDS} of warm-up; Drain3: median of ${PEER_ROUNDS.match} (match) and ${PEER_ROUNDS.params} ` +
+      `(match + parameters) rounds after one):`,
   );
+  console.log(
+    '| templates | ns/line | matched (own template) | trie nodes visited per line | template #1 lines, ns/line | build, ms | Drain3 match() lines/s | Drain3 match + extract_parameters lines/s | Drain3 matched (right cluster) |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const [k, c] of cases.entries()) {
+    const run = c.runs[i];
+    if (run === undefined) continue;
+    let steps = 0;
+    let matched = 0;
+    let own = 0;
+    for (const [j, line] of c.lines.entries()) {
+      const result = run.snapshot.match(ORG, line);
+      steps += implementation.lastMatchSteps();
+      if (result === undefined) continue;
+      matched++;
+      if (result.templateId === (c.expected[j] ?? 0) + 1) own++;
+    }
+    const peer = peers?.[k];
+    const fmt = (x: number | undefined): string =>
+      x === undefined ? 'n/a' : Math.round(x).toLocaleString('en');
+    console.log(
+      `| ${c.size.toLocaleString('en')} | ${(1e9 / median(run.samples)).toFixed(0)} | ${pct(matched, LINES)} (${pct(own, LINES)}) | ` +
+        `${(steps / LINES).toFixed(1)} | ${(1e9 / median(run.fixedSamples)).toFixed(0)} | ${run.buildMs.toFixed(1)} | ` +
+        `${fmt(peer?.match.lines_per_s)} | ${fmt(peer?.params.lines_per_s)} | ` +
+        `${peer === undefined ? 'n/a' : `${pct(peer.match_hits, LINES)} (${pct(peer.match_right, LINES)})`} |`,
+    );
+  }
+  console.log('');
 }
 
-// One upsert into the 10,000-template snapshot: a new text for an existing id, and a new id.
-function medianMicros(run: (k: number) => void, count: number): { median: number; max: number } {
-  const samples: number[] = [];
-  for (let k = 0; k < count; k++) {
-    const start = process.hrtime.bigint();
-    run(k);
-    samples.push(Number(process.hrtime.bigint() - start) / 1e3);
+console.log(`One change swapped in at 10,000 templates (${SWAPS.toLocaleString('en')} chained, CPU µs):`);
+console.log('| implementation | change | median | mean | max |');
+console.log('|---|---|---|---|---|');
+for (const [i, implementation] of implementations.entries()) {
+  for (const kind of ['replace', 'add'] as const) {
+    const cost = swaps[i]?.[kind];
+    if (cost === undefined) continue;
+    const what = kind === 'replace' ? 'new text for an existing id' : 'new template';
+    console.log(
+      `| ${implementation.name} | ${what} | ${cost.median.toFixed(1)} | ${cost.mean.toFixed(1)} | ${cost.max.toFixed(0)} |`,
+    );
   }
-  samples.sort((a, b) => a - b);
-  return { median: samples[Math.floor(count / 2)] ?? 0, max: samples[count - 1] ?? 0 };
 }
-const largest = cases[cases.length - 1]?.snapshot ?? MatcherSnapshot.empty();
-let current = largest;
-const replace = medianMicros((k) => {
-  const template = templates[k * 37] ?? templates[0];
-  if (template === undefined) return;
-  current = current.withChanges([{ ...template, text: `${template.text} v${k}` }]);
-}, 200);
-const add = medianMicros((k) => {
-  current = current.withChanges([{ ...templates[0]!, id: 100_000 + k, text: `brand new template ${k} <*>` }]);
-}, 200);
 console.log('');
-console.log(`withChanges at 10,000 templates, one upsert (200 runs, chained):`);
-console.log(`| change | median µs | max µs |`);
-console.log('|---|---|---|');
-console.log(`| new text for an existing id | ${replace.median.toFixed(1)} | ${replace.max.toFixed(1)} |`);
-console.log(`| new template | ${add.median.toFixed(1)} | ${add.max.toFixed(1)} |`);
-console.log(`(the old snapshot still has ${largest.size} templates; the new one ${current.size})`);
+console.log(
+  `Heap per template at 10,000 templates: ${implementations
+    .map((implementation, i) => `${implementation.name} ${Math.round(heapPerTemplate[i] ?? NaN)} bytes`)
+    .join(', ')}`,
+);

@@ -128,6 +128,7 @@ async function insertCost(dataDir: string): Promise<{ with: number; without: num
     retryInitialBackoffMs: 100,
     retryMaxBackoffMs: 1000,
     discardLogs: false,
+    embedded: { cacheMb: 0, maxMemoryMb: 0 },
   };
   const logger = createLogger('silent');
   const withViews = await startStore({ ...config, database: 'with_views' }, { logger });

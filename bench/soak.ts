@@ -1,10 +1,11 @@
 // Soak (issue "Performance, second round", point 5): the standalone service, storing for real,
-// driven past what storage absorbs and then back under it, over and over, for --minutes. Each
-// minute (at the same point of the cycle) it reads the service's resident memory, V8 heap, open
-// files, write-ahead-log bytes, held (unmatched) lines and write-buffer rows, and prints them as
-// a row. At the end: the slope of each over the last half of the run, beside a limit of 5 % of
-// its own level per half-run (what "does not grow" means for a figure that swings with the load),
-// and every accepted log counted in storage after the drain (stored must equal accepted).
+// driven past what storage absorbs and then back under it, over and over, for --minutes. Every
+// 5 s it reads the service's resident memory, V8 heap, open files, write-ahead-log bytes, held
+// (unmatched) lines and write-buffer rows, and prints each minute's peaks as a row. At the end:
+// the trend of each figure's per-minute peaks and floors over the last half of the run, beside a
+// limit of 5 % of its own level per half-run (soak-trend.ts says why peaks, floors and Theil-Sen
+// rather than one point a minute), and every accepted log counted in storage after the drain
+// (stored must equal accepted).
 //
 //   npm run bench:soak -- [--minutes 30] [--cycle-secs 60] [--connections 6] [--under 0.3]
 //                         [--json FILE] [--keep]
@@ -19,10 +20,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { NODE_FLAGS } from '../src/cli/node-flags.ts';
 import { loadConfig } from '../src/config.ts';
 import { startStore } from '../src/store/stage.ts';
 import { bodies, learn, start, waitUp, type Target } from './ingest-load.ts';
 import { Report } from './report.ts';
+import { lastHalfTrends, minuteSpans, type Reading } from './soak-trend.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -75,29 +78,26 @@ function post(body: string): Promise<{ status: number; accepted: number }> {
   });
 }
 
-interface Sample {
-  minute: number;
-  rssMb: number;
-  heapMb: number;
-  openFiles: number;
-  walMb: number;
-  held: number;
-  bufferRows: number;
-  accepted: number;
-  refused: number;
-}
+/** The figures read every SAMPLE_MS, in the order of the table's columns. */
+const FIGURES = [
+  ['RSS', 'rssMb', 'MB'],
+  ['V8 heap used', 'heapMb', 'MB'],
+  ['open files', 'openFiles', 'files'],
+  ['write-ahead log', 'walMb', 'MB'],
+  ['held lines', 'held', 'lines'],
+  ['write-buffer rows', 'bufferRows', 'rows'],
+] as const;
+const SAMPLE_MS = 5_000;
+/** A minute with fewer readings (the tail of the run) is not a minute of the table. */
+const MIN_READINGS = 6;
 
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-async function sample(
-  pid: number,
-  target: Target,
-  minute: number,
-  totals: { accepted: number; refused: number },
-): Promise<Sample> {
+/** One reading of every figure in FIGURES. */
+async function read(pid: number, target: Target): Promise<Record<(typeof FIGURES)[number][1], number>> {
   const metrics = await (await fetch(`${target.url}/metrics`)).text();
   const heap = Number(/^log_ingest_nodejs_heap_size_used_bytes (\S+)/m.exec(metrics)?.[1] ?? 0);
   const stats = (await (await fetch(`${target.url}/stats`)).json()) as {
@@ -106,35 +106,18 @@ async function sample(
     buffer: { rows: number; in_flight_rows: number };
   };
   return {
-    minute,
     rssMb: rssMb(pid),
     heapMb: heap / 2 ** 20,
     openFiles: readdirSync(`/proc/${pid}/fd`).length,
     walMb: (stats.wal?.bytes ?? 0) / 2 ** 20,
     held: stats.queues.unmatched,
     bufferRows: stats.buffer.rows + stats.buffer.in_flight_rows,
-    accepted: totals.accepted,
-    refused: totals.refused,
   };
-}
-
-/** Least-squares slope of y over x. */
-function slope(points: ReadonlyArray<[number, number]>): number {
-  const n = points.length;
-  const mx = points.reduce((s, [x]) => s + x, 0) / n;
-  const my = points.reduce((s, [, y]) => s + y, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const [x, y] of points) {
-    num += (x - mx) * (y - my);
-    den += (x - mx) ** 2;
-  }
-  return den === 0 ? 0 : num / den;
 }
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'log-ingest-soak-'));
-  const child = start(['src/cli/service.ts'], {
+  const child = start([...NODE_FLAGS, 'src/cli/service.ts'], {
     DATA_DIR: dataDir,
     INGEST_PORT: String(PORT),
     INGEST_HOST: '127.0.0.1',
@@ -181,36 +164,54 @@ async function main(): Promise<void> {
       }
     };
 
-    const samples: Sample[] = [];
+    // Readings every SAMPLE_MS beside the load; each minute's peaks printed when it is over.
+    const readings: Reading[] = [];
     const started = Date.now();
-    let nextSample = started + 60_000;
+    const pid = child.pid as number;
+    let printed = 0;
+    const printMinutes = (upTo: number) => {
+      for (const span of minuteSpans(readings, MIN_READINGS)) {
+        if (span.minute <= printed || span.minute > upTo) continue;
+        printed = span.minute;
+        const p = span.peak;
+        console.log(
+          `| ${span.minute} | ${p.rssMb?.toFixed(0)} | ${p.heapMb?.toFixed(0)} | ${p.openFiles} | ${p.walMb?.toFixed(1)} | ${p.held} | ${p.bufferRows} | ${totals.accepted.toLocaleString('en')} | ${totals.refused} |`,
+        );
+      }
+    };
+    let reading = false;
+    const sampler = setInterval(() => {
+      if (reading) return;
+      reading = true;
+      const atMs = Date.now() - started;
+      void read(pid, target)
+        .then((values) => {
+          readings.push({ atMs, values });
+          printMinutes(Math.floor(atMs / 60_000));
+        })
+        .catch((err: unknown) => console.error('bench:soak: a reading failed, skipped:', err))
+        .finally(() => (reading = false));
+    }, SAMPLE_MS);
     console.log(
       '| minute | RSS MB | heap MB | open files | WAL MB | held lines | buffer rows | accepted | refused (503) |',
     );
     console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-    while (Date.now() < end) {
-      const cycleStart = Date.now();
-      await over(Math.min(end, cycleStart + cycleMs / 2));
-      await under(Math.min(end, cycleStart + cycleMs));
-      if (Date.now() >= nextSample || Date.now() >= end) {
-        const s = await sample(
-          child.pid as number,
-          target,
-          Math.round((Date.now() - started) / 60_000),
-          totals,
-        );
-        samples.push(s);
-        nextSample += 60_000;
-        console.log(
-          `| ${s.minute} | ${s.rssMb.toFixed(0)} | ${s.heapMb.toFixed(0)} | ${s.openFiles} | ${s.walMb.toFixed(1)} | ${s.held} | ${s.bufferRows} | ${s.accepted.toLocaleString('en')} | ${s.refused} |`,
-        );
+    try {
+      while (Date.now() < end) {
+        const cycleStart = Date.now();
+        await over(Math.min(end, cycleStart + cycleMs / 2));
+        await under(Math.min(end, cycleStart + cycleMs));
       }
+    } finally {
+      clearInterval(sampler);
     }
+    printMinutes(Infinity);
+    console.log('(each figure the peak of its minute, read every 5 s)');
 
     // Drain: nothing held, nothing buffered; then stop and count what storage has.
     for (let i = 0; i < 600; i++) {
-      const s = await sample(child.pid as number, target, 0, totals);
-      if (s.held === 0 && s.bufferRows === 0) break;
+      const now = await read(pid, target);
+      if (now.held === 0 && now.bufferRows === 0) break;
       await new Promise((res) => setTimeout(res, 500));
     }
     child.kill('SIGTERM');
@@ -229,26 +230,18 @@ async function main(): Promise<void> {
     const expected = before.logs.accepted + totals.accepted;
 
     const report = new Report('soak');
-    const half = samples.slice(Math.floor(samples.length / 2));
-    const figures: Array<[string, (s: Sample) => number, string]> = [
-      ['RSS', (s) => s.rssMb, 'MB/min'],
-      ['V8 heap used', (s) => s.heapMb, 'MB/min'],
-      ['open files', (s) => s.openFiles, 'files/min'],
-      ['write-ahead log', (s) => s.walMb, 'MB/min'],
-      ['held lines', (s) => s.held, 'lines/min'],
-      ['write-buffer rows', (s) => s.bufferRows, 'rows/min'],
-    ];
-    const halfMinutes = Math.max(1, (half.at(-1)?.minute ?? 1) - (half[0]?.minute ?? 0));
-    for (const [name, read, unit] of figures) {
-      const level = half.reduce((sum, s) => sum + read(s), 0) / Math.max(1, half.length);
-      // Growth over the last half under 5 % of the level (at least one unit for figures near 0).
-      const limit = Math.max(0.05 * level, 1) / halfMinutes;
+    const trends = lastHalfTrends(
+      minuteSpans(readings, MIN_READINGS),
+      FIGURES.map(([, key]) => key),
+    );
+    for (const t of trends) {
+      const [name, , unit] = FIGURES.find(([, key]) => key === t.figure) as (typeof FIGURES)[number];
       report.add({
-        case: `${name}: slope over the last half`,
-        value: slope(half.map((s) => [s.minute, read(s)])),
-        peer: limit,
-        unit,
-        note: `limit: 5 % of its level (${level.toFixed(1)}) over the last ${halfMinutes} min`,
+        case: `${name}: trend of the minutes' ${t.series === 'peak' ? 'peaks' : 'floors'}, last half`,
+        value: t.slope,
+        peer: t.limit,
+        unit: `${unit}/min`,
+        note: `limit: 5 % of its level (${t.level.toFixed(1)}) over the last ${t.minutes} min; Theil-Sen`,
       });
     }
     report.add({

@@ -89,6 +89,11 @@ export interface Config {
    * from its templates at its next log (0: never).
    */
   readonly orgs: { readonly max: number; readonly idleUnloadSecs: number };
+  /**
+   * A log sent without a timestamp or level takes them from its line's header
+   * (ingest/line-fields.ts): on for every org but `offOrgs`, or off for all.
+   */
+  readonly lineFields: { readonly on: boolean; readonly offOrgs: readonly string[] };
   readonly clickhouse: {
     /** Unset: the embedded engine (chdb) with its data in `dataDir`. */
     readonly url: string | undefined;
@@ -108,6 +113,12 @@ export interface Config {
      * inserting it, so the request path is measured without storage as the limit.
      */
     readonly discardLogs: boolean;
+    /**
+     * The embedded engine's own memory (store/client.ts), given to it at start; 0 keeps the
+     * engine's default. `cacheMb`: the most each of its caches (marks, primary index, text index,
+     * query conditions) holds; `maxMemoryMb`: the most it takes in all (max_server_memory_usage).
+     */
+    readonly embedded: { readonly cacheMb: number; readonly maxMemoryMb: number };
   };
   readonly llm: {
     readonly provider: GeneratorName;
@@ -349,6 +360,18 @@ function readIdentifier(src: Source, name: string, fallback: string): string {
     throw new ConfigError(name, `must be letters, digits and underscores, got ${JSON.stringify(value)}`);
   }
   return value;
+}
+
+/** A comma-separated list of orgs, each a valid org name; empty when unset. */
+function readOrgList(src: Source, name: string): string[] {
+  const raw = readString(src, name, '');
+  if (raw.trim() === '') return [];
+  return raw.split(',').map((part) => {
+    const org = part.trim();
+    const bad = orgProblem(org);
+    if (bad !== undefined) throw new ConfigError(name, `${JSON.stringify(org)}: ${bad.message}`);
+    return org;
+  });
 }
 
 function readBrokers(src: Source, name: string): string[] | undefined {
@@ -707,6 +730,10 @@ function readConfig(src: Source): Config {
       max: readInt(src, 'ORGS_MAX', 10_000, 0),
       idleUnloadSecs: readInt(src, 'ORG_IDLE_UNLOAD_SECS', 600, 0, 86_400),
     },
+    lineFields: {
+      on: readChoice(src, 'LINE_FIELDS', 'on', ['on', 'off']) === 'on',
+      offOrgs: readOrgList(src, 'LINE_FIELDS_OFF_ORGS'),
+    },
     clickhouse: {
       url: readUrl(src, 'CLICKHOUSE_URL'),
       user: readString(src, 'CLICKHOUSE_USER', 'default'),
@@ -725,6 +752,10 @@ function readConfig(src: Source): Config {
       retryInitialBackoffMs: readInt(src, 'CLICKHOUSE_RETRY_INITIAL_BACKOFF_MS', 500, 1, 600_000),
       retryMaxBackoffMs: readInt(src, 'CLICKHOUSE_RETRY_MAX_BACKOFF_MS', 30_000, 1, 3_600_000),
       discardLogs: readChoice(src, 'BENCH_DISCARD_LOGS', 'false', ['true', 'false']) === 'true',
+      embedded: {
+        cacheMb: readInt(src, 'CLICKHOUSE_EMBEDDED_CACHE_MB', 0, 0, 1024 * 1024),
+        maxMemoryMb: readInt(src, 'CLICKHOUSE_EMBEDDED_MAX_MEMORY_MB', 0, 0, 1024 * 1024),
+      },
     },
     llm: {
       provider: readChoice<GeneratorName>(src, 'LLM_PROVIDER', 'builtin', ['builtin', 'openai', 'ollama']),

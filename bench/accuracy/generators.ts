@@ -29,6 +29,8 @@ export type BenchGeneratorName = (typeof GENERATOR_NAMES)[number];
 export interface GeneratorContext {
   dataset: string;
   lines: readonly DatasetLine[];
+  /** The noisy stand-in's seed (NOISE_SEED unless --noise-seed). */
+  noiseSeed?: number;
 }
 
 export interface BenchGenerator {
@@ -116,9 +118,9 @@ const FACTORIES: Record<BenchGeneratorName, GeneratorFactory> = {
     return { ...(await viaStandIn(oracleResponder(truth))), truthConflicts: conflicts };
   },
   // Damaged answers and HTTP errors mixed with the ground truth, seeded.
-  noisy: async ({ lines }) => {
+  noisy: async ({ lines, noiseSeed }) => {
     const { truth, conflicts } = truthIndex(lines);
-    const noise = noisyResponder(truth, NOISE_SEED);
+    const noise = noisyResponder(truth, noiseSeed ?? NOISE_SEED);
     return { ...(await viaStandIn(noise.respond)), noise, truthConflicts: conflicts };
   },
   openai: () => fromEnvironment('openai', process.env),

@@ -17,7 +17,11 @@ export interface TemplateGenerator {
   readonly source: TemplateSource;
   /** Lines handed over in one call, and how long to wait for a batch to fill. */
   readonly batching: { readonly maxLines: number; readonly maxWaitMs: number };
-  /** Templates already known (loaded from storage at start), so generation continues from them. */
+  /**
+   * Templates already known, so generation continues from them: those loaded at start, those
+   * made elsewhere (other generator processes), and each one the generate stage takes in from
+   * this generator. A template it knows already (by id) is skipped.
+   */
   seed(templates: readonly Template[]): void;
   /** Proposes templates covering `lines`, all from one org. */
   generate(org: string, lines: readonly string[], signal?: AbortSignal): Promise<ProposedTemplate[]>;

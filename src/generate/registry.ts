@@ -10,6 +10,7 @@ import { hasConstantText } from './checks.ts';
 import type { GenerateStats } from './counters.ts';
 import type { ProposedTemplate, TemplateGenerator } from './generator.ts';
 import { mergeTemplates } from './merge.ts';
+import { vouchedWidenings } from './vouched.ts';
 import { carryShapes, completeShapes, observeShapes, unionShapes, variableCount } from './learn-shapes.ts';
 import { encodeShapes, parseShapes, type VariableShape } from '../match/shapes.ts';
 
@@ -144,6 +145,9 @@ export class TemplateRegistry {
           this.widenInto(known, seen, observed.lines[k] ?? 0, lines.length, upserts, at);
         continue;
       }
+      // A model's answer for lines a known template's shapes refused, holding the refused
+      // values as variables, widens that template instead (vouched.ts).
+      if (proposal.id === undefined && this.widenVouched(org, proposal.text, lines, upserts, at)) continue;
       if (existing === undefined && current.countFor(org) + upserts.length >= this.deps.maxTemplatesPerOrg) {
         this.reject(org, 'template_cap');
         continue;
@@ -183,6 +187,10 @@ export class TemplateRegistry {
       this.matcher.apply(upserts);
       void this.deps.templates.publish(upserts.map((template) => ({ kind: 'upsert', template })));
       this.deps.saveTemplates?.(upserts);
+      // The generator learns the org's templates as the stage has them: an LLM generator's
+      // miner fallback then puts a line the model failed on in the template it belongs to
+      // (widening it, as the built-in generator does its own) instead of a new one beside it.
+      this.deps.generator.seed(upserts);
       const created = upserts.filter((t) => t.createdAt === at);
       if (created.length > 0) this.deps.onCreated?.(created);
     }
@@ -215,6 +223,27 @@ export class TemplateRegistry {
     const pending = upserts.findIndex((t) => t.id === known.id);
     if (pending === -1) upserts.push(widened);
     else upserts[pending] = widened;
+  }
+
+  /**
+   * Widens the known templates `text` vouches for (vouched.ts) when that covers every line it
+   * takes: true when it did, and the proposal is not needed.
+   */
+  private widenVouched(
+    org: string,
+    text: string,
+    lines: readonly string[],
+    upserts: Template[],
+    at: number,
+  ): boolean {
+    const current = this.matcher.current;
+    const vouched = vouchedWidenings(org, current, text, lines);
+    if (vouched.taken === 0 || vouched.unvouched > 0) return false;
+    for (const [id, seen] of vouched.widen) {
+      const known = upserts.find((t) => t.id === id) ?? current.get(org, id);
+      if (known !== undefined) this.widenInto(known, seen.shapes, seen.lines, lines.length, upserts, at);
+    }
+    return true;
   }
 
   /**

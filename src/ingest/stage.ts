@@ -15,6 +15,7 @@ import { demandOf, type Demand, type TokenBuckets } from '../quota/token-buckets
 import { tooManyLogs, type SubmittedLogs } from './body.ts';
 import { INGEST_COUNTERS, type IngestStats } from './counters.ts';
 import { validateBatch } from './validate-batch.ts';
+import type { LineFieldsFor } from './validate.ts';
 
 export { logsFromJson, logsFromNdjson, parseJsonBody } from './body.ts';
 
@@ -52,6 +53,8 @@ export interface IngestDeps {
   rateLimit?: TokenBuckets | undefined;
   /** The ceiling on orgs (ORGS_MAX); undefined: none. */
   orgs?: OrgCeiling | undefined;
+  /** Which orgs' logs take a missing timestamp or level from the line (config.ts lineFieldsFor). */
+  lineFieldsFor?: LineFieldsFor | undefined;
 }
 
 /**
@@ -176,7 +179,7 @@ export function startIngest(deps: IngestDeps): IngestStage {
               counters.orgCeilingLogs++;
               return overOrgCeiling(index, orgs.max);
             };
-      const { logs, problems, failed } = validateBatch(submitted, now(), limits, admit);
+      const { logs, problems, failed } = validateBatch(submitted, now(), limits, admit, deps.lineFieldsFor);
       return accept(
         logs.length,
         failed,

@@ -2,7 +2,7 @@ import type { ValidationLimits } from '../config.ts';
 import type { FieldProblem } from '../errors.ts';
 import type { LogRecord } from '../model/log.ts';
 import { MalformedLine, type SubmittedLogs } from './body.ts';
-import { validateLog, type ValidationResult } from './validate.ts';
+import { validateLog, type LineFieldsFor, type ValidationResult } from './validate.ts';
 
 /** At most this many problems are listed in one response; `failed` still counts them all. */
 export const MAX_REPORTED_PROBLEMS = 100;
@@ -26,6 +26,7 @@ export function validateBatch(
   at: number,
   limits: ValidationLimits,
   admit?: (log: LogRecord, index: number | null) => FieldProblem | undefined,
+  lineFieldsFor?: LineFieldsFor,
 ): ValidatedBatch {
   const logs: LogRecord[] = [];
   const indexes: (number | null)[] = [];
@@ -36,7 +37,7 @@ export function validateBatch(
   const reported = reportedProblems(submitted);
   for (let i = 0; i < items.length; i++) {
     const index = submitted.single ? null : (submitted.indexes?.[i] ?? i);
-    const result = validateItem(items[i], index, at, limits, checkText);
+    const result = validateItem(items[i], index, at, limits, checkText, lineFieldsFor);
     const refused = result.ok ? admit?.(result.log, index) : result.problem;
     if (result.ok && refused === undefined) {
       logs.push(result.log);
@@ -61,6 +62,7 @@ function validateItem(
   now: number,
   limits: ValidationLimits,
   checkText: boolean,
+  lineFieldsFor: LineFieldsFor | undefined,
 ): ValidationResult {
   if (item instanceof MalformedLine) {
     return {
@@ -68,5 +70,5 @@ function validateItem(
       problem: { index, field: '', code: 'MALFORMED_JSON', message: `malformed JSON: ${item.reason}` },
     };
   }
-  return validateLog(item, index, now, limits, checkText);
+  return validateLog(item, index, now, limits, checkText, lineFieldsFor);
 }

@@ -3,6 +3,7 @@ import type { FieldProblem } from '../errors.ts';
 import type { LogRecord } from '../model/log.ts';
 import { LOG_FIELDS, type LogFieldName } from '../model/log-fields.ts';
 import { orgProblem } from '../model/org.ts';
+import { lineFields } from './line-fields.ts';
 import { inStoredRange, parseIsoTimestamp } from './timestamp.ts';
 
 /** Longest label accepted; each label's own limit is in its declaration (model/log-fields.ts). */
@@ -31,6 +32,18 @@ function utf8LengthOver(text: string, limit: number): boolean {
   return Buffer.byteLength(text, 'utf8') > limit;
 }
 
+/**
+ * Whether an org's logs sent without a timestamp or level take them from the line's header
+ * (LINE_FIELDS, LINE_FIELDS_OFF_ORGS); undefined: never.
+ */
+export type LineFieldsFor = (org: string) => boolean;
+
+/**
+ * A submitted log's time of observation (OTLP's observedTimeUnixNano): its timestamp when it was
+ * sent without one and its line names none. A symbol, so no JSON body can set it.
+ */
+export const OBSERVED_TIME = Symbol('observed time');
+
 export type ValidationResult = { ok: true; log: LogRecord } | { ok: false; problem: FieldProblem };
 type Rejected = Extract<ValidationResult, { ok: false }>;
 
@@ -50,6 +63,8 @@ function describe(value: unknown): string {
  * Unknown fields are ignored, so clients can send richer objects than we store. The fields are
  * checked in a fixed order (org, message, timestamp, labels, metadata): the first problem is
  * the one reported. Per-field code rather than a loop over the declaration: this runs per log.
+ * With `lineFieldsFor` saying yes for the org, a log sent without a timestamp or a level takes
+ * them from its line's header (ingest/line-fields.ts) instead of the arrival time and INFO.
  */
 export function validateLog(
   input: unknown,
@@ -57,6 +72,7 @@ export function validateLog(
   now: number,
   limits: ValidationLimits = DEFAULT_LIMITS,
   checkText = true,
+  lineFieldsFor?: LineFieldsFor,
 ): ValidationResult {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return problem(index, '', 'NOT_AN_OBJECT', `a log must be a JSON object, got ${describe(input)}`);
@@ -80,7 +96,9 @@ export function validateLog(
     );
   }
 
-  const timestamp = timestampOf(raw['timestamp'], index, now);
+  const sent = raw['timestamp'];
+  const observed = (input as { [OBSERVED_TIME]?: unknown })[OBSERVED_TIME];
+  let timestamp = timestampOf(sent ?? observed, index, now);
   if (typeof timestamp !== 'number') return timestamp;
 
   const labels = labelsOf(raw, index, checkText);
@@ -104,6 +122,16 @@ export function validateLog(
     }
   }
 
+  let level = labels.level === '' ? DEFAULT_LEVEL : labels.level.toUpperCase();
+  // What the client sent always wins: the line is read only for what it left out.
+  const sentTime = sent !== undefined && sent !== null;
+  if ((!sentTime || labels.level === '') && lineFieldsFor?.(org) === true) {
+    const found = lineFields(message, now, !sentTime, labels.level === '');
+    // A line's time outside what is stored (1970-2299) is no reason to refuse the log.
+    if (found.timestamp !== undefined && inStoredRange(found.timestamp)) timestamp = found.timestamp;
+    if (found.level !== undefined) level = found.level;
+  }
+
   return {
     ok: true,
     log: {
@@ -112,7 +140,7 @@ export function validateLog(
       dashboard: labels.dashboard,
       service: labels.service,
       host: labels.host,
-      level: labels.level === '' ? DEFAULT_LEVEL : labels.level.toUpperCase(),
+      level,
       message,
       metadata,
     },

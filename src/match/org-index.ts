@@ -1,8 +1,7 @@
 import type { Template } from '../model/template.ts';
+import { LayeredTrie } from './layered-trie.ts';
 import { PersistentMap } from './persistent-map.ts';
-import { parseShapes } from './shapes.ts';
 import { tokenize } from './tokenize.ts';
-import { EMPTY_NODE, insert, remove, type TrieNode } from './trie.ts';
 
 /**
  * Orgs with at most this many templates may have their trie dropped when idle: rebuilding it
@@ -35,10 +34,10 @@ export function startTicking(periodMs: number): void {
 }
 
 /**
- * One org's templates and their token trie. The trie is the costly part (2.7 KB for an org of
- * one short template, against ~0.3 KB for the template itself), and a pure function of the
- * templates, so it is a cache: built when the org's first line needs it, updated in place of
- * a rebuild while it exists, and dropped when the org has been idle (`unload`). Memory then
+ * One org's templates and their token trie. The trie is the costly part, and a pure function
+ * of the templates, so it is a cache: built when the org's first line needs it, updated in
+ * place of a rebuild while it exists (layered-trie.ts: changes go to a small delta until the
+ * compact base is rebuilt), and dropped when the org has been idle (`unload`). Memory then
  * follows the orgs that are sending, not every org ever seen, and a start with many orgs loads
  * templates only. An index is shared by every snapshot that did not change the org.
  */
@@ -46,79 +45,71 @@ export class OrgIndex {
   static readonly EMPTY = new OrgIndex(PersistentMap.empty(), undefined);
 
   readonly templates: PersistentMap<number, Template>;
-  #root: TrieNode | undefined;
+  #trie: LayeredTrie | undefined;
   #usedIn = tick;
 
-  constructor(templates: PersistentMap<number, Template>, root: TrieNode | undefined) {
+  constructor(templates: PersistentMap<number, Template>, trie: LayeredTrie | undefined) {
     this.templates = templates;
-    this.#root = root;
+    this.#trie = trie;
   }
 
   /** The trie, built now if it was not (or was dropped); marks the org as in use. */
-  root(): TrieNode {
+  trie(): LayeredTrie {
     this.#usedIn = tick;
-    return this.#root ?? this.build();
-  }
-
-  private build(): TrieNode {
-    let root = EMPTY_NODE;
-    for (const template of this.templates.values()) root = insertTemplate(root, template);
-    this.#root = root;
-    return root;
+    return this.#trie ?? (this.#trie = LayeredTrie.build(this.templates.values()));
   }
 
   get indexed(): boolean {
-    return this.#root !== undefined;
+    return this.#trie !== undefined;
   }
 
   /** Drops the trie when unused since tick `before` (and the org is small enough to rebuild); true if dropped. */
   unload(before: number): boolean {
-    if (this.#root === undefined || this.#usedIn >= before || this.templates.size > UNLOAD_MAX_TEMPLATES) {
+    if (this.#trie === undefined || this.#usedIn >= before || this.templates.size > UNLOAD_MAX_TEMPLATES) {
       return false;
     }
-    this.#root = undefined;
+    this.#trie = undefined;
     return true;
   }
 
-  withTemplate(template: Template): OrgIndex {
-    const previous = this.templates.get(template.id);
-    const templates = this.templates.set(template.id, template);
-    const root = this.#root;
-    const sameTokens = previous !== undefined && tokensEqual(previous.text, template.text);
-    let next: TrieNode | undefined;
-    if (root === undefined) next = undefined;
-    else if (sameTokens && (previous.shapes ?? '') === (template.shapes ?? '')) next = root;
-    else {
-      // Same tokens: the insert replaces the id's shapes in place.
-      const base =
-        previous !== undefined && !sameTokens
-          ? (remove(root, tokenize(previous.text), 0, previous.id) ?? EMPTY_NODE)
-          : root;
-      next = insertTemplate(base, template);
+  /**
+   * With `upserts` added or replaced (by id) and then `deletes` removed. A batch of more
+   * changes than the trie's delta takes rebuilds the trie once rather than change by change.
+   */
+  withChanges(upserts: readonly Template[], deletes: readonly number[]): OrgIndex {
+    let trie = this.#trie;
+    const rebuild = trie?.dueForRebuild(this.templates.size, upserts.length + deletes.length) === true;
+    let templates = this.templates;
+    for (const template of upserts) {
+      const previous = templates.get(template.id);
+      templates = templates.set(template.id, template);
+      if (trie !== undefined && !rebuild) trie = changed(trie, previous, template);
     }
-    return this.successor(templates, next);
-  }
-
-  without(id: number): OrgIndex {
-    const previous = this.templates.get(id);
-    if (previous === undefined) return this;
-    const root = this.#root;
-    const next =
-      root === undefined ? undefined : (remove(root, tokenize(previous.text), 0, id) ?? EMPTY_NODE);
-    return this.successor(this.templates.delete(id), next);
-  }
-
-  private successor(templates: PersistentMap<number, Template>, root: TrieNode | undefined): OrgIndex {
-    const next = new OrgIndex(templates, root);
+    for (const id of deletes) {
+      const previous = templates.get(id);
+      if (previous === undefined) continue;
+      templates = templates.delete(id);
+      if (trie !== undefined && !rebuild) trie = trie.without(previous);
+    }
+    if (rebuild) trie = LayeredTrie.build(templates.values());
+    const next = new OrgIndex(templates, trie);
     next.#usedIn = this.#usedIn;
     // An org too large to rebuild on a line's time is indexed as soon as it is that large.
-    if (root === undefined && templates.size > UNLOAD_MAX_TEMPLATES) next.root();
+    if (trie === undefined && templates.size > UNLOAD_MAX_TEMPLATES) next.trie();
     return next;
   }
 }
 
-function insertTemplate(root: TrieNode, template: Template): TrieNode {
-  return insert(root, tokenize(template.text), 0, template.id, parseShapes(template.shapes));
+/** The trie with `template` in place of `previous`; the same trie when nothing it indexes changed. */
+function changed(trie: LayeredTrie, previous: Template | undefined, template: Template): LayeredTrie {
+  if (
+    previous !== undefined &&
+    tokensEqual(previous.text, template.text) &&
+    (previous.shapes ?? '') === (template.shapes ?? '')
+  ) {
+    return trie;
+  }
+  return trie.withTemplate(previous, template);
 }
 
 function tokensEqual(a: string, b: string): boolean {

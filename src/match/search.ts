@@ -1,6 +1,25 @@
 import type { MatchResult } from '../model/template.ts';
-import { BUCKET_PREFIX, matchPattern } from './pattern.ts';
-import { fitsShapes } from './shapes.ts';
+import {
+  EDGE_COUNT,
+  DIRECT_EDGES,
+  EDGE_INTS,
+  EDGE_START,
+  EMPTY_TRIE,
+  NODE_STRIDE,
+  NONE,
+  PATTERN_COUNT,
+  PATTERN_START,
+  TERM_COUNT,
+  TERM_INTS,
+  TERM_START,
+  WILDCARD_CHILD,
+  morePreciseFirst,
+  type CompactTrie,
+} from './compact-trie.ts';
+import type { LayeredTrie } from './layered-trie.ts';
+import { hashOf } from './token-table.ts';
+import { BUCKET_PREFIX, matchPattern, type TokenPattern } from './pattern.ts';
+import { fitsShapes, type VariableShape } from './shapes.ts';
 import { doubled, TokenBounds } from './tokenize.ts';
 import type { PatternEdge, TrieNode } from './trie.ts';
 
@@ -11,21 +30,41 @@ import type { PatternEdge, TrieNode } from './trie.ts';
  */
 export const MAX_STEPS = 10_000;
 
+/** Where each variable's text is in the message, for a match that ignored shapes. */
+export interface SpanMatch {
+  templateId: number;
+  starts: number[];
+  ends: number[];
+}
+
 /**
- * Walks a token trie for one message: literal child first, then patterns (most specific
- * first), then a lone wildcard absorbing 1..n tokens and finally none; the first path
- * that consumes every token and ends at a template wins. Token and variable offsets live
- * in buffers reused across calls, so a search allocates only the token strings it looks
- * up and, on success, the variable values.
+ * Walks an org's trie for one message: literal child first, then patterns (most specific
+ * first), then a lone wildcard absorbing 1..n tokens and finally none; the first path that
+ * consumes every token and ends at a template wins. The trie is two layers (layered-trie.ts):
+ * the compact base and the persistent delta of recent changes. They are walked in lockstep,
+ * a base node and the delta node of the same path together, in the order the one trie
+ * holding both would be walked, so the answer is that trie's. Token ids and offsets live in
+ * buffers reused across calls: a search allocates the token strings it looks up (once per
+ * token) and, on success, the variable values.
  */
 export class TrieSearch {
   private readonly bounds = new TokenBounds();
   private message = '';
   private tokenCount = 0;
   private steps = 0;
+  /** The hash of each token of the line (token-table.ts)... */
+  private tokenHashes = new Int32Array(64);
+  /** ...valid where tokenLines holds the line's number: no clearing per line. */
+  private tokenLines = new Int32Array(64);
+  private line = 0;
   private varStarts = new Int32Array(32);
   private varEnds = new Int32Array(32);
   private varCount = 0;
+  private hidden: LayeredTrie['hidden'];
+  /** The trie being searched; the empty one between searches, so none is kept alive. */
+  private base: CompactTrie = EMPTY_TRIE;
+  /** False while runIgnoringShapes searches: every template's shapes pass. */
+  private withShapes = true;
   private readonly pushVar = (start: number, end: number): void => {
     if (this.varCount === this.varStarts.length) this.growVars();
     this.varStarts[this.varCount] = start;
@@ -38,13 +77,12 @@ export class TrieSearch {
     return this.steps;
   }
 
-  run(root: TrieNode, message: string): MatchResult | undefined {
-    this.message = message;
-    this.tokenCount = this.bounds.scan(message);
-    this.steps = 0;
-    this.varCount = 0;
-    const templateId = this.visit(root, 0);
-    if (templateId === 0) return undefined;
+  run(trie: LayeredTrie, message: string): MatchResult | undefined {
+    const templateId = this.search(trie, message, true);
+    if (templateId === 0) {
+      this.message = '';
+      return undefined;
+    }
     const variables = new Array<string>(this.varCount);
     for (let k = 0; k < this.varCount; k++) {
       variables[k] = message.slice(this.varStarts[k], this.varEnds[k]);
@@ -53,100 +91,334 @@ export class TrieSearch {
     return { templateId, variables };
   }
 
-  /** Returns the matched template id, or 0. */
-  private visit(node: TrieNode, index: number): number {
+  /**
+   * The template whose text takes the message, whatever its variables' shapes, with where each
+   * variable's text is in the message: what the generate stage asks about a held line that a
+   * known template's shapes refused (generate/vouched.ts).
+   */
+  runIgnoringShapes(trie: LayeredTrie, message: string): SpanMatch | undefined {
+    const templateId = this.search(trie, message, false);
+    this.message = '';
+    if (templateId === 0) return undefined;
+    return {
+      templateId,
+      starts: Array.from(this.varStarts.subarray(0, this.varCount)),
+      ends: Array.from(this.varEnds.subarray(0, this.varCount)),
+    };
+  }
+
+  /** Searches both layers for the message; the matched id or 0, the variables in varStarts/varEnds. */
+  private search(trie: LayeredTrie, message: string, withShapes: boolean): number {
+    this.message = message;
+    const count = (this.tokenCount = this.bounds.scan(message));
+    if (this.tokenHashes.length < count) {
+      this.tokenHashes = new Int32Array(this.bounds.starts.length);
+      this.tokenLines = new Int32Array(this.bounds.starts.length);
+    }
+    if (++this.line === 0x7fffffff) {
+      // Line numbers start over: forget every entry, or an old one could pass for current.
+      this.tokenLines.fill(0);
+      this.line = 1;
+    }
+    this.steps = 0;
+    this.varCount = 0;
+    this.withShapes = withShapes;
+    this.hidden = trie.hidden;
+    this.base = trie.base;
+    const templateId = this.visit(0, trie.delta, 0);
+    this.hidden = undefined;
+    this.base = EMPTY_TRIE;
+    return templateId;
+  }
+
+  /** The base's child of node `b` through token `index` (at `start`..`end`), or NONE. */
+  private literalChild(b: number, index: number, start: number, end: number): number {
+    const base = this.base;
+    const nodes = base.nodes;
+    const count = nodes[b * NODE_STRIDE + EDGE_COUNT] ?? 0;
+    if (count > DIRECT_EDGES) {
+      return base.bigEdges.get(base.tokens, b, this.tokenHash(index, start, end), this.message, start, end);
+    }
+    const edges = base.edges;
+    const first = (nodes[b * NODE_STRIDE + EDGE_START] ?? 0) * EDGE_INTS;
+    for (let edge = first; edge < first + count * EDGE_INTS; edge += EDGE_INTS) {
+      if (base.tokens.sameAt(edges[edge] ?? 0, edges[edge + 1] ?? 0, this.message, start, end)) {
+        return edges[edge + 2] ?? NONE;
+      }
+    }
+    return NONE;
+  }
+
+  /** The hash of token `index` (computed once per line). */
+  private tokenHash(index: number, start: number, end: number): number {
+    if (this.tokenLines[index] === this.line) return this.tokenHashes[index] ?? 0;
+    const hash = hashOf(this.message, start, end);
+    this.tokenHashes[index] = hash;
+    this.tokenLines[index] = this.line;
+    return hash;
+  }
+
+  /**
+   * Visits base node `b` (NONE: the path is not in the base) and delta node `d` (undefined:
+   * not in the delta) as one node. Returns the matched template id, or 0.
+   */
+  private visit(b: number, d: TrieNode | undefined, index: number): number {
     if (++this.steps > MAX_STEPS) return 0;
-    const { starts, ends } = this.bounds;
+    const base = this.base;
+    const nodes = base.nodes;
+    const at = b * NODE_STRIDE;
     const count = this.tokenCount;
     if (index === count) {
-      if (node.ids !== undefined) {
-        const id = this.templateAt(node.ids, node.shapes);
-        if (id !== 0) return id;
-      }
-      if (node.wildcard === undefined) return 0;
+      const id = this.templateAt(b, d);
+      if (id !== 0) return id;
+      const wb = b === NONE ? NONE : (nodes[at + WILDCARD_CHILD] ?? NONE);
+      const wd = d?.wildcard;
+      if (wb === NONE && wd === undefined) return 0;
       const end = this.message.length;
-      return this.visitWildcard(node.wildcard, end, end, index);
+      return this.visitWildcard(wb, wd, end, end, index);
     }
+    const { starts, ends } = this.bounds;
     const start = starts[index] ?? 0;
-    const token = this.message.slice(start, ends[index]);
-    // The native Map when the node has one: this lookup is the hottest line of the matcher.
-    const literalMap = node.literalMap;
-    const literal = literalMap !== undefined ? literalMap.get(token) : node.literals?.get(token);
-    if (literal !== undefined) {
-      const id = this.visit(literal, index + 1);
+    const end = ends[index] ?? start;
+    let lb = NONE;
+    if (b !== NONE && (nodes[at + EDGE_COUNT] ?? 0) > 0) {
+      lb = this.literalChild(b, index, start, end);
+    }
+    const ld = d === undefined ? undefined : literalOf(d, this.message.slice(start, end));
+    if (lb !== NONE || ld !== undefined) {
+      const id = this.visit(lb, ld, index + 1);
       if (id !== 0) return id;
     }
-    if (node.patternLengths !== 0) {
-      const id = this.visitPatterns(node, token, start, ends[index] ?? start, index);
+    const hasBasePatterns = b !== NONE && (nodes[at + PATTERN_COUNT] ?? 0) !== 0;
+    if (hasBasePatterns || (d !== undefined && d.patternLengths !== 0)) {
+      const id = this.visitPatterns(b, d, start, end, index);
       if (id !== 0) return id;
     }
-    const wildcard = node.wildcard;
-    if (wildcard === undefined) return 0;
-    if (
-      wildcard.literals === undefined &&
-      wildcard.patterns === undefined &&
-      wildcard.wildcard === undefined
-    ) {
+    const wb = b === NONE ? NONE : (nodes[at + WILDCARD_CHILD] ?? NONE);
+    const wd = d?.wildcard;
+    if (wb === NONE && wd === undefined) return 0;
+    if (this.isLeaf(wb) && (wd === undefined || isLeafNode(wd))) {
       // A trailing wildcard takes everything left: no need to try each split.
-      return this.visitWildcard(wildcard, start, ends[count - 1] ?? start, count);
+      return this.visitWildcard(wb, wd, start, ends[count - 1] ?? start, count);
     }
     for (let next = index + 1; next <= count; next++) {
-      const id = this.visitWildcard(wildcard, start, ends[next - 1] ?? start, next);
+      const id = this.visitWildcard(wb, wd, start, ends[next - 1] ?? start, next);
       if (id !== 0) return id;
       if (this.steps > MAX_STEPS) return 0;
     }
     // Last resort: the wildcard stands for nothing (LogHub templates sometimes need it).
-    return this.visitWildcard(wildcard, start, start, index);
+    return this.visitWildcard(wb, wd, start, start, index);
+  }
+
+  /** Whether base node `b` has no child (NONE counts as such). */
+  private isLeaf(b: number): boolean {
+    const nodes = this.base.nodes;
+    if (b === NONE) return true;
+    const at = b * NODE_STRIDE;
+    return (
+      nodes[at + EDGE_COUNT] === 0 && nodes[at + PATTERN_COUNT] === 0 && nodes[at + WILDCARD_CHILD] === NONE
+    );
   }
 
   /**
-   * The smallest id among the templates ending here whose variable shapes the texts just
-   * matched fit (shapes.ts); 0 when none does, and the search backtracks.
+   * The smallest id among the templates ending here (in either layer, less those the delta
+   * hides in the base) whose variable shapes the texts just matched fit (shapes.ts); 0 when
+   * none does, and the search backtracks.
    */
-  private templateAt(ids: readonly number[], shapes: TrieNode['shapes']): number {
-    if (shapes === undefined) return ids[0] ?? 0;
-    for (let k = 0; k < ids.length; k++) {
-      const own = shapes[k];
-      if (own === undefined || fitsShapes(own, this.message, this.varStarts, this.varEnds, this.varCount)) {
-        return ids[k] ?? 0;
+  private templateAt(b: number, d: TrieNode | undefined): number {
+    const base = this.base;
+    let k = 0;
+    let baseEnd = 0;
+    if (b !== NONE) {
+      k = base.nodes[b * NODE_STRIDE + TERM_START] ?? 0;
+      baseEnd = k + (base.nodes[b * NODE_STRIDE + TERM_COUNT] ?? 0);
+    }
+    const ids = d?.ids;
+    const hidden = this.hidden;
+    if (ids === undefined && hidden === undefined) {
+      // The common case: the base alone, nothing hidden.
+      for (; k < baseEnd; k++) {
+        const shapes = base.terms[k * TERM_INTS + 1] ?? NONE;
+        if (shapes === NONE || this.fits(base.shapes[shapes] ?? [])) return base.terms[k * TERM_INTS] ?? 0;
+      }
+      return 0;
+    }
+    let j = 0;
+    const deltaEnd = ids?.length ?? 0;
+    while (k < baseEnd || j < deltaEnd) {
+      const baseId = k < baseEnd ? (base.terms[k * TERM_INTS] ?? Infinity) : Infinity;
+      const deltaId = j < deltaEnd ? (ids?.[j] ?? Infinity) : Infinity;
+      if (baseId < deltaId) {
+        const shapes = base.terms[k * TERM_INTS + 1] ?? NONE;
+        k++;
+        if (hidden?.has(baseId) === true) continue;
+        if (shapes === NONE || this.fits(base.shapes[shapes] ?? [])) return baseId;
+      } else {
+        const shapes = d?.shapes?.[j];
+        j++;
+        if (shapes === undefined || this.fits(shapes)) return deltaId;
       }
     }
     return 0;
   }
 
-  private visitWildcard(child: TrieNode, start: number, end: number, next: number): number {
+  private fits(shapes: readonly VariableShape[]): boolean {
+    if (!this.withShapes) return true;
+    return fitsShapes(shapes, this.message, this.varStarts, this.varEnds, this.varCount);
+  }
+
+  private visitWildcard(
+    b: number,
+    d: TrieNode | undefined,
+    start: number,
+    end: number,
+    next: number,
+  ): number {
     const saved = this.varCount;
     this.pushVar(start, end);
-    const id = this.visit(child, next);
+    const id = this.visit(b, d, next);
     if (id === 0) this.varCount = saved;
     return id;
   }
 
-  private visitPatterns(node: TrieNode, token: string, start: number, end: number, index: number): number {
-    const patterns = node.patterns;
-    if (patterns === undefined) return 0;
-    const patternMap = node.patternMap;
-    const lengths = node.patternLengths;
-    const longest = Math.min(BUCKET_PREFIX, token.length);
-    // Longer prefixes are more specific: try their buckets first. Most nodes have buckets of
-    // one or two key lengths only: skip the others without slicing the token or hashing.
+  /**
+   * The pattern edges of both layers in the order of the one trie holding both: longer bucket
+   * keys first (more specific), and within a bucket most precise first; an edge in both layers
+   * is one edge of that trie, its two children visited together.
+   */
+  private visitPatterns(
+    b: number,
+    d: TrieNode | undefined,
+    start: number,
+    end: number,
+    index: number,
+  ): number {
+    const nodes = this.base.nodes;
+    const first = b === NONE ? 0 : (nodes[b * NODE_STRIDE + PATTERN_START] ?? 0);
+    const stop = b === NONE ? 0 : first + (nodes[b * NODE_STRIDE + PATTERN_COUNT] ?? 0);
+    const deltaLengths = d?.patternLengths ?? 0;
+    if (deltaLengths === 0) return this.visitBasePatterns(first, stop, -1, start, end, index);
+    const longest = Math.min(BUCKET_PREFIX, end - start);
     for (let length = longest; length >= 0; length--) {
-      if ((lengths & (1 << length)) === 0) continue;
-      const key = length === token.length ? token : token.slice(0, length);
-      const bucket = patternMap !== undefined ? patternMap.get(key) : patterns.get(key);
-      if (bucket === undefined) continue;
-      for (const edge of bucket) {
-        const saved = this.varCount;
-        if (matchPattern(edge.pattern, this.message, start, end, this.pushVar)) {
-          const id = this.visit(edge.child, index + 1);
-          if (id !== 0) return id;
-        }
-        this.varCount = saved;
-        const id = this.visitSpanningPattern(edge, token, start, index);
-        if (id !== 0) return id;
-      }
+      const deltaBucket =
+        (deltaLengths & (1 << length)) === 0 || d === undefined
+          ? undefined
+          : bucketOf(d, this.message.slice(start, start + length));
+      const id =
+        deltaBucket === undefined
+          ? this.visitBasePatterns(first, stop, length, start, end, index)
+          : this.visitMergedBucket(first, stop, length, deltaBucket, start, end, index);
+      if (id !== 0) return id;
     }
     return 0;
+  }
+
+  /**
+   * The base's pattern edges `first`..`stop` whose key the token starts with (and, unless
+   * `length` is -1, whose key has `length` characters), in their stored order.
+   */
+  private visitBasePatterns(
+    first: number,
+    stop: number,
+    length: number,
+    start: number,
+    end: number,
+    index: number,
+  ): number {
+    const base = this.base;
+    for (let edge = first; edge < stop; edge++) {
+      const own = base.patterns[base.patternEdges[edge] ?? 0];
+      if (own === undefined || !this.startsWithKey(own.key, length, start, end)) continue;
+      const id = this.visitPattern(
+        own.pattern,
+        base.patternChildren[edge] ?? NONE,
+        undefined,
+        start,
+        end,
+        index,
+      );
+      if (id !== 0) return id;
+    }
+    return 0;
+  }
+
+  private startsWithKey(key: string, length: number, start: number, end: number): boolean {
+    if (length >= 0 ? key.length !== length : key.length > end - start) return false;
+    return key.length === 0 || this.message.startsWith(key, start);
+  }
+
+  /** One bucket of keys of `length` characters: the base's edges in it merged with the delta's. */
+  private visitMergedBucket(
+    first: number,
+    stop: number,
+    length: number,
+    deltaBucket: readonly PatternEdge[],
+    start: number,
+    end: number,
+    index: number,
+  ): number {
+    const base = this.base;
+    let edge = first;
+    let j = 0;
+    for (;;) {
+      while (edge < stop && !this.startsWithKey(this.baseKeyAt(edge), length, start, end)) edge++;
+      const baseEdge = edge < stop ? base.patterns[base.patternEdges[edge] ?? 0] : undefined;
+      const deltaEdge = deltaBucket[j];
+      if (baseEdge === undefined && deltaEdge === undefined) return 0;
+      const order =
+        baseEdge === undefined ? 1 : deltaEdge === undefined ? -1 : morePreciseFirst(baseEdge, deltaEdge);
+      let id: number;
+      if (order < 0 && baseEdge !== undefined) {
+        id = this.visitPattern(
+          baseEdge.pattern,
+          base.patternChildren[edge] ?? NONE,
+          undefined,
+          start,
+          end,
+          index,
+        );
+        edge++;
+      } else if (order > 0 && deltaEdge !== undefined) {
+        id = this.visitPattern(deltaEdge.pattern, NONE, deltaEdge.child, start, end, index);
+        j++;
+      } else {
+        const pattern = (deltaEdge ?? baseEdge)?.pattern;
+        if (pattern === undefined) return 0;
+        id = this.visitPattern(
+          pattern,
+          base.patternChildren[edge] ?? NONE,
+          deltaEdge?.child,
+          start,
+          end,
+          index,
+        );
+        edge++;
+        j++;
+      }
+      if (id !== 0) return id;
+    }
+  }
+
+  private baseKeyAt(edge: number): string {
+    return this.base.patterns[this.base.patternEdges[edge] ?? 0]?.key ?? '';
+  }
+
+  /** One pattern edge: over this token, then (when it fails) spanning the following tokens. */
+  private visitPattern(
+    pattern: TokenPattern,
+    b: number,
+    d: TrieNode | undefined,
+    start: number,
+    end: number,
+    index: number,
+  ): number {
+    const saved = this.varCount;
+    if (matchPattern(pattern, this.message, start, end, this.pushVar)) {
+      const id = this.visit(b, d, index + 1);
+      if (id !== 0) return id;
+    }
+    this.varCount = saved;
+    return this.visitSpanningPattern(pattern, b, d, start, end, index);
   }
 
   /**
@@ -155,22 +427,29 @@ export class TrieSearch {
    * one-token attempt fails, a pattern whose prefix fits this token and that ends in a
    * literal suffix may extend over the following tokens, up to one whose end fits it.
    */
-  private visitSpanningPattern(edge: PatternEdge, token: string, start: number, index: number): number {
-    const segments = edge.pattern.segments;
+  private visitSpanningPattern(
+    pattern: TokenPattern,
+    b: number,
+    d: TrieNode | undefined,
+    start: number,
+    end: number,
+    index: number,
+  ): number {
+    const segments = pattern.segments;
     const prefix = segments[0] ?? '';
     const suffix = segments[segments.length - 1] ?? '';
+    const message = this.message;
     // Only a pattern closed by a suffix may span: `rhost=<*>` must not swallow the rest of
     // the line (that is the job of a lone trailing `<*>`, which is more general and so tried last).
-    if (suffix === '' || !token.startsWith(prefix)) return 0;
+    if (suffix === '' || prefix.length > end - start || !message.startsWith(prefix, start)) return 0;
     const { ends } = this.bounds;
-    const message = this.message;
     for (let last = index + 1; last < this.tokenCount; last++) {
       if (++this.steps > MAX_STEPS) return 0;
-      const end = ends[last] ?? 0;
-      if (!message.startsWith(suffix, end - suffix.length)) continue;
+      const spanEnd = ends[last] ?? 0;
+      if (!message.startsWith(suffix, spanEnd - suffix.length)) continue;
       const saved = this.varCount;
-      if (matchPattern(edge.pattern, message, start, end, this.pushVar)) {
-        const id = this.visit(edge.child, last + 1);
+      if (matchPattern(pattern, message, start, spanEnd, this.pushVar)) {
+        const id = this.visit(b, d, last + 1);
         if (id !== 0) return id;
       }
       this.varCount = saved;
@@ -182,4 +461,18 @@ export class TrieSearch {
     this.varStarts = doubled(this.varStarts);
     this.varEnds = doubled(this.varEnds);
   }
+}
+
+function literalOf(node: TrieNode, token: string): TrieNode | undefined {
+  const literalMap = node.literalMap;
+  return literalMap !== undefined ? literalMap.get(token) : node.literals?.get(token);
+}
+
+function bucketOf(node: TrieNode, key: string): readonly PatternEdge[] | undefined {
+  const patternMap = node.patternMap;
+  return patternMap !== undefined ? patternMap.get(key) : node.patterns?.get(key);
+}
+
+function isLeafNode(node: TrieNode): boolean {
+  return node.literals === undefined && node.patterns === undefined && node.wildcard === undefined;
 }

@@ -103,13 +103,13 @@ export function fitsShapes(
   if (shapes.length !== count) return false;
   for (let k = 0; k < count; k++) {
     const shape = shapes[k];
-    if (shape === undefined || !fits(shape, message, starts[k] ?? 0, ends[k] ?? 0)) return false;
+    if (shape === undefined || !fitsShape(shape, message, starts[k] ?? 0, ends[k] ?? 0)) return false;
   }
   return true;
 }
 
-/** One pass over the variable's text: its tokens and kind together (this runs per matched line). */
-function fits(shape: VariableShape, text: string, start: number, end: number): boolean {
+/** Whether one variable's text fits its shape: one pass for its tokens and kind together (this runs per matched line). */
+export function fitsShape(shape: VariableShape, text: string, start: number, end: number): boolean {
   let tokens = 0;
   let inToken = false;
   let digits = false;

@@ -1,7 +1,7 @@
 import type { MatchResult, Template } from '../model/template.ts';
 import { OrgIndex } from './org-index.ts';
 import { PersistentMap } from './persistent-map.ts';
-import { TrieSearch } from './search.ts';
+import { TrieSearch, type SpanMatch } from './search.ts';
 
 export interface TemplateRef {
   org: string;
@@ -41,18 +41,19 @@ export class MatcherSnapshot {
    * templates are copied; this snapshot stays as it was.
    */
   withChanges(upserts: readonly Template[], deletes: readonly TemplateRef[] = []): MatcherSnapshot {
-    const touched = new Map<string, OrgIndex>();
-    const indexOf = (org: string): OrgIndex => touched.get(org) ?? this.orgs.get(org) ?? OrgIndex.EMPTY;
+    const changes = new Map<string, { upserts: Template[]; deletes: number[] }>();
+    const changesOf = (org: string): { upserts: Template[]; deletes: number[] } => {
+      let own = changes.get(org);
+      if (own === undefined) changes.set(org, (own = { upserts: [], deletes: [] }));
+      return own;
+    };
+    for (const template of upserts) changesOf(template.org).upserts.push(Object.freeze({ ...template }));
+    for (const { org, id } of deletes) changesOf(org).deletes.push(id);
     let size = this.size;
-    for (const template of upserts) {
-      const before = indexOf(template.org);
-      const after = before.withTemplate(Object.freeze({ ...template }));
-      size += after.templates.size - before.templates.size;
-      touched.set(template.org, after);
-    }
-    for (const { org, id } of deletes) {
-      const before = indexOf(org);
-      const after = before.without(id);
+    const touched = new Map<string, OrgIndex>();
+    for (const [org, own] of changes) {
+      const before = this.orgs.get(org) ?? OrgIndex.EMPTY;
+      const after = before.withChanges(own.upserts, own.deletes);
       size += after.templates.size - before.templates.size;
       touched.set(org, after);
     }
@@ -66,7 +67,14 @@ export class MatcherSnapshot {
   match(org: string, message: string): MatchResult | undefined {
     const index = this.orgs.get(org);
     if (index === undefined) return undefined;
-    return search.run(index.root(), message);
+    return search.run(index.trie(), message);
+  }
+
+  /** The template whose text takes the message even if its variable shapes do not (see TrieSearch). */
+  matchIgnoringShapes(org: string, message: string): SpanMatch | undefined {
+    const index = this.orgs.get(org);
+    if (index === undefined) return undefined;
+    return search.runIgnoringShapes(index.trie(), message);
   }
 
   /** Drops the tries of orgs unused since tick `before` (org-index.ts); returns how many. */

@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config.ts';
 import { AppError, OverloadedError } from '../errors.ts';
+import { lineFieldsFor } from '../ingest/line-fields.ts';
 import { startIngest } from '../ingest/stage.ts';
 import { orgCeiling } from '../quota/org-ceiling.ts';
 import { orgRateLimit } from '../quota/token-buckets.ts';
@@ -42,6 +43,7 @@ export async function startIngestRole(config: Config, logger: Logger): Promise<R
     // Orgs taken by this process since its start: the matchers' memory is bounded by the
     // generators' template ceilings; this bounds what one ingest process lets in.
     orgs: orgCeiling(config.orgs, config.auth.keys, [], syslogOrgs(config)),
+    lineFieldsFor: lineFieldsFor(config.lineFields),
     async route(logs) {
       pending += logs.length;
       // The row id is fixed here, before the log leaves: storage and a later replay agree on it.

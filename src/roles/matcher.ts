@@ -7,6 +7,7 @@
  */
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import { lineFieldsFor } from '../ingest/line-fields.ts';
 import { startMatch } from '../match/stage.ts';
 import type { LogRecord, StoredLog } from '../model/log.ts';
 import { admitLog, giveRowIds } from '../transport/kafka/admit.ts';
@@ -31,6 +32,9 @@ export async function startMatcherRole(config: Config, logger: Logger): Promise<
     logger: logger.child({ stage: 'match' }),
   });
   const serde = serdes.logRecord();
+  // A direct producer's log without a timestamp or level is read like an HTTP one; the ingest
+  // role's own records always carry both, so this never reads them twice.
+  const readLines = lineFieldsFor(config.lineFields);
   let ready = false;
   let transform: RunningTransform | undefined;
   let failed: string | undefined;
@@ -51,7 +55,7 @@ export async function startMatcherRole(config: Config, logger: Logger): Promise<
       // A service may produce straight to logs.raw, as Avro, a JSON log or OTLP: each log is
       // then checked like an HTTP one.
       decodeAll: (m) => decodeRawRecord(m, serde) as LogRecord[],
-      admit: (log) => admitLog(log, config.limits),
+      admit: (log) => admitLog(log, config.limits, readLines),
       handle: (logs, origin) => {
         giveRowIds(logs, origin);
         match.route(logs);

@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import { createGenerator, startGenerate, type GenerateStage } from '../generate/index.ts';
+import { lineFieldsFor } from '../ingest/line-fields.ts';
 import { startIngest } from '../ingest/stage.ts';
 import type { Logger } from '../logger.ts';
 import { startMatch, type MatchStage } from '../match/stage.ts';
@@ -214,6 +215,7 @@ function startIngestPart({ config, logger, metrics }: RoleDeps, shared: Shared):
     whyNoRoom: () => wal?.whyNoRoom() ?? whyQueuesFull(),
     retryAfterSecs,
     onBatch: (size) => metrics.ingestBatchSize.observe(size),
+    lineFieldsFor: lineFieldsFor(config.lineFields),
   });
   // Closed by the assembly before the HTTP server stops; the WAL's active segment is closed
   // here, and the writer still releases what it stores while it drains.
@@ -249,6 +251,7 @@ function startThreads(
       threads: config.http.threads,
       jobTimeoutMs: config.http.requestTimeoutSecs * 1000,
       limits: config.limits,
+      lineFields: config.lineFields,
       maxLogs: config.limits.maxLogsPerRequest,
       bodyLimit: config.http.bodyLimitBytes,
       templates: need(shared.templates, 'the writer'),

@@ -19,11 +19,21 @@ export async function createStoreClient(config: Config['clickhouse']): Promise<C
   if (config.url === undefined) {
     mkdirSync(config.dataDir, { recursive: true });
     const { createChdbConnection } = await import('chdb/connection');
+    const args = engineArgs(config.embedded);
+    // The engine is made by the first session on a folder and takes its settings from that one;
+    // it lives on with the connection's session once this one closes.
+    const first =
+      args.length === 0
+        ? undefined
+        : new (await import('chdb')).Session(config.dataDir, { connectionArgs: args });
+    const chdb = createChdbConnection({ path: config.dataDir });
+    first?.close();
     // chdb is typed against its own copy of @clickhouse/client-common; the runtime contract is the same.
-    const connection = createChdbConnection({
-      path: config.dataDir,
-    }) as unknown as ClickHouseClientConfigOptions['connection'];
-    return createClient({ connection });
+    const client = createClient({
+      connection: chdb as unknown as ClickHouseClientConfigOptions['connection'],
+    });
+    RAW_INSERTS.set(client, (params) => chdb.chdb.rawInsert(params));
+    return client;
   }
   // No `database` here: it may not exist yet (migrations create it), so SQL names tables as db.table.
   return createClient({
@@ -36,7 +46,51 @@ export async function createStoreClient(config: Config['clickhouse']): Promise<C
   });
 }
 
+/** The caches a running engine fills from what it reads (server settings, bytes). */
+const ENGINE_CACHES = [
+  'mark_cache_size',
+  'index_mark_cache_size',
+  'primary_index_cache_size',
+  'text_index_dictionary_block_cache_size',
+  'text_index_header_cache_size',
+  'text_index_postings_cache_size',
+  'query_condition_cache_size',
+  'vector_similarity_index_cache_size',
+] as const;
+
+/**
+ * The embedded engine's memory settings as `clickhouse local` arguments. Its defaults are a
+ * server's, sized for a machine of its own: 5 GiB for each of the mark and index caches, and
+ * up to 90% of the machine's memory in all, inside a process that also holds the service.
+ */
+export function engineArgs(embedded: Config['clickhouse']['embedded']): string[] {
+  const mb = 1024 * 1024;
+  const args: string[] = [];
+  if (embedded.cacheMb > 0) for (const name of ENGINE_CACHES) args.push(`--${name}=${embedded.cacheMb * mb}`);
+  if (embedded.maxMemoryMb > 0) args.push(`--max_server_memory_usage=${embedded.maxMemoryMb * mb}`);
+  return args;
+}
+
 const SAFE_TOKEN = /^[A-Za-z0-9_.:-]{1,200}$/;
+
+type RawFormat = 'JSONCompactEachRow' | 'JSONEachRow' | 'TabSeparated';
+type RawInsert = (params: {
+  table: string;
+  columns?: string[];
+  format: RawFormat;
+  values: Buffer;
+  settings: Record<string, string | number>;
+}) => Promise<unknown>;
+
+/**
+ * The embedded engine's own insert, beside its client: the body's bytes go to the engine as
+ * they are. Through the client's exec, chdb decodes the body to a string and appends it to the
+ * statement, two more copies of every batch on the JavaScript thread (npm run bench:store).
+ */
+const RAW_INSERTS = new WeakMap<ClickHouseClient, RawInsert>();
+
+/** `db.table` or `db.table (a, b)`, as the inserts name it: the raw insert takes it apart. */
+const TARGET = /^([A-Za-z0-9_]+\.[A-Za-z0-9_]+)(?: \(([A-Za-z0-9_, ]+)\))?$/;
 
 /**
  * Inserts a pre-encoded body with the dedup token inside the statement's own SETTINGS clause.
@@ -47,20 +101,39 @@ const SAFE_TOKEN = /^[A-Za-z0-9_.:-]{1,200}$/;
 export async function insertEncoded(
   client: ClickHouseClient,
   table: string,
-  format: string,
+  format: RawFormat,
   body: string,
   dedupToken: string,
 ): Promise<void> {
   if (dedupToken !== '' && !SAFE_TOKEN.test(dedupToken)) {
     throw new Error(`unsafe insert_deduplication_token ${JSON.stringify(dedupToken)}`);
   }
-  const settings = [`insert_deduplication_token = '${dedupToken}'`];
+  const settings: Record<string, string | number> = { insert_deduplication_token: dedupToken };
   // JSON.stringify writes a lone surrogate as \udXXX, which the engine rejects by default, and one
   // such string would fail its batch on every retry; this stores the escape as text instead.
-  if (format.startsWith('JSON')) settings.push('input_format_json_throw_on_bad_escape_sequence = 0');
+  if (format.startsWith('JSON')) settings['input_format_json_throw_on_bad_escape_sequence'] = 0;
+  // Nothing to insert is a success, as the client's exec makes it for the embedded engine.
+  if (body === '') return;
+  const bytes = Buffer.from(body, 'utf8');
+  const raw = RAW_INSERTS.get(client);
+  const target = TARGET.exec(table);
+  if (raw !== undefined && target !== null) {
+    const columns = target[2]?.split(', ');
+    await raw({
+      table: target[1]!,
+      ...(columns === undefined ? {} : { columns }),
+      format,
+      values: bytes,
+      settings,
+    });
+    return;
+  }
+  const clause = Object.entries(settings)
+    .map(([name, value]) => `${name} = ${typeof value === 'number' ? value : `'${value}'`}`)
+    .join(', ');
   const result = await client.exec({
-    query: `INSERT INTO ${table} SETTINGS ${settings.join(', ')} FORMAT ${format}`,
-    values: Readable.from([Buffer.from(body, 'utf8')], { objectMode: false }),
+    query: `INSERT INTO ${table} SETTINGS ${clause} FORMAT ${format}`,
+    values: Readable.from([bytes], { objectMode: false }),
   });
   // The HTTP connection keeps the socket until the response stream is consumed.
   result.stream.resume();

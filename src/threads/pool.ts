@@ -124,6 +124,7 @@ export class ThreadPool {
     // Only what a worker reads: the logger, for one, cannot cross threads.
     const workerData: WorkerSettings = {
       limits: o.limits,
+      lineFields: o.lineFields,
       maxLogs: o.maxLogs,
       bodyLimit: o.bodyLimit,
       templates: [...this.#templates.values()],

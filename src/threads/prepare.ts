@@ -8,6 +8,7 @@
 import { inflateBody } from '../http/inflate.ts';
 import { logsFromText, tooManyLogs, utf8Text, type SubmittedLogs } from '../ingest/body.ts';
 import { reportedProblems, validateBatch } from '../ingest/validate-batch.ts';
+import type { LineFieldsFor } from '../ingest/validate.ts';
 import type { MatchStage } from '../match/stage.ts';
 import type { LogRecord } from '../model/log.ts';
 import { newRowIds } from '../model/row-id.ts';
@@ -24,6 +25,7 @@ export async function prepareBody(
   job: BodyJob,
   settings: Pick<WorkerSettings, 'limits' | 'maxLogs' | 'bodyLimit' | 'frameRecords'>,
   match: Pick<MatchStage, 'classify'>,
+  lineFields?: LineFieldsFor,
 ): Promise<FromWorker> {
   try {
     const raw = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
@@ -37,6 +39,8 @@ export async function prepareBody(
       { ...submitted, everyProblem: true },
       job.at,
       settings.limits,
+      undefined,
+      lineFields,
     );
     return {
       ...classifyAndEncode(logs, match, settings.frameRecords),

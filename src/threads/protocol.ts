@@ -14,6 +14,8 @@ import type { Template } from '../model/template.ts';
 /** How a worker starts (workerData). */
 export interface WorkerSettings {
   readonly limits: ValidationLimits;
+  /** LINE_FIELDS*: which orgs' logs take a missing timestamp or level from the line. */
+  readonly lineFields: { readonly on: boolean; readonly offOrgs: readonly string[] };
   readonly maxLogs: number;
   readonly bodyLimit: number;
   /** The templates and their curations the main thread's matcher holds at the worker's start. */

@@ -3,6 +3,7 @@
  * template changes the main thread forwards, and one body at a time through prepareBody().
  */
 import { parentPort, threadId, workerData } from 'node:worker_threads';
+import { lineFieldsFor } from '../ingest/line-fields.ts';
 import { createLogger } from '../logger.ts';
 import { startMatch } from '../match/stage.ts';
 import type { LogRecord, StoredLog } from '../model/log.ts';
@@ -16,6 +17,7 @@ if (port === null) throw new Error('threads/worker.ts runs as a worker thread (t
 const settings = workerData as WorkerSettings;
 const logger = createLogger(settings.logLevel).child({ stage: 'match', thread: threadId });
 const templates = new InProcessChannel<TemplateChange>('templates');
+const lineFields = lineFieldsFor(settings.lineFields);
 const match = startMatch({
   // Only classify() is used here: the main thread publishes what the worker prepared.
   channels: {
@@ -34,7 +36,7 @@ port.on('message', (message: ToWorker) => {
     templates.publish(message.changes);
     return;
   }
-  void prepareBody(message, settings, match).then((answer) => {
+  void prepareBody(message, settings, match, lineFields).then((answer) => {
     const record = answer.kind === 'prepared' ? answer.record : undefined;
     port.postMessage(answer, record === undefined ? [] : [record.buffer as ArrayBuffer]);
   });

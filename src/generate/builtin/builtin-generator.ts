@@ -44,6 +44,8 @@ export class BuiltinGenerator implements TemplateGenerator {
       }
       if (hasMoreTokensThan(line, MAX_TEMPLATE_TOKENS)) continue;
       const mined = this.miner.add(org, line);
+      // A cluster folded into another is not proposed: its lines match the other's template.
+      for (const id of mined.absorbed ?? []) byId.delete(id);
       byId.set(mined.id, mined.text);
     }
     return [...byId].map(([id, text]) => ({ id, text }));

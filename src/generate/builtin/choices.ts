@@ -62,6 +62,20 @@ export interface MinerChoices {
    * in one word of their wording (Drain's known failure), however alike the rest.
    */
   readonly wordingVeto: boolean;
+  /**
+   * Clusters of a leaf that differ in one position only, a word in each (not wording such as
+   * `Started`), are one event
+   * with a variable there once that position has taken this many distinct words, fewer than two
+   * lines a word on average, or one of its words is a value of another template's variable
+   * (0: off). Few words that each repeat (states) stay apart.
+   */
+  readonly siblingValues: number;
+  /**
+   * A `key=value` token whose key agrees and value differs (`tag="*launch*",` /
+   * `tag="handleAudioEvent",`) counts towards the likeness as a value masked in both does
+   * (`maskCredit`).
+   */
+  readonly keyCredit: boolean;
 }
 
 /** The choices the service runs with. */
@@ -79,6 +93,8 @@ export const DEFAULT_CHOICES: MinerChoices = Object.freeze({
   multiPartId: true,
   threadField: true,
   wordingVeto: true,
+  siblingValues: 4,
+  keyCredit: true,
 });
 
 /** The rules that can be switched off (each a boolean choice). */
@@ -93,4 +109,6 @@ export const RULES = [
   'multiPartId',
   'threadField',
   'wordingVeto',
+  'siblingValues',
+  'keyCredit',
 ] as const;

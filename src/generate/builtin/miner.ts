@@ -23,12 +23,16 @@ export interface MinedTemplate {
   isNew: boolean;
   /** An existing cluster whose template this line generalised. */
   changed: boolean;
+  /** Clusters folded into this one by this line (see foldSiblings): their ids are no longer mined. */
+  absorbed?: number[];
 }
 
 interface Cluster {
   readonly id: number;
   tokens: string[];
   readonly leaf: Cluster[];
+  /** Lines that joined it: how a position's values spread over the lines (see foldSiblings). */
+  lines: number;
 }
 
 interface OrgState {
@@ -36,6 +40,11 @@ interface OrgState {
   readonly root: Map<number, TreeNode>;
   /** Insertion order is recency order: touched clusters are re-inserted at the end. */
   readonly clusters: Map<number, Cluster>;
+  /**
+   * Words the org's templates took as a variable's value when they were generalised
+   * (`user=root`, `user=bob` -> `user=<*>`: `root`, `bob`), the most recent last (see foldSiblings).
+   */
+  readonly values: Set<string>;
 }
 
 interface TreeNode {
@@ -44,6 +53,8 @@ interface TreeNode {
 }
 
 const DIGIT = /\d/;
+/** Values remembered per org (see OrgState.values): enough for the words of many events' variables. */
+const MAX_VALUES_PER_ORG = 1_000;
 const WORD_CHAR = /[A-Za-z0-9]/;
 /**
  * A word whose first letter is a capital: `Starting`, `SPP.`, `(LOOKING)`, not `root`,
@@ -94,12 +105,16 @@ export class TemplateMiner {
     if (best !== undefined) {
       const generalised = best.tokens.map((token, k) => generaliseToken(token, tokens[k] ?? ''));
       if (pinsLines(generalised)) {
+        this.noteValues(state, best.tokens, tokens, generalised);
         const changed = generalised.some((token, k) => token !== best.tokens[k]);
         best.tokens = generalised;
+        best.lines++;
         this.touch(state, best);
         return { id: best.id, text: generalised.join(' '), isNew: false, changed };
       }
     }
+    const folded = this.foldSiblings(state, leaf, tokens);
+    if (folded !== undefined) return folded;
     const cluster = this.addCluster(state, newTemplateId(), tokens, leaf);
     return { id: cluster.id, text: tokens.join(' '), isNew: true, changed: false };
   }
@@ -132,7 +147,7 @@ export class TemplateMiner {
       this.orgs.set(org, state);
       return state;
     }
-    state = { root: new Map(), clusters: new Map() };
+    state = { root: new Map(), clusters: new Map(), values: new Set() };
     this.orgs.set(org, state);
     if (this.orgs.size > this.maxOrgs) {
       const oldest = this.orgs.keys().next().value;
@@ -196,6 +211,9 @@ export class TemplateMiner {
           if (token.includes(WILDCARD) && !WORD_CHAR.test(token.replaceAll(WILDCARD, ''))) masks++;
           else same++;
         } else if (own !== WILDCARD) {
+          // `tag="*launch*",` / `tag="handleAudioEvent",`: the same key with another value is a
+          // variable with its name, as much evidence as a masked value in both.
+          if (this.choices.keyCredit && sameKey(token, own)) masks++;
           if (this.choices.wordingGuard && (CAPITALISED.test(token) || CAPITALISED.test(own)))
             wordingDiffers = true;
           if (this.choices.wordingVeto && differsInWording(token, own)) vetoed = true;
@@ -217,13 +235,94 @@ export class TemplateMiner {
     return bestScore >= this.choices.similarity ? best : undefined;
   }
 
+  /**
+   * A line no cluster is similar enough to, but that differs from clusters of its leaf in one
+   * position only, a word in each (`Failed password for uucp ...` beside `... for root ...`),
+   * neither of them wording (a capital and a lower-case letter: `Started`): that position is a
+   * variable when the evidence says so, and the clusters are folded into the one with the most
+   * lines, with `<*>` there, and the line joins it. The evidence: the position has taken `siblingValues` distinct words and they spread thinly
+   * (fewer than two lines a word on average: a variable's values seldom repeat, a state's word
+   * does, so `vm started` / `vm paused` logged again and again stay apart); or one of the words
+   * is one the org's templates already took as a variable's value elsewhere (OrgState.values).
+   */
+  private foldSiblings(
+    state: OrgState,
+    leaf: readonly Cluster[],
+    tokens: readonly string[],
+  ): MinedTemplate | undefined {
+    const needed = this.choices.siblingValues;
+    if (needed < 2) return undefined;
+    const byPosition = new Map<number, Cluster[]>();
+    for (const cluster of leaf) {
+      const at = soleDifference(cluster.tokens, tokens);
+      if (at === undefined) continue;
+      const list = byPosition.get(at);
+      if (list === undefined) byPosition.set(at, [cluster]);
+      else list.push(cluster);
+    }
+    for (const [at, siblings] of byPosition) {
+      const values = new Set(siblings.map((cluster) => cluster.tokens[at] ?? ''));
+      values.add(tokens[at] ?? '');
+      // A word the org's other templates already took as a value is evidence enough.
+      const known = [...values].some((value) => state.values.has(value));
+      // Else many words, and few lines each: a variable's values seldom repeat, a state's word does.
+      const lines = siblings.reduce((sum, cluster) => sum + cluster.lines, 1);
+      if (!known && (values.size < needed || values.size * 2 <= lines)) continue;
+      const survivor = siblings.reduce((a, b) => (b.lines > a.lines ? b : a));
+      let merged = survivor.tokens.map((token, k) =>
+        k === at ? WILDCARD : generaliseToken(token, tokens[k] ?? ''),
+      );
+      for (const sibling of siblings)
+        merged = merged.map((token, k) => generaliseToken(token, sibling.tokens[k] ?? ''));
+      if (!pinsLines(merged)) continue;
+      survivor.tokens = merged;
+      survivor.lines += 1;
+      const absorbed: number[] = [];
+      for (const sibling of siblings) {
+        if (sibling === survivor) continue;
+        survivor.lines += sibling.lines;
+        absorbed.push(sibling.id);
+        this.forget(state, sibling);
+      }
+      this.touch(state, survivor);
+      return { id: survivor.id, text: merged.join(' '), isNew: false, changed: true, absorbed };
+    }
+    return undefined;
+  }
+
+  /** Records the words a generalisation turned into a variable's value (bounded per org). */
+  private noteValues(
+    state: OrgState,
+    before: readonly string[],
+    tokens: readonly string[],
+    after: readonly string[],
+  ): void {
+    for (let k = 0; k < after.length; k++) {
+      const token = before[k] ?? '';
+      const generalised = after[k] ?? '';
+      if (token === generalised || token.includes(WILDCARD)) continue;
+      const at = generalised.indexOf(WILDCARD);
+      const tail = generalised.length - at - WILDCARD.length;
+      for (const word of [token, tokens[k] ?? '']) {
+        const value = word.slice(at, word.length - tail);
+        if (!VALUE_WORD.test(value)) continue;
+        state.values.delete(value);
+        state.values.add(value);
+        if (state.values.size > MAX_VALUES_PER_ORG) {
+          const oldest = state.values.values().next().value;
+          if (oldest !== undefined) state.values.delete(oldest);
+        }
+      }
+    }
+  }
+
   private addCluster(
     state: OrgState,
     id: number,
     tokens: string[],
     leaf = this.leafFor(state, tokens),
   ): Cluster {
-    const cluster: Cluster = { id, tokens, leaf };
+    const cluster: Cluster = { id, tokens, leaf, lines: 1 };
     leaf.push(cluster);
     state.clusters.set(id, cluster);
     if (state.clusters.size > this.maxClustersPerOrg) {
@@ -273,6 +372,47 @@ function differsInWording(a: string, b: string): boolean {
   if (coreA === WILDCARD || coreB === WILDCARD) return false;
   if (WORDING.test(coreA) || WORDING.test(coreB)) return true;
   return (CAPITALS.test(coreA) && !LETTER.test(coreB)) || (CAPITALS.test(coreB) && !LETTER.test(coreA));
+}
+
+/**
+ * A word remembered as a value: lower-case letters (digits and punctuation too), no capital and
+ * no variable (`root`, `test9`; not `LOOKING`, which is as often a named state).
+ */
+const VALUE_WORD = /^[^A-Z<>]*[a-z][^A-Z<>]*$/;
+/** A capital followed by a lower-case letter: a word of the message's wording (`Started`, `NODEVssh`). */
+const WORDING_LETTERS = /[A-Z][a-z]/;
+/**
+ * A token that may be folded into a variable: letters or digits, no variable, and not wording
+ * (`root`, `test9`, `SOFTWARE,`, `@0x214`; not `Started`, which the wording veto keeps apart).
+ */
+function foldable(token: string): boolean {
+  return !token.includes(WILDCARD) && WORD_CHAR.test(token) && !WORDING_LETTERS.test(token);
+}
+
+/** `key=value` or `key:value`: the key, with its sign. */
+const KEY = /^([A-Za-z][A-Za-z0-9_.-]*[=:])./;
+
+/** Whether two differing tokens are the same key with another value (`tag="a",` / `tag="b",`). */
+function sameKey(a: string, b: string): boolean {
+  const key = KEY.exec(a)?.[1];
+  return key !== undefined && b.startsWith(key) && b.length > key.length;
+}
+
+/**
+ * The one position where the line differs from the template, when both are words there and the
+ * template covers every other position (equal, or a variable that takes the line's token).
+ */
+function soleDifference(template: readonly string[], tokens: readonly string[]): number | undefined {
+  let at: number | undefined;
+  for (let k = 0; k < tokens.length; k++) {
+    const token = template[k] ?? '';
+    const own = tokens[k] ?? '';
+    if (token === own) continue;
+    if (token.includes(WILDCARD) && generaliseToken(token, own) === token) continue;
+    if (at !== undefined || !foldable(token) || !foldable(own)) return undefined;
+    at = k;
+  }
+  return at;
 }
 
 function covers(template: readonly string[], tokens: readonly string[]): boolean {

@@ -42,7 +42,10 @@ export interface LlmGeneratorOptions {
  * likely share a template; the model is asked once per group with a few diverse lines; its
  * answer is parsed and checked against the group, and the lines no checked template covers
  * (the model failed after every attempt, answered garbage, or gave a template that does not
- * fit) go to the built-in miner in the same call, so no line leaves without a proposal.
+ * fit) go to the built-in miner in the same call, so no line leaves without a proposal. The
+ * miner is seeded with the org's templates, the model's included (see seed), so a line of a
+ * known event that only its template's variable shapes refused is proposed under that template
+ * (a widening) rather than as a one-line template beside it.
  * Groups are asked one after another: the stage already runs several batches at once
  * (LLM_MAX_CONCURRENT_BATCHES), and a later group may turn out to be covered by the
  * template an earlier one produced, which then saves a call.

@@ -47,12 +47,18 @@ const LOG_SCHEMA = {
         { type: 'string', format: 'date-time' },
         { type: 'integer', minimum: 0 },
       ],
-      description: 'ISO 8601 (no offset means UTC) or epoch milliseconds; default: now',
+      description:
+        "ISO 8601 (no offset means UTC) or epoch milliseconds; default: the time in the message's header (LINE_FIELDS), else now",
     },
     dashboard: { type: 'string', maxLength: 256 },
     service: { type: 'string', maxLength: 256 },
     host: { type: 'string', maxLength: 256 },
-    level: { type: 'string', maxLength: 256, description: 'default INFO, stored in upper case' },
+    level: {
+      type: 'string',
+      maxLength: 256,
+      description:
+        "default: the level in the message's header (LINE_FIELDS), else INFO; stored in upper case",
+    },
     metadata: {
       type: 'object',
       additionalProperties: true,

@@ -1,10 +1,13 @@
 /**
  * OTLP log records as our logs: body → message (a structured body as its JSON text),
- * severityText (else severityNumber's level name) → level, timeUnixNano (else
- * observedTimeUnixNano, else now) → timestamp, resource `service.name` → service, `host.name`
- * → host, resource then log attributes → metadata (the log's win), trace and span ids kept.
+ * severityText (else severityNumber's level name) → level, timeUnixNano (else the time in the
+ * body's header when line fields are on, else observedTimeUnixNano, else now) → timestamp,
+ * resource `service.name` → service, `host.name` → host, resource then log attributes →
+ * metadata (the log's win), trace and span ids kept.
  * Shared by the protobuf and the JSON decoders.
  */
+
+import { OBSERVED_TIME } from '../../ingest/validate.ts';
 
 /** An attribute or body value, decoded: int64 values beyond 2^53 stay decimal text. */
 export type AnyValue = string | number | boolean | null | AnyValue[] | { [key: string]: AnyValue };
@@ -90,8 +93,10 @@ export function toLog(org: string, resource: ResourceFields, scopeName: string, 
   if (r.spanId !== '') metadata['span_id'] = r.spanId;
   if (r.eventName !== '') metadata['event.name'] = r.eventName;
   const log: Record<string, unknown> = { org, message: valueText(r.body), metadata };
-  const time = r.timeMs !== 0 ? r.timeMs : r.observedMs;
-  if (time !== 0) log['timestamp'] = time;
+  // The time a collector saw a line (the filelog receiver's only time) is no event time: the
+  // line's own header comes first (ingest/line-fields.ts), then it.
+  if (r.timeMs !== 0) log['timestamp'] = r.timeMs;
+  else if (r.observedMs !== 0) (log as { [OBSERVED_TIME]?: number })[OBSERVED_TIME] = r.observedMs;
   const level = r.severityText !== '' ? r.severityText : severityName(r.severityNumber);
   if (level !== undefined) log['level'] = level;
   if (resource.service !== '') log['service'] = resource.service;

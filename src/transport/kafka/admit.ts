@@ -6,7 +6,7 @@
  * storage or a template key.
  */
 import type { ValidationLimits } from '../../config.ts';
-import { validateLog } from '../../ingest/validate.ts';
+import { validateLog, type LineFieldsFor } from '../../ingest/validate.ts';
 import { DROPPED_MESSAGE } from '../../model/curation.ts';
 import type { LogRecord, StoredLog } from '../../model/log.ts';
 import { rowIdAt } from '../../model/row-id.ts';
@@ -19,13 +19,25 @@ export interface Refusal {
 
 /**
  * Admits `log` (normalised in place: it is a freshly decoded record, and other fields such as
- * its id or a stored log's template stay as they are) or says why not.
+ * its id or a stored log's template stay as they are) or says why not. `lineFieldsFor`: on
+ * logs.raw, the orgs whose logs without a timestamp or level take them from the line.
  */
-export function admitLog<T extends LogRecord>(log: T, limits: ValidationLimits): T | Refusal {
+export function admitLog<T extends LogRecord>(
+  log: T,
+  limits: ValidationLimits,
+  lineFieldsFor?: LineFieldsFor,
+): T | Refusal {
   // A matched line its template's rule did not keep has no text (model/curation.ts): the rest of
   // it is checked as any log's.
   const stub = log.message === DROPPED_MESSAGE && (log as Partial<StoredLog>).templateId !== undefined;
-  const result = validateLog(stub ? { ...log, message: 'stub' } : log, null, Date.now(), limits);
+  const result = validateLog(
+    stub ? { ...log, message: 'stub' } : log,
+    null,
+    Date.now(),
+    limits,
+    true,
+    lineFieldsFor,
+  );
   if (!result.ok) {
     const { field, code, message } = result.problem;
     return { refused: `invalid log: ${field === '' ? '' : `${field}: `}${code}: ${message}` };

@@ -61,6 +61,9 @@ describe('loadConfig', () => {
     ['LLM_PROVIDER', 'anthropic'],
     ['LLM_MAX_RETRIES', '-1'],
     ['LLM_BATCH_TIMEOUT_SECS', 'NaN'],
+    ['CLICKHOUSE_EMBEDDED_CACHE_MB', '-1'],
+    ['CLICKHOUSE_EMBEDDED_CACHE_MB', '64MB'],
+    ['CLICKHOUSE_EMBEDDED_MAX_MEMORY_MB', 'half'],
   ];
   for (const [variable, value] of bad) {
     it(`rejects ${variable}=${value} naming the variable`, () => {

@@ -39,6 +39,8 @@ const CONFIGMAP_OMITTED: ReadonlyMap<string, string> = new Map([
   ['DATA_DIR', 'standalone only: with CLICKHOUSE_URL no role opens an embedded store'],
   ['INGEST_WAL_SYNC', 'standalone only: in Kafka mode the broker holds an accepted log'],
   ['INGEST_WAL_MAX_BYTES', 'standalone only'],
+  ['CLICKHOUSE_EMBEDDED_CACHE_MB', 'standalone only: the embedded engine'],
+  ['CLICKHOUSE_EMBEDDED_MAX_MEMORY_MB', 'standalone only: the embedded engine'],
 ]);
 
 /** Values in docker-compose.yml's role environments that are not the code's default, on purpose. */

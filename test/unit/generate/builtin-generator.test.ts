@@ -60,3 +60,28 @@ describe('BuiltinGenerator', () => {
     await assert.rejects(generator.generate('acme', ['x'], AbortSignal.abort()));
   });
 });
+
+describe('BuiltinGenerator and folded clusters', () => {
+  it('does not propose a cluster folded into another in the same batch; the survivor covers its lines', async () => {
+    const generator = new BuiltinGenerator();
+    const lines = ['alice', 'bob', 'carol', 'dave'].map(
+      (user, k) => `auth ok: ${user} 10.0.0.${k} port 22${k}`,
+    );
+    const proposed = await generator.generate('acme', lines);
+    assert.deepEqual(
+      proposed.map((template) => template.text),
+      ['auth ok: <*> <*> port <*>'],
+    );
+    const snapshot = MatcherSnapshot.empty().withChanges(
+      proposed.map((template) => ({
+        id: template.id ?? 0,
+        org: 'acme',
+        text: template.text,
+        source: 'builtin' as const,
+        createdAt: 0,
+        updatedAt: 0,
+      })),
+    );
+    for (const line of lines) assert.ok(snapshot.match('acme', line), line);
+  });
+});

@@ -232,6 +232,19 @@ describe('TemplateMiner and the generate stage check', () => {
 });
 
 describe('TemplateMiner and differing words', () => {
+  it('counts a key=value token whose key agrees as a value masked in both', () => {
+    const line = (tag: string, name: string, n: number): string =>
+      `acquire lock=${n}, flags=0x1, tag="${tag}", name=${name}, ws=null, uid=${n}, pid=${n}`;
+    const withCredit = new TemplateMiner({ similarity: 0.8 });
+    const first = withCredit.add('acme', line('handleAudioEvent', 'audioserver', 1));
+    const second = withCredit.add('acme', line('*launch*', 'com.android.phone', 2));
+    assert.equal(second.id, first.id);
+    assert.equal(second.text, 'acquire lock=<*>, flags=<*>, tag="<*>", name=<*>, ws=<*>, uid=<*>, pid=<*>');
+    const without = new TemplateMiner({ similarity: 0.8, keyCredit: false });
+    const alone = without.add('acme', line('handleAudioEvent', 'audioserver', 1));
+    assert.notEqual(without.add('acme', line('*launch*', 'com.android.phone', 2)).id, alone.id);
+  });
+
   it('keeps apart long lines that differ in one capitalised word of their wording', () => {
     const miner = new TemplateMiner();
     const common = 'authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=10.0.0.1';
@@ -262,5 +275,86 @@ describe('TemplateMiner and differing words', () => {
     assert.equal(miner.add('acme', 'Failed password for uucp from 10.0.0.2 port 23 ssh2').id, first.id);
     const node = miner.add('acme', 'switch Interconnect-0T00 link errors remain current');
     assert.equal(miner.add('acme', 'switch Interconnect-1N03 link errors remain current').id, node.id);
+  });
+});
+
+describe('TemplateMiner and the values a position takes', () => {
+  // Six tokens, one word differing and two masked values: 4 of 6 alike, under the similarity,
+  // so each user would open a cluster of its own without the sibling rule.
+  const login = (user: string, n: number): string => `auth ok: ${user} 10.0.0.${n} port ${2200 + n}`;
+
+  it('folds clusters that differ in one lower-case word once it has taken many values, each seldom', () => {
+    const miner = new TemplateMiner();
+    const [alice, bob, carol, dave] = ['alice', 'bob', 'carol', 'dave'].map((user, k) =>
+      miner.add('acme', login(user, k)),
+    );
+    assert.equal(new Set([alice?.id, bob?.id, carol?.id]).size, 3, 'three values are not yet evidence');
+    assert.equal(dave?.id, alice?.id);
+    assert.equal(dave?.text, 'auth ok: <*> <*> port <*>');
+    assert.deepEqual(dave?.absorbed, [bob?.id, carol?.id]);
+    assert.equal(miner.clusterCount('acme'), 1);
+    assert.equal(miner.add('acme', login('erin', 9)).id, alice?.id);
+  });
+
+  it('keeps apart a few lower-case words that each repeat (states, not values)', () => {
+    const miner = new TemplateMiner();
+    const ids = new Map<string, Set<number>>();
+    const states = ['started', 'started', 'paused', 'stopped', 'paused', 'stopped', 'started', 'resumed'];
+    // Four words over eight lines by the time the fourth comes, then each again.
+    for (const [k, state] of [...states, 'paused', 'resumed', 'stopped', 'started'].entries()) {
+      const mined = miner.add('acme', `vm 10.0.0.${k} now ${state} port ${k}`);
+      ids.set(state, (ids.get(state) ?? new Set()).add(mined.id));
+    }
+    assert.deepEqual(
+      [...ids.values()].map((set) => set.size),
+      [1, 1, 1, 1],
+    );
+    assert.equal(new Set([...ids.values()].flatMap((set) => [...set])).size, 4);
+  });
+
+  it('never folds words of the wording, however many', () => {
+    const miner = new TemplateMiner();
+    const words = ['Started', 'Paused', 'Stopped', 'Resumed', 'Crashed', 'Deleted'];
+    const ids = words.map((word, k) => miner.add('acme', `vm 10.0.0.${k} now ${word} port ${k}`).id);
+    assert.equal(new Set(ids).size, words.length);
+  });
+
+  it('takes a word the org already saw as a variable value as evidence with one more value', () => {
+    const seen = new TemplateMiner();
+    seen.add('acme', 'session opened for user=root by 0');
+    assert.equal(
+      seen.add('acme', 'session opened for user=bob by 1').text,
+      'session opened for user=<*> by <*>',
+    );
+    const root = seen.add('acme', login('root', 1));
+    const uucp = seen.add('acme', login('uucp', 2));
+    assert.equal(uucp.id, root.id);
+    assert.equal(uucp.text, 'auth ok: <*> <*> port <*>');
+
+    const fresh = new TemplateMiner();
+    const first = fresh.add('acme', login('root', 1));
+    assert.notEqual(fresh.add('acme', login('uucp', 2)).id, first.id, 'two words alone are no evidence');
+  });
+
+  it('folds names in capitals and handles once they have taken many values, each seldom', () => {
+    const miner = new TemplateMiner();
+    const hives = ['SOFTWARE,', 'SYSTEM,', 'SECURITY,', 'SAM,'].map(
+      (hive) =>
+        miner.add('acme', `Loading offline registry hive: ${hive} into registry key 'k' from path 'p'.`).id,
+    );
+    assert.equal(new Set(hives).size, 1);
+    const handles = ['@0x214', '@0xb8', '@0x218', '@0x21c'].map(
+      (handle, k) =>
+        miner.add('acme', `${k} Created NT transaction (seq ${k}) result 0x0, handle ${handle}`).id,
+    );
+    assert.equal(handles.at(-1), handles[0]);
+  });
+
+  it('folds nothing when switched off', () => {
+    const miner = new TemplateMiner({ siblingValues: 0 });
+    const ids = ['alice', 'bob', 'carol', 'dave', 'erin'].map(
+      (user, k) => miner.add('acme', login(user, k)).id,
+    );
+    assert.equal(new Set(ids).size, 5);
   });
 });

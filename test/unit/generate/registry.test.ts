@@ -90,6 +90,34 @@ describe('template registry', () => {
     );
   });
 
+  it('widens a known template for a line its shapes refused when the answer holds the refused value in a variable', () => {
+    const known = { ...template('a', 5, 'auth rhost=<*> user=<*>'), shapes: '1-1/4 1-1/2' };
+    const { registry, saved, stats } = setup({ initial: [known] });
+    // A host name was seen, an address is refused; the answer keeps it a variable.
+    registry.accept('a', [{ text: 'auth rhost=<*> user=guest' }], ['auth rhost=10.0.0.9 user=guest']);
+    assert.deepEqual(
+      saved.map((t) => [t.id, t.text, t.shapes]),
+      [[5, 'auth rhost=<*> user=<*>', '1-1/5 1-1/2']],
+    );
+    assert.equal(stats.templatesWidened, 1);
+    assert.equal(stats.templatesCreated, 0);
+  });
+
+  it("adds the answer as usual when it takes a line no known template's text takes", () => {
+    const known = { ...template('a', 5, 'auth rhost=<*> user=<*>'), shapes: '1-1/4 1-1/2' };
+    const { registry, saved, stats } = setup({ initial: [known] });
+    registry.accept(
+      'a',
+      [{ text: 'auth <*> user=guest' }],
+      ['auth rhost=10.0.0.9 user=guest', 'auth lhost=10.0.0.9 user=guest'],
+    );
+    assert.deepEqual(
+      saved.map((t) => t.text),
+      ['auth <*> user=guest'],
+    );
+    assert.equal(stats.templatesWidened, 0, 'the known template is left as it was');
+  });
+
   it('merges near-duplicates proposed in one answer into one template', () => {
     const { registry, saved, stats } = setup();
     registry.accept('a', [{ text: 'disk <*> full' }, { text: 'disk sda <*>' }]);
@@ -152,11 +180,12 @@ describe('template registry', () => {
     assert.equal(stats.templateCapLines, 0);
   });
 
-  it('does not re-apply a change it made itself when that change comes back from elsewhere', () => {
-    const { registry, published, seeded } = setup();
+  it('tells the generator of each template it takes in, once: not again when the change comes back from elsewhere', () => {
+    const { registry, published, seeded, saved } = setup();
     registry.accept('a', [{ text: 'took <*> ms' }]);
+    assert.deepEqual(seeded, saved, "an LLM generator's miner fallback learns the template");
     registry.follow(published.flat());
-    assert.deepEqual(seeded, [], 'the generator already knows its own template');
+    assert.deepEqual(seeded, saved, 'the change it made itself is not applied again');
   });
 
   it('follows templates made and deleted by other generators', () => {

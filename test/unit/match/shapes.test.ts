@@ -51,6 +51,23 @@ describe('variable shapes', () => {
     assert.deepEqual(s.match('a', 'ERROR 1 2 3')?.variables, ['1 2 3']);
   });
 
+  it('a refused line can still be traced to the template whose text takes it, with where each value is', () => {
+    const s = snapshot('ERROR <*> at <*>', '1-1/1 1-1/1');
+    const line = 'ERROR timeout at 12';
+    assert.equal(s.match('a', line), undefined);
+    const traced = s.matchIgnoringShapes('a', line);
+    assert.deepEqual(
+      traced?.starts.map((start, k) => line.slice(start, traced.ends[k])),
+      ['timeout', '12'],
+    );
+    assert.equal(s.matchIgnoringShapes('a', 'WARN timeout at 12'), undefined, 'not a text it has');
+    assert.deepEqual(
+      s.match('a', 'ERROR 7 at 12')?.variables,
+      ['7', '12'],
+      'the shapes still apply to match',
+    );
+  });
+
   it('a template without shapes matches as before (made before shapes, or by hand)', () => {
     const s = snapshot('ERROR <*>');
     assert.deepEqual(s.match('a', 'ERROR disk full')?.variables, ['disk full']);

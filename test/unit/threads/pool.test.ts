@@ -20,6 +20,7 @@ function pool(lines: string[]): ThreadPool {
     threads: 1,
     jobTimeoutMs: 30_000,
     limits: DEFAULT_LIMITS,
+    lineFields: { on: false, offOrgs: [] },
     maxLogs: 100,
     bodyLimit: 1024 * 1024,
     templates: [],

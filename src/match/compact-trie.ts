@@ -1,0 +1,318 @@
+import { WILDCARD } from '../model/template.ts';
+import { bucketKey, parsePattern, type TokenPattern } from './pattern.ts';
+import { EdgeTable, hashOf, TokenTable } from './token-table.ts';
+import type { VariableShape } from './shapes.ts';
+import type { Shapes } from './trie.ts';
+
+/**
+ * The read-only token trie of an org, flattened into typed arrays. The persistent trie
+ * (trie.ts) spends a node object, a persistent map, a native Map and its hash table per node,
+ * scattered over the heap: at 10,000 templates each token of a line cost several cache misses
+ * (docs/benchmarks.md, "Matching"). Here a token is looked up once per line in the org's
+ * dictionary (token → small int), and a node is a few ints beside its siblings: its literal
+ * children are one range of `edges`, so a lookup reads a handful of adjacent ints.
+ * Nodes are numbered depth first, so a template's path lies mostly in one stretch of memory.
+ */
+
+/** Ints per node in `nodes`. */
+export const NODE_STRIDE = 7;
+/** First literal edge of the node in `edges`. */
+export const EDGE_START = 0;
+export const EDGE_COUNT = 1;
+/** Child through a lone `<*>`, or NONE. */
+export const WILDCARD_CHILD = 2;
+/** First template ending here in `terms`. */
+export const TERM_START = 3;
+export const TERM_COUNT = 4;
+/** First pattern edge of the node in `patternEdges`/`patternChildren`. */
+export const PATTERN_START = 5;
+export const PATTERN_COUNT = 6;
+export const NONE = -1;
+/** Ints per literal edge in `edges`. */
+export const EDGE_INTS = 3;
+/** Numbers per template in `terms`: its id, and its shapes' index in `shapes` or NONE. */
+export const TERM_INTS = 2;
+/**
+ * Up to this many literal children, a node keeps them as a range of `edges` that the
+ * search compares the token with in place (most nodes have one or two, and a line's variable
+ * usually fails at its length); a node with more has them in `bigEdges`, one probe each.
+ */
+export const DIRECT_EDGES = 4;
+
+/** A token with `<*>` inside, once per trie however many nodes have it. */
+export interface CompactPattern {
+  readonly token: string;
+  readonly pattern: TokenPattern;
+  /** Its first characters, up to BUCKET_PREFIX: a line's token must start with them. */
+  readonly key: string;
+}
+
+export interface CompactTrie {
+  /** The literal tokens, by id (dictionary order). */
+  readonly tokens: TokenTable;
+  readonly nodes: Int32Array;
+  /** The literal edges of nodes with more than DIRECT_EDGES of them (EDGE_START is NONE there). */
+  readonly bigEdges: EdgeTable;
+  /**
+   * EDGE_INTS ints per literal edge of a node with few: where its token's characters start
+   * in `tokens`, how many there are, and the child (so a step reads the token's characters
+   * without going through its id).
+   */
+  readonly edges: Int32Array;
+  /**
+   * A node's pattern edges (index in `patterns`), in the order the search tries them: longer
+   * key first, then by key, then most precise first (morePreciseFirst). Of the edges whose key
+   * a token starts with, this is the order of trie.ts's buckets, longest key first.
+   */
+  readonly patternEdges: Int32Array;
+  readonly patternChildren: Int32Array;
+  readonly patterns: readonly CompactPattern[];
+  /** Template ids ending at each node, ascending per node (Float64: ids have 52 bits). */
+  readonly terms: Float64Array;
+  /** The shapes of the templates that have them: `terms` holds the index here, or NONE. */
+  readonly shapes: readonly (readonly VariableShape[])[];
+  /** Bytes of the typed arrays (the patterns and shapes come on top). */
+  readonly bytes: number;
+}
+
+/** One template to index: its tokens, id and variable shapes. */
+export interface TrieEntry {
+  readonly tokens: readonly string[];
+  readonly id: number;
+  readonly shapes: Shapes;
+}
+
+/** Codes of a template's tokens: literals by dictionary id, then patterns, then the lone `<*>`. */
+const PATTERN_CODE = 1 << 29;
+const WILDCARD_CODE = 1 << 30;
+
+/**
+ * Builds the trie without a node object per node: each template becomes a run of token codes,
+ * the runs are sorted, and one pass over them numbers the nodes in depth-first order (a run
+ * shares its longest common prefix with the run before it), with each node's children in code
+ * order. A node's literal edges then come out as one sorted range. This is what lets a change
+ * rebuild the base cheaply enough (layered-trie.ts).
+ */
+export function buildCompactTrie(entries: readonly TrieEntry[]): CompactTrie {
+  const dictionary = new Map<string, number>();
+  const patternTokens: string[] = [];
+  const patternCodes = new Map<string, number>();
+  let total = 0;
+  for (const entry of entries) total += entry.tokens.length;
+  const codes = new Int32Array(total);
+  const runStart = new Int32Array(entries.length + 1);
+  let at = 0;
+  for (const [k, { tokens }] of entries.entries()) {
+    runStart[k] = at;
+    for (const token of tokens) codes[at++] = codeOf(token, dictionary, patternCodes, patternTokens);
+  }
+  runStart[entries.length] = at;
+
+  const order = Array.from({ length: entries.length }, (_, k) => k);
+  order.sort((x, y) => compareRuns(codes, runStart, x, y) || (entries[x]?.id ?? 0) - (entries[y]?.id ?? 0));
+
+  // One pass over the sorted runs: the nodes, each with its parent and the code leading to it.
+  const parent = new Int32Array(total + 1);
+  const code = new Int32Array(total + 1);
+  const path = new Int32Array(longestRun(runStart) + 1);
+  const nodeTerms = new Int32Array(total + 1);
+  const terms = new Float64Array(entries.length * TERM_INTS);
+  const shapes: (readonly VariableShape[])[] = [];
+  let nodeCount = 1;
+  let previous = -1;
+  for (const [t, k] of order.entries()) {
+    const start = runStart[k] ?? 0;
+    const length = (runStart[k + 1] ?? 0) - start;
+    let shared = previous < 0 ? 0 : commonPrefix(codes, runStart, previous, k);
+    for (; shared < length; shared++) {
+      parent[nodeCount] = path[shared] ?? 0;
+      code[nodeCount] = codes[start + shared] ?? 0;
+      path[shared + 1] = nodeCount++;
+    }
+    const end = path[length] ?? 0;
+    nodeTerms[end] = (nodeTerms[end] ?? 0) + 1;
+    const own = entries[k]?.shapes;
+    terms[t * TERM_INTS] = entries[k]?.id ?? 0;
+    terms[t * TERM_INTS + 1] = own === undefined ? NONE : shapes.push(own) - 1;
+    previous = k;
+  }
+
+  const nodes = new Int32Array(nodeCount * NODE_STRIDE);
+  for (let n = 1; n < nodeCount; n++) {
+    const at = (parent[n] ?? 0) * NODE_STRIDE + ((code[n] ?? 0) < PATTERN_CODE ? EDGE_COUNT : PATTERN_COUNT);
+    if ((code[n] ?? 0) !== WILDCARD_CODE) nodes[at] = (nodes[at] ?? 0) + 1;
+  }
+  // Ranges in node order; terms were recorded in that order too (a run sorts before its extensions).
+  let edgeCount = 0;
+  let bigEdgeCount = 0;
+  let patternCount = 0;
+  let termAt = 0;
+  for (let n = 0; n < nodeCount; n++) {
+    const base = n * NODE_STRIDE;
+    const edges = nodes[base + EDGE_COUNT] ?? 0;
+    if (edges > DIRECT_EDGES) {
+      nodes[base + EDGE_START] = NONE;
+      bigEdgeCount += edges;
+    } else {
+      nodes[base + EDGE_START] = edgeCount;
+      edgeCount += edges;
+      nodes[base + EDGE_COUNT] = 0;
+    }
+    nodes[base + PATTERN_START] = patternCount;
+    patternCount += nodes[base + PATTERN_COUNT] ?? 0;
+    nodes[base + PATTERN_COUNT] = 0;
+    nodes[base + WILDCARD_CHILD] = NONE;
+    nodes[base + TERM_START] = termAt;
+    nodes[base + TERM_COUNT] = nodeTerms[n] ?? 0;
+    termAt += nodeTerms[n] ?? 0;
+  }
+  const edges = new Int32Array(edgeCount * EDGE_INTS);
+  const literals = [...dictionary.keys()];
+  const tokens = new TokenTable(literals);
+  const bigEdges = new EdgeTable(bigEdgeCount);
+  const patternEdges = new Int32Array(patternCount);
+  const patternChildren = new Int32Array(patternCount);
+  // Children come in code order, so each node's literal range is sorted as it fills.
+  for (let n = 1; n < nodeCount; n++) {
+    const p = (parent[n] ?? 0) * NODE_STRIDE;
+    const c = code[n] ?? 0;
+    if (c === WILDCARD_CODE) {
+      nodes[p + WILDCARD_CHILD] = n;
+    } else if (c >= PATTERN_CODE) {
+      const filled = nodes[p + PATTERN_COUNT] ?? 0;
+      nodes[p + PATTERN_COUNT] = filled + 1;
+      patternEdges[(nodes[p + PATTERN_START] ?? 0) + filled] = c - PATTERN_CODE;
+      patternChildren[(nodes[p + PATTERN_START] ?? 0) + filled] = n;
+    } else if (nodes[p + EDGE_START] === NONE) {
+      bigEdges.add(parent[n] ?? 0, hashOfToken(literals[c] ?? ''), c, n);
+    } else {
+      const filled = nodes[p + EDGE_COUNT] ?? 0;
+      nodes[p + EDGE_COUNT] = filled + 1;
+      const edge = ((nodes[p + EDGE_START] ?? 0) + filled) * EDGE_INTS;
+      edges[edge] = tokens.startOf(c);
+      edges[edge + 1] = tokens.lengthOf(c);
+      edges[edge + 2] = n;
+    }
+  }
+  const patterns = patternTokens.map((token): CompactPattern => {
+    const pattern = parsePattern(token);
+    return { token, pattern, key: bucketKey(pattern) };
+  });
+  for (let n = 0; n < nodeCount; n++) {
+    if ((nodes[n * NODE_STRIDE + PATTERN_COUNT] ?? 0) > 1)
+      sortPatternRange(nodes, n, patternEdges, patternChildren, patterns);
+  }
+  const bytes =
+    tokens.bytes +
+    bigEdges.bytes +
+    nodes.byteLength +
+    edges.byteLength +
+    patternEdges.byteLength +
+    patternChildren.byteLength +
+    terms.byteLength;
+  return {
+    tokens,
+    nodes,
+    bigEdges,
+    edges,
+    patternEdges,
+    patternChildren,
+    patterns,
+    terms,
+    shapes,
+    bytes,
+  };
+}
+
+function hashOfToken(token: string): number {
+  return hashOf(token, 0, token.length);
+}
+
+function sortPatternRange(
+  nodes: Int32Array,
+  node: number,
+  patternEdges: Int32Array,
+  patternChildren: Int32Array,
+  patterns: readonly CompactPattern[],
+): void {
+  const start = nodes[node * NODE_STRIDE + PATTERN_START] ?? 0;
+  const count = nodes[node * NODE_STRIDE + PATTERN_COUNT] ?? 0;
+  const range = Array.from({ length: count }, (_, k) => ({
+    edge: patternEdges[start + k] ?? 0,
+    child: patternChildren[start + k] ?? 0,
+  }));
+  range.sort((x, y) => searchOrder(patterns[x.edge], patterns[y.edge]));
+  for (const [k, { edge, child }] of range.entries()) {
+    patternEdges[start + k] = edge;
+    patternChildren[start + k] = child;
+  }
+}
+
+function searchOrder(a: CompactPattern | undefined, b: CompactPattern | undefined): number {
+  if (a === undefined || b === undefined) return 0;
+  if (a.key.length !== b.key.length) return b.key.length - a.key.length;
+  if (a.key !== b.key) return a.key < b.key ? -1 : 1;
+  return morePreciseFirst(a, b);
+}
+
+function codeOf(
+  token: string,
+  dictionary: Map<string, number>,
+  patternCodes: Map<string, number>,
+  patternTokens: string[],
+): number {
+  if (token === WILDCARD) return WILDCARD_CODE;
+  if (token.includes(WILDCARD)) {
+    let code = patternCodes.get(token);
+    if (code === undefined) {
+      patternCodes.set(token, (code = PATTERN_CODE + patternTokens.length));
+      patternTokens.push(token);
+    }
+    return code;
+  }
+  let id = dictionary.get(token);
+  if (id === undefined) dictionary.set(token, (id = dictionary.size));
+  return id;
+}
+
+function compareRuns(codes: Int32Array, runStart: Int32Array, x: number, y: number): number {
+  const xs = runStart[x] ?? 0;
+  const ys = runStart[y] ?? 0;
+  const xl = (runStart[x + 1] ?? 0) - xs;
+  const yl = (runStart[y + 1] ?? 0) - ys;
+  const length = Math.min(xl, yl);
+  for (let k = 0; k < length; k++) {
+    const difference = (codes[xs + k] ?? 0) - (codes[ys + k] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return xl - yl;
+}
+
+function commonPrefix(codes: Int32Array, runStart: Int32Array, x: number, y: number): number {
+  const xs = runStart[x] ?? 0;
+  const ys = runStart[y] ?? 0;
+  const length = Math.min((runStart[x + 1] ?? 0) - xs, (runStart[y + 1] ?? 0) - ys);
+  let k = 0;
+  while (k < length && codes[xs + k] === codes[ys + k]) k++;
+  return k;
+}
+
+function longestRun(runStart: Int32Array): number {
+  let longest = 0;
+  for (let k = 1; k < runStart.length; k++)
+    longest = Math.max(longest, (runStart[k] ?? 0) - (runStart[k - 1] ?? 0));
+  return longest;
+}
+
+/** The order of a pattern bucket: more literal text first, then by token (as trie.ts orders). */
+export function morePreciseFirst(
+  a: { readonly token: string; readonly pattern: TokenPattern },
+  b: { readonly token: string; readonly pattern: TokenPattern },
+): number {
+  const byLength = b.pattern.literalLength - a.pattern.literalLength;
+  if (byLength !== 0) return byLength;
+  return a.token < b.token ? -1 : a.token > b.token ? 1 : 0;
+}
+
+/** The trie of no template: its root only. */
+export const EMPTY_TRIE: CompactTrie = buildCompactTrie([]);

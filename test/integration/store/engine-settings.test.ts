@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { startStore, type Store } from '../../../src/store/stage.ts';
+import { count, log, silent, tempStorage } from './helpers.ts';
+
+const storage = tempStorage('store-engine-settings');
+after(() => storage.cleanup());
+
+async function serverSettings(store: Store): Promise<Record<string, number>> {
+  const result = await store.client.query({
+    query: `SELECT name, value FROM system.server_settings
+      WHERE name IN ('mark_cache_size', 'primary_index_cache_size', 'text_index_postings_cache_size', 'max_server_memory_usage')`,
+    format: 'JSONEachRow',
+  });
+  const rows = await result.json<{ name: string; value: string }>();
+  return Object.fromEntries(rows.map((row) => [row.name, Number(row.value)]));
+}
+
+test('the embedded engine takes its cache and memory ceilings from the config, and stores as before', async () => {
+  const store = await startStore(
+    { ...storage.config, embedded: { cacheMb: 32, maxMemoryMb: 700 } },
+    { logger: silent },
+  );
+  try {
+    const mb = 1024 * 1024;
+    assert.deepEqual(await serverSettings(store), {
+      mark_cache_size: 32 * mb,
+      primary_index_cache_size: 32 * mb,
+      text_index_postings_cache_size: 32 * mb,
+      max_server_memory_usage: 700 * mb,
+    });
+    store.writer.enqueue([log({ message: 'with ceilings' })]);
+    assert.equal(await store.writer.flush(), true);
+    assert.equal(await count(store, `message = 'with ceilings'`), 1);
+  } finally {
+    await store.stop();
+  }
+});
+
+test('0 leaves the engine its own defaults, and a restart takes the settings given then', async () => {
+  const store = await startStore(storage.config, { logger: silent });
+  try {
+    const settings = await serverSettings(store);
+    // The engine's own: 5 GiB per cache, most of the machine's memory in all.
+    assert.equal(settings['mark_cache_size'], 5 * 1024 ** 3);
+    assert.notEqual(settings['max_server_memory_usage'], 700 * 1024 * 1024);
+    assert.equal(await count(store, `message = 'with ceilings'`), 1);
+  } finally {
+    await store.stop();
+  }
+});
