@@ -61,8 +61,9 @@ export interface Config {
     /** OTLP/HTTP's standard port (4318) for POST /v1/logs alone, beside `port`; 0: off. */
     readonly otlpPort: number;
     /**
-     * Worker threads that parse, validate, match and encode request bodies (threads/); 1: none,
-     * every body on the main thread (the path before issue 19). Standalone only.
+     * Request threads, the main one included: `threads - 1` workers parse, validate, match and
+     * encode request bodies (threads/); 1: none, every body on the main thread (the path before
+     * issue 19). Standalone only.
      */
     readonly threads: number;
   };

@@ -248,7 +248,9 @@ function startThreads(
   if (config.http.threads <= 1) return undefined;
   const threads = startRequestThreads(
     {
-      threads: config.http.threads,
+      // INGEST_THREADS counts the main thread: on two cores, one worker beside it (two
+      // workers measured slower there, docs/benchmarks.md "Request threads").
+      threads: config.http.threads - 1,
       jobTimeoutMs: config.http.requestTimeoutSecs * 1000,
       limits: config.limits,
       lineFields: config.lineFields,

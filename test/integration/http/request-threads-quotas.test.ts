@@ -1,4 +1,4 @@
-// The quotas the main thread owns, with the request path on worker threads (INGEST_THREADS=2):
+// The quotas the main thread owns, with the request path on worker threads (INGEST_THREADS=3: two workers):
 // the org ceiling and the per-org rate limit are one for all threads, not one per thread.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +13,7 @@ describe('request threads with quotas', () => {
   let q: TestService;
   before(async () => {
     q = await startTestService({
-      INGEST_THREADS: '2',
+      INGEST_THREADS: '3',
       INGEST_RATE_LIMIT_LOGS_PER_SEC: '1',
       INGEST_RATE_LIMIT_BURST_LOGS: '1000',
       INGEST_MAX_LOGS_PER_REQUEST: '1000',

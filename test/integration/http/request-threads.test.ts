@@ -1,4 +1,4 @@
-// The request path on worker threads (INGEST_THREADS=2, threads/): bodies of 32 KiB or more
+// The request path on worker threads (INGEST_THREADS=3: two worker threads beside the main one, threads/): bodies of 32 KiB or more
 // are parsed, validated, matched and encoded on a worker, then recorded in the write-ahead
 // log and stored by the main thread. Against the real embedded engine: every accepted log is
 // stored once, a template learned reaches every worker's matcher, bad bodies are refused with
@@ -15,7 +15,7 @@ let t: TestService;
 
 before(async () => {
   t = await startTestService({
-    INGEST_THREADS: '2',
+    INGEST_THREADS: '3',
     INGEST_API_KEYS: `${ACME_KEY}:acme,globex,initech:write+read`,
     // Nothing leaves the write buffer unless the test flushes it.
     CLICKHOUSE_FLUSH_INTERVAL_SECS: '3600',

@@ -2,7 +2,7 @@
 // process on the real embedded engine, SIGKILLed at random moments under three clients at once
 // (slow single logs, batches, and novel lines of a new org still waiting for a template), then
 // restarted. Every acknowledged log must be stored exactly once, and nothing stored twice. The
-// batches are large enough to be prepared on the request threads (INGEST_THREADS=2, threads/):
+// batches are large enough to be prepared on the request threads (INGEST_THREADS=2: one worker beside the main thread, threads/):
 // their records are framed there and written by the main thread.
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
