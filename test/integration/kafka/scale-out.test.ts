@@ -65,7 +65,8 @@ describe('kafka transforms scaling out and in (real broker)', { timeout: 120_000
         topics: [input],
         fromBeginning: true,
         transactionalId: `tx-${groupId}-${name}`,
-        instanceId: `${groupId}-${name}`,
+        // KAFKA_INSTANCE_ID may hold spaces, which a group instance id may not.
+        instanceId: `${groupId} ${name}`,
         onRestart: () => m.restarts++,
         onAbort: () => m.aborts++,
         onRebalance: () => m.rebalances++,

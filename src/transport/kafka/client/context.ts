@@ -115,7 +115,9 @@ export function newConsumer(ctx: ClientContext, group: MemberConsumerOptions | {
       { name: 'cooperative-sticky', version: 3 },
       { name: 'roundrobin', version: 1 },
     ],
-    ...(group.instanceId === undefined ? {} : { groupInstanceId: group.instanceId }),
+    // The broker refuses whitespace in an instance id; KAFKA_INSTANCE_ID may hold some, and
+    // encoding keeps distinct ids distinct.
+    ...(group.instanceId === undefined ? {} : { groupInstanceId: encodeURIComponent(group.instanceId) }),
     ...(beforeJoin === undefined
       ? {}
       : { protocolsMetadata: async () => beforeJoin().then(() => Buffer.alloc(0)) }),
