@@ -303,7 +303,13 @@ async function stopRole(role: Role): Promise<void> {
 interface KafkaStats {
   kafka: {
     writer?: { rowsInserted: number; inserts: number } | null;
-    matcher?: { records?: number; restarts?: number; aborts?: number; rebalances?: number } | null;
+    matcher?: {
+      records?: number;
+      restarts?: number;
+      aborts?: number;
+      rebalances?: number;
+      templatesCaughtUp?: boolean;
+    } | null;
   };
   logs: { matched: number; unmatched: number };
 }
@@ -632,8 +638,13 @@ interface ScaleStep {
   rebalances: number;
   aborts: number;
   restarts: number;
-  /** Seconds in the window in which the group took no record while logs were waiting. */
+  /**
+   * Seconds in the window in which the group took no record for 1 s or more while logs were
+   * waiting (shorter gaps are the time between two batches of one matcher).
+   */
   paused: number;
+  /** The longest such gap. */
+  longestPause: number;
   /** A joining matcher: seconds from its start until it took its first record. */
   firstRecordAfter?: number;
 }
@@ -665,7 +676,9 @@ async function runScale(list: string[]): Promise<ScaleResult> {
     const matchers = [await start('matcher 1', 'matcher')];
     const last = new Map<Role, KafkaStats>();
     const samples: Sample[] = [];
-    const changes: Array<{ change: string; sample: number; joiner?: Role; startedAt: number }> = [];
+    /** `sample`: where the change takes effect (a joiner: once it has read the templates and joins). */
+    const changes: Array<{ change: string; sample: number | undefined; joiner?: Role; startedAt: number }> =
+      [];
     const firstRecord = new Map<Role, number>();
     const stopping = new Set<Role>();
     let done: number | undefined;
@@ -692,8 +705,14 @@ async function runScale(list: string[]): Promise<ScaleResult> {
         restarts: sum((x) => x.restarts),
       };
       samples.push(sample);
+      for (const c of changes) {
+        if (c.sample === undefined && c.joiner !== undefined && m(c.joiner)?.templatesCaughtUp === true)
+          c.sample = samples.length - 1;
+      }
       const next = SCALE_CHANGES[changes.length];
-      if (done === undefined && next !== undefined && firstRecord.size > 0 && sample.taken >= next.at * LOGS) {
+      // One change at a time: the next waits until the last joiner has taken records.
+      const settled = changes.every((c) => c.joiner === undefined || firstRecord.has(c.joiner));
+      if (done === undefined && next !== undefined && settled && sample.taken >= next.at * LOGS) {
         if (next.change.includes('leaves')) {
           const leaving = matchers[1] as Role;
           stopping.add(leaving);
@@ -702,7 +721,7 @@ async function runScale(list: string[]): Promise<ScaleResult> {
         } else {
           const joiner = await start(`matcher ${matchers.length + 1}`, 'matcher');
           matchers.push(joiner);
-          changes.push({ change: next.change, sample: samples.length - 1, joiner, startedAt: now });
+          changes.push({ change: next.change, sample: undefined, joiner, startedAt: now });
         }
       }
       if (done === undefined && sample.taken >= LOGS) done = now;
@@ -712,24 +731,37 @@ async function runScale(list: string[]): Promise<ScaleResult> {
         lastRows = rows;
         lastProgress = Date.now();
       } else if (Date.now() - lastProgress > STALL_MS) {
-        throw new Error(`scale: nothing stored for ${STALL_MS / 1000} s\n${await describe([writer, ...matchers])}`);
+        throw new Error(
+          `scale: nothing stored for ${STALL_MS / 1000} s\n${await describe([writer, ...matchers])}`,
+        );
       }
       for (const r of [writer, ...matchers]) {
-        if (!stopping.has(r) && r.child.exitCode !== null) throw new Error(`${r.name} exited:\n${r.stderr()}`);
+        if (!stopping.has(r) && r.child.exitCode !== null)
+          throw new Error(`${r.name} exited:\n${r.stderr()}`);
       }
       await sleep(POLL_MS);
     }
     const firstAt = firstRecord.get(matchers[0] as Role) ?? 0;
     const end = done ?? performance.now();
     const steps = changes.map((c, i): ScaleStep => {
+      const from = c.sample ?? samples.length - 1;
       const to = changes[i + 1]?.sample ?? samples.length - 1;
-      const window = samples.slice(c.sample, to + 1).filter((x) => x.at <= end);
+      const window = samples.slice(from, to + 1).filter((x) => x.at <= end);
       const a = window[0] as Sample;
-      const b = window.at(-1) as Sample;
+      const b = (window.at(-1) ?? a);
       let paused = 0;
+      let longestPause = 0;
+      let gapFrom: number | undefined;
       for (let k = 1; k < window.length; k++) {
         const [x, y] = [window[k - 1] as Sample, window[k] as Sample];
-        if (y.taken === x.taken && x.taken < LOGS) paused += (y.at - x.at) / 1000;
+        const stalled = y.taken === x.taken && x.taken < LOGS;
+        if (stalled) gapFrom ??= x.at;
+        if ((!stalled || k === window.length - 1) && gapFrom !== undefined) {
+          const gap = ((stalled ? y.at : x.at) - gapFrom) / 1000;
+          if (gap >= 1) paused += gap;
+          longestPause = Math.max(longestPause, gap);
+          gapFrom = undefined;
+        }
       }
       const joinerFirst = c.joiner === undefined ? undefined : firstRecord.get(c.joiner);
       return {
@@ -739,6 +771,7 @@ async function runScale(list: string[]): Promise<ScaleResult> {
         aborts: b.aborts - a.aborts,
         restarts: b.restarts - a.restarts,
         paused,
+        longestPause,
         ...(joinerFirst === undefined ? {} : { firstRecordAfter: (joinerFirst - c.startedAt) / 1000 }),
       };
     });
@@ -798,14 +831,14 @@ for (const step of scaled?.steps ?? []) {
     case: `scaling, ${step.change}: rebalances`,
     value: step.rebalances,
     unit: 'member rebalances',
-    note: `each member counts the rebalances it took part in; ${step.window.toFixed(1)} s until the next change`,
+    note: `rounds, each member counting those it took part in (a cooperative move is a revoke and an assign round); window: from the change taking effect (a joiner: templates read, joining) to the next, ${step.window.toFixed(1)} s`,
   });
   report.add({
     case: `scaling, ${step.change}: paused`,
     value: step.paused,
     peer: step.window,
     unit: 's',
-    note: `no record taken by any matcher while logs waited; peer: the window${step.firstRecordAfter === undefined ? '' : `; the joiner took its first record ${step.firstRecordAfter.toFixed(1)} s after its start`}`,
+    note: `gaps of 1 s or more with no record taken by any matcher while logs waited (longest ${step.longestPause.toFixed(1)} s); peer: the window${step.firstRecordAfter === undefined ? '' : `; the joiner took its first record ${step.firstRecordAfter.toFixed(1)} s after its process started`}`,
   });
   report.add({
     case: `scaling, ${step.change}: member restarts`,
