@@ -51,6 +51,7 @@ import { cpuOfStat, cpuSeconds as cpuSecondsSoFar, peakRssMb } from './proc.ts';
 import { Report } from './report.ts';
 
 const { values } = parseArgs({
+  allowNegative: true,
   options: {
     logs: { type: 'string', default: '200000' },
     matchers: { type: 'string', default: '1,2' },
