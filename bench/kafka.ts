@@ -749,7 +749,7 @@ async function runScale(list: string[]): Promise<ScaleResult> {
       const to = changes[i + 1]?.sample ?? samples.length - 1;
       const window = samples.slice(from, to + 1).filter((x) => x.at <= end);
       const a = window[0] as Sample;
-      const b = (window.at(-1) ?? a);
+      const b = window.at(-1) ?? a;
       let paused = 0;
       let longestPause = 0;
       let gapFrom: number | undefined;
