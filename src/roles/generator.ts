@@ -68,6 +68,7 @@ export async function startGeneratorRole(config: Config, logger: Logger): Promis
     serde: serdes.logRecord(),
     groupId: groups.generator,
     transactionalId: transactionalId(config, 'generator'),
+    instanceId: transactionalId(config, 'generator'),
     deadLetterTopic: topics.deadLetter,
     logger,
     // Matchers write logs.unmatched, but nothing stops a service producing there: its records

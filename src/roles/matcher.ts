@@ -50,6 +50,7 @@ export async function startMatcherRole(config: Config, logger: Logger): Promise<
       serde,
       groupId: groups.matcher,
       transactionalId: transactionalId(config, 'matcher'),
+      instanceId: transactionalId(config, 'matcher'),
       deadLetterTopic: topics.deadLetter,
       logger,
       // A service may produce straight to logs.raw, as Avro, a JSON log or OTLP: each log is

@@ -13,7 +13,7 @@ import { admitLog } from '../transport/kafka/admit.ts';
 import { startKafkaWriter } from '../transport/kafka/store-writer.ts';
 import { startStore } from '../store/stage.ts';
 import { AvroCodec } from '../transport/kafka/avro/codec.ts';
-import { connectKafka, templatesTopic } from '../transport/kafka/connect.ts';
+import { connectKafka, templatesTopic, transactionalId } from '../transport/kafka/connect.ts';
 import { handOverStoredTemplates, TopicTemplates } from '../transport/kafka/template-handover.ts';
 import type { RolePart } from './part.ts';
 
@@ -85,8 +85,11 @@ export async function startWriterRole(config: Config, logger: Logger): Promise<R
       codec: AvroCodec.load('stored-log'),
       topic: topics.matched,
       groupId: groups.writer,
+      instanceId: transactionalId(config, 'writer'),
       deadLetterTopic: topics.deadLetter,
       batchSize: config.clickhouse.bufferSize,
+      // As the standalone writer: a piece is stored when it is full or this old.
+      gatherWaitMs: config.clickhouse.flushIntervalSecs * 1000,
       retryInitialBackoffMs: config.clickhouse.retryInitialBackoffMs,
       retryMaxBackoffMs: config.clickhouse.retryMaxBackoffMs,
       logger: logger.child({ stage: 'kafka-writer' }),

@@ -1,35 +1,38 @@
 /**
- * Storing runs of a log (a topic's partition, in Kafka mode) exactly once: plain storage logic,
- * fed with offsets and decoded rows by the Kafka side (transport/kafka/store-writer.ts), which
- * commits a run's offsets only after write() resolved. A crash anywhere before that delivers
- * the run again; what is here makes storing it again a no-op.
+ * Storing pieces of a log (a topic's partitions, in Kafka mode) exactly once: plain storage
+ * logic, fed with offsets and decoded rows by the Kafka side (transport/kafka/store-writer.ts),
+ * which commits a piece's offsets only after write() resolved. A crash anywhere before that
+ * delivers the piece's records again; what is here makes storing them again a no-op.
  *
- * - Each insert carries insert_deduplication_token `${topic}:${partition}:${first}-${last}`,
- *   exactly the offset range it covers; the logs table keeps the last 1000 tokens
- *   (non_replicated_deduplication_window), so the same range inserted again is a no-op. That
- *   also covers an insert that succeeded but whose answer was lost (the retry below).
- * - Batch boundaries: a range never crosses a multiple of `batchSize` (offsets [k*N, (k+1)*N))
- *   and otherwise ends where a run ends. Where a run ends depends on fetch timing, so a
- *   redelivered run can end elsewhere; the same range would then not be formed again, and a
- *   different token stores its rows twice. That is why run ends are made durable: before its
- *   inserts, each run [first, last] is written to the `kafka_writer_runs` ledger (pending),
- *   and marked done after its inserts, before it is committed. Every run loads the ledger from
- *   its first offset on (a redelivery, or runs another process wrote before a rebalance):
- *   - rows inside a done run are stored already and are skipped (no insert at all);
- *   - ranges are also cut at every recorded run end, so a pending run (a crash between its
- *     inserts and its commit) is cut exactly as before and its inserts repeat their tokens,
- *     even when the redelivered run reaches further (more records arrived meanwhile).
- *   Every range starts at a reproducible point (the committed offset, a multiple of N or a
- *   recorded run end). One case cannot be re-formed: a crash between a run's pending record
- *   and its done record, followed by a redelivered run that ends *before* the crashed one did
- *   (the run is committed when write() resolves, so the rest of the crashed range comes in a
- *   later run, under other boundaries). Every range that overlaps such an unfinished run is
- *   therefore written by *replacing* rows by their ids (fixed at ingest, see
- *   model/row-id.ts): delete, then insert, which leaves each log once whatever the crashed run
- *   stored. Rows without ids (not written by our matcher) can only be inserted and are counted
- *   as possible duplicates.
+ * A piece is what the writer gathered across partitions, up to CLICKHOUSE_BUFFER_SIZE rows:
+ * per partition one offset range, stored in one insert (one part: the engine's merges cost
+ * about as much as the inserts themselves when parts were one partition's 800 rows).
+ *
+ * - Each insert carries insert_deduplication_token naming the piece's exact ranges
+ *   (`${topic}:${partition}:${first}-${last}` per partition); the logs table keeps the last 1000
+ *   tokens (non_replicated_deduplication_window), so an insert retried after a lost answer is
+ *   stored once.
+ * - Where a redelivered piece ends depends on fetch timing (and on what the other partitions
+ *   had), so a piece is not formed again the same way after a crash. That is why pieces are made
+ *   durable in the `kafka_writer_runs` ledger: before its insert, each piece writes one row per
+ *   partition [first, last] (pending), in one statement, and after the insert the same rows
+ *   done, before its offsets are committed. Every piece first loads the ledger of its partitions
+ *   from its first offsets on (a redelivery, or pieces another process wrote before a
+ *   rebalance):
+ *   - rows inside a done range are stored already and are skipped (no insert at all);
+ *   - rows inside a range only pending (a crash between the insert and the done record, or
+ *     before the insert) may or may not be stored: one insert is atomic, but the redelivered
+ *     piece holds other rows. Such a piece is written by *replacing* rows by their ids (fixed at
+ *     ingest, see model/row-id.ts): delete, then insert, which leaves each log once whatever the
+ *     crashed piece stored. Rows without ids (not written by our matcher) can only be inserted
+ *     and are counted as possible duplicates.
+ *   The ledger is written before storage is, so a stored row is always inside a recorded range.
+ * - A single writer owns a store's partitions at a time (the embedded engine belongs to one
+ *   process); two writers racing over one partition through a rebalance are not covered.
+ *
+ * A piece of one partition is the run of the earlier ledger rows: the table is unchanged.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger.ts';
 import type { StoredLog } from '../model/log.ts';
@@ -37,31 +40,32 @@ import type { Store } from './stage.ts';
 
 export type RunStore = Pick<Store, 'insertBatch' | 'replaceLogs' | 'client' | 'database'>;
 
-export interface OffsetRange {
+/** The offsets [first, last] of one partition that a piece covers. */
+export interface PartitionRange {
+  partition: number;
   first: bigint;
   last: bigint;
 }
 
-export interface LedgerRun extends OffsetRange {
+interface LedgerRange extends PartitionRange {
   done: boolean;
 }
 
-/** One row of a run, at its offset. */
+/** One row of a piece, at its partition and offset. */
 export interface OffsetRow {
+  partition: number;
   offset: bigint;
   row: StoredLog;
 }
 
 export interface RunWriterOptions {
   store: RunStore;
-  /** N: no insert covers offsets from two different [k*N, (k+1)*N) blocks. */
-  batchSize: number;
   retryInitialBackoffMs: number;
   retryMaxBackoffMs: number;
   logger: Logger;
-  /** Aborting stops the retries of a run being written (it is delivered again). */
+  /** Aborting stops the retries of a piece being written (it is delivered again). */
   signal: AbortSignal;
-  /** Tests: called after each successful insert, before the run is marked done. */
+  /** Tests: called after each successful insert, before the piece is marked done. */
   afterInsert?: (token: string) => void | Promise<void>;
 }
 
@@ -70,97 +74,93 @@ export interface RunWriterStats {
   rowsInserted: number;
   inserts: number;
   insertFailures: number;
-  /** Rows of ranges overlapping a crashed run, replaced by id (see the module comment). */
+  /** Rows of pieces overlapping a crashed piece, replaced by id (see the module comment). */
   rowsReplaced: number;
-  /** Such ranges whose rows had no ids, so could only be inserted (see the module comment). */
+  /** Such pieces whose rows had no ids, so could only be inserted (see the module comment). */
   possibleDuplicates: number;
 }
 
-/** What the ledger knows of a run's partition before the run is written. */
-export interface PriorRuns {
-  readonly runs: readonly LedgerRun[];
-  /** True for an offset inside a done run: stored already, to be skipped. */
-  stored(offset: bigint): boolean;
+/** What the ledger knows of a piece's partitions before the piece is written. */
+export interface PriorPieces {
+  /** True for an offset inside a done range: stored already, to be skipped. */
+  stored(partition: number, offset: bigint): boolean;
+  /** True for an offset inside a range recorded but never done: a crashed piece may hold it. */
+  unfinished(partition: number, offset: bigint): boolean;
 }
 
 export interface RunWriter {
-  /** The ledger's runs of the partition from `first` on (one small indexed query). */
-  prior(topic: string, partition: number, first: bigint): Promise<PriorRuns>;
+  /** The ledger's ranges of these partitions from each one's first offset on (one small query). */
+  prior(topic: string, from: readonly PartitionRange[]): Promise<PriorPieces>;
   /**
-   * Stores the rows of the run [first, last] (in offset order, without the skipped ones)
-   * exactly once; resolves once every one is stored. Storage away: retried until it is back.
+   * Stores the rows of the piece covering `ranges` (without the skipped ones) exactly once, in
+   * one insert; resolves once they are stored. Storage away: retried until it is back.
    */
   write(
     topic: string,
-    partition: number,
-    run: OffsetRange,
+    ranges: readonly PartitionRange[],
     rows: readonly OffsetRow[],
-    prior: PriorRuns,
+    prior: PriorPieces,
   ): Promise<void>;
   stats(): RunWriterStats;
 }
 
-/**
- * Splits the run [first, last] at every multiple of n and after every offset in `ends` (the
- * recorded ends of earlier runs).
- */
-export function cutRanges(
-  first: bigint,
-  last: bigint,
-  n: number,
-  ends: readonly bigint[] = [],
-): OffsetRange[] {
-  const size = BigInt(n);
-  const sorted = [...ends].filter((e) => e >= first && e < last).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
-  const out: OffsetRange[] = [];
-  let i = 0;
-  for (let start = first; start <= last;) {
-    let end = (start / size + 1n) * size - 1n;
-    while (i < sorted.length && (sorted[i] as bigint) < start) i++;
-    const recorded = sorted[i];
-    if (recorded !== undefined && recorded < end) end = recorded;
-    if (last < end) end = last;
-    out.push({ first: start, last: end });
-    start = end + 1n;
-  }
-  return out;
+/** The longest token the store accepts (store/client.ts); longer names are hashed. */
+const MAX_TOKEN = 200;
+
+/** Names an insert by its topic and the exact offset range of each partition it covers. */
+export function pieceToken(topic: string, ranges: readonly PartitionRange[]): string {
+  const sorted = [...ranges].sort((a, b) => a.partition - b.partition);
+  const token = `${topic}:${sorted.map((r) => `${r.partition}:${r.first}-${r.last}`).join(':')}`;
+  if (token.length <= MAX_TOKEN) return token;
+  return `piece:${createHash('sha256').update(token).digest('hex')}`;
 }
 
-export const dedupToken = (topic: string, partition: number, r: OffsetRange) =>
-  `${topic}:${partition}:${r.first}-${r.last}`;
-
 const LEDGER = 'kafka_writer_runs';
-/** Ledger rows loaded per redelivery; the dedup window (1000 inserts) is the useful horizon. */
+/** Ledger rows loaded per partition; the dedup window (1000 inserts) is the useful horizon. */
 const LEDGER_LOAD_LIMIT = 2000;
 
-/** The ledger of runs: one row per run (pending, then done), per topic and partition. */
+/** The ledger: one row per partition of a piece (pending, then done). */
 function ledger(store: RunStore) {
   const table = `${store.database}.${LEDGER}`;
   return {
-    async record(topic: string, partition: number, run: LedgerRun): Promise<void> {
+    /** All of a piece's ranges in one statement: one block, so all of them or none. */
+    async record(topic: string, ranges: readonly PartitionRange[], done: boolean): Promise<void> {
       await store.client.command({
         query: `INSERT INTO ${table} (topic, partition, first, last, done)
-SELECT {topic:String}, {partition:UInt32}, {first:Int64}, {last:Int64}, {done:UInt8}`,
+SELECT {topic:String}, toUInt32(z.1), toInt64(z.2), toInt64(z.3), {done:UInt8}
+FROM (SELECT arrayJoin(arrayZip({ps:Array(String)}, {fs:Array(String)}, {ls:Array(String)})) AS z)`,
         query_params: {
           topic,
-          partition,
-          first: run.first.toString(),
-          last: run.last.toString(),
-          done: run.done ? 1 : 0,
+          ps: ranges.map((r) => String(r.partition)),
+          fs: ranges.map((r) => r.first.toString()),
+          ls: ranges.map((r) => r.last.toString()),
+          done: done ? 1 : 0,
         },
       });
     },
-    /** Runs that end at or after `from`, in offset order. */
-    async load(topic: string, partition: number, from: bigint): Promise<LedgerRun[]> {
-      const result = await store.client.query({
-        query: `SELECT toString(first) AS f, toString(last) AS l, max(done) AS d FROM ${table}
-WHERE topic = {topic:String} AND partition = {partition:UInt32} AND last >= {from:Int64}
-GROUP BY first, last ORDER BY first, last LIMIT ${LEDGER_LOAD_LIMIT}`,
-        format: 'JSONEachRow',
-        query_params: { topic, partition, from: from.toString() },
+    /** Per partition, the ranges that end at or after its `first`, in offset order. */
+    async load(topic: string, from: readonly PartitionRange[]): Promise<LedgerRange[]> {
+      const params: Record<string, string | number> = { topic };
+      const conditions = from.map((r, i) => {
+        params[`p${i}`] = r.partition;
+        params[`f${i}`] = r.first.toString();
+        return `(partition = {p${i}:UInt32} AND last >= {f${i}:Int64})`;
       });
-      const rows = await result.json<{ f: string; l: string; d: number | string }>();
-      return rows.map((r) => ({ first: BigInt(r.f), last: BigInt(r.l), done: Number(r.d) === 1 }));
+      const result = await store.client.query({
+        query: `SELECT partition AS p, toString(first) AS f, toString(last) AS l, max(done) AS d
+FROM ${table}
+WHERE topic = {topic:String} AND (${conditions.join(' OR ')})
+GROUP BY partition, first, last ORDER BY partition, first, last LIMIT ${LEDGER_LOAD_LIMIT} BY partition`,
+        format: 'JSONEachRow',
+        query_params: params,
+      });
+      const rows = await result.json<{ p: number | string; f: string; l: string; d: number | string }>();
+      return rows.map((r) => ({
+        partition: Number(r.p),
+        first: BigInt(r.f),
+        last: BigInt(r.l),
+        done: Number(r.d) === 1,
+      }));
     },
   };
 }
@@ -173,7 +173,7 @@ export function createRunWriter(o: RunWriterOptions): RunWriter {
     rowsReplaced: 0,
     possibleDuplicates: 0,
   };
-  const runs = ledger(o.store);
+  const pieces = ledger(o.store);
 
   /** Storage calls wait here while storage is away: nothing is committed meanwhile. */
   async function withRetry<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -195,66 +195,54 @@ export function createRunWriter(o: RunWriterOptions): RunWriter {
   }
 
   /**
-   * A range overlapping an unfinished run: the rows are replaced by their ids (delete, then
-   * insert), which is right whatever the crashed run stored. Each attempt has a token of its
-   * own: an insert deduplicated against the crashed run's after the delete would lose the rows.
+   * A piece overlapping an unfinished one: the rows are replaced by their ids (delete, then
+   * insert), which is right whatever the crashed piece stored. Each attempt has a token of its
+   * own: an insert deduplicated against the crashed piece's after the delete would lose the rows.
    * Rows without ids (written by something other than the matcher) can only be inserted.
    */
-  async function replaceOrInsert(topic: string, rows: StoredLog[], token: string, range: OffsetRange) {
+  async function replaceOrInsert(topic: string, rows: StoredLog[], token: string) {
     if (rows.every((r) => r.id !== undefined && /^\d{1,20}$/.test(r.id))) {
-      await withRetry('replace', () => o.store.replaceLogs(rows, `${token}:r${randomUUID().slice(0, 8)}`));
+      const attempt = `${token.slice(0, MAX_TOKEN - 10)}:r${randomUUID().slice(0, 8)}`;
+      await withRetry('replace', () => o.store.replaceLogs(rows, attempt));
       stats.rowsReplaced += rows.length;
       return;
     }
     stats.possibleDuplicates++;
     o.logger.error(
-      { topic, range: `${range.first}-${range.last}` },
-      'rows without ids in a range a crashed run may have stored: they may be stored twice',
+      { topic, token },
+      'rows without ids in a piece a crashed one may have stored: they may be stored twice',
     );
     await withRetry('insert', () => o.store.insertBatch(rows, token));
   }
 
   return {
-    async prior(topic, partition, first) {
-      // Every run asks (one small indexed query): a run of this partition may have been written
-      // by another process since this one last had it (a rebalance), pending included.
-      const prior = await withRetry('ledger', () => runs.load(topic, partition, first));
+    async prior(topic, from) {
+      // Every piece asks (one small indexed query): a partition may have been written by another
+      // process since this one last had it (a rebalance), pending pieces included.
+      const known = from.length === 0 ? [] : await withRetry('ledger', () => pieces.load(topic, from));
+      const covering = (partition: number, offset: bigint, done: boolean) =>
+        known.some(
+          (r) => r.partition === partition && r.done === done && r.first <= offset && offset <= r.last,
+        );
       return {
-        runs: prior,
-        stored: (offset) => prior.some((r) => r.done && r.first <= offset && offset <= r.last),
+        stored: (partition, offset) => covering(partition, offset, true),
+        unfinished: (partition, offset) => covering(partition, offset, false),
       };
     },
-    async write(topic, partition, run, rows, prior) {
+    async write(topic, ranges, rows, prior) {
       if (rows.length === 0) return;
-      const ranges = cutRanges(
-        run.first,
-        run.last,
-        o.batchSize,
-        prior.runs.map((r) => r.last),
-      );
-      // Runs that were recorded but never finished: a process died between their inserts and
-      // their commit, and their rows may be stored under boundaries this run cannot re-form.
-      const unfinished = prior.runs.filter((r) => !r.done);
-      await withRetry('ledger', () => runs.record(topic, partition, { ...run, done: false }));
-      // Rows and ranges are both in offset order: one walk over the run.
-      let j = 0;
-      for (const range of ranges) {
-        const inRange: StoredLog[] = [];
-        for (; j < rows.length && (rows[j] as OffsetRow).offset <= range.last; j++) {
-          inRange.push((rows[j] as OffsetRow).row);
-        }
-        if (inRange.length === 0) continue;
-        const token = dedupToken(topic, partition, range);
-        if (unfinished.some((r) => r.first <= range.last && range.first <= r.last)) {
-          await replaceOrInsert(topic, inRange, token, range);
-        } else {
-          await withRetry('insert', () => o.store.insertBatch(inRange, token));
-        }
-        stats.inserts++;
-        stats.rowsInserted += inRange.length;
-        await o.afterInsert?.(token);
+      const token = pieceToken(topic, ranges);
+      await withRetry('ledger', () => pieces.record(topic, ranges, false));
+      const stored = rows.map((r) => r.row);
+      if (rows.some((r) => prior.unfinished(r.partition, r.offset))) {
+        await replaceOrInsert(topic, stored, token);
+      } else {
+        await withRetry('insert', () => o.store.insertBatch(stored, token));
       }
-      await withRetry('ledger', () => runs.record(topic, partition, { ...run, done: true }));
+      stats.inserts++;
+      stats.rowsInserted += stored.length;
+      await o.afterInsert?.(token);
+      await withRetry('ledger', () => pieces.record(topic, ranges, true));
     },
     stats: () => ({ ...stats }),
   };

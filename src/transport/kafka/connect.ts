@@ -22,7 +22,10 @@ export async function connectKafka(config: Config, role: Exclude<Role, 'all'>): 
   return kafka;
 }
 
-/** Stable per process (KAFKA_INSTANCE_ID), distinct per role and consumer group. */
+/**
+ * Stable per process (KAFKA_INSTANCE_ID), distinct per role and consumer group: the transactional
+ * id of a role's producer and its static group membership (group.instance.id).
+ */
 export const transactionalId = (config: Config, role: Exclude<Role, 'all'>) =>
   `${config.kafka.clientId}-${role}-${config.kafka.instanceId}`;
 

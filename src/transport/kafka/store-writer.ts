@@ -1,20 +1,19 @@
 /**
  * The ClickHouse writer of Kafka mode: consumes the matched-logs topic in one consumer group and
  * stores each record exactly once. Exactly once = at-least-once delivery + idempotent inserts:
- * the client commits a partition's offsets only after onBatch resolved, and onBatch resolves
- * only after every row of the run it was handed is stored (or dead-lettered), so a crash
- * anywhere before that redelivers from the committed offset; the store's run writer
- * (store/exactly-once.ts, where the argument continues) makes storing a run again a no-op.
- *
- * Why not accumulate N records across runs and flush on a timer: the client commits each run as
- * soon as onBatch resolves, so a record held in memory past its run would be committed before it
- * is stored and lost in a crash. Memory is bounded by one run (at most 5000 records).
+ * the consumer gathers records of every partition it owns into a piece of up to `batchSize`
+ * (CLICKHOUSE_BUFFER_SIZE) rows, waiting at most `gatherWaitMs` for more, and commits the
+ * piece's offsets only after onBatches resolved; onBatches resolves only after every row of the
+ * piece is stored (or dead-lettered), so a crash anywhere before that redelivers from the
+ * committed offsets; the store's run writer (store/exactly-once.ts, where the argument
+ * continues) makes storing a piece again a no-op. Memory is bounded by one piece.
  */
 import type { Logger } from '../../logger.ts';
 import type { StoredLog } from '../../model/log.ts';
 import {
   createRunWriter,
   type OffsetRow,
+  type PartitionRange,
   type RunStore,
   type RunWriterStats,
 } from '../../store/exactly-once.ts';
@@ -30,9 +29,13 @@ export interface KafkaWriterOptions {
   codec: AvroCodec<StoredLog>;
   topic: string;
   groupId: string;
+  /** Static group membership (see transform.ts): a restarted writer takes its partitions back at once. */
+  instanceId?: string;
   deadLetterTopic: string;
-  /** N: no insert covers offsets from two different [k*N, (k+1)*N) blocks. */
+  /** Rows per insert at most (CLICKHOUSE_BUFFER_SIZE), gathered across partitions. */
   batchSize: number;
+  /** How long a piece waits for more records before it is stored with fewer. */
+  gatherWaitMs: number;
   retryInitialBackoffMs: number;
   retryMaxBackoffMs: number;
   logger: Logger;
@@ -43,12 +46,12 @@ export interface KafkaWriterOptions {
    * like an HTTP log): the row to store, or why not, which goes to the dead-letter topic.
    */
   admit?: (row: StoredLog) => StoredLog | Refusal;
-  /** Tests: called after each successful insert, before the run is marked done and committed. */
+  /** Tests: called after each successful insert, before the piece is marked done and committed. */
   afterInsert?: (token: string) => void | Promise<void>;
 }
 
 export interface KafkaWriterStats extends RunWriterStats {
-  /** Rows of runs the ledger says are stored already. */
+  /** Rows of pieces the ledger says are stored already. */
   rowsSkipped: number;
   deadLettered: number;
 }
@@ -57,7 +60,7 @@ export interface KafkaWriter {
   /** Settles when the consumer stops: resolves after close(), rejects with what stopped it. */
   readonly done: Promise<void>;
   stats(): KafkaWriterStats;
-  /** Stops consuming; a run being retried is abandoned uncommitted (it is redelivered). */
+  /** Stops consuming; a piece being retried is abandoned uncommitted (it is redelivered). */
   close(): Promise<void>;
 }
 
@@ -66,7 +69,6 @@ export async function startKafkaWriter(o: KafkaWriterOptions): Promise<KafkaWrit
   const abort = new AbortController();
   const runs = createRunWriter({
     store: o.store,
-    batchSize: o.batchSize,
     retryInitialBackoffMs: o.retryInitialBackoffMs,
     retryMaxBackoffMs: o.retryMaxBackoffMs,
     logger: o.logger,
@@ -75,54 +77,58 @@ export async function startKafkaWriter(o: KafkaWriterOptions): Promise<KafkaWrit
   });
   let producer = o.producer;
 
-  async function onBatch(batch: KafkaBatch): Promise<void> {
-    const firstMessage = batch.messages[0];
-    const lastMessage = batch.messages.at(-1);
-    if (firstMessage === undefined || lastMessage === undefined) return;
-    const { topic, partition } = batch;
-    const run = { first: firstMessage.offset, last: lastMessage.offset };
-    const prior = await runs.prior(topic, partition, run.first);
+  async function onBatches(batches: KafkaBatch[]): Promise<void> {
+    const ranges: PartitionRange[] = [];
+    for (const b of batches) {
+      const first = b.messages[0];
+      const last = b.messages.at(-1);
+      if (first !== undefined && last !== undefined)
+        ranges.push({ partition: b.partition, first: first.offset, last: last.offset });
+    }
+    if (ranges.length === 0) return;
+    const topic = (batches[0] as KafkaBatch).topic;
+    const prior = await runs.prior(topic, ranges);
     const rows: OffsetRow[] = [];
     const dead: OutgoingMessage[] = [];
-    for (const m of batch.messages) {
-      if (prior.stored(m.offset)) {
-        counts.rowsSkipped++;
-        continue;
-      }
-      try {
-        if (m.value === null) throw new Error('null value (tombstone)');
-        const row = o.codec.decode(m.value);
-        const admitted = o.admit === undefined ? row : o.admit(row);
-        if ('refused' in admitted) throw new Error(admitted.refused);
-        // A direct producer's row carries no id: the one its offset names, in every replay too.
-        if (admitted.id === undefined || admitted.id === '')
-          admitted.id = rowIdAt(topic, partition, m.offset);
-        rows.push({ offset: m.offset, row: admitted });
-      } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
-        dead.push(deadLetterFor(m, reason, o.deadLetterTopic, o.groupId));
+    for (const { partition, messages } of batches) {
+      for (const m of messages) {
+        if (prior.stored(partition, m.offset)) {
+          counts.rowsSkipped++;
+          continue;
+        }
+        try {
+          if (m.value === null) throw new Error('null value (tombstone)');
+          const row = o.codec.decode(m.value);
+          const admitted = o.admit === undefined ? row : o.admit(row);
+          if ('refused' in admitted) throw new Error(admitted.refused);
+          // A direct producer's row carries no id: the one its offset names, in every replay too.
+          if (admitted.id === undefined || admitted.id === '')
+            admitted.id = rowIdAt(topic, partition, m.offset);
+          rows.push({ partition, offset: m.offset, row: admitted });
+        } catch (err) {
+          const reason = err instanceof Error ? err.message : String(err);
+          dead.push(deadLetterFor(m, reason, o.deadLetterTopic, o.groupId));
+        }
       }
     }
-    // Dead letters before the inserts: a crash after them redelivers the run and writes the dead
-    // letters again, which is better than a record in neither place.
+    // Dead letters before the inserts: a crash after them redelivers the piece and writes the
+    // dead letters again, which is better than a record in neither place.
     if (dead.length > 0) {
       producer ??= o.kafka.producer();
       await producer.send(dead);
       counts.deadLettered += dead.length;
-      o.logger.warn(
-        { topic, partition, count: dead.length },
-        'undecodable records sent to the dead-letter topic',
-      );
+      o.logger.warn({ topic, count: dead.length }, 'undecodable records sent to the dead-letter topic');
     }
-    await runs.write(topic, partition, run, rows, prior);
+    await runs.write(topic, ranges, rows, prior);
   }
 
-  const consumer: KafkaConsumer = await o.kafka.consumer({
+  const consumer: KafkaConsumer = await o.kafka.gather({
     groupId: o.groupId,
     topics: [o.topic],
     fromBeginning: true,
-    autoCommit: false,
-    onBatch,
+    ...(o.instanceId === undefined ? {} : { instanceId: o.instanceId }),
+    gather: { records: o.batchSize, waitMs: o.gatherWaitMs },
+    onBatches,
   });
 
   let closing: Promise<void> | undefined;

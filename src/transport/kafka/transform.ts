@@ -15,8 +15,15 @@ export interface TransformStats {
   batches: number;
   records: number;
   deadLettered: number;
-  /** Consumers replaced after Kafka trouble (a rebalance, the broker away); see client.ts. */
+  /** Group members replaced after Kafka trouble (the stream failed, the broker away). */
   restarts: number;
+  /**
+   * Transactions aborted and their batches read again by the same member (refused in a
+   * rebalance, or the broker away for a moment); nothing of them was published.
+   */
+  aborts: number;
+  /** Rebalances this member took part in after joining (a member joining or leaving the group). */
+  rebalances: number;
 }
 
 export interface TransformOptions<T> {
@@ -25,6 +32,8 @@ export interface TransformOptions<T> {
   serde: Serde<T>;
   groupId: string;
   transactionalId: string;
+  /** Static group membership: stable across restarts of the process when KAFKA_INSTANCE_ID is set. */
+  instanceId: string;
   deadLetterTopic: string;
   /**
    * Handles one partition's items in order (`offsets[i]` is where items[i] was read, `subs[i]`
@@ -64,15 +73,30 @@ function isRefusal(value: unknown): value is { refused: string } {
 }
 
 export async function startTransform<T>(o: TransformOptions<T>): Promise<RunningTransform> {
-  const stats: TransformStats = { batches: 0, records: 0, deadLettered: 0, restarts: 0 };
+  const stats: TransformStats = {
+    batches: 0,
+    records: 0,
+    deadLettered: 0,
+    restarts: 0,
+    aborts: 0,
+    rebalances: 0,
+  };
   const consumer = await o.kafka.transform({
     groupId: o.groupId,
     topics: [o.topic],
     fromBeginning: true,
     transactionalId: o.transactionalId,
+    instanceId: o.instanceId,
     onRestart(err) {
       stats.restarts++;
       o.logger.warn({ err: err.message, topic: o.topic }, 'consumer restarting after Kafka trouble');
+    },
+    onAbort(err) {
+      stats.aborts++;
+      o.logger.info({ err: err.message, topic: o.topic }, 'transaction aborted; its batch is read again');
+    },
+    onRebalance() {
+      stats.rebalances++;
     },
     async onBatch(batch) {
       const items: T[] = [];

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { murmur2 } from '@platformatic/kafka';
 import type { Config } from '../../../src/config.ts';
 import type { StoredLog } from '../../../src/model/log.ts';
 import { startKafkaWriter, type KafkaWriter } from '../../../src/transport/kafka/store-writer.ts';
@@ -29,14 +30,25 @@ async function distinctMessages(store: Store, org: string): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-/** Produces logs [from, to) of `org`, one unique message each, over two keys (two partitions). */
+/** Two keys of `org` that the producer's partitioner (murmur2) sends to partitions 0 and 1. */
+function keysOverPartitions(org: string): [string, string] {
+  const keys: string[] = [];
+  for (let k = 0; keys.length < 2; k++) {
+    const key = `${org}-${k}`;
+    if ((murmur2(Buffer.from(key)) >>> 0) % 2 === keys.length) keys.push(key);
+  }
+  return keys as [string, string];
+}
+
+/** Produces logs [from, to) of `org`, one unique message each, alternately to both partitions. */
 async function produce(kafka: Kafka, topic: string, org: string, from: number, to: number, corrupt = 0) {
   const producer = kafka.producer();
+  const keys = keysOverPartitions(org);
   const messages = Array.from({ length: to - from }, (_, j) => {
     const i = from + j;
     return {
       topic,
-      key: `${org}-${i % 2}`,
+      key: keys[i % 2] as string,
       // With its row id, as the matcher publishes it.
       value: codec.encode(
         log({ org, message: `log ${i}`, timestamp: Date.UTC(2030, 0, 1) + i, id: String(1_000_000 + i) }),
@@ -57,6 +69,7 @@ function writerOptions(kafka: Kafka, store: Store, topic: string, groupId: strin
     groupId,
     deadLetterTopic: `${topic}.dlq`,
     batchSize: BATCH,
+    gatherWaitMs: 200,
     retryInitialBackoffMs: 20,
     retryMaxBackoffMs: 200,
     logger: silent,
@@ -65,8 +78,10 @@ function writerOptions(kafka: Kafka, store: Store, topic: string, groupId: strin
 
 /**
  * The child process: owns the embedded store in CHILD_DATA_DIR (one process per path) and runs
- * the writer. `run` prints a line per insert (and is SIGKILLed by the parent); `verify` runs
- * until every expected log is stored, prints the count, and exits.
+ * the writer. `run` prints a line per insert (and is SIGKILLed by the parent); `hold` stops right
+ * after the insert of its first piece that spans both partitions, before the piece is marked
+ * done and committed, and prints `holding` (the parent then SIGKILLs it); `verify` runs until
+ * every expected log is stored, prints the count, and exits.
  */
 async function child(mode: string): Promise<void> {
   const env = (k: string) => process.env[k] ?? '';
@@ -78,12 +93,18 @@ async function child(mode: string): Promise<void> {
   const store = await startStore(config, { logger: silent });
   const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'writer-test-child' });
   const org = env('CHILD_ORG');
+  let spanning = 0;
   const writer = await startKafkaWriter({
     ...writerOptions(kafka, store, env('CHILD_TOPIC'), env('CHILD_GROUP')),
     async afterInsert(token) {
       process.stdout.write(`inserted ${token}\n`);
-      // Slow enough that the parent's SIGKILL lands inside a run, between its inserts.
+      // Slow enough that the parent's SIGKILL lands between a piece's insert and its commit.
       if (mode === 'run') await new Promise((r) => setTimeout(r, 30));
+      // `${topic}:0:a-b:1:c-d`: rows of both partitions in this one insert.
+      if (mode === 'hold' && token.split(':').length === 5 && ++spanning === 1) {
+        process.stdout.write('holding\n');
+        await new Promise(() => undefined);
+      }
     },
   });
   if (mode === 'verify') {
@@ -156,6 +177,8 @@ if (process.env['WRITER_TEST_CHILD'] !== undefined) {
       await waitFor('the dead letter', () => first.stats().deadLettered === 1);
       await first.close();
       assert.equal(await stored(store, org), N);
+      // Without a crash no piece overlaps an unfinished one: nothing is replaced (a delete each).
+      assert.equal(first.stats().rowsReplaced, 0);
 
       // Another group from offset 0 gets every record again; the ledger knows they are stored.
       const second = await start(topic, `g-${randomUUID()}`);
@@ -170,12 +193,11 @@ if (process.env['WRITER_TEST_CHILD'] !== undefined) {
       const { topic, org } = await freshTopic();
       await produce(kafka, topic, org, 0, N);
       const group = `g-${randomUUID()}`;
-      const crashing = await start(topic, group, (token) => {
-        // Dies right after storing a partial range (one that ends where its run ended, not at a
-        // multiple of BATCH): the run is neither marked done nor committed. This is the range a
-        // longer redelivered run would cut differently without the ledger.
-        const last = BigInt(token.slice(token.lastIndexOf('-') + 1));
-        if ((last + 1n) % BigInt(BATCH) !== 0n) throw new Error('simulated crash');
+      let pieces = 0;
+      const crashing = await start(topic, group, () => {
+        // Dies right after storing its third piece: the piece is neither marked done nor
+        // committed. A redelivery gathers its records with others, under another name.
+        if (++pieces === 3) throw new Error('simulated crash');
       });
       await assert.rejects(crashing.done);
       await crashing.close();
@@ -183,20 +205,24 @@ if (process.env['WRITER_TEST_CHILD'] !== undefined) {
       // Anything up to all N: the crash may follow the last insert of the only run (its commit is lost).
       assert.ok(before > 0, `stored before the crash: ${before}`);
 
-      // The redelivered runs now reach further than the crashed one: the ledger's run ends make
-      // the crashed run's ranges (and tokens) come out as before.
+      // The redelivered pieces now reach further than the crashed one: the rows of the crashed
+      // piece are replaced by id, whatever it had stored.
       await produce(kafka, topic, org, N, N + 100);
       const restarted = await start(topic, group);
       await waitStored(org, N + 100);
       await restarted.close();
       assert.ok(restarted.stats().rowsInserted > 0);
       assert.equal(await stored(store, org), N + 100);
-      // The ranges overlapping the crashed run were replaced by row id, not inserted again.
+      // The pieces overlapping the crashed one were replaced by row id, not inserted again.
       assert.ok(restarted.stats().rowsReplaced > 0);
       assert.equal(restarted.stats().possibleDuplicates, 0);
     });
 
-    it('a writer process SIGKILLed mid-stream and restarted stores each log exactly once', async () => {
+    /**
+     * Runs a writer child in `mode` until `killAt` holds of its output, SIGKILLs it, produces 100
+     * more logs, and checks that a restarted writer stores each of the N + 100 logs once.
+     */
+    async function killAndRestart(mode: string, killAt: (out: string) => boolean): Promise<string> {
       const { topic, org } = await freshTopic();
       await produce(kafka, topic, org, 0, N);
       const dataDir = await makeDataDir();
@@ -208,9 +234,9 @@ if (process.env['WRITER_TEST_CHILD'] !== undefined) {
         CHILD_ORG: org,
         CHILD_EXPECTED: String(N + 100),
       };
-      const spawnChild = (mode: string) => {
+      const spawnChild = (childMode: string) => {
         const p = spawn(process.execPath, [import.meta.filename], {
-          env: { ...env, WRITER_TEST_CHILD: mode },
+          env: { ...env, WRITER_TEST_CHILD: childMode },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         let out = '';
@@ -220,22 +246,16 @@ if (process.env['WRITER_TEST_CHILD'] !== undefined) {
         const exited = new Promise<number | null>((resolve) => p.once('exit', (code) => resolve(code)));
         return { p, out: () => out, err: () => err, exited };
       };
+      const first = spawnChild(mode);
       try {
-        const first = spawnChild('run');
-        const inserted = () =>
-          first
-            .out()
-            .split('\n')
-            .filter((l) => l.startsWith('inserted ')).length;
         await Promise.race([
-          waitFor('the first inserts', () => inserted() >= 3, 30_000),
+          waitFor('the moment to kill', () => killAt(first.out()), 30_000),
           first.exited.then((code) => {
             throw new Error(`writer child exited (${code}) before the kill: ${first.err()}`);
           }),
         ]);
         first.p.kill('SIGKILL');
         await first.exited;
-        assert.ok(inserted() < Math.ceil(N / BATCH) + 2, 'killed before it had stored everything');
 
         await produce(kafka, topic, org, N, N + 100);
         const second = spawnChild('verify');
@@ -246,9 +266,29 @@ if (process.env['WRITER_TEST_CHILD'] !== undefined) {
           .split('\n')
           .find((l) => l.startsWith('result '));
         assert.equal(result, `result ${N + 100} ${N + 100}`);
+        return first.out();
       } finally {
+        first.p.kill('SIGKILL');
         rmSync(dataDir, { recursive: true, force: true });
       }
+    }
+
+    const inserts = (out: string) => out.split('\n').filter((l) => l.startsWith('inserted ')).length;
+
+    it('a writer process SIGKILLed mid-stream and restarted stores each log exactly once', async () => {
+      const out = await killAndRestart('run', (o) => inserts(o) >= 3);
+      assert.ok(inserts(out) < Math.ceil(N / BATCH) + 2, 'killed before it had stored everything');
+    });
+
+    it('a writer SIGKILLed between the insert and the commit of a piece holding rows of both partitions stores each log once', async () => {
+      const out = await killAndRestart('hold', (o) => o.includes('holding\n'));
+      // The piece it died in: one insert, one range per partition, neither marked done nor committed.
+      const held =
+        out
+          .split('\n')
+          .filter((l) => l.startsWith('inserted '))
+          .at(-1) ?? '';
+      assert.match(held, /^inserted [^:]+:0:\d+-\d+:1:\d+-\d+$/);
     });
   });
 }

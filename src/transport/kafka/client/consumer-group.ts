@@ -1,61 +1,209 @@
 /**
- * Consumer-group membership: a member that hands each partition batch to a handler, the
- * supervisor that replaces a member Kafka trouble stopped, and the at-least-once consumer
- * built from them (commit after the handler).
+ * Consumer-group membership: a member that hands what it fetched to a handler, the supervisor
+ * that replaces a member Kafka trouble stopped, and the at-least-once consumers built from them
+ * (commit after the handler: per partition batch, or per gathered chunk of several partitions).
+ *
+ * A member joining or leaving the group costs one rebalance and no member restarts (issue 19):
+ * - the cooperative-sticky protocol: a rebalance moves only the partitions that change owner,
+ *   the others keep being read;
+ * - before each JoinGroup the member waits for the chunk its handler is on, so a partition it
+ *   gives up is handed over after its last transaction or commit, not during it;
+ * - a handler that cannot finish a chunk (a transaction refused in a rebalance) asks for a
+ *   rewind: the member reads again from the committed offsets with a fresh stream, without
+ *   leaving the group (leaving and rejoining was itself a rebalance: the storm);
+ * - a record at an offset this member has already committed (a stream re-reads the committed
+ *   offsets when a rebalance ends, and a transaction's offsets become visible a moment after it
+ *   commits) is dropped, and a partition new to the member starts at its stable committed offset
+ *   (one that waits for the previous owner's open transaction), so no work is done twice;
+ * - with an instance id (static membership) a restarted process takes its partitions back
+ *   without a rebalance, if it returns within the session timeout.
  */
-import type { Consumer, Message } from '@platformatic/kafka';
+import type { Consumer, Message, MessagesStream } from '@platformatic/kafka';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { KafkaError, toKafkaError } from '../errors.ts';
 import type { ClientContext } from './context.ts';
-import { callHandler, drain, failureOf, guard, newConsumer, READ_COMMITTED } from './context.ts';
+import { callHandler, failureOf, guard, newConsumer, READ_COMMITTED } from './context.ts';
 import { batchOf } from './messages.ts';
-import type { ConsumerOptions, KafkaConsumer } from './types.ts';
+import type { ConsumerOptions, GatherOptions, KafkaConsumer, MemberEvents } from './types.ts';
+
+type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
+
+/** Records per chunk when nothing asks for more: what one fetch returns, up to this. */
+const CHUNK_RECORDS = 5000;
+/** How long a partition new to the member may wait for its previous owner's transaction. */
+const STABLE_OFFSET_WAIT_MS = 30_000;
+
+export interface MemberOptions extends MemberEvents {
+  groupId: string;
+  topics: readonly string[];
+  fromBeginning?: boolean | undefined;
+  sessionTimeoutMs?: number | undefined;
+  instanceId?: string | undefined;
+  /** Gather up to `records` over several fetches, waiting at most `waitMs` for more. */
+  gather?: { records: number; waitMs: number } | undefined;
+}
+
+/** What a member's handler sees besides the records. */
+export interface MemberHandle {
+  readonly consumer: Consumer;
+  /** Records below `next` of this partition are done (committed): never hand them over again. */
+  committed(topic: string, partition: number, next: bigint): void;
+  /** Still this member's partition (false once a rebalance gave it to another member). */
+  owns(topic: string, partition: number): boolean;
+}
+
+/**
+ * Handles one chunk: per partition, its records in offset order. Resolves 'rewind' when the
+ * chunk's work was not committed and must be read again from the committed offsets.
+ */
+export type ChunkHandler = (partitions: Message[][], member: MemberHandle) => Promise<'rewind' | undefined>;
 
 /** A group member that commits each partition batch after its handler, kept running by supervise. */
 export async function createConsumer(ctx: ClientContext, o: ConsumerOptions): Promise<KafkaConsumer> {
-  return supervise(ctx, () => groupMember(ctx, o, handleBatch), o.onRestart);
-  async function handleBatch(msgs: Message[]): Promise<void> {
-    const batch = batchOf(msgs);
-    await callHandler(() => o.onBatch(batch));
-    try {
-      await (msgs.at(-1) as Message).commit();
-    } catch (err) {
-      // A commit refused because the partition moved in a rebalance only means its new owner
-      // reads the batch again, which at-least-once allows; anything else stops the consumer.
-      const e = toKafkaError(err, `commit ${batch.topic}/${batch.partition}`);
-      if (!e.retryable) throw e;
+  return supervise(ctx, () => groupMember(ctx, o, handle), o.onRestart);
+  async function handle(partitions: Message[][], member: MemberHandle): Promise<undefined> {
+    for (const msgs of partitions) {
+      const batch = batchOf(msgs);
+      await callHandler(() => o.onBatch(batch));
+      await commitBatch(member, msgs);
     }
+    return undefined;
   }
 }
 
 /**
- * A group member that hands each partition batch to `handle` and stops (done rejects) when
- * handle throws. `handle` also decides how the batch is committed.
+ * A member that gathers records of every partition it owns into one chunk (up to
+ * `gather.records`, waiting at most `gather.waitMs` for more) and commits them all after the
+ * handler: the writer's pieces of CLICKHOUSE_BUFFER_SIZE rows.
+ */
+export async function createGatheringConsumer(ctx: ClientContext, o: GatherOptions): Promise<KafkaConsumer> {
+  return supervise(ctx, () => groupMember(ctx, { ...o, gather: o.gather }, handle), o.onRestart);
+  async function handle(partitions: Message[][], member: MemberHandle): Promise<undefined> {
+    await callHandler(() => o.onBatches(partitions.map(batchOf)));
+    for (const msgs of partitions) await commitBatch(member, msgs);
+    return undefined;
+  }
+}
+
+async function commitBatch(member: MemberHandle, msgs: Message[]): Promise<void> {
+  const last = msgs.at(-1) as Message;
+  try {
+    await last.commit();
+    member.committed(last.topic, last.partition, last.offset + 1n);
+  } catch (err) {
+    // A commit refused because the partition moved in a rebalance only means its new owner
+    // reads the batch again, which at-least-once allows; anything else stops the consumer.
+    const e = toKafkaError(err, `commit ${last.topic}/${last.partition}`);
+    if (!e.retryable) throw e;
+  }
+}
+
+/**
+ * A group member that hands each chunk to `handle` and stops (done rejects) when handle throws
+ * or the stream fails.
  */
 export async function groupMember(
   ctx: ClientContext,
-  o: { groupId: string; topics: readonly string[]; fromBeginning?: boolean; sessionTimeoutMs?: number },
-  handle: (msgs: Message[], consumer: Consumer) => Promise<void>,
+  o: MemberOptions,
+  handle: ChunkHandler,
 ): Promise<KafkaConsumer> {
-  const c = newConsumer(ctx, o);
-  const stream = await guard(`join group ${o.groupId}`, () =>
-    c.consume({
-      topics: [...o.topics],
-      mode: 'committed',
-      fallbackMode: o.fromBeginning === true ? 'earliest' : 'latest',
-      autocommit: false,
-      isolationLevel: READ_COMMITTED,
-    }),
-  ).catch(async (err: unknown) => {
+  let inFlight: Promise<unknown> | undefined;
+  const c = newConsumer(ctx, {
+    groupId: o.groupId,
+    sessionTimeoutMs: o.sessionTimeoutMs,
+    instanceId: o.instanceId,
+    // Called before every JoinGroup: the partitions this member gives up in a cooperative
+    // rebalance go to their new owner only after the chunk being handled is committed or
+    // aborted. Kafka's own clients do the same in onPartitionsRevoked.
+    beforeJoin: async () => {
+      await inFlight?.catch(() => undefined);
+    },
+  });
+  /** Per partition, the first offset not yet committed by this member. */
+  const next = new Map<string, bigint>();
+  const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+  const member: MemberHandle = {
+    consumer: c,
+    committed(topic, partition, offset) {
+      const k = key(topic, partition);
+      if ((next.get(k) ?? -1n) < offset) next.set(k, offset);
+    },
+    owns: (topic, partition) =>
+      c.assignments?.some((a) => a.topic === topic && a.partitions.includes(partition)) ?? false,
+  };
+  let joins = 0;
+  c.on('consumer:group:join', () => {
+    // Partitions that went elsewhere: another member may move them on; start afresh if they return.
+    for (const k of next.keys()) {
+      const [topic = '', partition = ''] = k.split('\u0000');
+      if (!member.owns(topic, Number(partition))) next.delete(k);
+    }
+    if (joins++ > 0) o.onRebalance?.();
+  });
+
+  const open = () =>
+    guard(`join group ${o.groupId}`, () =>
+      c.consume({
+        topics: [...o.topics],
+        mode: 'committed',
+        fallbackMode: o.fromBeginning === true ? 'earliest' : 'latest',
+        autocommit: false,
+        isolationLevel: READ_COMMITTED,
+      }),
+    );
+  let stream: Stream = await open().catch(async (err: unknown) => {
     await c.close(true).catch(() => undefined);
     throw err;
   });
   let stopping = false;
-  const run = drain(stream, async (chunk) => {
-    for (const msgs of Map.groupBy(chunk, (m) => `${m.topic}\u0000${m.partition}`).values()) {
-      if (stopping) return;
-      await handle(msgs, c);
+
+  /** Drops what this member has committed already; a partition new to it starts at its stable offset. */
+  async function fresh(msgs: Message[]): Promise<Message[]> {
+    const first = msgs[0] as Message;
+    const k = key(first.topic, first.partition);
+    let from = next.get(k);
+    if (from === undefined) {
+      from = await stableOffset(ctx, o.groupId, first.topic, first.partition);
+      next.set(k, from);
     }
-  });
+    const done = from;
+    return (msgs.at(-1) as Message).offset < done ? [] : msgs.filter((m) => m.offset >= done);
+  }
+
+  const run = (async () => {
+    for (;;) {
+      let reopened: Stream | undefined;
+      await drainChunks(stream, o.gather, async (chunk) => {
+        if (stopping) return 'stop';
+        const partitions: Message[][] = [];
+        for (const msgs of Map.groupBy(chunk, (m) => key(m.topic, m.partition)).values()) {
+          const kept = await fresh(msgs);
+          if (kept.length > 0) partitions.push(kept);
+        }
+        if (partitions.length === 0) return undefined;
+        const work = handle(partitions, member);
+        inFlight = work;
+        let outcome: 'rewind' | undefined;
+        try {
+          outcome = await work;
+        } finally {
+          inFlight = undefined;
+        }
+        if (outcome !== 'rewind' || stopping) return outcome;
+        o.onRewind?.();
+        // A fresh stream reads every owned partition from its committed offset. It is opened
+        // before the old one is dropped, so the topics stay subscribed and the member stays in
+        // the group: no rebalance. What the old one had fetched beyond the chunk goes with it.
+        reopened = await open();
+        return 'rewind';
+      });
+      if (reopened === undefined) return;
+      const old = stream;
+      stream = reopened;
+      await old.close().catch(() => undefined);
+      if (stopping) return;
+    }
+  })();
   const done = run.then(
     () => undefined,
     async (err: unknown) => {
@@ -71,6 +219,8 @@ export async function groupMember(
     stopping = true;
     await stream.close().catch(() => undefined);
     await done.catch(() => undefined);
+    // A rewind may have opened a stream meanwhile.
+    await stream.close().catch(() => undefined);
     await c.close().catch(() => undefined);
   };
   ctx.closers.add(close);
@@ -78,10 +228,86 @@ export async function groupMember(
 }
 
 /**
- * Keeps a group member running: when Kafka trouble stops it (a rebalance that failed a
- * transaction or commit, the broker away longer than the client retries), a new member
- * joins after a second and resumes from the committed offsets. An error of the handler's
- * own stops it for good (done rejects).
+ * Runs `stream` in chunks: what is buffered when a message arrives is what one fetch returned;
+ * with `gather`, fetches are added until `records` or until `waitMs` passed since the chunk's
+ * first record. The handler's 'rewind' or 'stop' ends the loop (the stream is then dropped).
+ */
+async function drainChunks(
+  stream: Stream,
+  gather: MemberOptions['gather'],
+  onChunk: (chunk: Message[]) => Promise<'rewind' | 'stop' | undefined>,
+): Promise<'rewind' | 'stop' | 'ended'> {
+  const max = gather?.records ?? CHUNK_RECORDS;
+  const it = (stream as AsyncIterable<Message>)[Symbol.asyncIterator]();
+  let chunk: Message[] = [];
+  let due = 0;
+  let pending: Promise<IteratorResult<Message>> | undefined;
+  try {
+    for (;;) {
+      pending ??= it.next();
+      let r: IteratorResult<Message> | 'timeout';
+      if (chunk.length === 0 || gather === undefined) r = await pending;
+      else {
+        const wait = due - Date.now();
+        r = wait <= 0 ? 'timeout' : await Promise.race([pending, sleep(wait, 'timeout' as const)]);
+      }
+      if (r !== 'timeout') pending = undefined;
+      if (r !== 'timeout' && r.done === true) {
+        if (chunk.length > 0) {
+          const outcome = await onChunk(chunk);
+          if (outcome !== undefined) return outcome;
+        }
+        return 'ended';
+      }
+      if (r !== 'timeout') {
+        if (chunk.length === 0) due = Date.now() + (gather?.waitMs ?? 0);
+        chunk.push(r.value);
+      }
+      const full = chunk.length >= max;
+      const fetchDone = stream.readableLength === 0 && gather === undefined;
+      if (r === 'timeout' || full || fetchDone) {
+        const ready = chunk;
+        chunk = [];
+        const outcome = await onChunk(ready);
+        if (outcome !== undefined) return outcome;
+      }
+    }
+  } finally {
+    // Leaving early (rewind, stop) must not leave a read waiting on a stream about to close.
+    pending?.catch(() => undefined);
+    await it.return?.().catch(() => undefined);
+  }
+}
+
+/**
+ * The group's committed offset of a partition, waiting while a transaction that commits it is
+ * open (require_stable): the client's own offset read does not wait, so a partition that moved
+ * in a rebalance could be read from before the previous owner's last transaction.
+ */
+async function stableOffset(ctx: ClientContext, groupId: string, topic: string, partition: number) {
+  const deadline = Date.now() + STABLE_OFFSET_WAIT_MS;
+  for (;;) {
+    try {
+      const [group] = await ctx.admin.listConsumerGroupOffsets({
+        groups: [{ groupId, topics: [{ name: topic, partitionIndexes: [partition] }] }],
+        requireStable: true,
+      });
+      const p = group?.topics
+        .find((t) => t.name === topic)
+        ?.partitions.find((x) => x.partitionIndex === partition);
+      return p === undefined || p.committedOffset < 0n ? -1n : p.committedOffset;
+    } catch (err) {
+      const e = toKafkaError(err, `committed offset of ${topic}/${partition}`);
+      if (!e.retryable || Date.now() > deadline) throw e;
+      await sleep(100);
+    }
+  }
+}
+
+/**
+ * Keeps a group member running: when Kafka trouble stops it (the stream failed, the broker away
+ * longer than the client retries), a new member joins after a second and resumes from the
+ * committed offsets. An error of the handler's own stops it for good (done rejects).
  */
 export async function supervise(
   ctx: ClientContext,

@@ -74,14 +74,24 @@ export async function drain(
   if (chunk.length > 0) await onChunk(chunk);
 }
 
+/** Group members' sessions: a member silent this long is taken out of the group. */
+const SESSION_TIMEOUT_MS = 10_000;
+
+/** What a group member asks of its consumer beyond the group id. */
+export interface MemberConsumerOptions {
+  groupId: string;
+  sessionTimeoutMs?: number | undefined;
+  /** Static membership (group.instance.id): a restart within the session takes its partitions back. */
+  instanceId?: string | undefined;
+  /** Awaited before every JoinGroup (see groupMember). */
+  beforeJoin?: (() => Promise<void>) | undefined;
+}
+
 /**
  * A consumer of this client. `groupId` undefined: a group of one with a fresh id that never
  * commits (the client has no group-less assign()), for reads that keep no offsets.
  */
-export function newConsumer(
-  ctx: ClientContext,
-  group: { groupId: string; sessionTimeoutMs?: number | undefined } | { oneOff: string },
-): Consumer {
+export function newConsumer(ctx: ClientContext, group: MemberConsumerOptions | { oneOff: string }): Consumer {
   if ('oneOff' in group) {
     return new Consumer({
       ...ctx.base,
@@ -90,13 +100,27 @@ export function newConsumer(
       maxWaitTime: 500,
     });
   }
+  const beforeJoin = group.beforeJoin;
   return new Consumer({
     ...ctx.base,
     maxBytes: FETCH_MAX_BYTES,
     groupId: group.groupId,
-    sessionTimeout: group.sessionTimeoutMs ?? 10_000,
+    sessionTimeout: group.sessionTimeoutMs ?? SESSION_TIMEOUT_MS,
     heartbeatInterval: 1000,
     maxWaitTime: 500,
+    // Incremental rebalances: only the partitions that change owner stop. roundrobin (the
+    // client's default, eager: every partition stops) stays listed so that members of an older
+    // version and this one agree on a protocol during a rolling upgrade.
+    protocols: [
+      { name: 'cooperative-sticky', version: 3 },
+      { name: 'roundrobin', version: 1 },
+    ],
+    // The broker refuses whitespace in an instance id; KAFKA_INSTANCE_ID may hold some, and
+    // encoding keeps distinct ids distinct.
+    ...(group.instanceId === undefined ? {} : { groupInstanceId: encodeURIComponent(group.instanceId) }),
+    ...(beforeJoin === undefined
+      ? {}
+      : { protocolsMetadata: async () => beforeJoin().then(() => Buffer.alloc(0)) }),
   });
 }
 

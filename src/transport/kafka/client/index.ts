@@ -5,7 +5,7 @@
  */
 import { Admin } from '@platformatic/kafka';
 import { createAdmin } from './admin.ts';
-import { createConsumer } from './consumer-group.ts';
+import { createConsumer, createGatheringConsumer } from './consumer-group.ts';
 import type { ClientContext } from './context.ts';
 import { createProducer } from './producer.ts';
 import { readFromBeginning, readRange } from './readers.ts';
@@ -22,6 +22,7 @@ export function createKafka(options: KafkaOptions): Kafka {
     admin: createAdmin(ctx.admin),
     producer: (producerOptions) => createProducer(ctx, producerOptions),
     consumer: (consumerOptions) => createConsumer(ctx, consumerOptions),
+    gather: (gatherOptions) => createGatheringConsumer(ctx, gatherOptions),
     transform: (transformOptions) => createTransform(ctx, transformOptions),
     readRange: (topic, ranges, onBatch) => readRange(ctx, topic, ranges, onBatch),
     readFromBeginning: (topic, onMessage, readOptions) =>

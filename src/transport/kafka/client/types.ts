@@ -50,11 +50,41 @@ export interface KafkaProducer {
   close(): Promise<void>;
 }
 
-export interface ConsumerOptions {
+/** What a group member tells of itself (counters for /stats and bench:kafka). */
+export interface MemberEvents {
+  /** Told at each rebalance this member took part in after its first join. */
+  onRebalance?: () => void;
+  /** Told when work was read again from the committed offsets (a transaction refused in a rebalance). */
+  onRewind?: () => void;
+}
+
+/** Group membership settings every group consumer shares. */
+export interface MembershipOptions extends MemberEvents {
   groupId: string;
   topics: readonly string[];
   /** Where a group with no committed offset starts: earliest (true) or only new messages. */
   fromBeginning?: boolean;
+  sessionTimeoutMs?: number;
+  /**
+   * Static membership (group.instance.id): stable across restarts of the same process (set
+   * KAFKA_INSTANCE_ID), so a restart within the session timeout causes no rebalance.
+   */
+  instanceId?: string;
+  /** Told when Kafka trouble replaced the member (see supervise in consumer-group.ts). */
+  onRestart?: (err: KafkaError) => void;
+}
+
+/**
+ * Records of several partitions gathered into one chunk and committed together after
+ * onBatches resolves: up to `gather.records`, waiting at most `gather.waitMs` for more.
+ */
+export interface GatherOptions extends MembershipOptions {
+  gather: { records: number; waitMs: number };
+  /** One batch per partition of the chunk; a rejection stops the consumer without committing. */
+  onBatches: (batches: KafkaBatch[]) => Promise<void>;
+}
+
+export interface ConsumerOptions extends MembershipOptions {
   /**
    * Called per partition batch; the batch's offsets are committed only after it resolves, so a
    * crash redelivers it (at-least-once). A rejection stops the consumer without committing.
@@ -62,9 +92,6 @@ export interface ConsumerOptions {
   onBatch: (batch: KafkaBatch) => Promise<void>;
   /** Commits are always explicit, after onBatch; the literal keeps call sites honest. */
   autoCommit: false;
-  sessionTimeoutMs?: number;
-  /** Told when Kafka trouble replaced the member (see supervise in client.ts). */
-  onRestart?: (err: KafkaError) => void;
 }
 
 /**
@@ -73,10 +100,7 @@ export interface ConsumerOptions {
  * so a crash or a rebalance either publishes both or neither. Consumers of the output topics
  * read committed records only (every consumer here does).
  */
-export interface TransformOptions {
-  groupId: string;
-  topics: readonly string[];
-  fromBeginning?: boolean;
+export interface TransformOptions extends MembershipOptions {
   /**
    * Unique per process and stable across its restarts where possible: a producer starting with
    * the id fences its predecessor at once; otherwise the predecessor's open transaction is
@@ -84,9 +108,8 @@ export interface TransformOptions {
    */
   transactionalId: string;
   onBatch: (batch: KafkaBatch) => Promise<readonly OutgoingMessage[]>;
-  sessionTimeoutMs?: number;
-  /** Told when a failed transaction restarts the consumer (the batch is then read again). */
-  onRestart?: (err: KafkaError) => void;
+  /** Told when a transaction was refused or failed: it was aborted and its batch is read again. */
+  onAbort?: (err: KafkaError) => void;
 }
 
 export interface KafkaConsumer {
@@ -142,6 +165,8 @@ export interface Kafka {
   readonly admin: KafkaAdmin;
   producer(options?: ProducerOptions): KafkaProducer;
   consumer(options: ConsumerOptions): Promise<KafkaConsumer>;
+  /** A group consumer that gathers several partitions' records per handler call (the writer). */
+  gather(options: GatherOptions): Promise<KafkaConsumer>;
   transform(options: TransformOptions): Promise<KafkaConsumer>;
   /**
    * Reads [from, to) of the given partitions with no group offsets (replay), one partition batch

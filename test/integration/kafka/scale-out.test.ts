@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createKafka, type Kafka, type KafkaConsumer } from '../../../src/transport/kafka/client/index.ts';
+import { kafkaBrokers, uniqueTopic, waitFor } from './helpers.ts';
+
+const PARTITIONS = 6;
+/** Records produced while the group changes, 50 every 50 ms. */
+const RECORDS = 4000;
+
+/** One transform member of the group, its counters as a matcher's /stats shows them. */
+interface Member {
+  name: string;
+  consumer: KafkaConsumer;
+  restarts: number;
+  aborts: number;
+  rebalances: number;
+  copied: number;
+}
+
+describe('kafka transforms scaling out and in (real broker)', { timeout: 120_000 }, () => {
+  let kafka: Kafka;
+  const topics: string[] = [];
+
+  before(() => {
+    kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'scale-out-test' });
+  });
+
+  after(async () => {
+    await kafka.admin.deleteTopics(topics).catch(() => undefined);
+    await kafka.close();
+  });
+
+  it('members joining and one leaving mid-stream: every record published once, no member restarted', async (t) => {
+    const input = uniqueTopic();
+    const output = uniqueTopic();
+    topics.push(input, output);
+    await kafka.admin.ensureTopics([
+      { name: input, partitions: PARTITIONS, replicationFactor: 1 },
+      { name: output, partitions: PARTITIONS, replicationFactor: 1 },
+    ]);
+    // Produced all along, so that every change of the group finds the members mid-stream.
+    const producer = kafka.producer();
+    const producing = (async () => {
+      for (let i = 0; i < RECORDS; i += 50) {
+        await producer.send(
+          Array.from({ length: 50 }, (_, j) => ({
+            topic: input,
+            key: `k${(i + j) % 24}`,
+            value: Buffer.from(String(i + j)),
+          })),
+        );
+        await sleep(50);
+      }
+      await producer.close();
+    })();
+    const groupId = `g-${randomUUID()}`;
+    const members: Member[] = [];
+    const total = () => members.reduce((n, m) => n + m.copied, 0);
+    const join = async (name: string) => {
+      const m: Member = { name, restarts: 0, aborts: 0, rebalances: 0, copied: 0 } as Member;
+      m.consumer = await kafka.transform({
+        groupId,
+        topics: [input],
+        fromBeginning: true,
+        transactionalId: `tx-${groupId}-${name}`,
+        // KAFKA_INSTANCE_ID may hold spaces, which a group instance id may not.
+        instanceId: `${groupId} ${name}`,
+        onRestart: () => m.restarts++,
+        onAbort: () => m.aborts++,
+        onRebalance: () => m.rebalances++,
+        async onBatch(b) {
+          await sleep(10);
+          m.copied += b.messages.length;
+          return b.messages.map((r) => ({ topic: output, key: r.key ?? 'k', value: r.value }));
+        },
+      });
+      members.push(m);
+      return m;
+    };
+
+    try {
+      await join('first');
+      await waitFor('the first member under way', () => total() > 0, 30_000);
+      const second = await join('second');
+      await waitFor('the second member under way', () => second.copied > 0, 30_000);
+      const third = await join('third');
+      await waitFor('the third member under way', () => third.copied > 0, 30_000);
+      // One leaves (a SIGTERM's clean stop): its partitions go to the other two.
+      await second.consumer.close();
+      await producing;
+    } catch (err) {
+      for (const m of members) await m.consumer.close();
+      throw err;
+    }
+
+    // Every input record is in the output exactly once, whichever member copied it.
+    const seen = new Map<string, number>();
+    await waitFor(
+      'every record in the output',
+      () => {
+        void countOutput(kafka, output).then((m) => {
+          seen.clear();
+          for (const [k, v] of m) seen.set(k, v);
+        });
+        return seen.size >= RECORDS;
+      },
+      90_000,
+    );
+    await sleep(1000);
+    const final = await countOutput(kafka, output);
+    for (const m of members) await m.consumer.close();
+    const report = members.map((m) => `${m.name}: ${m.rebalances} rebalances, ${m.aborts} aborts`).join('; ');
+    t.diagnostic(report);
+    assert.equal(final.size, RECORDS, report);
+    assert.deepEqual(
+      [...final.entries()].filter(([, n]) => n !== 1),
+      [],
+      `records published more than once (${report})`,
+    );
+    assert.deepEqual(
+      members.map((m) => m.restarts),
+      [0, 0, 0],
+      `no member left and rejoined the group (${report})`,
+    );
+  });
+});
+
+/** How many times each value is in the topic (committed records only). */
+async function countOutput(kafka: Kafka, topic: string): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  const reader = await kafka.readFromBeginning(
+    topic,
+    (m) => {
+      const v = m.value?.toString() ?? '';
+      counts.set(v, (counts.get(v) ?? 0) + 1);
+    },
+    { untilEnd: true },
+  );
+  await reader.done;
+  return counts;
+}
