@@ -487,8 +487,9 @@ async function leaveOneOut(
         bySystem.set(dataset.name, DRAIN3[dataset.name] ?? {});
       }
     }
-    // Drain3 was published on messages only: whole lines have no published column.
-    peers.push({ name: python === undefined ? 'Drain3 (published)' : 'Drain3', bySystem });
+    // Drain3 was published on messages only: whole lines have no published figures.
+    const peerName = python !== undefined ? 'Drain3' : kind.raw ? 'Drain3 (not run)' : 'Drain3 (published)';
+    peers.push({ name: peerName, bySystem });
   }
   const joint = folds(names, settingsList, scores);
   const reports: KindReport[] = kinds.map((kind, k) => ({

@@ -79,13 +79,13 @@ export function printLeaveOneOut(
   console.log(
     `\nLeave-one-out, built-in miner (${candidates} settings of the miner's choices, each run on every system ` +
       `and every kind of input; joint = each system scored with the one setting of best mean (GA+PA)/2 over the other ` +
-      `${others} systems' runs on ${kinds.map((k) => k.input).join(' and ')}; alone = picked on this kind of input only; plain = the defaults)`,
+      `${others} systems' runs on ${kinds.map((k) => k.input).join(' and ')}; per kind = picked on this kind of input only; plain = the defaults)`,
   );
   for (const [k, kind] of kinds.entries()) {
     const peer = kind.peer.name;
     console.log(`\n${kind.input}\n`);
     const heads = (['GA', 'PA'] as const)
-      .map((m) => `joint ${m} | alone ${m} | plain ${m} | ${peer} ${m}`)
+      .map((m) => `joint ${m} | per kind ${m} | plain ${m} | ${peer} ${m}`)
       .join(' | ');
     console.log(
       `| held out | ${heads} | picked on the others, both kinds | picked on the others, this kind alone |`,
@@ -120,10 +120,10 @@ export function printLeaveOneOut(
     const fgaFta = (['FGA', 'FTA'] as const).map((m) => averages(m));
     const pair = (i: number): string => `${fgaFta[0]?.[i] ?? '–'} / ${fgaFta[1]?.[i] ?? '–'}`;
     console.log(
-      `\nFGA / FTA averages: joint ${pair(0)}, alone ${pair(1)}, plain ${pair(2)}, ${peer} ${pair(3)}.`,
+      `\nFGA / FTA averages: joint ${pair(0)}, per kind ${pair(1)}, plain ${pair(2)}, ${peer} ${pair(3)}.`,
     );
     console.log(
-      `Held-out scores below ${peer}: joint ${belowPeer(joint, k, kind.peer)}; alone ${belowPeer(kind.alone, 0, kind.peer)}`,
+      `Held-out scores below ${peer}: joint ${belowPeer(joint, k, kind.peer)}; per kind ${belowPeer(kind.alone, 0, kind.peer)}`,
     );
     console.log(`Choices picked over the folds, this kind alone: ${pickCounts(kind.alone)}`);
   }
@@ -139,6 +139,7 @@ export function leaveOneOutJson(joint: readonly Fold[], kinds: readonly KindRepo
     chosen: Object.fromEntries(joint.map((fold) => [fold.system, fold.chosen])),
     kinds: kinds.map((kind, k) => ({
       input: kind.input,
+      peer: kind.peer.name,
       folds: Object.fromEntries(
         joint.map((fold, s) => {
           const alone = kind.alone[s];
@@ -148,6 +149,7 @@ export function leaveOneOutJson(joint: readonly Fold[], kinds: readonly KindRepo
               heldOut: pick(heldOut(fold, k)),
               plain: pick(plain(fold, k)),
               ...(alone === undefined ? {} : { alone: pick(heldOut(alone, 0)), chosenAlone: alone.chosen }),
+              peer: kind.peer.bySystem.get(fold.system) ?? {},
             },
           ];
         }),
