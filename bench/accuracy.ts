@@ -23,8 +23,15 @@ import {
 } from './accuracy/peer-drain3.ts';
 import { parsedLines, replay, type Replay } from './accuracy/replay.ts';
 import { candidates, folds, scoreAll } from './accuracy/leave-one-out.ts';
-import { leaveOneOutJson, printLeaveOneOut, type PeerScores } from './accuracy/leave-one-out-report.ts';
+import {
+  leaveOneOutJson,
+  printLeaveOneOut,
+  type KindReport,
+  type PeerScores,
+} from './accuracy/leave-one-out-report.ts';
+import { parseChoices } from './accuracy/choices-option.ts';
 import { LOGHUB_DIR } from './loghub.ts';
+import type { MinerChoices } from '../src/generate/builtin/index.ts';
 import { loadConfig } from '../src/config.ts';
 import type { LlmStats } from '../src/generate/index.ts';
 import { accuracy, type Accuracy, type ParsedLine } from './metrics.ts';
@@ -43,8 +50,11 @@ const USAGE = `npm run bench:accuracy -- [options]
   --raw               builtin only: send each whole line, header included, as its message (as a
                       user's shipper does); each template's message part (bench/accuracy/raw-score.ts)
                       is scored against the truth
-  --leave-one-out     builtin only: every setting of the miner's choices on every system, then each
-                      system scored with the setting best on the others (docs/accuracy.md)
+  --leave-one-out     builtin only: every setting of the miner's choices on every system, messages and
+                      whole lines both, then each system scored on each with the one setting best on
+                      the others over both kinds (and, beside it, with the best on that kind alone)
+  --choices K=V,...   builtin only: the miner's choices (src/generate/builtin/choices.ts) changed from
+                      the service's defaults for this run, e.g. similarity=0.8,sizeCollapse=true
   --peer drain3       run Drain3 ${DRAIN3_VERSION} (PyPI, in .bench/venv, installed on first use) on the
                       same lines in this run and score it beside ours (default: its published figures)
   --help`;
@@ -61,6 +71,8 @@ interface Options {
   peer: 'drain3' | undefined;
   leaveOneOut: boolean;
   raw: boolean;
+  /** The built-in miner's choices changed from the defaults (`--choices`). */
+  choices: Partial<MinerChoices> | undefined;
 }
 
 /** Drain3 run in this run on the same lines. */
@@ -115,6 +127,7 @@ function parseOptions(argv: string[]): Options | undefined {
       peer: { type: 'string' },
       'leave-one-out': { type: 'boolean', default: false },
       raw: { type: 'boolean', default: false },
+      choices: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -146,6 +159,15 @@ function parseOptions(argv: string[]): Options | undefined {
   if (values['leave-one-out'] && values.generator !== 'builtin') {
     throw new UsageError('--leave-one-out varies the built-in miner: it needs --generator builtin');
   }
+  if (values.choices !== undefined && (values.generator !== 'builtin' || values['leave-one-out'])) {
+    // Leave-one-out varies the choices itself, around the service's defaults.
+    throw new UsageError(
+      '--choices sets the built-in miner of a plain run: --generator builtin, no --leave-one-out',
+    );
+  }
+  if (values['leave-one-out'] && values.raw) {
+    throw new UsageError('--leave-one-out runs messages and whole lines both: drop --raw');
+  }
   if (values.raw && values.generator !== 'builtin') {
     // The stand-ins answer the truth of a message cut from its line; a whole line has none.
     throw new UsageError('--raw needs --generator builtin');
@@ -166,6 +188,7 @@ function parseOptions(argv: string[]): Options | undefined {
     peer: values.peer,
     leaveOneOut: values['leave-one-out'],
     raw: values.raw,
+    choices: values.choices === undefined ? undefined : parseChoices(values.choices),
   };
 }
 
@@ -174,6 +197,7 @@ async function runDataset(options: Options, dataset: Dataset): Promise<DatasetRe
     dataset: dataset.name,
     lines: dataset.lines,
     noiseSeed: options.noiseSeed,
+    ...(options.choices === undefined ? {} : { choices: options.choices }),
   });
   try {
     const messages = messagesOf(options, dataset);
@@ -434,7 +458,11 @@ function toJson(generator: string, results: readonly DatasetResult[]): unknown {
   };
 }
 
-/** `--leave-one-out` (bench/accuracy/leave-one-out.ts); exits 0, the table is the result. */
+/**
+ * `--leave-one-out` (bench/accuracy/leave-one-out.ts), on messages and on whole lines: one pick
+ * per held-out system for both, and the pick on each kind alone beside it; exits 0, the tables
+ * are the result.
+ */
 async function leaveOneOut(
   options: Options,
   names: readonly string[],
@@ -443,38 +471,49 @@ async function leaveOneOut(
   python: string | undefined,
 ): Promise<number> {
   const datasets = names.map((name) => readDatasetFrom(options.data, name, settings));
-  const systems = datasets.map((dataset) => ({
-    name: dataset.name,
-    messages: messagesOf(options, dataset),
-    truth: dataset.lines.map((line) => line.truth),
-    scoredAs: (parsed: ParsedLine[]) => scoredAs(options, dataset, parsed),
-  }));
   const settingsList = candidates();
-  const scores = await scoreAll(systems, settingsList, options.chunk, (done, total) => {
-    if (done % 10 === 0 || done === total) console.error(`leave-one-out: ${done} / ${total} settings run`);
-  });
-  const bySystem = new Map<string, Partial<PublishedScore>>();
-  for (const dataset of datasets) {
-    const peerSetting = peerSettings.get(dataset.name);
-    if (python !== undefined && peerSetting !== undefined) {
-      bySystem.set(dataset.name, (await runPeer(options, python, dataset, peerSetting)).score);
-    } else {
-      bySystem.set(dataset.name, DRAIN3[dataset.name] ?? {});
+  const kinds = [
+    { raw: false, input: 'messages cut with settings.json' },
+    { raw: true, input: 'whole lines (as with --raw)' },
+  ];
+  const scores: Accuracy[][][] = [];
+  const peers: PeerScores[] = [];
+  for (const kind of kinds) {
+    const systems = datasets.map((dataset) => ({
+      name: dataset.name,
+      messages: messagesOf(kind, dataset),
+      truth: dataset.lines.map((line) => line.truth),
+      scoredAs: (parsed: ParsedLine[]) => scoredAs(kind, dataset, parsed),
+    }));
+    scores.push(
+      await scoreAll(systems, settingsList, options.chunk, (done, total) => {
+        if (done % 10 === 0 || done === total) {
+          console.error(`leave-one-out, ${kind.input}: ${done} / ${total} settings run`);
+        }
+      }),
+    );
+    const bySystem = new Map<string, Partial<PublishedScore>>();
+    for (const dataset of datasets) {
+      const peerSetting = peerSettings.get(dataset.name);
+      if (python !== undefined && peerSetting !== undefined) {
+        bySystem.set(dataset.name, (await runPeer(kind, python, dataset, peerSetting)).score);
+      } else if (!kind.raw) {
+        bySystem.set(dataset.name, DRAIN3[dataset.name] ?? {});
+      }
     }
+    // Drain3 was published on messages only: whole lines have no published figures.
+    const peerName = python !== undefined ? 'Drain3' : kind.raw ? 'Drain3 (not run)' : 'Drain3 (published)';
+    peers.push({ name: peerName, bySystem });
   }
-  const peer: PeerScores = {
-    name: python === undefined ? 'Drain3 (published)' : 'Drain3',
-    bySystem,
-  };
-  const result = folds(systems, settingsList, scores);
-  printLeaveOneOut(
-    result,
-    peer,
-    settingsList.length,
-    options.raw ? 'whole lines (--raw)' : 'messages cut with settings.json',
-  );
+  const joint = folds(names, settingsList, scores);
+  const reports: KindReport[] = kinds.map((kind, k) => ({
+    input: kind.input,
+    peer: peers[k] ?? { name: 'Drain3', bySystem: new Map() },
+    alone: folds(names, settingsList, [scores[k] ?? []]),
+  }));
+  printLeaveOneOut(joint, reports, settingsList.length);
   if (options.json !== undefined) {
-    writeFileSync(options.json, `${JSON.stringify(leaveOneOutJson(result), null, 2)}\n`);
+    writeFileSync(options.json, `${JSON.stringify(leaveOneOutJson(joint, reports), null, 2)}\n`);
   }
   return 0;
 }

@@ -13,6 +13,7 @@ import {
   type LlmStats,
   type TemplateGenerator,
 } from '../../src/generate/index.ts';
+import { BuiltinGenerator, type MinerChoices } from '../../src/generate/builtin/index.ts';
 import type { DatasetLine } from './dataset.ts';
 import {
   noisyResponder,
@@ -31,6 +32,8 @@ export interface GeneratorContext {
   lines: readonly DatasetLine[];
   /** The noisy stand-in's seed (NOISE_SEED unless --noise-seed). */
   noiseSeed?: number;
+  /** The built-in miner's choices where they differ from the service's defaults (`--choices`). */
+  choices?: Partial<MinerChoices>;
 }
 
 export interface BenchGenerator {
@@ -108,8 +111,12 @@ function fromEnvironment(provider: 'openai' | 'ollama', env: NodeJS.ProcessEnv):
 
 const FACTORIES: Record<BenchGeneratorName, GeneratorFactory> = {
   // What the service builds with no LLM configured: the defaults of an empty environment.
-  builtin: () => {
-    const generator = createGenerator({ ...loadConfig({}).llm, provider: 'builtin' });
+  // With --choices, the same miner with those choices changed.
+  builtin: ({ choices }) => {
+    const generator =
+      choices === undefined
+        ? createGenerator({ ...loadConfig({}).llm, provider: 'builtin' })
+        : new BuiltinGenerator(choices);
     return Promise.resolve({ generator, close: () => Promise.resolve() });
   },
   // The ground truth of the lines asked about: the pipeline's best case.

@@ -1,10 +1,13 @@
 // `--leave-one-out`: the built-in miner's accuracy on each system when none of its choices was
 // made on that system. Every candidate setting of the miner's choices (its thresholds, and its
 // rules switched off one at a time: src/generate/builtin/choices.ts) is run on every system
-// once, through the same pipeline as the plain run; then, for each system, the candidate with
-// the best mean (GA + PA) / 2 over the other systems is picked and that system is scored with
-// it. A rule that only helps the system it was written for is switched off whenever that
-// system is held out, and the held-out score shows what it costs.
+// once per kind of input (messages cut from their lines, and whole lines), through the same
+// pipeline as the plain run; then, for each system, the candidate with the best mean (GA + PA) / 2
+// over the other systems and both kinds of input is picked, and that system is scored with it
+// on each kind. One pick for both kinds, because the service has one configuration: users send
+// messages and whole lines to the same miner. A rule that only helps the system it was written
+// for is switched off whenever that system is held out, and the held-out score shows what it
+// costs.
 import {
   BuiltinGenerator,
   DEFAULT_CHOICES,
@@ -68,12 +71,12 @@ export interface Fold {
   system: string;
   /** The setting picked on the other systems. */
   chosen: MinerChoices;
-  /** Its mean objective over the other systems. */
+  /** Its mean objective over the other systems and every kind of input. */
   trainObjective: number;
-  /** The held-out system's score with it. */
-  heldOut: Accuracy;
-  /** The held-out system's score with the defaults (the plain run). */
-  plain: Accuracy;
+  /** The held-out system's score with it, per kind of input (in the order of the scores given). */
+  heldOut: readonly Accuracy[];
+  /** The held-out system's score with the defaults (the plain run), per kind of input. */
+  plain: readonly Accuracy[];
 }
 
 /** Scores of every candidate (rows) on every system (columns), each through the pipeline. */
@@ -97,33 +100,48 @@ export async function scoreAll(
   return scores;
 }
 
-/** For each system, the candidate best on the others and its score on that system. */
+/**
+ * For each system, the candidate best on the others and its score on that system. `scores`
+ * holds one matrix of scoreAll per kind of input, over the same systems and settings; the
+ * pick is judged on all of them at once (each run of another system on each kind weighs the
+ * same), so a fold picks one setting for every kind. One matrix: the pick for that kind alone.
+ */
 export function folds(
-  systems: readonly System[],
+  systems: readonly string[],
   settings: readonly MinerChoices[],
-  scores: readonly Accuracy[][],
+  scores: ReadonlyArray<readonly Accuracy[][]>,
 ): Fold[] {
+  const at = (kind: readonly Accuracy[][], k: number, s: number): Accuracy => {
+    const value = kind[k]?.[s];
+    if (value === undefined) throw new Error('scores do not cover every setting and system');
+    return value;
+  };
   return systems.map((system, held) => {
     let best = 0;
     let bestObjective = -1;
-    for (const [k, row] of scores.entries()) {
-      const others = row.filter((_, s) => s !== held);
-      const value = others.reduce((sum, score) => sum + objective(score), 0) / others.length;
+    for (const k of settings.keys()) {
+      let sum = 0;
+      let runs = 0;
+      for (const kind of scores) {
+        for (const s of systems.keys()) {
+          if (s === held) continue;
+          sum += objective(at(kind, k, s));
+          runs += 1;
+        }
+      }
+      const value = sum / runs;
       // Strictly better only: on a tie the earlier candidate (the defaults first) stays.
       if (value > bestObjective + 1e-12) {
         best = k;
         bestObjective = value;
       }
     }
-    const heldOut = scores[best]?.[held];
-    const plain = scores[0]?.[held];
-    if (heldOut === undefined || plain === undefined) throw new Error('scores do not cover every system');
     return {
-      system: system.name,
+      system,
       chosen: settings[best] ?? DEFAULT_CHOICES,
       trainObjective: bestObjective,
-      heldOut,
-      plain,
+      heldOut: scores.map((kind) => at(kind, best, held)),
+      plain: scores.map((kind) => at(kind, 0, held)),
     };
   });
 }

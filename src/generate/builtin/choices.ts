@@ -1,9 +1,9 @@
 /**
  * Every choice of the built-in miner that is a judgement rather than a bound: its thresholds
  * and the rules that can be switched off. They are gathered here so that the accuracy
- * benchmark can vary them (`npm run bench:accuracy -- --leave-one-out` picks each on eleven
- * LogHub-2k systems and scores the twelfth with it) and so that none hides as a literal in
- * the code. docs/accuracy.md says why each exists and what leave-one-out chose.
+ * benchmark can vary them (`npm run bench:accuracy -- --leave-one-out` picks one setting on
+ * eleven LogHub-2k systems, messages and whole lines both, and scores the twelfth with it;
+ * `--choices` runs one setting) and so that none hides as a literal in the code. docs/accuracy.md says why each exists and what leave-one-out chose.
  */
 export interface MinerChoices {
   /**
