@@ -71,6 +71,12 @@ export interface MinerChoices {
    */
   readonly siblingValues: number;
   /**
+   * Sibling words that all carry a digit (`gige7`, `Interconnect-0N01`, `node-D3`) are names,
+   * values however often each recurs: folded once they are `siblingValues` distinct, without
+   * the test of few lines a word, and capitalised ones too (wording has no digits).
+   */
+  readonly digitValues: boolean;
+  /**
    * A `key=value` token whose key agrees and value differs (`tag="*launch*",` /
    * `tag="handleAudioEvent",`) counts towards the likeness as a value masked in both does
    * (`maskCredit`).
@@ -94,6 +100,7 @@ export const DEFAULT_CHOICES: MinerChoices = Object.freeze({
   threadField: true,
   wordingVeto: true,
   siblingValues: 4,
+  digitValues: true,
   keyCredit: true,
 });
 
@@ -110,5 +117,6 @@ export const RULES = [
   'threadField',
   'wordingVeto',
   'siblingValues',
+  'digitValues',
   'keyCredit',
 ] as const;
