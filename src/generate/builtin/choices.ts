@@ -56,6 +56,8 @@ export interface MinerChoices {
   readonly multiPartId: boolean;
   /** A bracketed thread name beside a header's level (`INFO [IPC Server handler 5 on 9000]`) is one `<*>`. */
   readonly threadField: boolean;
+  /** A syslog header's program tag (`sshd(pam_unix)[19939]:`) is one `<*>:`. */
+  readonly programTag: boolean;
   /**
    * A line never joins a template from which a token differs by a capitalised word with a
    * lower-case letter (`tty=NODEVssh` / `tty=:0`, `Started` / `Paused`): two events that differ
@@ -98,6 +100,7 @@ export const DEFAULT_CHOICES: MinerChoices = Object.freeze({
   repeatRun: 3,
   multiPartId: true,
   threadField: true,
+  programTag: true,
   wordingVeto: true,
   siblingValues: 4,
   digitValues: true,
@@ -115,6 +118,7 @@ export const RULES = [
   'repeatRun',
   'multiPartId',
   'threadField',
+  'programTag',
   'wordingVeto',
   'siblingValues',
   'digitValues',
