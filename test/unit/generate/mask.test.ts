@@ -168,13 +168,7 @@ describe('maskTokens on line headers', () => {
   });
 
   it('leaves a tag without a process id, one past the header, and the rule switched off alone', () => {
-    assert.deepEqual(mask('combo kernel: Linux version up'), [
-      'combo',
-      'kernel:',
-      'Linux',
-      'version',
-      'up',
-    ]);
+    assert.deepEqual(mask('combo kernel: Linux version up'), ['combo', 'kernel:', 'Linux', 'version', 'up']);
     const late = 'a b c d e f g h i sshd[12]:'.split(' ');
     assert.equal(maskTokens(late).at(-1), 'sshd[<*>]:');
     assert.deepEqual(maskTokens(['sshd[12]:', 'ok'], { ...DEFAULT_CHOICES, programTag: false }), [
