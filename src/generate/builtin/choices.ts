@@ -56,6 +56,8 @@ export interface MinerChoices {
   readonly multiPartId: boolean;
   /** A bracketed thread name beside a header's level (`INFO [IPC Server handler 5 on 9000]`) is one `<*>`. */
   readonly threadField: boolean;
+  /** A syslog header's program tag (`sshd(pam_unix)[19939]:`) is one `<*>:`. */
+  readonly programTag: boolean;
   /**
    * A line never joins a template from which a token differs by a capitalised word with a
    * lower-case letter (`tty=NODEVssh` / `tty=:0`, `Started` / `Paused`): two events that differ
@@ -70,6 +72,12 @@ export interface MinerChoices {
    * (0: off). Few words that each repeat (states) stay apart.
    */
   readonly siblingValues: number;
+  /**
+   * Sibling words that all carry a digit (`gige7`, `Interconnect-0N01`, `node-D3`) are names,
+   * values however often each recurs: folded once they are `siblingValues` distinct, without
+   * the test of few lines a word, and capitalised ones too (wording has no digits).
+   */
+  readonly digitValues: boolean;
   /**
    * A `key=value` token whose key agrees and value differs (`tag="*launch*",` /
    * `tag="handleAudioEvent",`) counts towards the likeness as a value masked in both does
@@ -92,8 +100,10 @@ export const DEFAULT_CHOICES: MinerChoices = Object.freeze({
   repeatRun: 3,
   multiPartId: true,
   threadField: true,
+  programTag: true,
   wordingVeto: true,
   siblingValues: 4,
+  digitValues: true,
   keyCredit: true,
 });
 
@@ -108,7 +118,9 @@ export const RULES = [
   'repeatRun',
   'multiPartId',
   'threadField',
+  'programTag',
   'wordingVeto',
   'siblingValues',
+  'digitValues',
   'keyCredit',
 ] as const;

@@ -12,6 +12,7 @@ export type MaskRules = Pick<
   | 'repeatRun'
   | 'multiPartId'
   | 'threadField'
+  | 'programTag'
 >;
 
 /** Longer than any constant token of the LogHub-2k ground truth (131 characters at most). */
@@ -121,6 +122,7 @@ export function maskTokens(tokens: readonly string[], rules: MaskRules = DEFAULT
   const originals = [...tokens];
   const masked = tokens.map((token) => maskToken(token, rules));
   if (rules.threadField) maskThread(originals, masked);
+  if (rules.programTag) maskProgramTag(masked);
   const out: string[] = [];
   for (let k = 0; k < masked.length; k++) {
     const date = rules.dateCollapse ? dateRun(originals, masked, k) : undefined;
@@ -203,6 +205,19 @@ function maskThread(originals: string[], masked: string[]): void {
     masked.splice(start, end - start + 1, field);
     return;
   }
+}
+
+/** A syslog tag once its process id is masked: `sshd[<*>]:`, `su(pam_unix)[<*>]:`. */
+const PROGRAM_TAG = /^[A-Za-z][\w.-]*(?:\([\w.-]+\))?\[<\*>\]:$/;
+
+/**
+ * The program's tag in a syslog header (`sshd(pam_unix)[19939]:`) is one value, `<*>:`: the
+ * same event (`session opened for user <*>`) is logged by several programs, as by several
+ * threads or hosts. Only among the header's first tokens, and only with its process id.
+ */
+function maskProgramTag(masked: string[]): void {
+  const at = masked.slice(0, HEADER_TOKENS).findIndex((token) => PROGRAM_TAG.test(token));
+  if (at >= 0) masked[at] = WILDCARD + ':';
 }
 
 /** Each run of at least `least` equal tokens (not `<*>`) as its first token and one `<*>`. */

@@ -254,7 +254,7 @@ export class TemplateMiner {
     if (needed < 2) return undefined;
     const byPosition = new Map<number, Cluster[]>();
     for (const cluster of leaf) {
-      const at = soleDifference(cluster.tokens, tokens);
+      const at = this.soleDifference(cluster.tokens, tokens);
       if (at === undefined) continue;
       const list = byPosition.get(at);
       if (list === undefined) byPosition.set(at, [cluster]);
@@ -267,7 +267,10 @@ export class TemplateMiner {
       const known = [...values].some((value) => state.values.has(value));
       // Else many words, and few lines each: a variable's values seldom repeat, a state's word does.
       const lines = siblings.reduce((sum, cluster) => sum + cluster.lines, 1);
-      if (!known && (values.size < needed || values.size * 2 <= lines)) continue;
+      // Names with a digit (`gige7`, `node-D3`) are values however often each recurs: a
+      // host logs again and again, a state's word has no digit.
+      const named = this.choices.digitValues && [...values].every((value) => DIGIT.test(value));
+      if (!known && (values.size < needed || (values.size * 2 <= lines && !named))) continue;
       const survivor = siblings.reduce((a, b) => (b.lines > a.lines ? b : a));
       let merged = survivor.tokens.map((token, k) =>
         k === at ? WILDCARD : generaliseToken(token, tokens[k] ?? ''),
@@ -288,6 +291,27 @@ export class TemplateMiner {
       return { id: survivor.id, text: merged.join(' '), isNew: false, changed: true, absorbed };
     }
     return undefined;
+  }
+
+  /**
+   * The one position where the line differs from the template, when both are words there and
+   * the template covers every other position (equal, or a variable that takes the line's
+   * token). With `digitValues` a name with a digit counts as a word even when capitalised
+   * (`Interconnect-0N01`): wording has no digits.
+   */
+  private soleDifference(template: readonly string[], tokens: readonly string[]): number | undefined {
+    const fold = (token: string): boolean =>
+      foldable(token) || (this.choices.digitValues && digitName(token));
+    let at: number | undefined;
+    for (let k = 0; k < tokens.length; k++) {
+      const token = template[k] ?? '';
+      const own = tokens[k] ?? '';
+      if (token === own) continue;
+      if (token.includes(WILDCARD) && generaliseToken(token, own) === token) continue;
+      if (at !== undefined || !fold(token) || !fold(own)) return undefined;
+      at = k;
+    }
+    return at;
   }
 
   /** Records the words a generalisation turned into a variable's value (bounded per org). */
@@ -389,6 +413,11 @@ function foldable(token: string): boolean {
   return !token.includes(WILDCARD) && WORD_CHAR.test(token) && !WORDING_LETTERS.test(token);
 }
 
+/** A name with a digit (`gige7`, `Interconnect-0N01`): a value, however it is capitalised. */
+function digitName(token: string): boolean {
+  return DIGIT.test(token) && !token.includes(WILDCARD);
+}
+
 /** `key=value` or `key:value`: the key, with its sign. */
 const KEY = /^([A-Za-z][A-Za-z0-9_.-]*[=:])./;
 
@@ -396,23 +425,6 @@ const KEY = /^([A-Za-z][A-Za-z0-9_.-]*[=:])./;
 function sameKey(a: string, b: string): boolean {
   const key = KEY.exec(a)?.[1];
   return key !== undefined && b.startsWith(key) && b.length > key.length;
-}
-
-/**
- * The one position where the line differs from the template, when both are words there and the
- * template covers every other position (equal, or a variable that takes the line's token).
- */
-function soleDifference(template: readonly string[], tokens: readonly string[]): number | undefined {
-  let at: number | undefined;
-  for (let k = 0; k < tokens.length; k++) {
-    const token = template[k] ?? '';
-    const own = tokens[k] ?? '';
-    if (token === own) continue;
-    if (token.includes(WILDCARD) && generaliseToken(token, own) === token) continue;
-    if (at !== undefined || !foldable(token) || !foldable(own)) return undefined;
-    at = k;
-  }
-  return at;
 }
 
 function covers(template: readonly string[], tokens: readonly string[]): boolean {

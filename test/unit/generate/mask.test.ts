@@ -115,7 +115,7 @@ describe('maskTokens on line headers', () => {
     assert.deepEqual(mask('Jun 14 15:16:01 combo sshd[19939]: check pass'), [
       '<*>',
       'combo',
-      'sshd[<*>]:',
+      '<*>:',
       'check',
       'pass',
     ]);
@@ -145,6 +145,35 @@ describe('maskTokens on line headers', () => {
       'Bye',
       'Bye',
       '[preauth]',
+    ]);
+  });
+
+  it("takes a syslog header's program tag as one <*>: the same event comes from several programs", () => {
+    const opened = 'session opened for user root by (uid=0)';
+    const su = mask(`Jun 15 04:06:18 combo su(pam_unix)[21416]: ${opened}`);
+    const sshd = mask(`Jun 15 12:12:34 combo sshd(pam_unix)[23397]: ${opened}`);
+    assert.deepEqual(su, [
+      '<*>',
+      'combo',
+      '<*>:',
+      'session',
+      'opened',
+      'for',
+      'user',
+      'root',
+      'by',
+      '(uid=<*>)',
+    ]);
+    assert.deepEqual(sshd, su);
+  });
+
+  it('leaves a tag without a process id, one past the header, and the rule switched off alone', () => {
+    assert.deepEqual(mask('combo kernel: Linux version up'), ['combo', 'kernel:', 'Linux', 'version', 'up']);
+    const late = 'a b c d e f g h i sshd[12]:'.split(' ');
+    assert.equal(maskTokens(late).at(-1), 'sshd[<*>]:');
+    assert.deepEqual(maskTokens(['sshd[12]:', 'ok'], { ...DEFAULT_CHOICES, programTag: false }), [
+      'sshd[<*>]:',
+      'ok',
     ]);
   });
 });

@@ -350,6 +350,32 @@ describe('TemplateMiner and the values a position takes', () => {
     assert.equal(handles.at(-1), handles[0]);
   });
 
+  // A whole line's header names the host that wrote it, and each host writes many lines.
+  const fromHosts = (miner: TemplateMiner, hosts: readonly string[], each: number): number[][] =>
+    hosts.map((host) =>
+      Array.from({ length: each }, (_, k) => miner.add('acme', `${host} fan speeds ${k}`).id),
+    );
+
+  it('folds names with a digit once there are many, however often each recurs', () => {
+    for (const hosts of [
+      ['gige1', 'gige2', 'gige3', 'gige4'],
+      ['Interconnect-0N00', 'Interconnect-0N01', 'Interconnect-1T00', 'Interconnect-1T01'],
+    ]) {
+      const miner = new TemplateMiner();
+      const ids = fromHosts(miner, hosts, 3);
+      assert.equal(new Set(ids.slice(0, 3).flat()).size, 3, 'three names are not yet evidence');
+      assert.equal(ids[3]?.[0], ids[0]?.[0]);
+      assert.equal(miner.add('acme', `${hosts[0]} fan speeds 9`).text, '<*> fan speeds <*>');
+      assert.equal(miner.clusterCount('acme'), 1);
+    }
+  });
+
+  it('keeps names with a digit apart without the rule: each recurs too often to look like a value', () => {
+    const miner = new TemplateMiner({ digitValues: false });
+    const ids = fromHosts(miner, ['gige1', 'gige2', 'gige3', 'gige4', 'gige5'], 3);
+    assert.equal(new Set(ids.flat()).size, 5);
+  });
+
   it('folds nothing when switched off', () => {
     const miner = new TemplateMiner({ siblingValues: 0 });
     const ids = ['alice', 'bob', 'carol', 'dave', 'erin'].map(
