@@ -9,7 +9,7 @@ after(() => storage.cleanup());
 async function serverSettings(store: Store): Promise<Record<string, number>> {
   const result = await store.client.query({
     query: `SELECT name, value FROM system.server_settings
-      WHERE name IN ('mark_cache_size', 'primary_index_cache_size', 'text_index_postings_cache_size', 'max_server_memory_usage')`,
+      WHERE name IN ('mark_cache_size', 'primary_index_cache_size', 'text_index_postings_cache_size', 'max_server_memory_usage', 'max_thread_pool_free_size')`,
     format: 'JSONEachRow',
   });
   const rows = await result.json<{ name: string; value: string }>();
@@ -28,6 +28,8 @@ test('the embedded engine takes its cache and memory ceilings from the config, a
       primary_index_cache_size: 32 * mb,
       text_index_postings_cache_size: 32 * mb,
       max_server_memory_usage: 700 * mb,
+      // Always ours: idle engine threads beyond it exit (store/client.ts).
+      max_thread_pool_free_size: 16,
     });
     store.writer.enqueue([log({ message: 'with ceilings' })]);
     assert.equal(await store.writer.flush(), true);
@@ -44,6 +46,7 @@ test('0 leaves the engine its own defaults, and a restart takes the settings giv
     // The engine's own: 5 GiB per cache, most of the machine's memory in all.
     assert.equal(settings['mark_cache_size'], 5 * 1024 ** 3);
     assert.notEqual(settings['max_server_memory_usage'], 700 * 1024 * 1024);
+    assert.equal(settings['max_thread_pool_free_size'], 16);
     assert.equal(await count(store, `message = 'with ceilings'`), 1);
   } finally {
     await store.stop();
