@@ -265,17 +265,10 @@ function compactAt(s: string, i: number): number | undefined {
 function syslogAt(s: string, i: number, now: number): number | undefined {
   const mo = monthAt(s, i);
   if (mo < 0 || s.charCodeAt(i + 3) !== 0x20) return undefined;
-  let at = i + 4;
-  if (s.charCodeAt(at) === 0x20) at++;
-  let d = digit(s, at);
-  if (d < 0) return undefined;
-  at++;
-  if (digit(s, at) >= 0) d = d * 10 + digit(s, at++);
-  if (s.charCodeAt(at) !== 0x20) return undefined;
-  const end = clock(s, at + 1, 0x3a);
+  const end = dayClockAt(s, i + 4);
   if (end < 0 || !endsToken(s, end)) return undefined;
   timeEnd = end;
-  return yearless(mo + 1, d, clockH, clockM, clockS, clockMs, now);
+  return yearless(mo + 1, clockDay, clockH, clockM, clockS, clockMs, now);
 }
 
 /** ctime's `Www Mmm dd HH:mm:ss yyyy` (Apache's error log, inside brackets). */
@@ -283,19 +276,30 @@ function ctimeAt(s: string, i: number): number | undefined {
   if (!weekdayAt(s, i) || s.charCodeAt(i + 3) !== 0x20) return undefined;
   const mo = monthAt(s, i + 4);
   if (mo < 0 || s.charCodeAt(i + 7) !== 0x20) return undefined;
-  let at = i + 8;
-  if (s.charCodeAt(at) === 0x20) at++;
-  let d = digit(s, at);
-  if (d < 0) return undefined;
-  at++;
-  if (digit(s, at) >= 0) d = d * 10 + digit(s, at++);
-  if (s.charCodeAt(at) !== 0x20) return undefined;
-  const end = clock(s, at + 1, 0x3a);
+  const end = dayClockAt(s, i + 8);
   if (end < 0 || s.charCodeAt(end) !== 0x20) return undefined;
   const y = digits(s, end + 1, 4);
   if (y < 0 || !endsToken(s, end + 5)) return undefined;
   timeEnd = end + 5;
-  return utc(y, mo + 1, d, clockH, clockM, clockS, clockMs);
+  return utc(y, mo + 1, clockDay, clockH, clockM, clockS, clockMs);
+}
+
+/** The day of the month that dayClockAt read. */
+let clockDay = 0;
+
+/**
+ * syslog's and ctime's `d HH:mm:ss` after the month: the day padded with a space or not, one or
+ * two digits, a space, then the clock. The clock's end, or -1; the day in clockDay.
+ */
+function dayClockAt(s: string, at: number): number {
+  if (s.charCodeAt(at) === 0x20) at++;
+  let d = digit(s, at);
+  if (d < 0) return -1;
+  at++;
+  if (digit(s, at) >= 0) d = d * 10 + digit(s, at++);
+  if (s.charCodeAt(at) !== 0x20) return -1;
+  clockDay = d;
+  return clock(s, at + 1, 0x3a);
 }
 
 /** The common log format's `dd/Mmm/yyyy:HH:mm:ss ±zzzz` (Apache's and nginx's access logs). */
