@@ -26,6 +26,7 @@ import {
 } from './templates.ts';
 import type { WriterStats } from './counters.ts';
 import { reconcileVolume } from './volume-reconcile.ts';
+import { subtractFromStats } from './stats-reconcile.ts';
 import { BatchWriter, type OnFlush } from './writer.ts';
 import type { Curation } from '../model/curation.ts';
 import { templateTexts, windowCounts, type WindowCounts } from './rate-windows.ts';
@@ -247,17 +248,20 @@ export async function startStore(config: Config['clickhouse'], deps: StoreDeps):
       const ids = rows.map((r) => r.id ?? '');
       if (ids.some((id) => !/^\d{1,20}$/.test(id)))
         throw new Error('replaceLogs: every log needs its row id');
+      const orgs = [...new Set(rows.map((r) => r.org))];
       try {
+        // The views of template_stats and untemplated_stats will see the insert, not the delete.
+        await subtractFromStats(client, db, orgs, ids);
         // Lightweight delete: the rows are masked at once and dropped at the next merge.
         await client.command({
           // Ids travel as strings (UInt64 exceeds a JS number) and are converted in the query.
           query: `DELETE FROM ${db}.logs WHERE org IN {orgs:Array(String)} AND id IN (SELECT toUInt64(arrayJoin({ids:Array(String)})))`,
-          query_params: { orgs: [...new Set(rows.map((r) => r.org))], ids },
+          query_params: { orgs, ids },
         });
         await sendLogs(encodeLogs(rows, LOG_FORMAT), dedupToken);
         // The pattern aggregates' views saw the insert but not the delete.
         const hours = new Set(rows.map((r) => Math.floor(storedTimestampMs(r.timestamp) / HOUR) * HOUR));
-        await reconcileVolume(client, db, [...new Set(rows.map((r) => r.org))], [...hours]);
+        await reconcileVolume(client, db, orgs, [...hours]);
       } catch (err) {
         throw new StorageError(`replacing ${rows.length} rows in ${db}.logs failed: ${messageOf(err)}`, {
           cause: err,
