@@ -14,12 +14,14 @@
 // slows the figures less than it would wall-clock ones.
 //
 //   npm run bench:matcher [-- --json FILE] [--quick] [--no-peer] [--baseline PATH/src/match/index.ts]
+//                         [--reference PATH/src/match/index.ts]
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as ours from '../src/match/index.ts';
 import { tokenize } from '../src/match/index.ts';
+import { rebuildsRunning } from '../src/match/rebuild.ts';
 import type { Template } from '../src/model/template.ts';
 import { DRAIN3_VERSION, ensureDrain3, runPython } from './accuracy/peer-drain3.ts';
 import { DATASETS, LOGHUB_DIR, loghubAvailable, readTemplates } from './loghub.ts';
@@ -32,6 +34,9 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     'no-peer': { type: 'boolean', default: false },
     baseline: { type: 'string' },
+    // A second tree for the swap rows: the persistent trie alone (main at 9c25736), the
+    // reference of issue 19's "hot swap cost per change unchanged or better".
+    reference: { type: 'string' },
   },
 });
 
@@ -49,17 +54,17 @@ interface Implementation {
 const implementations: Implementation[] = [
   { name: 'log-ingest', empty: () => ours.MatcherSnapshot.empty(), lastMatchSteps: ours.lastMatchSteps },
 ];
-if (args.baseline !== undefined) {
-  const other = (await import(resolve(args.baseline))) as {
+async function load(name: string, path: string): Promise<Implementation> {
+  const other = (await import(resolve(path))) as {
     MatcherSnapshot: { empty(): MatchSnapshot };
     lastMatchSteps(): number;
   };
-  implementations.push({
-    name: 'baseline',
-    empty: () => other.MatcherSnapshot.empty(),
-    lastMatchSteps: () => other.lastMatchSteps(),
-  });
+  return { name, empty: () => other.MatcherSnapshot.empty(), lastMatchSteps: () => other.lastMatchSteps() };
 }
+if (args.baseline !== undefined) implementations.push(await load('baseline', args.baseline));
+if (args.reference !== undefined) implementations.push(await load('reference', args.reference));
+const baselineAt = implementations.findIndex((implementation) => implementation.name === 'baseline');
+const referenceAt = implementations.findIndex((implementation) => implementation.name === 'reference');
 
 if (!loghubAvailable()) {
   console.error(`LogHub-2k not found at ${LOGHUB_DIR}; set LOGHUB_DIR`);
@@ -280,7 +285,7 @@ const peers = args['no-peer'] ? undefined : await runPeer();
 const report = new Report('matcher');
 const lpsOf = (k: number): number[] => cases.map((c) => median(c.runs[k]?.samples ?? []));
 const lps = lpsOf(0);
-const baseline = implementations.length > 1 ? lpsOf(1) : undefined;
+const baseline = baselineAt > 0 ? lpsOf(baselineAt) : undefined;
 for (const [k, c] of cases.entries()) {
   report.add({
     case: `log-ingest lines/s at ${c.size.toLocaleString('en')} templates`,
@@ -336,56 +341,103 @@ report.add({
   note: 'target ≥ 1,500,000 with variables extracted',
 });
 
-// Swapping in one change at 10,000 templates, chained as the service applies them: enough
-// changes that the mean includes the rebuilds of a layered index (every n/8 changes).
+// Swapping in one change at 10,000 templates, chained as the service applies them, one change
+// per turn of the event loop (as changes arrive from the templates channel): enough changes
+// that the figures include a rebuild of the base, which runs in slices between the turns
+// (rebuild.ts) or, in a matcher that rebuilds at once, inside one change. The mean is all CPU
+// from the first change to the end of the last rebuild over the changes; the worst turn is
+// the most CPU between two turns of the chain (one change and whatever ran beside it, e.g. a
+// slice): the longest the event loop was held, which matching requests would wait out.
 const SWAPS = args.quick ? 300 : 3_000;
 interface SwapCost {
   median: number;
   mean: number;
   max: number;
+  worstTurn: number;
 }
-function swapCost(start: MatchSnapshot, change: (k: number) => Template): SwapCost {
+const nextTurn = (): Promise<void> => new Promise((done) => setImmediate(done));
+async function swapCost(start: MatchSnapshot, change: (k: number) => Template): Promise<SwapCost> {
   const samples: number[] = [];
   let current = start;
   current.match(ORG, 'x');
+  while (rebuildsRunning() > 0) await nextTurn();
+  await nextTurn();
+  let worstTurn = 0;
+  const first = cpuSeconds();
+  let turnStart = first;
   for (let k = 0; k < SWAPS; k++) {
     const template = change(k);
     const before = cpuSeconds();
     current = current.withChanges([template]);
     samples.push((cpuSeconds() - before) * 1e6);
+    await nextTurn();
+    const now = cpuSeconds();
+    worstTurn = Math.max(worstTurn, (now - turnStart) * 1e6);
+    turnStart = now;
   }
+  while (rebuildsRunning() > 0) {
+    await nextTurn();
+    const now = cpuSeconds();
+    worstTurn = Math.max(worstTurn, (now - turnStart) * 1e6);
+    turnStart = now;
+  }
+  const total = (cpuSeconds() - first) * 1e6;
   samples.sort((a, b) => a - b);
-  const mean = samples.reduce((sum, x) => sum + x, 0) / samples.length;
   return {
     median: samples[Math.floor(samples.length / 2)] ?? NaN,
-    mean,
+    mean: total / SWAPS,
     max: samples[samples.length - 1] ?? NaN,
+    worstTurn,
   };
 }
-const swaps = implementations.map((_, k) => {
+const swaps: Array<{ replace: SwapCost; add: SwapCost }> = [];
+for (const k of implementations.keys()) {
   const largest = cases[cases.length - 1]?.runs[k]?.snapshot ?? implementations[0]?.empty();
   if (largest === undefined) throw new Error('no snapshot at 10,000 templates');
-  const replace = swapCost(largest, (j) => {
+  const replace = await swapCost(largest, (j) => {
     const template = templates[(j * 37) % templates.length] ?? templates[0];
     if (template === undefined) throw new Error('no template');
     return { ...template, text: `${template.text} v${j}` };
   });
-  const add = swapCost(largest, (j) => ({
+  const add = await swapCost(largest, (j) => ({
     ...(templates[0] as Template),
     id: 100_000 + j,
     text: `brand new template ${j} <*>`,
   }));
-  return { replace, add };
-});
+  swaps.push({ replace, add });
+}
 for (const kind of ['replace', 'add'] as const) {
   const what = kind === 'replace' ? 'new text for an existing id' : 'new template';
   report.add({
     case: `swap at 10,000 templates, ${what}: mean µs per change (lower is better)`,
     value: swaps[0]?.[kind].mean ?? NaN,
-    peer: swaps[1]?.[kind].mean ?? null,
+    peer: swaps[baselineAt]?.[kind].mean ?? null,
     unit: 'µs',
-    note: `${SWAPS.toLocaleString('en')} changes chained; peer: baseline, same run; limit: no more than it`,
+    note: `${SWAPS.toLocaleString('en')} changes chained, a turn of the event loop between; rebuilds included; peer: baseline, same run; limit: no more than it`,
   });
+  report.add({
+    case: `swap at 10,000 templates, ${what}: worst event-loop turn, µs (lower is better)`,
+    value: swaps[0]?.[kind].worstTurn ?? NaN,
+    peer: swaps[baselineAt]?.[kind].worstTurn ?? null,
+    unit: 'µs',
+    note: 'the most CPU between two turns of the chain (a change and what ran beside it); peer: baseline, same run',
+  });
+  if (referenceAt > 0) {
+    report.add({
+      case: `swap at 10,000 templates, ${what}: mean µs per change vs the persistent trie`,
+      value: swaps[0]?.[kind].mean ?? NaN,
+      peer: swaps[referenceAt]?.[kind].mean ?? null,
+      unit: 'µs',
+      note: `peer: ${args.reference ?? ''}, same run; limit: no more than it`,
+    });
+    report.add({
+      case: `swap at 10,000 templates, ${what}: worst event-loop turn vs the persistent trie, µs`,
+      value: swaps[0]?.[kind].worstTurn ?? NaN,
+      peer: swaps[referenceAt]?.[kind].worstTurn ?? null,
+      unit: 'µs',
+      note: `peer: ${args.reference ?? ''}, same run`,
+    });
+  }
 }
 
 // Heap per template: the templates and their index at 10,000 templates, after a full GC.
@@ -404,7 +456,7 @@ const heapPerTemplate = implementations.map((implementation) => {
 report.add({
   case: 'heap per template at 10,000 templates, index included (lower is better)',
   value: heapPerTemplate[0] ?? NaN,
-  peer: heapPerTemplate[1] ?? null,
+  peer: heapPerTemplate[baselineAt] ?? null,
   unit: 'bytes',
   note: 'peer: baseline, same run; limit: no more than it',
 });
@@ -448,16 +500,18 @@ for (const [i, implementation] of implementations.entries()) {
   console.log('');
 }
 
-console.log(`One change swapped in at 10,000 templates (${SWAPS.toLocaleString('en')} chained, CPU µs):`);
-console.log('| implementation | change | median | mean | max |');
-console.log('|---|---|---|---|---|');
+console.log(
+  `One change swapped in at 10,000 templates (${SWAPS.toLocaleString('en')} chained, a turn between, CPU µs):`,
+);
+console.log('| implementation | change | median | mean (rebuilds included) | max of a change | worst turn |');
+console.log('|---|---|---|---|---|---|');
 for (const [i, implementation] of implementations.entries()) {
   for (const kind of ['replace', 'add'] as const) {
     const cost = swaps[i]?.[kind];
     if (cost === undefined) continue;
     const what = kind === 'replace' ? 'new text for an existing id' : 'new template';
     console.log(
-      `| ${implementation.name} | ${what} | ${cost.median.toFixed(1)} | ${cost.mean.toFixed(1)} | ${cost.max.toFixed(0)} |`,
+      `| ${implementation.name} | ${what} | ${cost.median.toFixed(1)} | ${cost.mean.toFixed(1)} | ${cost.max.toFixed(0)} | ${cost.worstTurn.toFixed(0)} |`,
     );
   }
 }
