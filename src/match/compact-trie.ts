@@ -8,34 +8,42 @@ import type { Shapes } from './trie.ts';
  * The read-only token trie of an org, flattened into typed arrays. The persistent trie
  * (trie.ts) spends a node object, a persistent map, a native Map and its hash table per node,
  * scattered over the heap: at 10,000 templates each token of a line cost several cache misses
- * (docs/benchmarks.md, "Matching"). Here a token is looked up once per line in the org's
- * dictionary (token → small int), and a node is a few ints beside its siblings: its literal
- * children are one range of `edges`, so a lookup reads a handful of adjacent ints.
- * Nodes are numbered depth first, so a template's path lies mostly in one stretch of memory.
+ * (docs/benchmarks.md, "Matching"). Here a node is one record of ints in `nodes`: a header, then
+ * its literal edges with their tokens' characters inline, then the templates ending there. A
+ * step of the search reads one record, in one or two cache lines, and compares the line's
+ * token with the characters it finds there; never a token string, never another array.
+ * Records are laid out depth first, so a node's first child is the record right after it and
+ * a template's path is one run of memory, which the processor reads ahead.
  */
 
-/** Ints per node in `nodes`. */
-export const NODE_STRIDE = 7;
-/** First literal edge of the node in `edges`. */
-export const EDGE_START = 0;
-export const EDGE_COUNT = 1;
+/** Ints of a node's header, at the node's offset in `nodes` (a node is named by that offset). */
+export const NODE_HEADER = 6;
+/** Literal edges of the node: inline after the header if DIRECT_EDGES or fewer, else in `bigEdges`. */
+export const EDGE_COUNT = 0;
 /** Child through a lone `<*>`, or NONE. */
-export const WILDCARD_CHILD = 2;
-/** First template ending here in `terms`. */
-export const TERM_START = 3;
-export const TERM_COUNT = 4;
+export const WILDCARD_CHILD = 1;
 /** First pattern edge of the node in `patternEdges`/`patternChildren`. */
-export const PATTERN_START = 5;
-export const PATTERN_COUNT = 6;
+export const PATTERN_START = 2;
+export const PATTERN_COUNT = 3;
+/** Templates ending at the node, and the offset in `nodes` of the first one's TERM_INTS. */
+export const TERM_COUNT = 4;
+export const TERMS_AT = 5;
 export const NONE = -1;
-/** Ints per literal edge in `edges`. */
-export const EDGE_INTS = 3;
-/** Numbers per template in `terms`: its id, and its shapes' index in `shapes` or NONE. */
-export const TERM_INTS = 2;
 /**
- * Up to this many literal children, a node keeps them as a range of `edges` that the
- * search compares the token with in place (most nodes have one or two, and a line's variable
- * usually fails at its length); a node with more has them in `bigEdges`, one probe each.
+ * An inline literal edge: its token's length, the child, then the token's UTF-16 characters,
+ * two to an int (read through `chars`, a 16-bit view of the same memory).
+ */
+export const EDGE_HEADER = 2;
+/**
+ * Ints per template in a node: its id's low and high 32 bits (ids have 52), and its shapes'
+ * index in `shapes` or NONE. Ascending by id.
+ */
+export const TERM_INTS = 3;
+const HIGH = 2 ** 32;
+/**
+ * Up to this many literal children, a node keeps them inline, and the search compares the
+ * token with each in place (most nodes have one or two, and a line's variable usually fails
+ * at its length); a node with more has them in `bigEdges`, one probe each.
  */
 export const DIRECT_EDGES = 4;
 
@@ -48,17 +56,14 @@ export interface CompactPattern {
 }
 
 export interface CompactTrie {
-  /** The literal tokens, by id (dictionary order). */
+  /** The literal tokens, by id (dictionary order), for the edges in `bigEdges`. */
   readonly tokens: TokenTable;
+  /** The node records; the root's is at 0. */
   readonly nodes: Int32Array;
-  /** The literal edges of nodes with more than DIRECT_EDGES of them (EDGE_START is NONE there). */
+  /** `nodes` as 16-bit units: the inline characters of the literal edges. */
+  readonly chars: Uint16Array;
+  /** The literal edges of nodes with more than DIRECT_EDGES of them, keyed by node and token. */
   readonly bigEdges: EdgeTable;
-  /**
-   * EDGE_INTS ints per literal edge of a node with few: where its token's characters start
-   * in `tokens`, how many there are, and the child (so a step reads the token's characters
-   * without going through its id).
-   */
-  readonly edges: Int32Array;
   /**
    * A node's pattern edges (index in `patterns`), in the order the search tries them: longer
    * key first, then by key, then most precise first (morePreciseFirst). Of the edges whose key
@@ -67,12 +72,15 @@ export interface CompactTrie {
   readonly patternEdges: Int32Array;
   readonly patternChildren: Int32Array;
   readonly patterns: readonly CompactPattern[];
-  /** Template ids ending at each node, ascending per node (Float64: ids have 52 bits). */
-  readonly terms: Float64Array;
-  /** The shapes of the templates that have them: `terms` holds the index here, or NONE. */
+  /** The shapes of the templates that have them: a node's terms hold the index here, or NONE. */
   readonly shapes: readonly (readonly VariableShape[])[];
   /** Bytes of the typed arrays (the patterns and shapes come on top). */
   readonly bytes: number;
+}
+
+/** The id of the template whose TERM_INTS start at `at` in `nodes`. */
+export function termId(nodes: Int32Array, at: number): number {
+  return (nodes[at + 1] ?? 0) * HIGH + ((nodes[at] ?? 0) >>> 0);
 }
 
 /** One template to index: its tokens, id and variable shapes. */
@@ -146,7 +154,8 @@ export function* compactTrieSteps(entries: readonly TrieEntry[]): Generator<void
   const code = new Int32Array(total + 1);
   const path = new Int32Array(longestRun(runStart) + 1);
   const nodeTerms = new Int32Array(total + 1);
-  const terms = new Float64Array(entries.length * TERM_INTS);
+  // Each run's template id and shapes' index, in run order: by node, as the records want them.
+  const terms = new Float64Array(entries.length * 2);
   const shapes: (readonly VariableShape[])[] = [];
   let nodeCount = 1;
   let previous = -1;
@@ -164,69 +173,91 @@ export function* compactTrieSteps(entries: readonly TrieEntry[]): Generator<void
     const end = path[length] ?? 0;
     nodeTerms[end] = (nodeTerms[end] ?? 0) + 1;
     const own = entries[k]?.shapes;
-    terms[t * TERM_INTS] = entries[k]?.id ?? 0;
-    terms[t * TERM_INTS + 1] = own === undefined ? NONE : shapes.push(own) - 1;
+    terms[t * 2] = entries[k]?.id ?? 0;
+    terms[t * 2 + 1] = own === undefined ? NONE : shapes.push(own) - 1;
     previous = k;
   }
 
-  const nodes = new Int32Array(nodeCount * NODE_STRIDE);
+  const literals = [...dictionary.keys()];
+  // Per node: its literal and pattern children, and the ints its inline edges take.
+  const literalCount = new Int32Array(nodeCount);
+  const patternCount = new Int32Array(nodeCount);
+  const edgeInts = new Int32Array(nodeCount);
   for (let n = 1; n < nodeCount; n++) {
     if (n % WORK_PER_STEP === 0) yield;
-    const at = (parent[n] ?? 0) * NODE_STRIDE + ((code[n] ?? 0) < PATTERN_CODE ? EDGE_COUNT : PATTERN_COUNT);
-    if ((code[n] ?? 0) !== WILDCARD_CODE) nodes[at] = (nodes[at] ?? 0) + 1;
+    const c = code[n] ?? 0;
+    const p = parent[n] ?? 0;
+    if (c === WILDCARD_CODE) continue;
+    if (c >= PATTERN_CODE) {
+      patternCount[p] = (patternCount[p] ?? 0) + 1;
+    } else {
+      literalCount[p] = (literalCount[p] ?? 0) + 1;
+      edgeInts[p] = (edgeInts[p] ?? 0) + EDGE_HEADER + (((literals[c]?.length ?? 0) + 1) >> 1);
+    }
   }
-  // Ranges in node order; terms were recorded in that order too (a run sorts before its extensions).
-  let edgeCount = 0;
+  // Each record's offset, in node (depth-first) order.
+  const offset = new Int32Array(nodeCount);
+  let size = 0;
   let bigEdgeCount = 0;
-  let patternCount = 0;
-  let termAt = 0;
   for (let n = 0; n < nodeCount; n++) {
     if (n % WORK_PER_STEP === WORK_PER_STEP - 1) yield;
-    const base = n * NODE_STRIDE;
-    const edges = nodes[base + EDGE_COUNT] ?? 0;
-    if (edges > DIRECT_EDGES) {
-      nodes[base + EDGE_START] = NONE;
-      bigEdgeCount += edges;
-    } else {
-      nodes[base + EDGE_START] = edgeCount;
-      edgeCount += edges;
-      nodes[base + EDGE_COUNT] = 0;
-    }
-    nodes[base + PATTERN_START] = patternCount;
-    patternCount += nodes[base + PATTERN_COUNT] ?? 0;
-    nodes[base + PATTERN_COUNT] = 0;
-    nodes[base + WILDCARD_CHILD] = NONE;
-    nodes[base + TERM_START] = termAt;
-    nodes[base + TERM_COUNT] = nodeTerms[n] ?? 0;
-    termAt += nodeTerms[n] ?? 0;
+    offset[n] = size;
+    const literalEdges = literalCount[n] ?? 0;
+    if (literalEdges > DIRECT_EDGES) bigEdgeCount += literalEdges;
+    else size += edgeInts[n] ?? 0;
+    size += NODE_HEADER + (nodeTerms[n] ?? 0) * TERM_INTS;
   }
-  const edges = new Int32Array(edgeCount * EDGE_INTS);
-  const literals = [...dictionary.keys()];
+  const nodes = new Int32Array(size);
+  const chars = new Uint16Array(nodes.buffer);
+  // Headers and terms; edgeInts becomes each node's next free place for an inline edge.
+  let patternAt = 0;
+  let t = 0;
+  for (let n = 0; n < nodeCount; n++) {
+    if (n % WORK_PER_STEP === WORK_PER_STEP - 1) yield;
+    const o = offset[n] ?? 0;
+    const inline = (literalCount[n] ?? 0) > DIRECT_EDGES ? 0 : (edgeInts[n] ?? 0);
+    nodes[o + EDGE_COUNT] = literalCount[n] ?? 0;
+    nodes[o + WILDCARD_CHILD] = NONE;
+    nodes[o + PATTERN_START] = patternAt;
+    patternAt += patternCount[n] ?? 0;
+    nodes[o + TERM_COUNT] = nodeTerms[n] ?? 0;
+    let at = o + NODE_HEADER + inline;
+    nodes[o + TERMS_AT] = at;
+    for (let j = 0; j < (nodeTerms[n] ?? 0); j++, t++, at += TERM_INTS) {
+      const id = terms[t * 2] ?? 0;
+      nodes[at] = id >>> 0;
+      nodes[at + 1] = Math.floor(id / HIGH);
+      nodes[at + 2] = terms[t * 2 + 1] ?? NONE;
+    }
+    edgeInts[n] = o + NODE_HEADER;
+  }
   const tokens = new TokenTable(literals);
   const bigEdges = new EdgeTable(bigEdgeCount);
-  const patternEdges = new Int32Array(patternCount);
-  const patternChildren = new Int32Array(patternCount);
-  // Children come in code order, so each node's literal range is sorted as it fills.
+  const patternEdges = new Int32Array(patternAt);
+  const patternChildren = new Int32Array(patternAt);
+  // Children come in code order, so each node's inline edges are sorted as they fill.
   for (let n = 1; n < nodeCount; n++) {
     if (n % WORK_PER_STEP === 0) yield;
-    const p = (parent[n] ?? 0) * NODE_STRIDE;
+    const p = parent[n] ?? 0;
+    const o = offset[p] ?? 0;
     const c = code[n] ?? 0;
+    const child = offset[n] ?? 0;
     if (c === WILDCARD_CODE) {
-      nodes[p + WILDCARD_CHILD] = n;
+      nodes[o + WILDCARD_CHILD] = child;
     } else if (c >= PATTERN_CODE) {
-      const filled = nodes[p + PATTERN_COUNT] ?? 0;
-      nodes[p + PATTERN_COUNT] = filled + 1;
-      patternEdges[(nodes[p + PATTERN_START] ?? 0) + filled] = c - PATTERN_CODE;
-      patternChildren[(nodes[p + PATTERN_START] ?? 0) + filled] = n;
-    } else if (nodes[p + EDGE_START] === NONE) {
-      bigEdges.add(parent[n] ?? 0, hashOfToken(literals[c] ?? ''), c, n);
+      const filled = nodes[o + PATTERN_COUNT] ?? 0;
+      nodes[o + PATTERN_COUNT] = filled + 1;
+      patternEdges[(nodes[o + PATTERN_START] ?? 0) + filled] = c - PATTERN_CODE;
+      patternChildren[(nodes[o + PATTERN_START] ?? 0) + filled] = child;
+    } else if ((literalCount[p] ?? 0) > DIRECT_EDGES) {
+      bigEdges.add(o, hashOfToken(literals[c] ?? ''), c, child);
     } else {
-      const filled = nodes[p + EDGE_COUNT] ?? 0;
-      nodes[p + EDGE_COUNT] = filled + 1;
-      const edge = ((nodes[p + EDGE_START] ?? 0) + filled) * EDGE_INTS;
-      edges[edge] = tokens.startOf(c);
-      edges[edge + 1] = tokens.lengthOf(c);
-      edges[edge + 2] = n;
+      const token = literals[c] ?? '';
+      const edge = edgeInts[p] ?? 0;
+      nodes[edge] = token.length;
+      nodes[edge + 1] = child;
+      for (let k = 0; k < token.length; k++) chars[(edge + EDGE_HEADER) * 2 + k] = token.charCodeAt(k);
+      edgeInts[p] = edge + EDGE_HEADER + ((token.length + 1) >> 1);
     }
   }
   const patterns = patternTokens.map((token): CompactPattern => {
@@ -235,29 +266,12 @@ export function* compactTrieSteps(entries: readonly TrieEntry[]): Generator<void
   });
   for (let n = 0; n < nodeCount; n++) {
     if (n % WORK_PER_STEP === WORK_PER_STEP - 1) yield;
-    if ((nodes[n * NODE_STRIDE + PATTERN_COUNT] ?? 0) > 1)
-      sortPatternRange(nodes, n, patternEdges, patternChildren, patterns);
+    if ((patternCount[n] ?? 0) > 1)
+      sortPatternRange(nodes, offset[n] ?? 0, patternEdges, patternChildren, patterns);
   }
   const bytes =
-    tokens.bytes +
-    bigEdges.bytes +
-    nodes.byteLength +
-    edges.byteLength +
-    patternEdges.byteLength +
-    patternChildren.byteLength +
-    terms.byteLength;
-  return {
-    tokens,
-    nodes,
-    bigEdges,
-    edges,
-    patternEdges,
-    patternChildren,
-    patterns,
-    terms,
-    shapes,
-    bytes,
-  };
+    tokens.bytes + bigEdges.bytes + nodes.byteLength + patternEdges.byteLength + patternChildren.byteLength;
+  return { tokens, nodes, chars, bigEdges, patternEdges, patternChildren, patterns, shapes, bytes };
 }
 
 /**
@@ -307,8 +321,8 @@ function sortPatternRange(
   patternChildren: Int32Array,
   patterns: readonly CompactPattern[],
 ): void {
-  const start = nodes[node * NODE_STRIDE + PATTERN_START] ?? 0;
-  const count = nodes[node * NODE_STRIDE + PATTERN_COUNT] ?? 0;
+  const start = nodes[node + PATTERN_START] ?? 0;
+  const count = nodes[node + PATTERN_COUNT] ?? 0;
   const range = Array.from({ length: count }, (_, k) => ({
     edge: patternEdges[start + k] ?? 0,
     child: patternChildren[start + k] ?? 0,

@@ -1,19 +1,19 @@
 import type { MatchResult } from '../model/template.ts';
 import {
-  EDGE_COUNT,
   DIRECT_EDGES,
-  EDGE_INTS,
-  EDGE_START,
+  EDGE_COUNT,
+  EDGE_HEADER,
   EMPTY_TRIE,
-  NODE_STRIDE,
+  NODE_HEADER,
   NONE,
   PATTERN_COUNT,
   PATTERN_START,
   TERM_COUNT,
   TERM_INTS,
-  TERM_START,
+  TERMS_AT,
   WILDCARD_CHILD,
   morePreciseFirst,
+  termId,
   type CompactTrie,
 } from './compact-trie.ts';
 import type { LayeredTrie } from './layered-trie.ts';
@@ -135,16 +135,24 @@ export class TrieSearch {
   private literalChild(b: number, index: number, start: number, end: number): number {
     const base = this.base;
     const nodes = base.nodes;
-    const count = nodes[b * NODE_STRIDE + EDGE_COUNT] ?? 0;
+    const count = nodes[b + EDGE_COUNT] ?? 0;
     if (count > DIRECT_EDGES) {
       return base.bigEdges.get(base.tokens, b, this.tokenHash(index, start, end), this.message, start, end);
     }
-    const edges = base.edges;
-    const first = (nodes[b * NODE_STRIDE + EDGE_START] ?? 0) * EDGE_INTS;
-    for (let edge = first; edge < first + count * EDGE_INTS; edge += EDGE_INTS) {
-      if (base.tokens.sameAt(edges[edge] ?? 0, edges[edge + 1] ?? 0, this.message, start, end)) {
-        return edges[edge + 2] ?? NONE;
+    // The edges inline after the header: length, child, characters; the token's length first.
+    const chars = base.chars;
+    const message = this.message;
+    const length = end - start;
+    let edge = b + NODE_HEADER;
+    for (let k = 0; k < count; k++) {
+      const edgeLength = nodes[edge] ?? 0;
+      if (edgeLength === length) {
+        const from = (edge + EDGE_HEADER) * 2;
+        let c = 0;
+        while (c < length && chars[from + c] === message.charCodeAt(start + c)) c++;
+        if (c === length) return nodes[edge + 1] ?? NONE;
       }
+      edge += EDGE_HEADER + ((edgeLength + 1) >> 1);
     }
     return NONE;
   }
@@ -166,7 +174,7 @@ export class TrieSearch {
     if (++this.steps > MAX_STEPS) return 0;
     const base = this.base;
     const nodes = base.nodes;
-    const at = b * NODE_STRIDE;
+    const at = b;
     const count = this.tokenCount;
     if (index === count) {
       const id = this.templateAt(b, d);
@@ -214,9 +222,8 @@ export class TrieSearch {
   private isLeaf(b: number): boolean {
     const nodes = this.base.nodes;
     if (b === NONE) return true;
-    const at = b * NODE_STRIDE;
     return (
-      nodes[at + EDGE_COUNT] === 0 && nodes[at + PATTERN_COUNT] === 0 && nodes[at + WILDCARD_CHILD] === NONE
+      nodes[b + EDGE_COUNT] === 0 && nodes[b + PATTERN_COUNT] === 0 && nodes[b + WILDCARD_CHILD] === NONE
     );
   }
 
@@ -227,30 +234,31 @@ export class TrieSearch {
    */
   private templateAt(b: number, d: TrieNode | undefined): number {
     const base = this.base;
+    const nodes = base.nodes;
     let k = 0;
     let baseEnd = 0;
     if (b !== NONE) {
-      k = base.nodes[b * NODE_STRIDE + TERM_START] ?? 0;
-      baseEnd = k + (base.nodes[b * NODE_STRIDE + TERM_COUNT] ?? 0);
+      k = nodes[b + TERMS_AT] ?? 0;
+      baseEnd = k + (nodes[b + TERM_COUNT] ?? 0) * TERM_INTS;
     }
     const ids = d?.ids;
     const hidden = this.hidden;
     if (ids === undefined && hidden === undefined) {
       // The common case: the base alone, nothing hidden.
-      for (; k < baseEnd; k++) {
-        const shapes = base.terms[k * TERM_INTS + 1] ?? NONE;
-        if (shapes === NONE || this.fits(base.shapes[shapes] ?? [])) return base.terms[k * TERM_INTS] ?? 0;
+      for (; k < baseEnd; k += TERM_INTS) {
+        const shapes = nodes[k + 2] ?? NONE;
+        if (shapes === NONE || this.fits(base.shapes[shapes] ?? [])) return termId(nodes, k);
       }
       return 0;
     }
     let j = 0;
     const deltaEnd = ids?.length ?? 0;
     while (k < baseEnd || j < deltaEnd) {
-      const baseId = k < baseEnd ? (base.terms[k * TERM_INTS] ?? Infinity) : Infinity;
+      const baseId = k < baseEnd ? termId(nodes, k) : Infinity;
       const deltaId = j < deltaEnd ? (ids?.[j] ?? Infinity) : Infinity;
       if (baseId < deltaId) {
-        const shapes = base.terms[k * TERM_INTS + 1] ?? NONE;
-        k++;
+        const shapes = nodes[k + 2] ?? NONE;
+        k += TERM_INTS;
         if (hidden?.has(baseId) === true) continue;
         if (shapes === NONE || this.fits(base.shapes[shapes] ?? [])) return baseId;
       } else {
@@ -294,8 +302,8 @@ export class TrieSearch {
     index: number,
   ): number {
     const nodes = this.base.nodes;
-    const first = b === NONE ? 0 : (nodes[b * NODE_STRIDE + PATTERN_START] ?? 0);
-    const stop = b === NONE ? 0 : first + (nodes[b * NODE_STRIDE + PATTERN_COUNT] ?? 0);
+    const first = b === NONE ? 0 : (nodes[b + PATTERN_START] ?? 0);
+    const stop = b === NONE ? 0 : first + (nodes[b + PATTERN_COUNT] ?? 0);
     const deltaLengths = d?.patternLengths ?? 0;
     if (deltaLengths === 0) return this.visitBasePatterns(first, stop, -1, start, end, index);
     const longest = Math.min(BUCKET_PREFIX, end - start);

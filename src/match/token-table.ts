@@ -1,6 +1,7 @@
 /**
  * The literal tokens of an org's compact trie, each with a small int id, compared straight
- * against a line's characters: a token of the line is never sliced into a string of its own
+ * against a line's characters where a node has too many children to keep them inline
+ * (compact-trie.ts): a token of the line is never sliced into a string of its own
  * nor looked up through one in the heap (a native Map needs both). The characters of all
  * tokens lie back to back in one array.
  */
@@ -22,21 +23,10 @@ export class TokenTable {
     this.starts[tokens.length] = at;
   }
 
-  startOf(id: number): number {
-    return this.starts[id] ?? 0;
-  }
-
-  lengthOf(id: number): number {
-    return (this.starts[id + 1] ?? 0) - (this.starts[id] ?? 0);
-  }
-
   /** Whether token `id` is `text.slice(start, end)`. */
   equals(id: number, text: string, start: number, end: number): boolean {
-    return this.sameAt(this.starts[id] ?? 0, this.lengthOf(id), text, start, end);
-  }
-
-  /** Whether the `length` characters at `from` are `text.slice(start, end)`. */
-  sameAt(from: number, length: number, text: string, start: number, end: number): boolean {
+    const from = this.starts[id] ?? 0;
+    const length = (this.starts[id + 1] ?? 0) - from;
     if (end - start !== length) return false;
     const chars = this.chars;
     for (let k = 0; k < length; k++) if (chars[from + k] !== text.charCodeAt(start + k)) return false;
