@@ -1,6 +1,23 @@
 import { WILDCARD } from '../model/template.ts';
 import { bucketKey, parsePattern, type TokenPattern } from './pattern.ts';
-import { EdgeTable, hashOf, TokenTable } from './token-table.ts';
+import { EdgeTable, hashOf } from './edge-table.ts';
+import {
+  DIRECT_EDGES,
+  EDGE_COUNT,
+  EDGE_INTS,
+  edgeFilter,
+  LABEL_LENGTH,
+  labelInts,
+  NODE_HEADER,
+  NONE,
+  PATTERN_COUNT,
+  PATTERN_START,
+  TERM_COUNT,
+  TERM_INTS,
+  TERMS_AT,
+  WILDCARD_CHILD,
+  writeTerm,
+} from './node-record.ts';
 import type { VariableShape } from './shapes.ts';
 import type { Shapes } from './trie.ts';
 
@@ -8,44 +25,13 @@ import type { Shapes } from './trie.ts';
  * The read-only token trie of an org, flattened into typed arrays. The persistent trie
  * (trie.ts) spends a node object, a persistent map, a native Map and its hash table per node,
  * scattered over the heap: at 10,000 templates each token of a line cost several cache misses
- * (docs/benchmarks.md, "Matching"). Here a node is one record of ints in `nodes`: a header, then
- * its literal edges with their tokens' characters inline, then the templates ending there. A
- * step of the search reads one record, in one or two cache lines, and compares the line's
- * token with the characters it finds there; never a token string, never another array.
- * Records are laid out depth first, so a node's first child is the record right after it and
- * a template's path is one run of memory, which the processor reads ahead.
+ * (docs/benchmarks.md, "Matching"). Here a node is one record of ints in `nodes`
+ * (node-record.ts): a header, the token leading to it, its literal edges, the templates ending
+ * there. A step of the search reads one record, and compares the line's token with characters
+ * it finds there; never a token string, never another array. Records are laid out depth first,
+ * so a node's first child is the record right after it and a template's path is one run of
+ * memory, which the processor reads ahead.
  */
-
-/** Ints of a node's header, at the node's offset in `nodes` (a node is named by that offset). */
-export const NODE_HEADER = 6;
-/** Literal edges of the node: inline after the header if DIRECT_EDGES or fewer, else in `bigEdges`. */
-export const EDGE_COUNT = 0;
-/** Child through a lone `<*>`, or NONE. */
-export const WILDCARD_CHILD = 1;
-/** First pattern edge of the node in `patternEdges`/`patternChildren`. */
-export const PATTERN_START = 2;
-export const PATTERN_COUNT = 3;
-/** Templates ending at the node, and the offset in `nodes` of the first one's TERM_INTS. */
-export const TERM_COUNT = 4;
-export const TERMS_AT = 5;
-export const NONE = -1;
-/**
- * An inline literal edge: its token's length, the child, then the token's UTF-16 characters,
- * two to an int (read through `chars`, a 16-bit view of the same memory).
- */
-export const EDGE_HEADER = 2;
-/**
- * Ints per template in a node: its id's low and high 32 bits (ids have 52), and its shapes'
- * index in `shapes` or NONE. Ascending by id.
- */
-export const TERM_INTS = 3;
-const HIGH = 2 ** 32;
-/**
- * Up to this many literal children, a node keeps them inline, and the search compares the
- * token with each in place (most nodes have one or two, and a line's variable usually fails
- * at its length); a node with more has them in `bigEdges`, one probe each.
- */
-export const DIRECT_EDGES = 4;
 
 /** A token with `<*>` inside, once per trie however many nodes have it. */
 export interface CompactPattern {
@@ -56,11 +42,9 @@ export interface CompactPattern {
 }
 
 export interface CompactTrie {
-  /** The literal tokens, by id (dictionary order), for the edges in `bigEdges`. */
-  readonly tokens: TokenTable;
-  /** The node records; the root's is at 0. */
+  /** The node records (node-record.ts); the root's is at 0. */
   readonly nodes: Int32Array;
-  /** `nodes` as 16-bit units: the inline characters of the literal edges. */
+  /** `nodes` as 16-bit units: the labels' characters. */
   readonly chars: Uint16Array;
   /** The literal edges of nodes with more than DIRECT_EDGES of them, keyed by node and token. */
   readonly bigEdges: EdgeTable;
@@ -76,11 +60,6 @@ export interface CompactTrie {
   readonly shapes: readonly (readonly VariableShape[])[];
   /** Bytes of the typed arrays (the patterns and shapes come on top). */
   readonly bytes: number;
-}
-
-/** The id of the template whose TERM_INTS start at `at` in `nodes`. */
-export function termId(nodes: Int32Array, at: number): number {
-  return (nodes[at + 1] ?? 0) * HIGH + ((nodes[at] ?? 0) >>> 0);
 }
 
 /** One template to index: its tokens, id and variable shapes. */
@@ -179,22 +158,21 @@ export function* compactTrieSteps(entries: readonly TrieEntry[]): Generator<void
   }
 
   const literals = [...dictionary.keys()];
-  // Per node: its literal and pattern children, and the ints its inline edges take.
+  // Per node: its literal and pattern children.
   const literalCount = new Int32Array(nodeCount);
   const patternCount = new Int32Array(nodeCount);
-  const edgeInts = new Int32Array(nodeCount);
   for (let n = 1; n < nodeCount; n++) {
     if (n % WORK_PER_STEP === 0) yield;
     const c = code[n] ?? 0;
     const p = parent[n] ?? 0;
     if (c === WILDCARD_CODE) continue;
-    if (c >= PATTERN_CODE) {
-      patternCount[p] = (patternCount[p] ?? 0) + 1;
-    } else {
-      literalCount[p] = (literalCount[p] ?? 0) + 1;
-      edgeInts[p] = (edgeInts[p] ?? 0) + EDGE_HEADER + (((literals[c]?.length ?? 0) + 1) >> 1);
-    }
+    if (c >= PATTERN_CODE) patternCount[p] = (patternCount[p] ?? 0) + 1;
+    else literalCount[p] = (literalCount[p] ?? 0) + 1;
   }
+  const labelOf = (n: number): string => {
+    const c = code[n] ?? 0;
+    return n === 0 || c >= PATTERN_CODE ? '' : (literals[c] ?? '');
+  };
   // Each record's offset, in node (depth-first) order.
   const offset = new Int32Array(nodeCount);
   let size = 0;
@@ -204,38 +182,38 @@ export function* compactTrieSteps(entries: readonly TrieEntry[]): Generator<void
     offset[n] = size;
     const literalEdges = literalCount[n] ?? 0;
     if (literalEdges > DIRECT_EDGES) bigEdgeCount += literalEdges;
-    else size += edgeInts[n] ?? 0;
-    size += NODE_HEADER + (nodeTerms[n] ?? 0) * TERM_INTS;
+    else size += literalEdges * EDGE_INTS;
+    size += NODE_HEADER + labelInts(labelOf(n).length) + (nodeTerms[n] ?? 0) * TERM_INTS;
   }
   const nodes = new Int32Array(size);
   const chars = new Uint16Array(nodes.buffer);
-  // Headers and terms; edgeInts becomes each node's next free place for an inline edge.
+  // Headers, labels and terms; `edgeAt` is each node's next free place for an inline edge.
+  const edgeAt = new Int32Array(nodeCount);
   let patternAt = 0;
   let t = 0;
   for (let n = 0; n < nodeCount; n++) {
     if (n % WORK_PER_STEP === WORK_PER_STEP - 1) yield;
     const o = offset[n] ?? 0;
-    const inline = (literalCount[n] ?? 0) > DIRECT_EDGES ? 0 : (edgeInts[n] ?? 0);
-    nodes[o + EDGE_COUNT] = literalCount[n] ?? 0;
+    const label = labelOf(n);
+    const literalEdges = literalCount[n] ?? 0;
+    nodes[o + EDGE_COUNT] = literalEdges;
     nodes[o + WILDCARD_CHILD] = NONE;
     nodes[o + PATTERN_START] = patternAt;
     patternAt += patternCount[n] ?? 0;
+    nodes[o + LABEL_LENGTH] = label.length;
+    for (let k = 0; k < label.length; k++) chars[(o + NODE_HEADER) * 2 + k] = label.charCodeAt(k);
+    edgeAt[n] = o + NODE_HEADER + labelInts(label.length);
+    let at = (edgeAt[n] ?? 0) + (literalEdges > DIRECT_EDGES ? 0 : literalEdges * EDGE_INTS);
     nodes[o + TERM_COUNT] = nodeTerms[n] ?? 0;
-    let at = o + NODE_HEADER + inline;
     nodes[o + TERMS_AT] = at;
     for (let j = 0; j < (nodeTerms[n] ?? 0); j++, t++, at += TERM_INTS) {
-      const id = terms[t * 2] ?? 0;
-      nodes[at] = id >>> 0;
-      nodes[at + 1] = Math.floor(id / HIGH);
-      nodes[at + 2] = terms[t * 2 + 1] ?? NONE;
+      writeTerm(nodes, at, terms[t * 2] ?? 0, terms[t * 2 + 1] ?? NONE);
     }
-    edgeInts[n] = o + NODE_HEADER;
   }
-  const tokens = new TokenTable(literals);
   const bigEdges = new EdgeTable(bigEdgeCount);
   const patternEdges = new Int32Array(patternAt);
   const patternChildren = new Int32Array(patternAt);
-  // Children come in code order, so each node's inline edges are sorted as they fill.
+  // Children come in code order, so each node's inline edges are in one order as they fill.
   for (let n = 1; n < nodeCount; n++) {
     if (n % WORK_PER_STEP === 0) yield;
     const p = parent[n] ?? 0;
@@ -249,15 +227,16 @@ export function* compactTrieSteps(entries: readonly TrieEntry[]): Generator<void
       nodes[o + PATTERN_COUNT] = filled + 1;
       patternEdges[(nodes[o + PATTERN_START] ?? 0) + filled] = c - PATTERN_CODE;
       patternChildren[(nodes[o + PATTERN_START] ?? 0) + filled] = child;
-    } else if ((literalCount[p] ?? 0) > DIRECT_EDGES) {
-      bigEdges.add(o, hashOfToken(literals[c] ?? ''), c, child);
     } else {
       const token = literals[c] ?? '';
-      const edge = edgeInts[p] ?? 0;
-      nodes[edge] = token.length;
-      nodes[edge + 1] = child;
-      for (let k = 0; k < token.length; k++) chars[(edge + EDGE_HEADER) * 2 + k] = token.charCodeAt(k);
-      edgeInts[p] = edge + EDGE_HEADER + ((token.length + 1) >> 1);
+      if ((literalCount[p] ?? 0) > DIRECT_EDGES) {
+        bigEdges.add(o, hashOf(token, 0, token.length), child);
+      } else {
+        const edge = edgeAt[p] ?? 0;
+        nodes[edge] = edgeFilter(token, 0, token.length);
+        nodes[edge + 1] = child;
+        edgeAt[p] = edge + EDGE_INTS;
+      }
     }
   }
   const patterns = patternTokens.map((token): CompactPattern => {
@@ -269,9 +248,8 @@ export function* compactTrieSteps(entries: readonly TrieEntry[]): Generator<void
     if ((patternCount[n] ?? 0) > 1)
       sortPatternRange(nodes, offset[n] ?? 0, patternEdges, patternChildren, patterns);
   }
-  const bytes =
-    tokens.bytes + bigEdges.bytes + nodes.byteLength + patternEdges.byteLength + patternChildren.byteLength;
-  return { tokens, nodes, chars, bigEdges, patternEdges, patternChildren, patterns, shapes, bytes };
+  const bytes = bigEdges.bytes + nodes.byteLength + patternEdges.byteLength + patternChildren.byteLength;
+  return { nodes, chars, bigEdges, patternEdges, patternChildren, patterns, shapes, bytes };
 }
 
 /**
@@ -308,10 +286,6 @@ function* sortSteps(count: number, compare: (x: number, y: number) => number): G
     [from, to] = [to, from];
   }
   return from;
-}
-
-function hashOfToken(token: string): number {
-  return hashOf(token, 0, token.length);
 }
 
 function sortPatternRange(

@@ -1,23 +1,23 @@
 import type { MatchResult } from '../model/template.ts';
+import { EMPTY_TRIE, morePreciseFirst, type CompactTrie } from './compact-trie.ts';
+import type { LayeredTrie } from './layered-trie.ts';
+import { hashOf } from './edge-table.ts';
 import {
   DIRECT_EDGES,
   EDGE_COUNT,
-  EDGE_HEADER,
-  EMPTY_TRIE,
-  NODE_HEADER,
+  EDGE_INTS,
+  edgeFilter,
+  edgesAt,
+  labelIs,
   NONE,
   PATTERN_COUNT,
   PATTERN_START,
   TERM_COUNT,
   TERM_INTS,
   TERMS_AT,
-  WILDCARD_CHILD,
-  morePreciseFirst,
   termId,
-  type CompactTrie,
-} from './compact-trie.ts';
-import type { LayeredTrie } from './layered-trie.ts';
-import { hashOf } from './token-table.ts';
+  WILDCARD_CHILD,
+} from './node-record.ts';
 import { BUCKET_PREFIX, matchPattern, type TokenPattern } from './pattern.ts';
 import { fitsShapes, type VariableShape } from './shapes.ts';
 import { doubled, TokenBounds } from './tokenize.ts';
@@ -52,7 +52,7 @@ export class TrieSearch {
   private message = '';
   private tokenCount = 0;
   private steps = 0;
-  /** The hash of each token of the line (token-table.ts)... */
+  /** The hash of each token of the line (edge-table.ts)... */
   private tokenHashes = new Int32Array(64);
   /** ...valid where tokenLines holds the line's number: no clearing per line. */
   private tokenLines = new Int32Array(64);
@@ -137,22 +137,16 @@ export class TrieSearch {
     const nodes = base.nodes;
     const count = nodes[b + EDGE_COUNT] ?? 0;
     if (count > DIRECT_EDGES) {
-      return base.bigEdges.get(base.tokens, b, this.tokenHash(index, start, end), this.message, start, end);
+      const hash = this.tokenHash(index, start, end);
+      return base.bigEdges.get(nodes, base.chars, b, hash, this.message, start, end);
     }
-    // The edges inline after the header: length, child, characters; the token's length first.
-    const chars = base.chars;
-    const message = this.message;
-    const length = end - start;
-    let edge = b + NODE_HEADER;
-    for (let k = 0; k < count; k++) {
-      const edgeLength = nodes[edge] ?? 0;
-      if (edgeLength === length) {
-        const from = (edge + EDGE_HEADER) * 2;
-        let c = 0;
-        while (c < length && chars[from + c] === message.charCodeAt(start + c)) c++;
-        if (c === length) return nodes[edge + 1] ?? NONE;
-      }
-      edge += EDGE_HEADER + ((edgeLength + 1) >> 1);
+    // The edges inline: a filter of length and first character, then the label at the child.
+    const filter = edgeFilter(this.message, start, end);
+    const first = edgesAt(nodes, b);
+    for (let edge = first; edge < first + count * EDGE_INTS; edge += EDGE_INTS) {
+      if (nodes[edge] !== filter) continue;
+      const child = nodes[edge + 1] ?? NONE;
+      if (labelIs(nodes, base.chars, child, this.message, start, end)) return child;
     }
     return NONE;
   }
