@@ -10,7 +10,9 @@ import {
   labelInts,
   NODE_HEADER,
   NONE,
+  packKey,
   PATTERN_COUNT,
+  PATTERN_EDGE_INTS,
   PATTERN_START,
   TERM_COUNT,
   TERM_INTS,
@@ -49,12 +51,12 @@ export interface CompactTrie {
   /** The literal edges of nodes with more than DIRECT_EDGES of them, keyed by node and token. */
   readonly bigEdges: EdgeTable;
   /**
-   * A node's pattern edges (index in `patterns`), in the order the search tries them: longer
-   * key first, then by key, then most precise first (morePreciseFirst). Of the edges whose key
-   * a token starts with, this is the order of trie.ts's buckets, longest key first.
+   * A node's pattern edges, PATTERN_EDGE_INTS each (node-record.ts), in the order the search
+   * tries them: longer key first, then by key, then most precise first (morePreciseFirst). Of
+   * the edges whose key a token starts with, this is the order of trie.ts's buckets, longest
+   * key first.
    */
   readonly patternEdges: Int32Array;
-  readonly patternChildren: Int32Array;
   readonly patterns: readonly CompactPattern[];
   /** The shapes of the templates that have them: a node's terms hold the index here, or NONE. */
   readonly shapes: readonly (readonly VariableShape[])[];
@@ -211,8 +213,11 @@ export function* compactTrieSteps(entries: readonly TrieEntry[]): Generator<void
     }
   }
   const bigEdges = new EdgeTable(bigEdgeCount);
-  const patternEdges = new Int32Array(patternAt);
-  const patternChildren = new Int32Array(patternAt);
+  const patternEdges = new Int32Array(patternAt * PATTERN_EDGE_INTS);
+  const patterns = patternTokens.map((token): CompactPattern => {
+    const pattern = parsePattern(token);
+    return { token, pattern, key: bucketKey(pattern) };
+  });
   // Children come in code order, so each node's inline edges are in one order as they fill.
   for (let n = 1; n < nodeCount; n++) {
     if (n % WORK_PER_STEP === 0) yield;
@@ -225,8 +230,9 @@ export function* compactTrieSteps(entries: readonly TrieEntry[]): Generator<void
     } else if (c >= PATTERN_CODE) {
       const filled = nodes[o + PATTERN_COUNT] ?? 0;
       nodes[o + PATTERN_COUNT] = filled + 1;
-      patternEdges[(nodes[o + PATTERN_START] ?? 0) + filled] = c - PATTERN_CODE;
-      patternChildren[(nodes[o + PATTERN_START] ?? 0) + filled] = child;
+      const at = ((nodes[o + PATTERN_START] ?? 0) + filled) * PATTERN_EDGE_INTS;
+      const [head, tail] = packKey(patterns[c - PATTERN_CODE]?.key ?? '');
+      patternEdges.set([c - PATTERN_CODE, child, head, tail], at);
     } else {
       const token = literals[c] ?? '';
       if ((literalCount[p] ?? 0) > DIRECT_EDGES) {
@@ -239,17 +245,12 @@ export function* compactTrieSteps(entries: readonly TrieEntry[]): Generator<void
       }
     }
   }
-  const patterns = patternTokens.map((token): CompactPattern => {
-    const pattern = parsePattern(token);
-    return { token, pattern, key: bucketKey(pattern) };
-  });
   for (let n = 0; n < nodeCount; n++) {
     if (n % WORK_PER_STEP === WORK_PER_STEP - 1) yield;
-    if ((patternCount[n] ?? 0) > 1)
-      sortPatternRange(nodes, offset[n] ?? 0, patternEdges, patternChildren, patterns);
+    if ((patternCount[n] ?? 0) > 1) sortPatternRange(nodes, offset[n] ?? 0, patternEdges, patterns);
   }
-  const bytes = bigEdges.bytes + nodes.byteLength + patternEdges.byteLength + patternChildren.byteLength;
-  return { nodes, chars, bigEdges, patternEdges, patternChildren, patterns, shapes, bytes };
+  const bytes = bigEdges.bytes + nodes.byteLength + patternEdges.byteLength;
+  return { nodes, chars, bigEdges, patternEdges, patterns, shapes, bytes };
 }
 
 /**
@@ -292,20 +293,15 @@ function sortPatternRange(
   nodes: Int32Array,
   node: number,
   patternEdges: Int32Array,
-  patternChildren: Int32Array,
   patterns: readonly CompactPattern[],
 ): void {
-  const start = nodes[node + PATTERN_START] ?? 0;
+  const start = (nodes[node + PATTERN_START] ?? 0) * PATTERN_EDGE_INTS;
   const count = nodes[node + PATTERN_COUNT] ?? 0;
-  const range = Array.from({ length: count }, (_, k) => ({
-    edge: patternEdges[start + k] ?? 0,
-    child: patternChildren[start + k] ?? 0,
-  }));
-  range.sort((x, y) => searchOrder(patterns[x.edge], patterns[y.edge]));
-  for (const [k, { edge, child }] of range.entries()) {
-    patternEdges[start + k] = edge;
-    patternChildren[start + k] = child;
-  }
+  const range = Array.from({ length: count }, (_, k) =>
+    patternEdges.slice(start + k * PATTERN_EDGE_INTS, start + (k + 1) * PATTERN_EDGE_INTS),
+  );
+  range.sort((x, y) => searchOrder(patterns[x[0] ?? 0], patterns[y[0] ?? 0]));
+  for (const [k, edge] of range.entries()) patternEdges.set(edge, start + k * PATTERN_EDGE_INTS);
 }
 
 function searchOrder(a: CompactPattern | undefined, b: CompactPattern | undefined): number {

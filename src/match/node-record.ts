@@ -14,7 +14,7 @@ export const NODE_HEADER = 7;
 export const EDGE_COUNT = 0;
 /** Child through a lone `<*>`, or NONE. */
 export const WILDCARD_CHILD = 1;
-/** First pattern edge of the node in `patternEdges`/`patternChildren`, and how many. */
+/** First pattern edge of the node in the trie's `patternEdges` (in edges, not ints), and how many. */
 export const PATTERN_START = 2;
 export const PATTERN_COUNT = 3;
 /** Templates ending at the node, and the offset of the first one's TERM_INTS. */
@@ -75,4 +75,40 @@ export function writeTerm(nodes: Int32Array, at: number, id: number, shapes: num
 /** The id of the template whose TERM_INTS start at `at`. */
 export function termId(nodes: Int32Array, at: number): number {
   return (nodes[at + 1] ?? 0) * HIGH + ((nodes[at] ?? 0) >>> 0);
+}
+
+/**
+ * Ints per pattern edge in a trie's `patternEdges`: the pattern (index in `patterns`), the
+ * child, and the pattern's bucket key (at most BUCKET_PREFIX = 3 characters) packed in two
+ * ints (packKey), so that the search passes over the edges whose key the token does not start
+ * with without reading their pattern objects, which lie elsewhere in the heap.
+ */
+export const PATTERN_EDGE_INTS = 4;
+
+/** The two ints of a key of up to 3 characters: its length and first character, then the other two. */
+export function packKey(key: string): [number, number] {
+  return [key.length | (key.charCodeAt(0) << 16), (key.charCodeAt(1) & 0xffff) | (key.charCodeAt(2) << 16)];
+}
+
+/**
+ * Whether the packed key at `at` (packKey) is the start of `text.slice(start, end)`, with
+ * exactly `length` characters unless `length` is -1.
+ */
+export function startsWithPackedKey(
+  edges: Int32Array,
+  at: number,
+  length: number,
+  text: string,
+  start: number,
+  end: number,
+): boolean {
+  const head = edges[at] ?? 0;
+  const keyLength = head & 0xffff;
+  if (length >= 0 ? keyLength !== length : keyLength > end - start) return false;
+  if (keyLength === 0) return true;
+  if (text.charCodeAt(start) !== head >>> 16) return false;
+  if (keyLength === 1) return true;
+  const tail = edges[at + 1] ?? 0;
+  if (text.charCodeAt(start + 1) !== (tail & 0xffff)) return false;
+  return keyLength === 2 || text.charCodeAt(start + 2) === tail >>> 16;
 }

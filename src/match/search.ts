@@ -11,7 +11,9 @@ import {
   labelIs,
   NONE,
   PATTERN_COUNT,
+  PATTERN_EDGE_INTS,
   PATTERN_START,
+  startsWithPackedKey,
   TERM_COUNT,
   TERM_INTS,
   TERMS_AT,
@@ -328,25 +330,25 @@ export class TrieSearch {
     index: number,
   ): number {
     const base = this.base;
+    const edges = base.patternEdges;
     for (let edge = first; edge < stop; edge++) {
-      const own = base.patterns[base.patternEdges[edge] ?? 0];
-      if (own === undefined || !this.startsWithKey(own.key, length, start, end)) continue;
-      const id = this.visitPattern(
-        own.pattern,
-        base.patternChildren[edge] ?? NONE,
-        undefined,
-        start,
-        end,
-        index,
-      );
+      const at = edge * PATTERN_EDGE_INTS;
+      if (!startsWithPackedKey(edges, at + 2, length, this.message, start, end)) continue;
+      const own = base.patterns[edges[at] ?? 0];
+      if (own === undefined) continue;
+      const id = this.visitPattern(own.pattern, edges[at + 1] ?? NONE, undefined, start, end, index);
       if (id !== 0) return id;
     }
     return 0;
   }
 
-  private startsWithKey(key: string, length: number, start: number, end: number): boolean {
-    if (length >= 0 ? key.length !== length : key.length > end - start) return false;
-    return key.length === 0 || this.message.startsWith(key, start);
+  private baseKeyFits(edge: number, length: number, start: number, end: number): boolean {
+    const at = edge * PATTERN_EDGE_INTS + 2;
+    return startsWithPackedKey(this.base.patternEdges, at, length, this.message, start, end);
+  }
+
+  private baseChildAt(edge: number): number {
+    return this.base.patternEdges[edge * PATTERN_EDGE_INTS + 1] ?? NONE;
   }
 
   /** One bucket of keys of `length` characters: the base's edges in it merged with the delta's. */
@@ -363,22 +365,16 @@ export class TrieSearch {
     let edge = first;
     let j = 0;
     for (;;) {
-      while (edge < stop && !this.startsWithKey(this.baseKeyAt(edge), length, start, end)) edge++;
-      const baseEdge = edge < stop ? base.patterns[base.patternEdges[edge] ?? 0] : undefined;
+      while (edge < stop && !this.baseKeyFits(edge, length, start, end)) edge++;
+      const baseEdge =
+        edge < stop ? base.patterns[base.patternEdges[edge * PATTERN_EDGE_INTS] ?? 0] : undefined;
       const deltaEdge = deltaBucket[j];
       if (baseEdge === undefined && deltaEdge === undefined) return 0;
       const order =
         baseEdge === undefined ? 1 : deltaEdge === undefined ? -1 : morePreciseFirst(baseEdge, deltaEdge);
       let id: number;
       if (order < 0 && baseEdge !== undefined) {
-        id = this.visitPattern(
-          baseEdge.pattern,
-          base.patternChildren[edge] ?? NONE,
-          undefined,
-          start,
-          end,
-          index,
-        );
+        id = this.visitPattern(baseEdge.pattern, this.baseChildAt(edge), undefined, start, end, index);
         edge++;
       } else if (order > 0 && deltaEdge !== undefined) {
         id = this.visitPattern(deltaEdge.pattern, NONE, deltaEdge.child, start, end, index);
@@ -386,23 +382,12 @@ export class TrieSearch {
       } else {
         const pattern = (deltaEdge ?? baseEdge)?.pattern;
         if (pattern === undefined) return 0;
-        id = this.visitPattern(
-          pattern,
-          base.patternChildren[edge] ?? NONE,
-          deltaEdge?.child,
-          start,
-          end,
-          index,
-        );
+        id = this.visitPattern(pattern, this.baseChildAt(edge), deltaEdge?.child, start, end, index);
         edge++;
         j++;
       }
       if (id !== 0) return id;
     }
-  }
-
-  private baseKeyAt(edge: number): string {
-    return this.base.patterns[this.base.patternEdges[edge] ?? 0]?.key ?? '';
   }
 
   /** One pattern edge: over this token, then (when it fails) spanning the following tokens. */
