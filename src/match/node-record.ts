@@ -72,6 +72,11 @@ export function writeTerm(nodes: Int32Array, at: number, id: number, shapes: num
   nodes[at + 2] = shapes;
 }
 
+/** The shapes' index (or NONE) of the template whose TERM_INTS start at `at`. */
+export function termShapes(nodes: Int32Array, at: number): number {
+  return nodes[at + 2] ?? NONE;
+}
+
 /** The id of the template whose TERM_INTS start at `at`. */
 export function termId(nodes: Int32Array, at: number): number {
   return (nodes[at + 1] ?? 0) * HIGH + ((nodes[at] ?? 0) >>> 0);

@@ -18,6 +18,7 @@ import {
   TERM_INTS,
   TERMS_AT,
   termId,
+  termShapes,
   WILDCARD_CHILD,
 } from './node-record.ts';
 import { BUCKET_PREFIX, matchPattern, type TokenPattern } from './pattern.ts';
@@ -170,12 +171,11 @@ export class TrieSearch {
     if (++this.steps > MAX_STEPS) return 0;
     const base = this.base;
     const nodes = base.nodes;
-    const at = b;
     const count = this.tokenCount;
     if (index === count) {
       const id = this.templateAt(b, d);
       if (id !== 0) return id;
-      const wb = b === NONE ? NONE : (nodes[at + WILDCARD_CHILD] ?? NONE);
+      const wb = b === NONE ? NONE : (nodes[b + WILDCARD_CHILD] ?? NONE);
       const wd = d?.wildcard;
       if (wb === NONE && wd === undefined) return 0;
       const end = this.message.length;
@@ -185,7 +185,7 @@ export class TrieSearch {
     const start = starts[index] ?? 0;
     const end = ends[index] ?? start;
     let lb = NONE;
-    if (b !== NONE && (nodes[at + EDGE_COUNT] ?? 0) > 0) {
+    if (b !== NONE && (nodes[b + EDGE_COUNT] ?? 0) > 0) {
       lb = this.literalChild(b, index, start, end);
     }
     const ld = d === undefined ? undefined : literalOf(d, this.message.slice(start, end));
@@ -193,12 +193,12 @@ export class TrieSearch {
       const id = this.visit(lb, ld, index + 1);
       if (id !== 0) return id;
     }
-    const hasBasePatterns = b !== NONE && (nodes[at + PATTERN_COUNT] ?? 0) !== 0;
+    const hasBasePatterns = b !== NONE && (nodes[b + PATTERN_COUNT] ?? 0) !== 0;
     if (hasBasePatterns || (d !== undefined && d.patternLengths !== 0)) {
       const id = this.visitPatterns(b, d, start, end, index);
       if (id !== 0) return id;
     }
-    const wb = b === NONE ? NONE : (nodes[at + WILDCARD_CHILD] ?? NONE);
+    const wb = b === NONE ? NONE : (nodes[b + WILDCARD_CHILD] ?? NONE);
     const wd = d?.wildcard;
     if (wb === NONE && wd === undefined) return 0;
     if (this.isLeaf(wb) && (wd === undefined || isLeafNode(wd))) {
@@ -242,7 +242,7 @@ export class TrieSearch {
     if (ids === undefined && hidden === undefined) {
       // The common case: the base alone, nothing hidden.
       for (; k < baseEnd; k += TERM_INTS) {
-        const shapes = nodes[k + 2] ?? NONE;
+        const shapes = termShapes(nodes, k);
         if (shapes === NONE || this.fits(base.shapes[shapes] ?? [])) return termId(nodes, k);
       }
       return 0;
@@ -253,7 +253,7 @@ export class TrieSearch {
       const baseId = k < baseEnd ? termId(nodes, k) : Infinity;
       const deltaId = j < deltaEnd ? (ids?.[j] ?? Infinity) : Infinity;
       if (baseId < deltaId) {
-        const shapes = nodes[k + 2] ?? NONE;
+        const shapes = termShapes(nodes, k);
         k += TERM_INTS;
         if (hidden?.has(baseId) === true) continue;
         if (shapes === NONE || this.fits(base.shapes[shapes] ?? [])) return baseId;
