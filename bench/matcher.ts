@@ -14,15 +14,17 @@
 // slows the figures less than it would wall-clock ones.
 //
 //   npm run bench:matcher [-- --json FILE] [--quick] [--no-peer] [--baseline PATH/src/match/index.ts]
+//                         [--reference PATH/src/match/index.ts]
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as ours from '../src/match/index.ts';
-import { tokenize } from '../src/match/index.ts';
+import { rebuildsRunning } from '../src/match/rebuild.ts';
 import type { Template } from '../src/model/template.ts';
 import { DRAIN3_VERSION, ensureDrain3, runPython } from './accuracy/peer-drain3.ts';
-import { DATASETS, LOGHUB_DIR, loghubAvailable, readTemplates } from './loghub.ts';
+import { flat, int, lineOf, ORG, templates, texts } from './matcher-data.ts';
 import { Report } from './report.ts';
 
 const { values: args } = parseArgs({
@@ -32,6 +34,9 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     'no-peer': { type: 'boolean', default: false },
     baseline: { type: 'string' },
+    // A second tree for the swap rows: the persistent trie alone (main at 9c25736), the
+    // reference of issue 19's "hot swap cost per change unchanged or better".
+    reference: { type: 'string' },
   },
 });
 
@@ -49,107 +54,24 @@ interface Implementation {
 const implementations: Implementation[] = [
   { name: 'log-ingest', empty: () => ours.MatcherSnapshot.empty(), lastMatchSteps: ours.lastMatchSteps },
 ];
-if (args.baseline !== undefined) {
-  const other = (await import(resolve(args.baseline))) as {
+async function load(name: string, path: string): Promise<Implementation> {
+  const other = (await import(resolve(path))) as {
     MatcherSnapshot: { empty(): MatchSnapshot };
     lastMatchSteps(): number;
   };
-  implementations.push({
-    name: 'baseline',
-    empty: () => other.MatcherSnapshot.empty(),
-    lastMatchSteps: () => other.lastMatchSteps(),
-  });
+  return { name, empty: () => other.MatcherSnapshot.empty(), lastMatchSteps: () => other.lastMatchSteps() };
 }
+if (args.baseline !== undefined) implementations.push(await load('baseline', args.baseline));
+if (args.reference !== undefined) implementations.push(await load('reference', args.reference));
+const baselineAt = implementations.findIndex((implementation) => implementation.name === 'baseline');
+const referenceAt = implementations.findIndex((implementation) => implementation.name === 'reference');
 
-if (!loghubAvailable()) {
-  console.error(`LogHub-2k not found at ${LOGHUB_DIR}; set LOGHUB_DIR`);
-  process.exit(2);
-}
-
-const ORG = 'acme';
 const SIZES = [10, 100, 1_000, 10_000];
-const WILDCARD = '<*>';
 const LINES = args.quick ? 5_000 : 20_000;
 /** Rounds over all LINES per size: warm-up first, then measured (median reported). */
 const WARMUP_ROUNDS = args.quick ? 1 : 3;
 const ROUNDS = args.quick ? 3 : 15;
 const PEER_ROUNDS = args.quick ? { match: 1, params: 1 } : { match: 5, params: 3 };
-
-// mulberry32: a small seeded generator, so every run measures the same templates and lines.
-let seed = 42;
-function random(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-}
-const int = (below: number): number => Math.floor(random() * below);
-const digits = (count: number): string =>
-  String(1 + int(9)) + Array.from({ length: count - 1 }, () => String(int(10))).join('');
-
-/** The token sequence Drain3 sees: a token holding a `<*>` is one wildcard to it. */
-const drainForm = (text: string): string =>
-  tokenize(text)
-    .map((token) => (token.includes(WILDCARD) ? WILDCARD : token))
-    .join(' ');
-
-const base = [...new Set(DATASETS.flatMap((name) => readTemplates(name)))].filter((text) =>
-  /[A-Za-z]{3}/.test(text),
-);
-for (let k = base.length - 1; k > 0; k--) {
-  const j = int(k + 1);
-  [base[k], base[j]] = [base[j] ?? '', base[k] ?? ''];
-}
-
-/** Variant v of a template: one of its literal words gets a suffix, so texts differ all over the trie. */
-function variant(text: string, v: number): string {
-  if (v === 0) return text;
-  const tokens = text.split(' ');
-  const literal = tokens.flatMap((token, k) => (/^[A-Za-z]+$/.test(token) ? [k] : []));
-  const at = literal[v % Math.max(1, literal.length)] ?? 0;
-  tokens[at] = `${tokens[at] ?? ''}${String.fromCharCode(97 + (v % 26))}${Math.floor(v / 26)}`;
-  return tokens.join(' ');
-}
-
-// Texts that would be one template to Drain3 (`blk_<*> x` and `<*> x`) are kept once, so
-// that both sides hold exactly N distinct templates.
-const texts: string[] = [];
-const seen = new Set<string>();
-for (let v = 0; texts.length < 10_000; v++) {
-  for (const text of base) {
-    const next = variant(text, v);
-    if (texts.length === 10_000 || seen.has(drainForm(next))) continue;
-    seen.add(drainForm(next));
-    texts.push(next);
-  }
-}
-const templates: Template[] = texts.map((text, k) => ({
-  id: k + 1,
-  org: ORG,
-  text,
-  source: 'builtin',
-  createdAt: 0,
-  updatedAt: 0,
-}));
-
-const USERS = ['root', 'admin', 'hdfs', 'yarn', 'guest', 'oracle', 'www-data', 'nobody'];
-/** Fresh variable values of the kinds LogHub's variables have. */
-const valueKinds: Array<() => string> = [
-  () => String(int(100_000)),
-  () => `${1 + int(254)}.${int(256)}.${int(256)}.${1 + int(254)}:${1024 + int(60_000)}`,
-  () => `blk_${random() < 0.5 ? '-' : ''}${digits(19)}`,
-  () => USERS[int(USERS.length)] ?? 'root',
-  () => `0x${int(0x1000000).toString(16)}`,
-  () => `job_${digits(13)}_${String(int(10_000)).padStart(4, '0')}`,
-];
-function lineOf(text: string): string {
-  return text.replaceAll(WILDCARD, () => valueKinds[int(valueKinds.length)]?.() ?? '');
-}
-/**
- * The lines as the service gets them, out of JSON.parse: flat strings. (replaceAll builds
- * cons strings, whose every character read goes through an indirection: 10-20% slower.)
- */
-const flat = (lines: string[]): string[] => JSON.parse(JSON.stringify(lines)) as string[];
 
 interface Measured {
   snapshot: MatchSnapshot;
@@ -280,7 +202,7 @@ const peers = args['no-peer'] ? undefined : await runPeer();
 const report = new Report('matcher');
 const lpsOf = (k: number): number[] => cases.map((c) => median(c.runs[k]?.samples ?? []));
 const lps = lpsOf(0);
-const baseline = implementations.length > 1 ? lpsOf(1) : undefined;
+const baseline = baselineAt > 0 ? lpsOf(baselineAt) : undefined;
 for (const [k, c] of cases.entries()) {
   report.add({
     case: `log-ingest lines/s at ${c.size.toLocaleString('en')} templates`,
@@ -336,56 +258,155 @@ report.add({
   note: 'target ≥ 1,500,000 with variables extracted',
 });
 
-// Swapping in one change at 10,000 templates, chained as the service applies them: enough
-// changes that the mean includes the rebuilds of a layered index (every n/8 changes).
+// Swapping in one change at 10,000 templates, chained as the service applies them, one change
+// per turn of the event loop (as changes arrive from the templates channel): enough changes
+// that the figures include a rebuild of the base, which runs in slices between the turns
+// (rebuild.ts) or, in a matcher that rebuilds at once, inside one change. The mean is all CPU
+// from the first change to the end of the last rebuild over the changes; the worst turn is
+// the most CPU between two turns of the chain (one change and whatever ran beside it, e.g. a
+// slice): the longest the event loop was held, which matching requests would wait out.
 const SWAPS = args.quick ? 300 : 3_000;
 interface SwapCost {
   median: number;
   mean: number;
   max: number;
+  worstTurn: number;
+  /** The same less the GC pauses that fell in each turn. */
+  worstTurnLessGc: number;
 }
-function swapCost(start: MatchSnapshot, change: (k: number) => Template): SwapCost {
+const nextTurn = (): Promise<void> => new Promise((done) => setImmediate(done));
+// The main thread's GC pauses (start and end, ms), to tell a turn held by the matcher from a
+// turn held by a collection: the heap of this bench (three matchers of 10,000 templates and
+// their lines) has major collections of 10-20 ms that fall on any implementation's turns.
+const gcPauses: Array<[number, number]> = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcPauses.push([entry.startTime, entry.startTime + entry.duration]);
+}).observe({ entryTypes: ['gc'] });
+const gcWithin = (from: number, to: number): number =>
+  gcPauses.reduce((sum, [start, end]) => sum + Math.max(0, Math.min(end, to) - Math.max(start, from)), 0);
+
+async function swapCost(start: MatchSnapshot, change: (k: number) => Template): Promise<SwapCost> {
   const samples: number[] = [];
   let current = start;
   current.match(ORG, 'x');
+  while (rebuildsRunning() > 0) await nextTurn();
+  await nextTurn();
+  // Each turn: its start and end (wall ms) and its CPU µs.
+  const turns: Array<[number, number, number]> = [];
+  const first = cpuSeconds();
+  let turnCpu = first;
+  let turnWall = performance.now();
+  const endTurn = (): void => {
+    const cpu = cpuSeconds();
+    const wall = performance.now();
+    turns.push([turnWall, wall, (cpu - turnCpu) * 1e6]);
+    turnCpu = cpu;
+    turnWall = wall;
+  };
   for (let k = 0; k < SWAPS; k++) {
     const template = change(k);
     const before = cpuSeconds();
     current = current.withChanges([template]);
     samples.push((cpuSeconds() - before) * 1e6);
+    await nextTurn();
+    endTurn();
   }
+  while (rebuildsRunning() > 0) {
+    await nextTurn();
+    endTurn();
+  }
+  const total = (cpuSeconds() - first) * 1e6;
+  // The observer hears of the last pauses a turn later.
+  await new Promise((done) => setTimeout(done, 10));
   samples.sort((a, b) => a - b);
-  const mean = samples.reduce((sum, x) => sum + x, 0) / samples.length;
   return {
     median: samples[Math.floor(samples.length / 2)] ?? NaN,
-    mean,
+    mean: total / SWAPS,
     max: samples[samples.length - 1] ?? NaN,
+    worstTurn: Math.max(...turns.map(([, , cpu]) => cpu)),
+    worstTurnLessGc: Math.max(...turns.map(([from, to, cpu]) => cpu - gcWithin(from, to) * 1e3)),
   };
 }
-const swaps = implementations.map((_, k) => {
-  const largest = cases[cases.length - 1]?.runs[k]?.snapshot ?? implementations[0]?.empty();
-  if (largest === undefined) throw new Error('no snapshot at 10,000 templates');
-  const replace = swapCost(largest, (j) => {
-    const template = templates[(j * 37) % templates.length] ?? templates[0];
-    if (template === undefined) throw new Error('no template');
-    return { ...template, text: `${template.text} v${j}` };
-  });
-  const add = swapCost(largest, (j) => ({
-    ...(templates[0] as Template),
-    id: 100_000 + j,
-    text: `brand new template ${j} <*>`,
-  }));
-  return { replace, add };
+// Two rounds, the implementations' order reversed in the second (the first chain of a run pays
+// for collecting what the match rounds left): the mean of the two, the worse turn of the two.
+const SWAP_ROUNDS = args.quick ? 1 : 2;
+const swapRounds: Array<Array<{ replace: SwapCost; add: SwapCost }>> = implementations.map(() => []);
+for (let round = 0; round < SWAP_ROUNDS; round++) {
+  const order = [...implementations.keys()];
+  if (round % 2 === 1) order.reverse();
+  for (const k of order) {
+    const largest = cases[cases.length - 1]?.runs[k]?.snapshot;
+    if (largest === undefined) throw new Error('no snapshot at 10,000 templates');
+    const replace = await swapCost(largest, (j) => {
+      const template = templates[(j * 37) % templates.length] ?? templates[0];
+      if (template === undefined) throw new Error('no template');
+      return { ...template, text: `${template.text} v${j}` };
+    });
+    const add = await swapCost(largest, (j) => ({
+      ...(templates[0] as Template),
+      id: 100_000 + j,
+      text: `brand new template ${j} <*>`,
+    }));
+    swapRounds[k]?.push({ replace, add });
+  }
+}
+const combined = (costs: readonly SwapCost[]): SwapCost => ({
+  median: costs.reduce((sum, c) => sum + c.median, 0) / costs.length,
+  mean: costs.reduce((sum, c) => sum + c.mean, 0) / costs.length,
+  max: Math.max(...costs.map((c) => c.max)),
+  worstTurn: Math.max(...costs.map((c) => c.worstTurn)),
+  worstTurnLessGc: Math.max(...costs.map((c) => c.worstTurnLessGc)),
 });
+const swaps = swapRounds.map((rounds) => ({
+  replace: combined(rounds.map((r) => r.replace)),
+  add: combined(rounds.map((r) => r.add)),
+}));
 for (const kind of ['replace', 'add'] as const) {
   const what = kind === 'replace' ? 'new text for an existing id' : 'new template';
   report.add({
     case: `swap at 10,000 templates, ${what}: mean µs per change (lower is better)`,
     value: swaps[0]?.[kind].mean ?? NaN,
-    peer: swaps[1]?.[kind].mean ?? null,
+    peer: swaps[baselineAt]?.[kind].mean ?? null,
     unit: 'µs',
-    note: `${SWAPS.toLocaleString('en')} changes chained; peer: baseline, same run; limit: no more than it`,
+    note: `${SWAPS.toLocaleString('en')} changes chained, a turn of the event loop between; rebuilds included; peer: baseline, same run; limit: no more than it`,
   });
+  report.add({
+    case: `swap at 10,000 templates, ${what}: worst event-loop turn, µs (lower is better)`,
+    value: swaps[0]?.[kind].worstTurn ?? NaN,
+    peer: swaps[baselineAt]?.[kind].worstTurn ?? null,
+    unit: 'µs',
+    note: 'the most CPU between two turns of the chain (a change and what ran beside it); peer: baseline, same run',
+  });
+  report.add({
+    case: `swap at 10,000 templates, ${what}: worst event-loop turn less GC pauses, µs (lower is better)`,
+    value: swaps[0]?.[kind].worstTurnLessGc ?? NaN,
+    peer: swaps[baselineAt]?.[kind].worstTurnLessGc ?? null,
+    unit: 'µs',
+    note: 'the same, less the GC pauses in each turn (PerformanceObserver); peer: baseline, same run',
+  });
+  if (referenceAt > 0) {
+    report.add({
+      case: `swap at 10,000 templates, ${what}: mean µs per change vs the persistent trie`,
+      value: swaps[0]?.[kind].mean ?? NaN,
+      peer: swaps[referenceAt]?.[kind].mean ?? null,
+      unit: 'µs',
+      note: `peer: ${args.reference ?? ''}, same run; limit: no more than it`,
+    });
+    report.add({
+      case: `swap at 10,000 templates, ${what}: worst event-loop turn vs the persistent trie, µs`,
+      value: swaps[0]?.[kind].worstTurn ?? NaN,
+      peer: swaps[referenceAt]?.[kind].worstTurn ?? null,
+      unit: 'µs',
+      note: `peer: ${args.reference ?? ''}, same run`,
+    });
+    report.add({
+      case: `swap at 10,000 templates, ${what}: worst turn less GC pauses vs the persistent trie, µs`,
+      value: swaps[0]?.[kind].worstTurnLessGc ?? NaN,
+      peer: swaps[referenceAt]?.[kind].worstTurnLessGc ?? null,
+      unit: 'µs',
+      note: `peer: ${args.reference ?? ''}, same run`,
+    });
+  }
 }
 
 // Heap per template: the templates and their index at 10,000 templates, after a full GC.
@@ -404,7 +425,7 @@ const heapPerTemplate = implementations.map((implementation) => {
 report.add({
   case: 'heap per template at 10,000 templates, index included (lower is better)',
   value: heapPerTemplate[0] ?? NaN,
-  peer: heapPerTemplate[1] ?? null,
+  peer: heapPerTemplate[baselineAt] ?? null,
   unit: 'bytes',
   note: 'peer: baseline, same run; limit: no more than it',
 });
@@ -448,16 +469,20 @@ for (const [i, implementation] of implementations.entries()) {
   console.log('');
 }
 
-console.log(`One change swapped in at 10,000 templates (${SWAPS.toLocaleString('en')} chained, CPU µs):`);
-console.log('| implementation | change | median | mean | max |');
-console.log('|---|---|---|---|---|');
+console.log(
+  `One change swapped in at 10,000 templates (${SWAPS.toLocaleString('en')} chained, a turn between, CPU µs; ${SWAP_ROUNDS} rounds, order reversed in the second: mean of the means, worst of the worst):`,
+);
+console.log(
+  '| implementation | change | median | mean (rebuilds included) | max of a change | worst turn | worst turn less GC |',
+);
+console.log('|---|---|---|---|---|---|---|');
 for (const [i, implementation] of implementations.entries()) {
   for (const kind of ['replace', 'add'] as const) {
     const cost = swaps[i]?.[kind];
     if (cost === undefined) continue;
     const what = kind === 'replace' ? 'new text for an existing id' : 'new template';
     console.log(
-      `| ${implementation.name} | ${what} | ${cost.median.toFixed(1)} | ${cost.mean.toFixed(1)} | ${cost.max.toFixed(0)} |`,
+      `| ${implementation.name} | ${what} | ${cost.median.toFixed(1)} | ${cost.mean.toFixed(1)} | ${cost.max.toFixed(0)} | ${cost.worstTurn.toFixed(0)} | ${cost.worstTurnLessGc.toFixed(0)} |`,
     );
   }
 }

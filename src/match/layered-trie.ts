@@ -1,5 +1,5 @@
 import type { Template } from '../model/template.ts';
-import { buildCompactTrie, type CompactTrie, type TrieEntry } from './compact-trie.ts';
+import { compactTrieSteps, finish, WORK_PER_STEP, type CompactTrie, type TrieEntry } from './compact-trie.ts';
 import { PersistentMap } from './persistent-map.ts';
 import { parseShapes } from './shapes.ts';
 import { tokenize } from './tokenize.ts';
@@ -8,19 +8,26 @@ import { EMPTY_NODE, insert, remove, type TrieNode } from './trie.ts';
 /**
  * Changes an org's trie takes into its delta before the base is rebuilt: at least this many,
  * or a fraction of the org's templates (COMPACT_FRACTION), whichever is more. A rebuild of
- * 10,000 templates costs tens of milliseconds; spread over a quarter as many changes it costs a
- * change about what the change itself costs. The price: a template changed since the rebuild
+ * 10,000 templates costs tens of milliseconds of CPU (taken in slices of the event loop,
+ * rebuild.ts); spread over a quarter as many changes it costs a change about what the change
+ * itself costs. The price: a template changed since the rebuild
  * matches at the persistent trie's speed (docs/decisions.md, "Matcher index").
  */
 const COMPACT_MIN_CHANGES = 32;
 const COMPACT_FRACTION = 1 / 4;
+
+/** Changes the delta of an org of `templates` templates takes before its base is due a rebuild. */
+export function deltaLimit(templates: number): number {
+  return Math.max(COMPACT_MIN_CHANGES, templates * COMPACT_FRACTION);
+}
 
 /**
  * An org's token trie in two layers: a compact, read-only base (compact-trie.ts) built from
  * the org's templates at some point, and a small persistent delta (trie.ts) holding the
  * templates added or replaced since, with `hidden` naming the base's templates that were
  * replaced or deleted. A change copies only the delta's path; once the delta holds enough
- * changes the base is rebuilt from all templates and the delta starts empty. Every value is
+ * changes a new base is built from all templates (rebuild.ts, in slices) and the org index
+ * adopts it with the changes made meanwhile as its delta (org-index.ts). Every value is
  * immutable, so a reader keeps whichever trie it took, old or new, never a mix.
  */
 export class LayeredTrie {
@@ -48,6 +55,11 @@ export class LayeredTrie {
   }
 
   static build(templates: Iterable<Template>): LayeredTrie {
+    return finish(LayeredTrie.buildSteps(templates));
+  }
+
+  /** `build` as steps that pause every so often (compact-trie.ts), for a rebuild in slices (rebuild.ts). */
+  static *buildSteps(templates: Iterable<Template>): Generator<void, LayeredTrie> {
     const entries: TrieEntry[] = [];
     const ids = new Set<number>();
     for (const template of templates) {
@@ -57,8 +69,11 @@ export class LayeredTrie {
         shapes: parseShapes(template.shapes),
       });
       ids.add(template.id);
+      // Tokenising a template costs about as much as a few dozen units of the build's own work.
+      if (entries.length % (WORK_PER_STEP / 32) === 0) yield;
     }
-    return new LayeredTrie(buildCompactTrie(entries), ids, undefined, 0, undefined);
+    const base = yield* compactTrieSteps(entries);
+    return new LayeredTrie(base, ids, undefined, 0, undefined);
   }
 
   /**
@@ -69,9 +84,9 @@ export class LayeredTrie {
     return Math.max(this.deltaSize, this.hidden?.size ?? 0);
   }
 
-  /** Whether an org of `templates` templates should rebuild its base rather than take `more` changes. */
-  dueForRebuild(templates: number, more: number): boolean {
-    return this.pending + more > Math.max(COMPACT_MIN_CHANGES, templates * COMPACT_FRACTION);
+  /** Whether the delta of an org of `templates` templates holds enough changes to rebuild the base. */
+  dueForRebuild(templates: number): boolean {
+    return this.pending > deltaLimit(templates);
   }
 
   /** With `template` (replacing `previous`, the same id's template before, if any). */

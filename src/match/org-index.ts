@@ -1,6 +1,7 @@
 import type { Template } from '../model/template.ts';
-import { LayeredTrie } from './layered-trie.ts';
+import { deltaLimit, LayeredTrie } from './layered-trie.ts';
 import { PersistentMap } from './persistent-map.ts';
+import { Rebuild } from './rebuild.ts';
 import { tokenize } from './tokenize.ts';
 
 /**
@@ -36,10 +37,12 @@ export function startTicking(periodMs: number): void {
 /**
  * One org's templates and their token trie. The trie is the costly part, and a pure function
  * of the templates, so it is a cache: built when the org's first line needs it, updated in
- * place of a rebuild while it exists (layered-trie.ts: changes go to a small delta until the
- * compact base is rebuilt), and dropped when the org has been idle (`unload`). Memory then
- * follows the orgs that are sending, not every org ever seen, and a start with many orgs loads
- * templates only. An index is shared by every snapshot that did not change the org.
+ * place of a rebuild while it exists (layered-trie.ts: changes go to a small delta), its base
+ * rebuilt in slices of the event loop once the delta is full (rebuild.ts) and adopted by the
+ * first index of the org to look after it is done, and dropped when the org has been idle
+ * (`unload`). Memory then follows the orgs that are sending, not every org ever seen, and a
+ * start with many orgs loads templates only. An index is shared by every snapshot that did
+ * not change the org.
  */
 export class OrgIndex {
   static readonly EMPTY = new OrgIndex(PersistentMap.empty(), undefined);
@@ -47,6 +50,10 @@ export class OrgIndex {
   readonly templates: PersistentMap<number, Template>;
   #trie: LayeredTrie | undefined;
   #usedIn = tick;
+  /** A new base being built, from the templates of an earlier index of this org... */
+  #rebuild: Rebuild | undefined;
+  /** ...and the ids changed since those templates, to replay on it (undefined with no rebuild). */
+  #changedSince: PersistentMap<number, true> | undefined;
 
   constructor(templates: PersistentMap<number, Template>, trie: LayeredTrie | undefined) {
     this.templates = templates;
@@ -56,7 +63,7 @@ export class OrgIndex {
   /** The trie, built now if it was not (or was dropped); marks the org as in use. */
   trie(): LayeredTrie {
     this.#usedIn = tick;
-    return this.#trie ?? (this.#trie = LayeredTrie.build(this.templates.values()));
+    return this.#adopted() ?? (this.#trie = LayeredTrie.build(this.templates.values()));
   }
 
   get indexed(): boolean {
@@ -69,34 +76,75 @@ export class OrgIndex {
       return false;
     }
     this.#trie = undefined;
+    this.#rebuild = undefined;
+    this.#changedSince = undefined;
     return true;
   }
 
   /**
-   * With `upserts` added or replaced (by id) and then `deletes` removed. A batch of more
-   * changes than the trie's delta takes rebuilds the trie once rather than change by change.
+   * With `upserts` added or replaced (by id) and then `deletes` removed. A change goes to the
+   * trie's delta; a full delta starts a rebuild in slices, and changes keep going to the delta
+   * until it is adopted. A batch of more changes than the delta takes rebuilds the trie at once:
+   * that costs about what taking the batch change by change would (the batch is a quarter of
+   * the org or more).
    */
   withChanges(upserts: readonly Template[], deletes: readonly number[]): OrgIndex {
-    let trie = this.#trie;
-    const rebuild = trie?.dueForRebuild(this.templates.size, upserts.length + deletes.length) === true;
+    let trie = this.#adopted();
+    const rebuildNow =
+      trie !== undefined && upserts.length + deletes.length > deltaLimit(this.templates.size);
+    let rebuild = this.#rebuild;
+    let changedSince = this.#changedSince;
     let templates = this.templates;
     for (const template of upserts) {
       const previous = templates.get(template.id);
       templates = templates.set(template.id, template);
-      if (trie !== undefined && !rebuild) trie = changed(trie, previous, template);
+      if (trie !== undefined && !rebuildNow) trie = changed(trie, previous, template);
+      if (changedSince !== undefined) changedSince = changedSince.set(template.id, true);
     }
     for (const id of deletes) {
       const previous = templates.get(id);
       if (previous === undefined) continue;
       templates = templates.delete(id);
-      if (trie !== undefined && !rebuild) trie = trie.without(previous);
+      if (trie !== undefined && !rebuildNow) trie = trie.without(previous);
+      if (changedSince !== undefined) changedSince = changedSince.set(id, true);
     }
-    if (rebuild) trie = LayeredTrie.build(templates.values());
+    if (rebuildNow) {
+      trie = LayeredTrie.build(templates.values());
+      rebuild = undefined;
+      changedSince = undefined;
+    } else if (trie !== undefined && rebuild === undefined && trie.dueForRebuild(templates.size)) {
+      rebuild = new Rebuild(templates);
+      changedSince = PersistentMap.empty();
+    }
     const next = new OrgIndex(templates, trie);
     next.#usedIn = this.#usedIn;
+    next.#rebuild = rebuild;
+    next.#changedSince = changedSince;
     // An org too large to rebuild on a line's time is indexed as soon as it is that large.
     if (trie === undefined && templates.size > UNLOAD_MAX_TEMPLATES) next.trie();
     return next;
+  }
+
+  /**
+   * The trie, with the rebuilt base in it once that is done: the new base (the templates the
+   * rebuild started from) with this index's changes since then replayed into its delta, a cost
+   * of the changes made during the rebuild. The trie it replaces holds the same templates, so
+   * a reader that took the old one gets the same answers from it.
+   */
+  #adopted(): LayeredTrie | undefined {
+    const rebuilt = this.#rebuild?.result;
+    if (rebuilt === undefined || this.#trie === undefined || this.#rebuild === undefined) return this.#trie;
+    const before = this.#rebuild.templates;
+    let trie = rebuilt;
+    for (const [id] of this.#changedSince?.entries() ?? []) {
+      const previous = before.get(id);
+      const current = this.templates.get(id);
+      if (current !== undefined) trie = changed(trie, previous, current);
+      else if (previous !== undefined) trie = trie.without(previous);
+    }
+    this.#rebuild = undefined;
+    this.#changedSince = undefined;
+    return (this.#trie = trie);
   }
 }
 

@@ -1,23 +1,26 @@
 import type { MatchResult } from '../model/template.ts';
+import { EMPTY_TRIE, morePreciseFirst, type CompactTrie } from './compact-trie.ts';
+import type { LayeredTrie } from './layered-trie.ts';
+import { hashOf } from './edge-table.ts';
 import {
-  EDGE_COUNT,
   DIRECT_EDGES,
+  EDGE_COUNT,
   EDGE_INTS,
-  EDGE_START,
-  EMPTY_TRIE,
-  NODE_STRIDE,
+  edgeFilter,
+  edgesAt,
+  labelIs,
   NONE,
   PATTERN_COUNT,
+  PATTERN_EDGE_INTS,
   PATTERN_START,
+  startsWithPackedKey,
   TERM_COUNT,
   TERM_INTS,
-  TERM_START,
+  TERMS_AT,
+  termId,
+  termShapes,
   WILDCARD_CHILD,
-  morePreciseFirst,
-  type CompactTrie,
-} from './compact-trie.ts';
-import type { LayeredTrie } from './layered-trie.ts';
-import { hashOf } from './token-table.ts';
+} from './node-record.ts';
 import { BUCKET_PREFIX, matchPattern, type TokenPattern } from './pattern.ts';
 import { fitsShapes, type VariableShape } from './shapes.ts';
 import { doubled, TokenBounds } from './tokenize.ts';
@@ -52,7 +55,7 @@ export class TrieSearch {
   private message = '';
   private tokenCount = 0;
   private steps = 0;
-  /** The hash of each token of the line (token-table.ts)... */
+  /** The hash of each token of the line (edge-table.ts)... */
   private tokenHashes = new Int32Array(64);
   /** ...valid where tokenLines holds the line's number: no clearing per line. */
   private tokenLines = new Int32Array(64);
@@ -135,16 +138,18 @@ export class TrieSearch {
   private literalChild(b: number, index: number, start: number, end: number): number {
     const base = this.base;
     const nodes = base.nodes;
-    const count = nodes[b * NODE_STRIDE + EDGE_COUNT] ?? 0;
+    const count = nodes[b + EDGE_COUNT] ?? 0;
     if (count > DIRECT_EDGES) {
-      return base.bigEdges.get(base.tokens, b, this.tokenHash(index, start, end), this.message, start, end);
+      const hash = this.tokenHash(index, start, end);
+      return base.bigEdges.get(nodes, base.chars, b, hash, this.message, start, end);
     }
-    const edges = base.edges;
-    const first = (nodes[b * NODE_STRIDE + EDGE_START] ?? 0) * EDGE_INTS;
+    // The edges inline: a filter of length and first character, then the label at the child.
+    const filter = edgeFilter(this.message, start, end);
+    const first = edgesAt(nodes, b);
     for (let edge = first; edge < first + count * EDGE_INTS; edge += EDGE_INTS) {
-      if (base.tokens.sameAt(edges[edge] ?? 0, edges[edge + 1] ?? 0, this.message, start, end)) {
-        return edges[edge + 2] ?? NONE;
-      }
+      if (nodes[edge] !== filter) continue;
+      const child = nodes[edge + 1] ?? NONE;
+      if (labelIs(nodes, base.chars, child, this.message, start, end)) return child;
     }
     return NONE;
   }
@@ -166,12 +171,11 @@ export class TrieSearch {
     if (++this.steps > MAX_STEPS) return 0;
     const base = this.base;
     const nodes = base.nodes;
-    const at = b * NODE_STRIDE;
     const count = this.tokenCount;
     if (index === count) {
       const id = this.templateAt(b, d);
       if (id !== 0) return id;
-      const wb = b === NONE ? NONE : (nodes[at + WILDCARD_CHILD] ?? NONE);
+      const wb = b === NONE ? NONE : (nodes[b + WILDCARD_CHILD] ?? NONE);
       const wd = d?.wildcard;
       if (wb === NONE && wd === undefined) return 0;
       const end = this.message.length;
@@ -181,7 +185,7 @@ export class TrieSearch {
     const start = starts[index] ?? 0;
     const end = ends[index] ?? start;
     let lb = NONE;
-    if (b !== NONE && (nodes[at + EDGE_COUNT] ?? 0) > 0) {
+    if (b !== NONE && (nodes[b + EDGE_COUNT] ?? 0) > 0) {
       lb = this.literalChild(b, index, start, end);
     }
     const ld = d === undefined ? undefined : literalOf(d, this.message.slice(start, end));
@@ -189,12 +193,12 @@ export class TrieSearch {
       const id = this.visit(lb, ld, index + 1);
       if (id !== 0) return id;
     }
-    const hasBasePatterns = b !== NONE && (nodes[at + PATTERN_COUNT] ?? 0) !== 0;
+    const hasBasePatterns = b !== NONE && (nodes[b + PATTERN_COUNT] ?? 0) !== 0;
     if (hasBasePatterns || (d !== undefined && d.patternLengths !== 0)) {
       const id = this.visitPatterns(b, d, start, end, index);
       if (id !== 0) return id;
     }
-    const wb = b === NONE ? NONE : (nodes[at + WILDCARD_CHILD] ?? NONE);
+    const wb = b === NONE ? NONE : (nodes[b + WILDCARD_CHILD] ?? NONE);
     const wd = d?.wildcard;
     if (wb === NONE && wd === undefined) return 0;
     if (this.isLeaf(wb) && (wd === undefined || isLeafNode(wd))) {
@@ -214,9 +218,8 @@ export class TrieSearch {
   private isLeaf(b: number): boolean {
     const nodes = this.base.nodes;
     if (b === NONE) return true;
-    const at = b * NODE_STRIDE;
     return (
-      nodes[at + EDGE_COUNT] === 0 && nodes[at + PATTERN_COUNT] === 0 && nodes[at + WILDCARD_CHILD] === NONE
+      nodes[b + EDGE_COUNT] === 0 && nodes[b + PATTERN_COUNT] === 0 && nodes[b + WILDCARD_CHILD] === NONE
     );
   }
 
@@ -227,30 +230,31 @@ export class TrieSearch {
    */
   private templateAt(b: number, d: TrieNode | undefined): number {
     const base = this.base;
+    const nodes = base.nodes;
     let k = 0;
     let baseEnd = 0;
     if (b !== NONE) {
-      k = base.nodes[b * NODE_STRIDE + TERM_START] ?? 0;
-      baseEnd = k + (base.nodes[b * NODE_STRIDE + TERM_COUNT] ?? 0);
+      k = nodes[b + TERMS_AT] ?? 0;
+      baseEnd = k + (nodes[b + TERM_COUNT] ?? 0) * TERM_INTS;
     }
     const ids = d?.ids;
     const hidden = this.hidden;
     if (ids === undefined && hidden === undefined) {
       // The common case: the base alone, nothing hidden.
-      for (; k < baseEnd; k++) {
-        const shapes = base.terms[k * TERM_INTS + 1] ?? NONE;
-        if (shapes === NONE || this.fits(base.shapes[shapes] ?? [])) return base.terms[k * TERM_INTS] ?? 0;
+      for (; k < baseEnd; k += TERM_INTS) {
+        const shapes = termShapes(nodes, k);
+        if (shapes === NONE || this.fits(base.shapes[shapes] ?? [])) return termId(nodes, k);
       }
       return 0;
     }
     let j = 0;
     const deltaEnd = ids?.length ?? 0;
     while (k < baseEnd || j < deltaEnd) {
-      const baseId = k < baseEnd ? (base.terms[k * TERM_INTS] ?? Infinity) : Infinity;
+      const baseId = k < baseEnd ? termId(nodes, k) : Infinity;
       const deltaId = j < deltaEnd ? (ids?.[j] ?? Infinity) : Infinity;
       if (baseId < deltaId) {
-        const shapes = base.terms[k * TERM_INTS + 1] ?? NONE;
-        k++;
+        const shapes = termShapes(nodes, k);
+        k += TERM_INTS;
         if (hidden?.has(baseId) === true) continue;
         if (shapes === NONE || this.fits(base.shapes[shapes] ?? [])) return baseId;
       } else {
@@ -294,8 +298,8 @@ export class TrieSearch {
     index: number,
   ): number {
     const nodes = this.base.nodes;
-    const first = b === NONE ? 0 : (nodes[b * NODE_STRIDE + PATTERN_START] ?? 0);
-    const stop = b === NONE ? 0 : first + (nodes[b * NODE_STRIDE + PATTERN_COUNT] ?? 0);
+    const first = b === NONE ? 0 : (nodes[b + PATTERN_START] ?? 0);
+    const stop = b === NONE ? 0 : first + (nodes[b + PATTERN_COUNT] ?? 0);
     const deltaLengths = d?.patternLengths ?? 0;
     if (deltaLengths === 0) return this.visitBasePatterns(first, stop, -1, start, end, index);
     const longest = Math.min(BUCKET_PREFIX, end - start);
@@ -326,25 +330,25 @@ export class TrieSearch {
     index: number,
   ): number {
     const base = this.base;
+    const edges = base.patternEdges;
     for (let edge = first; edge < stop; edge++) {
-      const own = base.patterns[base.patternEdges[edge] ?? 0];
-      if (own === undefined || !this.startsWithKey(own.key, length, start, end)) continue;
-      const id = this.visitPattern(
-        own.pattern,
-        base.patternChildren[edge] ?? NONE,
-        undefined,
-        start,
-        end,
-        index,
-      );
+      const at = edge * PATTERN_EDGE_INTS;
+      if (!startsWithPackedKey(edges, at + 2, length, this.message, start, end)) continue;
+      const own = base.patterns[edges[at] ?? 0];
+      if (own === undefined) continue;
+      const id = this.visitPattern(own.pattern, edges[at + 1] ?? NONE, undefined, start, end, index);
       if (id !== 0) return id;
     }
     return 0;
   }
 
-  private startsWithKey(key: string, length: number, start: number, end: number): boolean {
-    if (length >= 0 ? key.length !== length : key.length > end - start) return false;
-    return key.length === 0 || this.message.startsWith(key, start);
+  private baseKeyFits(edge: number, length: number, start: number, end: number): boolean {
+    const at = edge * PATTERN_EDGE_INTS + 2;
+    return startsWithPackedKey(this.base.patternEdges, at, length, this.message, start, end);
+  }
+
+  private baseChildAt(edge: number): number {
+    return this.base.patternEdges[edge * PATTERN_EDGE_INTS + 1] ?? NONE;
   }
 
   /** One bucket of keys of `length` characters: the base's edges in it merged with the delta's. */
@@ -361,22 +365,16 @@ export class TrieSearch {
     let edge = first;
     let j = 0;
     for (;;) {
-      while (edge < stop && !this.startsWithKey(this.baseKeyAt(edge), length, start, end)) edge++;
-      const baseEdge = edge < stop ? base.patterns[base.patternEdges[edge] ?? 0] : undefined;
+      while (edge < stop && !this.baseKeyFits(edge, length, start, end)) edge++;
+      const baseEdge =
+        edge < stop ? base.patterns[base.patternEdges[edge * PATTERN_EDGE_INTS] ?? 0] : undefined;
       const deltaEdge = deltaBucket[j];
       if (baseEdge === undefined && deltaEdge === undefined) return 0;
       const order =
         baseEdge === undefined ? 1 : deltaEdge === undefined ? -1 : morePreciseFirst(baseEdge, deltaEdge);
       let id: number;
       if (order < 0 && baseEdge !== undefined) {
-        id = this.visitPattern(
-          baseEdge.pattern,
-          base.patternChildren[edge] ?? NONE,
-          undefined,
-          start,
-          end,
-          index,
-        );
+        id = this.visitPattern(baseEdge.pattern, this.baseChildAt(edge), undefined, start, end, index);
         edge++;
       } else if (order > 0 && deltaEdge !== undefined) {
         id = this.visitPattern(deltaEdge.pattern, NONE, deltaEdge.child, start, end, index);
@@ -384,23 +382,12 @@ export class TrieSearch {
       } else {
         const pattern = (deltaEdge ?? baseEdge)?.pattern;
         if (pattern === undefined) return 0;
-        id = this.visitPattern(
-          pattern,
-          base.patternChildren[edge] ?? NONE,
-          deltaEdge?.child,
-          start,
-          end,
-          index,
-        );
+        id = this.visitPattern(pattern, this.baseChildAt(edge), deltaEdge?.child, start, end, index);
         edge++;
         j++;
       }
       if (id !== 0) return id;
     }
-  }
-
-  private baseKeyAt(edge: number): string {
-    return this.base.patterns[this.base.patternEdges[edge] ?? 0]?.key ?? '';
   }
 
   /** One pattern edge: over this token, then (when it fails) spanning the following tokens. */
