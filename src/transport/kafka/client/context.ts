@@ -20,8 +20,6 @@ import { toKafkaError } from '../errors.ts';
 export interface ClientContext {
   readonly clientId: string;
   readonly base: { clientId: string; bootstrapBrokers: string[] };
-  /** Bytes one fetch of a consumer may return, decoded into records at once. */
-  readonly fetchMaxBytes: number;
   readonly admin: Admin;
   readonly closers: Set<() => Promise<void>>;
 }
@@ -36,9 +34,9 @@ export async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Bytes one fetch may return unless the client is told otherwise. The client's default, 50 MB,
- * is decoded into objects all at once: a matcher starting on a backlog peaked near 900 MB
- * (bench:kafka). 4 MiB is still thousands of logs per fetch, which is what batching needs.
+ * Bytes one fetch may return. The client's default, 50 MB, is decoded into objects all at once:
+ * a matcher starting on a backlog peaked near 900 MB (bench:kafka). 4 MiB is still thousands of
+ * logs per fetch, which is what batching needs.
  */
 export const FETCH_MAX_BYTES = 4 * 1024 * 1024;
 
@@ -97,7 +95,7 @@ export function newConsumer(ctx: ClientContext, group: MemberConsumerOptions | {
   if ('oneOff' in group) {
     return new Consumer({
       ...ctx.base,
-      maxBytes: ctx.fetchMaxBytes,
+      maxBytes: FETCH_MAX_BYTES,
       groupId: `${ctx.clientId}-${group.oneOff}-${randomUUID()}`,
       maxWaitTime: 500,
     });
@@ -105,7 +103,7 @@ export function newConsumer(ctx: ClientContext, group: MemberConsumerOptions | {
   const beforeJoin = group.beforeJoin;
   return new Consumer({
     ...ctx.base,
-    maxBytes: ctx.fetchMaxBytes,
+    maxBytes: FETCH_MAX_BYTES,
     groupId: group.groupId,
     sessionTimeout: group.sessionTimeoutMs ?? SESSION_TIMEOUT_MS,
     heartbeatInterval: 1000,

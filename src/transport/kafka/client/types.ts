@@ -7,8 +7,6 @@ import type { KafkaError } from '../errors.ts';
 export interface KafkaOptions {
   brokers: readonly string[];
   clientId: string;
-  /** Bytes one fetch of a consumer may return (all its partitions together); default 4 MiB. */
-  fetchMaxBytes?: number;
 }
 
 export interface TopicSpec {
