@@ -2,7 +2,14 @@
 // and the writer into storage, with one and with two matcher processes, on the local broker;
 // and scaling out and in: one matcher, a second and a third joining and one leaving mid-stream.
 //
-//   npm run bench:kafka -- [--logs 200000] [--matchers 1,2] [--scale] [--data DIR] [--json FILE]
+//   npm run bench:kafka -- [--logs 200000] [--matchers 1,2] [--scale] [--memory
+//     [--memory-settings 'NAME=VALUE;...']... [--rounds 2]] [--data DIR] [--json FILE]
+//
+// --memory: the memory case (bench/kafka/matcher-memory.ts): after the templates are learned and
+// --logs logs wait in logs.raw, one matcher at a time (a fresh group each, so each reads the
+// whole backlog; the writer and generator stopped) with its resident memory read every 250 ms
+// beside the 150 MB limit, per --memory-settings (environment of the matcher; NODE_FLAGS=...
+// replaces its Node flags; '' = as shipped, the peer of the others), alternating over --rounds.
 //
 // --matchers: the cases with N matchers all started at once (0 or empty: none). --scale: the
 // scaling case (--no-scale to leave it out): matcher 1 starts alone, matcher 2 joins once 15% of
@@ -31,10 +38,12 @@
 // Uses KAFKA_BROKERS when set; otherwise runs scripts/kafka/up.sh (idempotent) and leaves the
 // broker running. The bench's topics are deleted at the end. By hand: BENCH_STALL_MS (give up
 // after this long without a row stored, default 120000), BENCH_MATCHER_NODE_OPTIONS
-// (NODE_OPTIONS of the measured matchers, e.g. --max-old-space-size=256).
+// (NODE_OPTIONS of the measured matchers, e.g. --max-old-space-size=256), BENCH_ROLE_LOGS (a
+// folder: every role's whole log, at LOG_LEVEL=info, in <folder>/<role name>.log, to read the
+// timestamps of a rebalance on each member).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -42,13 +51,21 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { murmur2 } from '@platformatic/kafka';
+import { NODE_FLAGS } from '../src/cli/node-flags.ts';
 import type { LogRecord } from '../src/model/log.ts';
 import { serdes } from '../src/transport/kafka/connect.ts';
 import { toOutgoing } from '../src/transport/kafka/channel.ts';
 import { createKafka, type Kafka } from '../src/transport/kafka/client/index.ts';
+import {
+  MATCHER_RSS_LIMIT_MB,
+  measureMatcher,
+  parseSetting,
+  type MatcherSetting,
+  type MemoryRun,
+} from './kafka/matcher-memory.ts';
 import { DATASETS, readDataset, withFreshNumbers } from './loghub.ts';
 import { cpuOfStat, cpuSeconds as cpuSecondsSoFar, peakRssMb } from './proc.ts';
-import { Report } from './report.ts';
+import { Report, spread } from './report.ts';
 
 const { values } = parseArgs({
   allowNegative: true,
@@ -56,6 +73,9 @@ const { values } = parseArgs({
     logs: { type: 'string', default: '200000' },
     matchers: { type: 'string', default: '1,2' },
     scale: { type: 'boolean', default: true },
+    memory: { type: 'boolean', default: false },
+    'memory-settings': { type: 'string', multiple: true },
+    rounds: { type: 'string', default: '2' },
     data: { type: 'string' },
     json: { type: 'string' },
   },
@@ -84,9 +104,11 @@ const SEND_BATCH = 5000;
 /** Nothing stored for this long: the run has failed. */
 const STALL_MS = Number(process.env['BENCH_STALL_MS'] ?? 120_000);
 const POLL_MS = 100;
-const MATCHER_RSS_LIMIT_MB = 150;
 /** NODE_OPTIONS for the measured matchers only (by hand). */
 const MATCHER_NODE_OPTIONS = process.env['BENCH_MATCHER_NODE_OPTIONS'];
+const ROLE_LOGS = process.env['BENCH_ROLE_LOGS'];
+/** The group members' session timeout (src/transport/kafka/client/context.ts), for the leave's peer. */
+const LEAVER_SESSION_TIMEOUT_S = 10;
 
 // ---------------------------------------------------------------------------------------------
 // The broker
@@ -230,15 +252,33 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function spawnRole(name: string, role: string, env: Record<string, string>): Promise<Role> {
+/** A role's process, started as `npm start` and the image start it: with the service's Node flags. */
+async function spawnRole(
+  name: string,
+  role: string,
+  env: Record<string, string>,
+  nodeFlags: readonly string[] = NODE_FLAGS,
+): Promise<Role> {
   const port = await freePort();
   const inherited = { ...process.env };
   delete inherited['ROLE'];
-  const child = spawn(process.execPath, ['src/cli/service.ts', role], {
+  const child = spawn(process.execPath, [...nodeFlags, 'src/cli/service.ts', role], {
     cwd: ROOT,
-    env: { ...inherited, LOG_LEVEL: 'warn', INGEST_HOST: '127.0.0.1', INGEST_PORT: String(port), ...env },
+    env: {
+      ...inherited,
+      LOG_LEVEL: ROLE_LOGS === undefined ? 'warn' : 'info',
+      INGEST_HOST: '127.0.0.1',
+      INGEST_PORT: String(port),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (ROLE_LOGS !== undefined) {
+    mkdirSync(ROLE_LOGS, { recursive: true });
+    const file = createWriteStream(path.join(ROLE_LOGS, `${name.replaceAll(' ', '-')}.log`), { flags: 'a' });
+    child.stdout?.pipe(file);
+    child.stderr?.pipe(file);
+  }
   // The service logs (pino, LOG_LEVEL=warn) to stdout: kept with stderr, the last 20 kB, and
   // the reasons of consumer restarts counted.
   let stderr = '';
@@ -434,11 +474,19 @@ interface Pipeline {
   kafka: Kafka;
   writer: Role;
   generator: Role;
-  start: (name: string, role: string, extra?: Record<string, string>) => Promise<Role>;
+  start: (
+    name: string,
+    role: string,
+    extra?: Record<string, string>,
+    nodeFlags?: readonly string[],
+  ) => Promise<Role>;
   produceRate: number;
   partitions: bigint[];
   /** The writer's rowsInserted once every log of the run is stored. */
   target: number;
+  /** logs.raw and the matchers' group: what is left to take is its lag there. */
+  raw: string;
+  matcherGroup: string;
   close: () => Promise<void>;
 }
 
@@ -470,8 +518,13 @@ async function pipeline(list: string[], label: string): Promise<Pipeline> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'log-ingest-bench-kafka-'));
   const kafka = createKafka({ brokers: list, clientId: 'bench-kafka' });
   const roles: Role[] = [];
-  const start = async (name: string, role: string, extra: Record<string, string> = {}) => {
-    const r = await spawnRole(name, role, { ...env, KAFKA_INSTANCE_ID: `${p}-${name}`, ...extra });
+  const start = async (
+    name: string,
+    role: string,
+    extra: Record<string, string> = {},
+    nodeFlags?: readonly string[],
+  ) => {
+    const r = await spawnRole(name, role, { ...env, KAFKA_INSTANCE_ID: `${p}-${name}`, ...extra }, nodeFlags);
     roles.push(r);
     return r;
   };
@@ -500,7 +553,18 @@ async function pipeline(list: string[], label: string): Promise<Pipeline> {
 
     const produceRate = await produce(kafka, raw, RUN);
     const partitions = await kafka.admin.endOffsets(raw);
-    return { kafka, writer, generator, start, produceRate, partitions, target: WARM.length + LOGS, close };
+    return {
+      kafka,
+      writer,
+      generator,
+      start,
+      produceRate,
+      partitions,
+      target: WARM.length + LOGS,
+      raw,
+      matcherGroup: env['KAFKA_GROUP_MATCHER'] as string,
+      close,
+    };
   } catch (err) {
     await close();
     throw err;
@@ -652,6 +716,11 @@ interface ScaleStep {
 
 interface ScaleResult {
   steps: ScaleStep[];
+  /**
+   * Seconds from the leaver's exit until every partition with logs waiting then had a commit
+   * after it (its new owner at work); undefined if the run ended first.
+   */
+  handover: number | undefined;
   matchersDoneAfter: number;
   stored: { rows: number; distinct: number };
 }
@@ -660,6 +729,8 @@ interface ScaleResult {
 interface Sample {
   at: number;
   taken: number;
+  /** Logs of the run not committed by the matchers' group yet. */
+  lag: number;
   rebalances: number;
   aborts: number;
   restarts: number;
@@ -672,7 +743,26 @@ const SCALE_CHANGES = [
 ] as const;
 
 async function runScale(list: string[]): Promise<ScaleResult> {
-  const { writer, start, target, close } = await pipeline(list, 'scale');
+  const { kafka, writer, start, target, raw, matcherGroup, partitions, close } = await pipeline(
+    list,
+    'scale',
+  );
+  /**
+   * Logs of logs.raw the matchers' group has not committed yet. Kafka's own count: the matchers'
+   * record counters miss what a stopping matcher took after its last /stats (its /stats closes
+   * before it stops), so their sum never reached the backlog after a leave, and the writer's tail
+   * was counted as a pause (61.9 s on 2026-12-07).
+   */
+  const committedOffsets = async () =>
+    (await kafka.admin.committedOffsets(matcherGroup, raw)).map((o) => (o < 0n ? 0n : o));
+  const lagOf = (committed: readonly bigint[]) =>
+    partitions.reduce((n, end, p) => n + Number(end - (committed[p] ?? 0n)), 0);
+  /**
+   * The leave: when the leaver's process exited, and the group's offsets then. The handover is
+   * over once every partition with logs waiting then has a commit of a new owner.
+   */
+  let left: { at: number; committed: bigint[] } | undefined;
+  let handover: number | undefined;
   try {
     const matchers = [await start('matcher 1', 'matcher')];
     const last = new Map<Role, KafkaStats>();
@@ -698,9 +788,19 @@ async function runScale(list: string[]): Promise<ScaleResult> {
       for (const r of matchers) if (!firstRecord.has(r) && (m(r)?.records ?? 0) > 0) firstRecord.set(r, now);
       const sum = (f: (x: NonNullable<ReturnType<typeof m>>) => number | undefined) =>
         matchers.reduce((n, r) => n + (f(m(r) ?? {}) ?? 0), 0);
+      const committed = await committedOffsets();
+      if (left !== undefined && handover === undefined) {
+        const exit = left;
+        const moved = partitions.every((end, p) => {
+          const then = exit.committed[p] ?? 0n;
+          return then >= end || (committed[p] ?? 0n) > then;
+        });
+        if (moved) handover = (now - exit.at) / 1000;
+      }
       const sample = {
         at: now,
         taken: sum((x) => x.records),
+        lag: lagOf(committed),
         rebalances: sum((x) => x.rebalances),
         aborts: sum((x) => x.aborts),
         restarts: sum((x) => x.restarts),
@@ -718,6 +818,9 @@ async function runScale(list: string[]): Promise<ScaleResult> {
           const leaving = matchers[1] as Role;
           stopping.add(leaving);
           void stopRole(leaving);
+          void leaving.exited.then(async () => {
+            left = { at: performance.now(), committed: await committedOffsets() };
+          });
           changes.push({ change: next.change, sample: samples.length - 1, startedAt: now });
         } else {
           const joiner = await start(`matcher ${matchers.length + 1}`, 'matcher');
@@ -725,7 +828,7 @@ async function runScale(list: string[]): Promise<ScaleResult> {
           changes.push({ change: next.change, sample: undefined, joiner, startedAt: now });
         }
       }
-      if (done === undefined && sample.taken >= LOGS) done = now;
+      if (done === undefined && sample.lag === 0) done = now;
       const rows = (await rowsInserted(writer)) || lastRows;
       if (rows >= target) break;
       if (rows > lastRows) {
@@ -755,7 +858,7 @@ async function runScale(list: string[]): Promise<ScaleResult> {
       let gapFrom: number | undefined;
       for (let k = 1; k < window.length; k++) {
         const [x, y] = [window[k - 1] as Sample, window[k] as Sample];
-        const stalled = y.taken === x.taken && x.taken < LOGS;
+        const stalled = y.taken === x.taken && x.lag > 0;
         if (stalled) gapFrom ??= x.at;
         if ((!stalled || k === window.length - 1) && gapFrom !== undefined) {
           const gap = ((stalled ? y.at : x.at) - gapFrom) / 1000;
@@ -777,7 +880,54 @@ async function runScale(list: string[]): Promise<ScaleResult> {
       };
     });
     await sleep(2000);
-    return { steps, matchersDoneAfter: (end - firstAt) / 1000, stored: await countStored(writer) };
+    return {
+      steps,
+      handover,
+      matchersDoneAfter: (end - firstAt) / 1000,
+      stored: await countStored(writer),
+    };
+  } finally {
+    await close();
+  }
+}
+
+/** The memory case's runs per setting (index as in --memory-settings), over the rounds. */
+async function runMemory(list: string[]): Promise<MemoryRun[][]> {
+  const settings = (values['memory-settings'] ?? ['']).map(parseSetting);
+  const rounds = Number(values.rounds);
+  const { writer, generator, start, close } = await pipeline(list, 'memory');
+  const runs = settings.map((): MemoryRun[] => []);
+  try {
+    // Only the matcher is measured: nothing else takes CPU from it (its output stays in the topics).
+    await stopRole(writer);
+    await stopRole(generator);
+    for (let round = 0; round < rounds; round++) {
+      const order = settings.map((_, i) => i);
+      if (round % 2 === 1) order.reverse();
+      for (const i of order) {
+        const setting = settings[i] as MatcherSetting;
+        const name = `memory matcher ${i + 1} round ${round + 1}`;
+        console.error(`bench: memory: round ${round + 1} of ${rounds}: ${setting.label}`);
+        const run = await measureMatcher(
+          async () => {
+            // A group of its own: every run reads the whole backlog from offset 0.
+            const extra = { ...setting.env, KAFKA_GROUP_MATCHER: `memory-${randomUUID()}` };
+            const r = await start(name, 'matcher', extra, setting.nodeFlags);
+            return {
+              pid: r.pid,
+              records: async () => (await stats(r))?.kafka.matcher?.records,
+              exited: () => r.child.exitCode !== null,
+              stop: () => stopRole(r),
+            };
+          },
+          // A fresh group reads the warm-up logs too: the backlog is all of logs.raw.
+          WARM.length + LOGS,
+          STALL_MS,
+        );
+        (runs[i] as MemoryRun[]).push(run);
+      }
+    }
+    return runs;
   } finally {
     await close();
   }
@@ -814,6 +964,7 @@ const loadBefore = loadavg()[0] ?? 0;
 const results: CaseResult[] = [];
 for (const n of CASES) results.push(await runCase(list, brokerPid, n));
 const scaled = values.scale ? await runScale(list) : undefined;
+const memory = values.memory ? await runMemory(list) : undefined;
 
 const report = new Report('kafka');
 const one = results.find((r) => r.matchers === 1);
@@ -848,6 +999,15 @@ for (const step of scaled?.steps ?? []) {
     note: `${step.aborts} transactions aborted and read again by their member`,
   });
 }
+if (scaled !== undefined) {
+  report.add({
+    case: 'scaling, matcher 2 leaves (SIGTERM): handover',
+    value: scaled.handover ?? Number.NaN,
+    peer: LEAVER_SESSION_TIMEOUT_S,
+    unit: 's',
+    note: `from the leaver's exit until every partition with logs waiting had a commit after it (the group's committed offsets, read every ${POLL_MS} ms); peer: the session timeout, which a member gone without leaving would have held its partitions for`,
+  });
+}
 for (const r of results) {
   report.add({
     case: `${label(r.matchers)}: logs/s into storage`,
@@ -875,6 +1035,29 @@ for (const r of results) {
       note: `target < ${MATCHER_RSS_LIMIT_MB} MB (VmHWM)`,
     }),
   );
+}
+if (memory !== undefined) {
+  const settings = (values['memory-settings'] ?? ['']).map(parseSetting);
+  const median = (runs: readonly MemoryRun[], f: (r: MemoryRun) => number) => spread(runs.map(f)).median;
+  const peerPerCpu = median(memory[0] ?? [], (r) => r.perCpuSecond);
+  memory.forEach((runs, i) => {
+    const label = `memory, ${(WARM.length + LOGS).toLocaleString('en')}-log backlog, ${settings[i]?.label ?? ''}`;
+    const rss = spread(runs.map((r) => r.peakRssMb));
+    report.add({
+      case: `${label}: matcher peak RSS`,
+      value: rss.median,
+      peer: MATCHER_RSS_LIMIT_MB,
+      unit: 'MB',
+      note: `target < ${MATCHER_RSS_LIMIT_MB} MB; median of ${runs.length} (${rss.min.toFixed(0)}-${rss.max.toFixed(0)}), VmRSS every 250 ms; VmHWM ${median(runs, (r) => r.hwmMb).toFixed(0)}; at the peak anonymous ${median(runs, (r) => r.anonMb).toFixed(0)}, file-backed ${median(runs, (r) => r.fileMb).toFixed(0)}`,
+    });
+    report.add({
+      case: `${label}: matcher records per CPU second`,
+      value: median(runs, (r) => r.perCpuSecond),
+      peer: i === 0 ? null : peerPerCpu,
+      unit: 'logs/CPU s',
+      note: `${i === 0 ? 'the peer of the other settings' : `peer: ${settings[0]?.label ?? ''}`}; backlog taken in ${median(runs, (r) => r.seconds).toFixed(1)} s`,
+    });
+  });
 }
 const chdbMatchers = results.flatMap((r) => r.matcherChdb).filter(Boolean).length;
 const allMatchers = results.reduce((n, r) => n + r.matchers, 0);

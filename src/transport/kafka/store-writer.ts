@@ -129,6 +129,9 @@ export async function startKafkaWriter(o: KafkaWriterOptions): Promise<KafkaWrit
     ...(o.instanceId === undefined ? {} : { instanceId: o.instanceId }),
     gather: { records: o.batchSize, waitMs: o.gatherWaitMs },
     onBatches,
+    onGroupStep({ step, ...details }) {
+      o.logger.info({ topic: o.topic, groupId: o.groupId, ...details }, `consumer group: ${step}`);
+    },
   });
 
   let closing: Promise<void> | undefined;

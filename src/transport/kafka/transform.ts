@@ -98,6 +98,9 @@ export async function startTransform<T>(o: TransformOptions<T>): Promise<Running
     onRebalance() {
       stats.rebalances++;
     },
+    onGroupStep({ step, ...details }) {
+      o.logger.info({ topic: o.topic, groupId: o.groupId, ...details }, `consumer group: ${step}`);
+    },
     async onBatch(batch) {
       const items: T[] = [];
       const offsets: bigint[] = [];

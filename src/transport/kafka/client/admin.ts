@@ -53,6 +53,21 @@ export function createAdmin(admin: Admin): KafkaAdmin {
       // The broker answers -1 for a partition with nothing at or after the time.
       return at.map((o, p) => (o < 0n ? (ends[p] ?? 0n) : o));
     },
+    async committedOffsets(groupId, topic) {
+      const n = await guard(`partitions of ${topic}`, () => partitionCount(admin, topic));
+      const [group] = await guard(`committed offsets of ${groupId}`, () =>
+        admin.listConsumerGroupOffsets({
+          groups: [
+            { groupId, topics: [{ name: topic, partitionIndexes: Array.from({ length: n }, (_, p) => p) }] },
+          ],
+        }),
+      );
+      const out = Array.from({ length: n }, () => -1n);
+      for (const p of group?.topics.find((t) => t.name === topic)?.partitions ?? []) {
+        out[p.partitionIndex] = p.committedOffset < 0n ? -1n : p.committedOffset;
+      }
+      return out;
+    },
     topicConfig: (topic) => topicConfig(admin, topic),
     async deleteTopics(names) {
       if (names.length > 0) await guard('delete topics', () => admin.deleteTopics({ topics: [...names] }));

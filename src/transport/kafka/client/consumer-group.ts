@@ -116,7 +116,9 @@ export async function groupMember(
     // rebalance go to their new owner only after the chunk being handled is committed or
     // aborted. Kafka's own clients do the same in onPartitionsRevoked.
     beforeJoin: async () => {
+      const from = Date.now();
       await inFlight?.catch(() => undefined);
+      o.onGroupStep?.({ step: 'waited before joining', ms: Date.now() - from });
     },
   });
   /** Per partition, the first offset not yet committed by this member. */
@@ -139,6 +141,11 @@ export async function groupMember(
       if (!member.owns(topic, Number(partition))) next.delete(k);
     }
     if (joins++ > 0) o.onRebalance?.();
+    o.onGroupStep?.({
+      step: 'joined',
+      generation: c.generationId,
+      partitions: (c.assignments ?? []).flatMap((a) => a.partitions.map((p) => `${a.topic}/${p}`)),
+    });
   });
 
   const open = () =>
@@ -163,8 +170,18 @@ export async function groupMember(
     const k = key(first.topic, first.partition);
     let from = next.get(k);
     if (from === undefined) {
-      from = await stableOffset(ctx, o.groupId, first.topic, first.partition);
+      const started = Date.now();
+      const read = await stableOffset(ctx, o.groupId, first.topic, first.partition);
+      from = read.offset;
       next.set(k, from);
+      o.onGroupStep?.({
+        step: 'stable offset read',
+        topic: first.topic,
+        partition: first.partition,
+        offset: String(from),
+        attempts: read.attempts,
+        ms: Date.now() - started,
+      });
     }
     const done = from;
     return (msgs.at(-1) as Message).offset < done ? [] : msgs.filter((m) => m.offset >= done);
@@ -221,7 +238,20 @@ export async function groupMember(
     await done.catch(() => undefined);
     // A rewind may have opened a stream meanwhile.
     await stream.close().catch(() => undefined);
-    await c.close().catch(() => undefined);
+    const from = Date.now();
+    // Leaving the group (LeaveGroup) is what hands the partitions over now: a member gone
+    // without it keeps them until its session times out, static members (an instance id) too.
+    // force: a stream still open (one a rewind opened as the stop began) is closed first; the
+    // client would otherwise refuse to leave, and the failure was silent.
+    await c.close(true).then(
+      () => o.onGroupStep?.({ step: 'left the group', ms: Date.now() - from }),
+      (err: unknown) =>
+        o.onGroupStep?.({
+          step: 'leaving the group failed',
+          ms: Date.now() - from,
+          error: err instanceof Error ? err.message : String(err),
+        }),
+    );
   };
   ctx.closers.add(close);
   return { done, close };
@@ -284,9 +314,14 @@ async function drainChunks(
  * open (require_stable): the client's own offset read does not wait, so a partition that moved
  * in a rebalance could be read from before the previous owner's last transaction.
  */
-async function stableOffset(ctx: ClientContext, groupId: string, topic: string, partition: number) {
+async function stableOffset(
+  ctx: ClientContext,
+  groupId: string,
+  topic: string,
+  partition: number,
+): Promise<{ offset: bigint; attempts: number }> {
   const deadline = Date.now() + STABLE_OFFSET_WAIT_MS;
-  for (;;) {
+  for (let attempts = 1; ; attempts++) {
     try {
       const [group] = await ctx.admin.listConsumerGroupOffsets({
         groups: [{ groupId, topics: [{ name: topic, partitionIndexes: [partition] }] }],
@@ -295,7 +330,7 @@ async function stableOffset(ctx: ClientContext, groupId: string, topic: string, 
       const p = group?.topics
         .find((t) => t.name === topic)
         ?.partitions.find((x) => x.partitionIndex === partition);
-      return p === undefined || p.committedOffset < 0n ? -1n : p.committedOffset;
+      return { offset: p === undefined || p.committedOffset < 0n ? -1n : p.committedOffset, attempts };
     } catch (err) {
       const e = toKafkaError(err, `committed offset of ${topic}/${partition}`);
       if (!e.retryable || Date.now() > deadline) throw e;

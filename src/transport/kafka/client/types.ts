@@ -56,7 +56,32 @@ export interface MemberEvents {
   onRebalance?: () => void;
   /** Told when work was read again from the committed offsets (a transaction refused in a rebalance). */
   onRewind?: () => void;
+  /**
+   * Told at each step of the member's life in the group, with how long it took: what the service
+   * log shows of a rebalance, on every member, to tell where a pause came from.
+   */
+  onGroupStep?: (step: GroupStep) => void;
 }
+
+/** One step of a group member (see MemberEvents.onGroupStep); `ms` is how long it took. */
+export type GroupStep =
+  /** The wait before a JoinGroup for the chunk being handled (its partitions may be given up). */
+  | { step: 'waited before joining'; ms: number }
+  /** A rebalance ended: the member's generation and partitions (`topic/partition`). */
+  | { step: 'joined'; generation: number; partitions: string[] }
+  /** A partition new to the member: its stable committed offset (-1: none), read after `attempts` tries. */
+  | {
+      step: 'stable offset read';
+      topic: string;
+      partition: number;
+      offset: string;
+      attempts: number;
+      ms: number;
+    }
+  /** A clean stop: the member left the group (LeaveGroup), its partitions go to the others now. */
+  | { step: 'left the group'; ms: number }
+  /** A clean stop whose LeaveGroup failed: the group waits for the session timeout instead. */
+  | { step: 'leaving the group failed'; ms: number; error: string };
 
 /** Group membership settings every group consumer shares. */
 export interface MembershipOptions extends MemberEvents {
@@ -148,6 +173,8 @@ export interface KafkaAdmin {
   startOffsets(topic: string): Promise<bigint[]>;
   /** Per partition, the first offset whose timestamp is at or after `ms` (the end where none). */
   offsetsForTime(topic: string, ms: number): Promise<bigint[]>;
+  /** A consumer group's committed offset per partition of a topic (index = partition; -1n: none). */
+  committedOffsets(groupId: string, topic: string): Promise<bigint[]>;
   topicConfig(topic: string): Promise<Record<string, string>>;
   deleteTopics(names: readonly string[]): Promise<void>;
 }
