@@ -125,55 +125,9 @@ function compactRow(row: StoredLog, id: string): unknown[] {
   ];
 }
 
-/**
- * A character JSON.stringify would not copy as it is: a quote, a backslash, a control character,
- * or half of a surrogate pair (a lone one is escaped; a paired one takes the slow path too,
- * which writes it unchanged).
- */
-const JSON_SPECIAL = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-/**
- * `text` as a JSON string, as JSON.stringify writes it. Most values hold nothing to escape: a
- * test of the string and two quotes around it cost a third of JSON.stringify (CPU per log in
- * bench/batch-stages.ts).
- */
-function jsonText(text: string): string {
-  return JSON_SPECIAL.test(text) ? JSON.stringify(text) : `"${text}"`;
-}
-
-function jsonTexts(values: readonly string[]): string {
-  let out = '[';
-  for (let i = 0; i < values.length; i++) out += (i === 0 ? '' : ',') + jsonText(values[i]!);
-  return `${out}]`;
-}
-
-function jsonMap(map: Record<string, string>): string {
-  let out = '{';
-  let first = true;
-  for (const key in map) {
-    out += `${first ? '' : ','}${jsonText(key)}:${jsonText(String(map[key]))}`;
-    first = false;
-  }
-  return `${out}}`;
-}
-
-/**
- * A row in JSONCompactEachRow, the fields in LOG_COLUMNS' order (compactRow's), written by hand:
- * JSON.stringify of the row's array was the largest cost of a batch's CPU per log (1.2 µs of
- * 2.4 µs to encode a row, bench/batch-stages.ts), most of it walking the array and the map.
- */
-function compactLine(row: StoredLog, id: string): string {
-  return (
-    `[${jsonText(encodeTimestamp(row.timestamp))},${jsonText(row.org)},${jsonText(row.dashboard)},` +
-    `${jsonText(row.service)},${jsonText(row.host)},${jsonText(row.level)},${jsonText(row.message)},` +
-    `"${encodeTemplateId(row.templateId)}",${jsonTexts(row.variables)},${jsonMap(row.metadata)},` +
-    `${jsonText(id)},${jsonText(row.untemplatedReason)}]\n`
-  );
-}
-
 /** A matched log's line in LOG_FORMAT, with its id (which it must have). */
 export function encodeInsertLine(row: StoredLog): string {
-  return compactLine(row, row.id ?? '');
+  return `${JSON.stringify(compactRow(row, row.id ?? ''))}\n`;
 }
 
 /**
@@ -193,7 +147,7 @@ export function encodeLogs(rows: readonly (StoredLog & WalTag)[], format: Insert
     }
     const id = row.id === undefined || row.id === '' ? (ids ??= newRowIds(rows.length))[i]! : row.id;
     if (format === 'TabSeparated') parts[i] = encodeTsvRow(row, id);
-    else if (format === 'JSONCompactEachRow') parts[i] = compactLine(row, id);
+    else if (format === 'JSONCompactEachRow') parts[i] = `${JSON.stringify(compactRow(row, id))}\n`;
     else {
       const [timestamp, org, dashboard, service, host, level, message, template_id, variables, metadata] =
         compactRow(row, id);

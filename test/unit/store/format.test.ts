@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LOG_FIELDS, type LogField } from '../../../src/model/log-fields.ts';
 import type { StoredLog } from '../../../src/model/log.ts';
-import { encodeInsertLine, encodeLogs, encodeTimestamp, LOG_COLUMNS } from '../../../src/store/format.ts';
+import { encodeLogs, encodeTimestamp, LOG_COLUMNS } from '../../../src/store/format.ts';
 
 /** What ClickHouse's DateTime64(3) text form is, from the standard library. */
 function reference(ms: number): string {
@@ -99,84 +99,5 @@ describe('encodeLogs covers every declared field', () => {
       assert.deepEqual(compact[at], want.json, `${name} in JSONCompactEachRow`);
       assert.equal(tsv[at], want.tsv, `${name} in TabSeparated`);
     }
-  });
-});
-
-/**
- * The insert line is written by hand (store/format.ts compactLine): it must be the very text
- * JSON.stringify writes for the row, whatever the text holds, since the engine and the
- * write-ahead log's replay (wal/codec.ts) read it as JSON.
- */
-describe('encodeInsertLine writes what JSON.stringify writes', () => {
-  const texts = [
-    'plain text',
-    '',
-    'a "quoted" word and a back\\slash',
-    'tab\tnewline\nreturn\rnul\u0000bell\u0007 escape\u001b del\u007f',
-    'line and paragraph separators \u2028 \u2029',
-    'emoji 😀 and CJK 日本語 and accents é',
-    'a lone high surrogate \ud800 and a lone low one \udfff',
-    '</script><!-- {"json": [1, 2]} -->',
-  ];
-  const metadata = Object.create(null) as Record<string, string>;
-  metadata['__proto__'] = 'an ordinary key';
-  metadata['2'] = 'integer-like keys come first';
-  metadata['1'] = 'in ascending order';
-  metadata['quote"key\n'] = 'value "with" \\ specials\t';
-
-  it('for every field, with text that needs escaping and text that does not', () => {
-    for (const text of texts) {
-      const row: StoredLog = {
-        timestamp: Date.UTC(2026, 11, 7, 21, 0, 0, 42),
-        org: 'acme',
-        dashboard: text,
-        service: text,
-        host: text,
-        level: text.toUpperCase(),
-        message: text,
-        metadata: { ...metadata, [text]: text },
-        templateId: 2809261701581785,
-        variables: [text, 'x', text],
-        id: '17293822569102704642',
-        untemplatedReason: text,
-      };
-      const want = `${JSON.stringify([
-        encodeTimestamp(row.timestamp),
-        row.org,
-        row.dashboard,
-        row.service,
-        row.host,
-        row.level,
-        row.message,
-        String(row.templateId),
-        row.variables,
-        row.metadata,
-        row.id,
-        row.untemplatedReason,
-      ])}\n`;
-      assert.equal(encodeInsertLine(row), want, JSON.stringify(text));
-      assert.equal(encodeLogs([{ ...row, id: row.id }], 'JSONCompactEachRow'), want);
-    }
-  });
-
-  it('with no variables and no metadata', () => {
-    const row: StoredLog = {
-      timestamp: 0,
-      org: 'acme',
-      dashboard: '',
-      service: '',
-      host: '',
-      level: 'INFO',
-      message: 'm',
-      metadata: Object.create(null) as Record<string, string>,
-      templateId: 0,
-      variables: [],
-      id: '1',
-      untemplatedReason: 'over_token_limit',
-    };
-    assert.equal(
-      encodeInsertLine(row),
-      '["1970-01-01 00:00:00.000","acme","","","","INFO","m","0",[],{},"1","over_token_limit"]\n',
-    );
   });
 });
