@@ -102,83 +102,64 @@ async function stagesOf(root: string) {
     logger: createLogger('error'),
   });
   const lineFields = lineFieldsFor({ on: true, offOrgs: [] });
+  // frameRecords: what a checkout from before the record always carried the lines reads (main).
   const settings = { limits: DEFAULT_LIMITS, maxLogs: 10_000, bodyLimit: 10 << 20, frameRecords: true };
   const at = Date.now();
 
   type Prepared = Extract<Awaited<ReturnType<typeof prepareBody>>, { kind: 'prepared' }>;
-  let prepared: Prepared[] = [];
-  let cloned: Prepared[] = [];
-  let routedRows: unknown[][] = [];
+  /** Each stage takes what the one before it made of the same body. */
   return {
-    /** The parts of the worker's job, each alone (their sum is more than the whole: no reuse). */
-    parse: () => payloads.map((p) => logsFromText(utf8Text(p), 'json', 10_000)),
-    validate: (parsed: ReturnType<typeof logsFromText>[]) =>
-      parsed.map((s) =>
-        validateBatch({ ...s, everyProblem: true }, at, DEFAULT_LIMITS, undefined, lineFields),
-      ),
-    match: (validated: ReturnType<typeof validateBatch>[]) =>
-      validated.map(({ logs }) => {
-        const ids = newRowIds(logs.length);
-        for (let i = 0; i < logs.length; i++) logs[i]!.id = ids[i]!;
-        return match.classify(logs);
-      }),
+    /** The parts of the worker's job, each alone. */
+    parse: (i: number) => logsFromText(utf8Text(payloads[i]!), 'json', 10_000),
+    validate: (parsed: IngestBody.SubmittedLogs) =>
+      validateBatch({ ...parsed, everyProblem: true }, at, DEFAULT_LIMITS, undefined, lineFields),
+    match: ({ logs }: IngestValidateBatch.ValidatedBatch) => {
+      const ids = newRowIds(logs.length);
+      for (let i = 0; i < logs.length; i++) logs[i]!.id = ids[i]!;
+      return match.classify(logs);
+    },
     /** Each matched row's insert line, joined as the worker sends them. */
-    encode: (classified: ReturnType<typeof match.classify>[]) =>
-      classified.map(({ rows, misses }) => {
-        let lines = '';
-        for (const row of rows) lines += encodeInsertLine(row);
-        return { misses, lines };
-      }),
+    encode: ({ rows, misses }: MatchStage.Classified) => ({
+      misses,
+      lines: rows.map(encodeInsertLine).join(''),
+    }),
     /** The request's WAL record: the misses' head and the lines, framed with length and CRC. */
-    record: (encoded: { misses: readonly LogRecord[]; lines: string }[]) =>
-      encoded.map(({ misses, lines }) => {
-        framer.add(recordHead(misses), [lines]);
-        return new Uint8Array(framer.take()).length;
-      }),
+    record: ({ misses, lines }: { misses: readonly LogRecord[]; lines: string }) => {
+      framer.add(recordHead(misses), [lines]);
+      return new Uint8Array(framer.take()).length;
+    },
     /** The whole of a worker's job, as threads/worker.ts runs it. */
-    async worker() {
-      prepared = [];
-      for (let i = 0; i < payloads.length; i++) {
-        const job = {
-          kind: 'job' as const,
-          id: i,
-          body: payloads[i]!,
-          framing: 'json' as const,
-          contentEncoding: undefined,
-          at,
-        };
-        const answer = await prepareBody(job, settings, match, lineFields);
-        if (answer.kind !== 'prepared') throw new Error(`body ${i} refused: ${answer.error.message}`);
-        if (answer.misses.length > 0)
-          throw new Error(`body ${i}: ${answer.misses.length} logs matched no template`);
-        prepared.push(answer);
-      }
+    async worker(i: number): Promise<Prepared> {
+      const job = {
+        kind: 'job' as const,
+        id: i,
+        body: payloads[i]!,
+        framing: 'json' as const,
+        contentEncoding: undefined,
+        at,
+      };
+      const answer = await prepareBody(job, settings, match, lineFields);
+      if (answer.kind !== 'prepared') throw new Error(`body ${i} refused: ${answer.error.message}`);
+      if (answer.misses.length > 0)
+        throw new Error(`body ${i}: ${answer.misses.length} logs matched no template`);
+      return answer;
     },
-    /** postMessage's structured clone of each answer (serialised on the worker, read on the main thread). */
-    clone() {
-      cloned = prepared.map((answer) =>
-        structuredClone(answer, {
-          transfer: answer.record === undefined ? [] : [answer.record.buffer as ArrayBuffer],
-        }),
-      );
-    },
-    /** The main thread: each answer back into rows for the WAL and the writer. */
-    route() {
-      routedRows = [];
-      for (const answer of cloned) {
-        void preparedLogs(answer, (classified) => {
-          routedRows.push(classified.rows);
-          return 0;
-        }).route(undefined);
-      }
+    /** postMessage's structured clone of the answer (serialised on the worker, read on the main thread). */
+    clone: (answer: Prepared): Prepared =>
+      structuredClone(answer, {
+        transfer: answer.record === undefined ? [] : [answer.record.buffer as ArrayBuffer],
+      }),
+    /** The main thread: the answer back into rows for the WAL and the writer. */
+    route(answer: Prepared) {
+      let rows: unknown[] = [];
+      void preparedLogs(answer, (classified) => {
+        rows = classified.rows;
+        return 0;
+      }).route(undefined);
+      return rows as Parameters<typeof encodeLogs>[0];
     },
     /** The writer: a batch's text from the rows (discarded by the bench's sink, as in bench:ingest). */
-    writer() {
-      let bytes = 0;
-      for (const rows of routedRows)
-        bytes += encodeLogs(rows as Parameters<typeof encodeLogs>[0], LOG_FORMAT).length;
-      return bytes;
-    },
+    writer: (rows: Parameters<typeof encodeLogs>[0]) => encodeLogs(rows, LOG_FORMAT).length,
   };
 }
 
@@ -188,24 +169,31 @@ const cpuMicros = (): number => {
   return user + system;
 };
 
-/** CPU ns per log of each stage, one pass over every body. */
+/**
+ * CPU ns per log of each stage, body by body: each stage takes what the one before made of the
+ * same body, so what a stage allocates is collected in its own time, as in the service.
+ */
 async function pass(s: Stages): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
+  const micros: Record<string, number> = {};
   const time = async <T>(name: string, f: () => T | Promise<T>): Promise<T> => {
     const start = cpuMicros();
     const result = await f();
-    out[name] = ((cpuMicros() - start) * 1000) / logCount;
+    micros[name] = (micros[name] ?? 0) + cpuMicros() - start;
     return result;
   };
-  const parsed = await time('worker: parse (UTF-8 check, JSON.parse)', () => s.parse());
-  const validated = await time('worker: validate (with line fields)', () => s.validate(parsed));
-  const classified = await time('worker: row ids and match', () => s.match(validated));
-  const encoded = await time('worker: insert lines', () => s.encode(classified));
-  await time('worker: WAL record (head, UTF-8, CRC-32)', () => s.record(encoded));
-  await time('worker: whole job (prepareBody)', () => s.worker());
-  await time('across: structured clone of the answer', () => s.clone());
-  await time('main: answer into rows (route.ts)', () => s.route());
-  await time("main: writer's batch text (encodeLogs)", () => s.writer());
+  for (let i = 0; i < payloads.length; i++) {
+    const parsed = await time('worker: parse (UTF-8 check, JSON.parse)', () => s.parse(i));
+    const validated = await time('worker: validate (with line fields)', () => s.validate(parsed));
+    const classified = await time('worker: row ids and match', () => s.match(validated));
+    const encoded = await time('worker: insert lines', () => s.encode(classified));
+    await time('worker: WAL record (head, UTF-8, CRC-32)', () => s.record(encoded));
+    const answer = await time('worker: whole job (prepareBody)', () => s.worker(i));
+    const cloned = await time('across: structured clone of the answer', () => s.clone(answer));
+    const rows = await time('main: answer into rows (route.ts)', () => s.route(cloned));
+    await time("main: writer's batch text (encodeLogs)", () => s.writer(rows));
+  }
+  const out: Record<string, number> = {};
+  for (const [name, us] of Object.entries(micros)) out[name] = (us * 1000) / logCount;
   return out;
 }
 
