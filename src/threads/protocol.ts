@@ -60,12 +60,17 @@ export interface PreparedBody {
    */
   readonly namedOrgs: string[];
   readonly namedOrgIndexes: (number | null)[];
-  /** Per valid log: its org and its index in the request. */
-  readonly orgs: string[];
-  readonly indexes: (number | null)[];
+  /**
+   * The valid logs' orgs, as runs of logs of one org: orgRuns[r] for the logs before
+   * orgRunEnds[r] (and from the end of the run before). Runs, not a string per log, as the
+   * row ids are not sent (they are in the insert lines): each string costs the clone.
+   */
+  readonly orgRuns: string[];
+  readonly orgRunEnds: Uint32Array;
+  /** Per valid log, its index in the request; -1 for a lone log (null in PreparedLogs). */
+  readonly indexes: Int32Array;
   /** Rows (matched logs, stubs, and logs too long for a template), each with its valid-log position. */
   readonly rowAt: Uint32Array;
-  readonly rowIds: string[];
   readonly rowTemplateIds: Float64Array;
   readonly rowTimestamps: Float64Array;
   /** Per row: 0 matched, 1 stored without a template for its length, 2 a stub by its ingest rule. */

@@ -23,21 +23,33 @@ export type SendClassified = (
 ) => number | Promise<number>;
 
 export function preparedLogs(body: PreparedBody, send: SendClassified): PreparedLogs {
+  const orgs = orgsOf(body);
   return {
     problems: body.problems,
     failed: body.failed,
-    orgs: body.orgs,
-    indexes: body.indexes,
+    orgs,
+    indexes: Array.from(body.indexes, (index) => (index < 0 ? null : index)),
     reported: body.reported,
     route: (refused) => {
-      const { classified, lines } = unpack(body, refused);
+      const { classified, lines } = unpack(body, orgs, refused);
       // The record the worker framed holds every valid log: with some refused, it is made again.
       return send(classified, lines, refused === undefined ? body.record : undefined);
     },
   };
 }
 
-function unpack(body: PreparedBody, refused: ReadonlySet<number> | undefined) {
+/** Per valid log, its org, from the runs the worker sent. */
+function orgsOf(body: PreparedBody): string[] {
+  const orgs = new Array<string>(body.orgRunEnds[body.orgRunEnds.length - 1] ?? 0);
+  for (let r = 0, start = 0; r < body.orgRuns.length; r++) {
+    const end = body.orgRunEnds[r]!;
+    orgs.fill(body.orgRuns[r]!, start, end);
+    start = end;
+  }
+  return orgs;
+}
+
+function unpack(body: PreparedBody, orgs: readonly string[], refused: ReadonlySet<number> | undefined) {
   const rows: (StoredLog & WalTag)[] = [];
   const lines: string[] = [];
   let overLimit = 0;
@@ -55,14 +67,15 @@ function unpack(body: PreparedBody, refused: ReadonlySet<number> | undefined) {
       // The shape toStoredLog (match/stage.ts) makes, so the writer's loop stays monomorphic.
       rows.push({
         timestamp: body.rowTimestamps[k]!,
-        org: body.orgs[at]!,
+        org: orgs[at]!,
         dashboard: '',
         service: '',
         host: '',
         level: '',
         message: '',
         metadata: NO_METADATA,
-        id: body.rowIds[k]!,
+        // In its insert line, which is what the writer sends; here a worker's row goes nowhere else.
+        id: '',
         walSegment: 0,
         insertLine: line,
         templateId: body.rowTemplateIds[k]!,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LOG_FIELDS, type LogField } from '../../../src/model/log-fields.ts';
 import type { StoredLog } from '../../../src/model/log.ts';
-import { encodeLogs, encodeTimestamp, LOG_COLUMNS } from '../../../src/store/format.ts';
+import { encodeInsertLine, encodeLogs, encodeTimestamp, LOG_COLUMNS } from '../../../src/store/format.ts';
 
 /** What ClickHouse's DateTime64(3) text form is, from the standard library. */
 function reference(ms: number): string {
@@ -99,5 +99,40 @@ describe('encodeLogs covers every declared field', () => {
       assert.deepEqual(compact[at], want.json, `${name} in JSONCompactEachRow`);
       assert.equal(tsv[at], want.tsv, `${name} in TabSeparated`);
     }
+  });
+});
+
+describe('encodeInsertLine', () => {
+  const row = (metadata: Record<string, string>): StoredLog => ({
+    timestamp: 0,
+    org: 'acme',
+    dashboard: '',
+    service: '',
+    host: '',
+    level: 'INFO',
+    message: 'disk "sda" full\n',
+    metadata,
+    templateId: 7,
+    variables: ['sda'],
+    id: '1',
+    untemplatedReason: '',
+  });
+
+  it('writes metadata as validation leaves it (no prototype), empty or not, as JSON.stringify does', () => {
+    const empty = Object.create(null) as Record<string, string>;
+    assert.equal(
+      encodeInsertLine(row(empty)),
+      '["1970-01-01 00:00:00.000","acme","","","","INFO","disk \\"sda\\" full\\n","7",["sda"],{},"1",""]\n',
+    );
+    const some = Object.create(null) as Record<string, string>;
+    some['__proto__'] = 'an ordinary key';
+    some['pod'] = 'api-1';
+    const line = encodeInsertLine(row(some));
+    assert.equal(line.endsWith('\n'), true);
+    const metadata = (JSON.parse(line) as unknown[])[9] as Record<string, string>;
+    assert.deepEqual(Object.entries(metadata), [
+      ['__proto__', 'an ordinary key'],
+      ['pod', 'api-1'],
+    ]);
   });
 });

@@ -54,7 +54,7 @@ describe('ThreadPool', () => {
       );
 
       const next = await threads.prepare(body('after the restart'), 'json', undefined, Date.now());
-      assert.deepEqual(next.orgs, ['acme']);
+      assert.deepEqual([...next.orgRuns], ['acme']);
       assert.equal(next.misses[0]?.message, 'after the restart');
     } finally {
       await threads.stop(Date.now());
