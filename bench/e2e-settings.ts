@@ -4,7 +4,8 @@
 // setting per round, the order reversed every other round so drift of the shared machine hits
 // them alike. Each `--settings` is environment for the service only (the load generator and
 // the raw insert keep theirs), and a part starting with `--` a flag on its Node command line
-// (`--settings 'INGEST_THREADS=1;--heap-growing-percent=30'`); the first is the peer of the others. Reported per setting
+// (`--settings='INGEST_THREADS=1;--heap-growing-percent=30'`, with `=` when it starts with a dash);
+// the first is the peer of the others. Reported per setting
 // beside the peer, medians over the rounds: peak RSS (what it saves), logs/s stored end to end
 // and CPU per million logs (what it costs). Every run checks stored == accepted itself.
 import { spawn } from 'node:child_process';

@@ -855,6 +855,8 @@ function passOn(own: readonly string[], flags: readonly string[]): string[] {
   const args: string[] = [];
   for (let i = 0; i < passed.length; i++) {
     if (flags.includes(passed[i]!)) continue;
+    // `--settings=--flag`: the form a value starting with a dash must take.
+    if (own.some((name) => passed[i]!.startsWith(`${name}=`))) continue;
     if (own.includes(passed[i]!)) {
       i++;
       continue;
