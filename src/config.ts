@@ -587,9 +587,9 @@ function readApiKeys(src: Source): ApiKeyConfig[] {
 const OPENAI_API_URL = 'https://api.openai.com/v1';
 
 /**
- * The embedded engine's allocator gives freed pages back at once (the engine's own default keeps
- * them 5 s): under bench:e2e's load that is where its freed insert buffers sat, resident, at the
- * service's peak (docs/benchmarks.md, "Memory").
+ * The engine's own (5 s). 0, freed pages given back at once, lowered the peak RSS under bench:e2e
+ * to 0.85x but cost 1.13x the CPU per stored log (the next insert faults the pages in again):
+ * not a small enough cost to be the default (docs/benchmarks.md, "Second round").
  */
 const EMBEDDED_DIRTY_DECAY_MS = -1;
 
