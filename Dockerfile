@@ -35,4 +35,4 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=6 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.INGEST_PORT||3002)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
 # node is PID 1 and handles SIGTERM itself: it drains queues and buffers, then exits 0.
-CMD ["node", "--max-semi-space-size=4", "src/cli/service.ts"]
+CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=30", "src/cli/service.ts"]

@@ -3,7 +3,9 @@
 // Runs the whole of bench:e2e (service, load, drain, count, raw insert) as a child once per
 // setting per round, the order reversed every other round so drift of the shared machine hits
 // them alike. Each `--settings` is environment for the service only (the load generator and
-// the raw insert keep theirs); the first is the peer of the others. Reported per setting
+// the raw insert keep theirs), and a part starting with `--` a flag on its Node command line
+// (`--settings='INGEST_THREADS=1;--heap-growing-percent=30'`, with `=` when it starts with a dash);
+// the first is the peer of the others. Reported per setting
 // beside the peer, medians over the rounds: peak RSS (what it saves), logs/s stored end to end
 // and CPU per million logs (what it costs). Every run checks stored == accepted itself.
 import { spawn } from 'node:child_process';
@@ -52,7 +54,8 @@ export async function e2eSettings(
             [
               'bench/e2e.ts',
               ...args,
-              ...serviceEnv.flatMap((pair) => ['--service-env', pair]),
+              // One argument each: a flag as a separate value would be read as an option of ours.
+              ...serviceEnv.map((pair) => `--service-env=${pair}`),
               '--json',
               json,
             ],

@@ -9,7 +9,8 @@
 // --wal-on-off: the whole benchmark once per INGEST_WAL_SYNC (off, write, fsync) per round,
 // side by side (bench/e2e-wal.ts). --settings: the same for any environment of the service
 // (bench/e2e-settings.ts), the first the peer of the others. --service-env NAME=VALUE (repeated):
-// environment for the service only.
+// environment for the service only; --service-env --flag (repeated): a flag on the service's Node
+// command line, after NODE_FLAGS (V8 takes many of its flags from there only, not NODE_OPTIONS).
 //
 // Phase A: the standalone service runs as a child process on a temp DATA_DIR (default settings
 // unless CLICKHOUSE_* variables are set in this environment). It learns the LogHub-2k lines (once
@@ -509,22 +510,28 @@ async function main(): Promise<void> {
     values['service-cpu-prof'] === undefined
       ? []
       : ['--cpu-prof', '--cpu-prof-dir', path.resolve(values['service-cpu-prof'])];
-  const service = spawn(process.execPath, [...NODE_FLAGS, ...profArgs, 'src/cli/service.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      INGEST_PORT: String(PORT),
-      INGEST_HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      // The load is one org: the per-org rate limit would cap the pipeline being measured.
-      INGEST_RATE_LIMIT_LOGS_PER_SEC: '0',
-      ...Object.fromEntries(
-        values['service-env'].map((pair) => [pair.split('=')[0]!, pair.slice(pair.indexOf('=') + 1)]),
-      ),
+  const serviceEnv = values['service-env'].filter((pair) => !pair.startsWith('--'));
+  const serviceFlags = values['service-env'].filter((pair) => pair.startsWith('--'));
+  const service = spawn(
+    process.execPath,
+    [...NODE_FLAGS, ...serviceFlags, ...profArgs, 'src/cli/service.ts'],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        DATA_DIR: dataDir,
+        INGEST_PORT: String(PORT),
+        INGEST_HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        // The load is one org: the per-org rate limit would cap the pipeline being measured.
+        INGEST_RATE_LIMIT_LOGS_PER_SEC: '0',
+        ...Object.fromEntries(
+          serviceEnv.map((pair) => [pair.split('=')[0]!, pair.slice(pair.indexOf('=') + 1)]),
+        ),
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  );
   const sampler = processSampler(service.pid!);
   try {
     // ---- Phase A: the service.
@@ -848,6 +855,8 @@ function passOn(own: readonly string[], flags: readonly string[]): string[] {
   const args: string[] = [];
   for (let i = 0; i < passed.length; i++) {
     if (flags.includes(passed[i]!)) continue;
+    // `--settings=--flag`: the form a value starting with a dash must take.
+    if (own.some((name) => passed[i]!.startsWith(`${name}=`))) continue;
     if (own.includes(passed[i]!)) {
       i++;
       continue;

@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { DATASETS, loghubAvailable, LOGHUB_DIR, readDataset, withFreshNumbers } from './loghub.ts';
 import { Report, spread } from './report.ts';
+import { loadConfig } from '../src/config.ts';
 import type { StoredLog } from '../src/model/log.ts';
 import { insertEncoded } from '../src/store/client.ts';
 import { encodeLogs, LOG_COLUMNS, LOG_FORMAT } from '../src/store/format.ts';
@@ -115,7 +116,8 @@ const store = await startStore(
     retryInitialBackoffMs: 100,
     retryMaxBackoffMs: 1000,
     discardLogs: false,
-    embedded: { cacheMb: 0, maxMemoryMb: 0 },
+    // The engine's settings as the service starts it.
+    embedded: loadConfig({}).clickhouse.embedded,
   },
   { logger: pino({ level: 'warn' }) },
 );

@@ -128,7 +128,8 @@ async function insertCost(dataDir: string): Promise<{ with: number; without: num
     retryInitialBackoffMs: 100,
     retryMaxBackoffMs: 1000,
     discardLogs: false,
-    embedded: { cacheMb: 0, maxMemoryMb: 0 },
+    // The engine's settings as the service starts it.
+    embedded: loadConfig({}).clickhouse.embedded,
   };
   const logger = createLogger('silent');
   const withViews = await startStore({ ...config, database: 'with_views' }, { logger });

@@ -23,6 +23,7 @@ import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import type { StoredLog } from '../src/model/log.ts';
+import { loadConfig } from '../src/config.ts';
 import { insertEncoded, type ClickHouseClient } from '../src/store/client.ts';
 import { encodeLogs, LOG_COLUMNS, type InsertFormat } from '../src/store/format.ts';
 import { startStore } from '../src/store/stage.ts';
@@ -75,7 +76,8 @@ const store = await startStore(
     retryInitialBackoffMs: 100,
     retryMaxBackoffMs: 1000,
     discardLogs: false,
-    embedded: { cacheMb: 0, maxMemoryMb: 0 },
+    // The engine's settings as the service starts it.
+    embedded: loadConfig({}).clickhouse.embedded,
   },
   { logger: pino({ level: 'warn' }) },
 );

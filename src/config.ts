@@ -118,8 +118,14 @@ export interface Config {
      * The embedded engine's own memory (store/client.ts), given to it at start; 0 keeps the
      * engine's default. `cacheMb`: the most each of its caches (marks, primary index, text index,
      * query conditions) holds; `maxMemoryMb`: the most it takes in all (max_server_memory_usage).
+     * `dirtyDecayMs`: how long its allocator keeps freed pages before giving them back to the
+     * system (jemalloc's dirty_decay_ms; -1 keeps the engine's own, 5 s).
      */
-    readonly embedded: { readonly cacheMb: number; readonly maxMemoryMb: number };
+    readonly embedded: {
+      readonly cacheMb: number;
+      readonly maxMemoryMb: number;
+      readonly dirtyDecayMs: number;
+    };
   };
   readonly llm: {
     readonly provider: GeneratorName;
@@ -580,6 +586,13 @@ function readApiKeys(src: Source): ApiKeyConfig[] {
 
 const OPENAI_API_URL = 'https://api.openai.com/v1';
 
+/**
+ * The engine's own (5 s). 0, freed pages given back at once, lowered the peak RSS under bench:e2e
+ * to 0.85x but cost 1.13x the CPU per stored log (the next insert faults the pages in again):
+ * not a small enough cost to be the default (docs/benchmarks.md, "Second round").
+ */
+const EMBEDDED_DIRTY_DECAY_MS = -1;
+
 /** Default logs per second per org: about half of what one standalone process stores. */
 export const DEFAULT_LOGS_PER_SEC_PER_ORG = 50_000;
 
@@ -756,6 +769,13 @@ function readConfig(src: Source): Config {
       embedded: {
         cacheMb: readInt(src, 'CLICKHOUSE_EMBEDDED_CACHE_MB', 0, 0, 1024 * 1024),
         maxMemoryMb: readInt(src, 'CLICKHOUSE_EMBEDDED_MAX_MEMORY_MB', 0, 0, 1024 * 1024),
+        dirtyDecayMs: readInt(
+          src,
+          'CLICKHOUSE_EMBEDDED_DIRTY_DECAY_MS',
+          EMBEDDED_DIRTY_DECAY_MS,
+          -1,
+          3_600_000,
+        ),
       },
     },
     llm: {

@@ -18,6 +18,8 @@ export type { ClickHouseClient };
 export async function createStoreClient(config: Config['clickhouse']): Promise<ClickHouseClient> {
   if (config.url === undefined) {
     mkdirSync(config.dataDir, { recursive: true });
+    const conf = allocatorConf(config.embedded.dirtyDecayMs, process.env['JE_MALLOC_CONF']);
+    if (conf !== undefined) process.env['JE_MALLOC_CONF'] = conf;
     const { createChdbConnection } = await import('chdb/connection');
     const args = engineArgs(config.embedded);
     // The engine is made by the first session on a folder and takes its settings from that one;
@@ -41,6 +43,23 @@ export async function createStoreClient(config: Config['clickhouse']): Promise<C
     // Failures surface as errors the store logs through pino; the SDK's console lines would repeat them.
     log: { level: ClickHouseLogLevel.OFF },
   });
+}
+
+/**
+ * The engine's allocator (jemalloc, linked into libchdb) reads its options from JE_MALLOC_CONF
+ * once, when the library loads: so it is set here, before the first import of chdb, and it holds
+ * for the process (a second store in the same process keeps what the first one loaded with).
+ * ClickHouse builds it with dirty_decay_ms:5000: freed pages stay resident 5 s for reuse, which
+ * under back-to-back inserts is tens of MB at the process's peak. Options already in the
+ * variable come after ours, so an operator's own JE_MALLOC_CONF wins (jemalloc takes the last).
+ * A negative decay leaves the variable as it is.
+ */
+export function allocatorConf(dirtyDecayMs: number, inherited: string | undefined): string | undefined {
+  if (dirtyDecayMs < 0) return inherited;
+  const ours = `dirty_decay_ms:${dirtyDecayMs}`;
+  // A second store in the process finds ours already there.
+  if (inherited === ours || inherited?.startsWith(`${ours},`) === true) return inherited;
+  return inherited === undefined || inherited === '' ? ours : `${ours},${inherited}`;
 }
 
 /** Idle threads the embedded engine's global pool keeps (see engineArgs). */

@@ -18,7 +18,7 @@ async function serverSettings(store: Store): Promise<Record<string, number>> {
 
 test('the embedded engine takes its cache and memory ceilings from the config, and stores as before', async () => {
   const store = await startStore(
-    { ...storage.config, embedded: { cacheMb: 32, maxMemoryMb: 700 } },
+    { ...storage.config, embedded: { cacheMb: 32, maxMemoryMb: 700, dirtyDecayMs: 0 } },
     { logger: silent },
   );
   try {
@@ -34,6 +34,32 @@ test('the embedded engine takes its cache and memory ceilings from the config, a
     store.writer.enqueue([log({ message: 'with ceilings' })]);
     assert.equal(await store.writer.flush(), true);
     assert.equal(await count(store, `message = 'with ceilings'`), 1);
+  } finally {
+    await store.stop();
+  }
+});
+
+/** The engine's allocator's options as it reports them (`opt.dirty_decay_ms: 0`), by name. */
+async function allocatorOptions(store: Store): Promise<Record<string, string>> {
+  const result = await store.client.query({
+    query: 'SELECT stats FROM system.jemalloc_stats',
+    format: 'JSONEachRow',
+  });
+  const [row] = await result.json<{ stats: string }>();
+  const options: Record<string, string> = {};
+  for (const m of (row?.stats ?? '').matchAll(/^\s+opt\.(\w+): (\S+)/gm)) options[m[1]!] = m[2]!;
+  return options;
+}
+
+test("the engine's allocator gives freed pages back as configured (CLICKHOUSE_EMBEDDED_DIRTY_DECAY_MS)", async () => {
+  // The allocator reads its options when the engine loads, once per process: this test file's
+  // stores all load it with the settings of the first one (dirtyDecayMs: 0, above or here).
+  const store = await startStore(storage.config, { logger: silent });
+  try {
+    const options = await allocatorOptions(store);
+    assert.equal(options['dirty_decay_ms'], '0');
+    // The rest stays the engine's own: freed pages that have been given back are not kept either.
+    assert.equal(options['muzzy_decay_ms'], '0');
   } finally {
     await store.stop();
   }

@@ -25,7 +25,7 @@ export function tempStorage(prefix: string): { config: Config['clickhouse']; cle
       retryInitialBackoffMs: 20,
       retryMaxBackoffMs: 200,
       discardLogs: false,
-      embedded: { cacheMb: 0, maxMemoryMb: 0 },
+      embedded: { cacheMb: 0, maxMemoryMb: 0, dirtyDecayMs: 0 },
     },
     cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
   };

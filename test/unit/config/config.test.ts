@@ -64,6 +64,8 @@ describe('loadConfig', () => {
     ['CLICKHOUSE_EMBEDDED_CACHE_MB', '-1'],
     ['CLICKHOUSE_EMBEDDED_CACHE_MB', '64MB'],
     ['CLICKHOUSE_EMBEDDED_MAX_MEMORY_MB', 'half'],
+    ['CLICKHOUSE_EMBEDDED_DIRTY_DECAY_MS', '-2'],
+    ['CLICKHOUSE_EMBEDDED_DIRTY_DECAY_MS', '1s'],
   ];
   for (const [variable, value] of bad) {
     it(`rejects ${variable}=${value} naming the variable`, () => {

@@ -41,6 +41,7 @@ const CONFIGMAP_OMITTED: ReadonlyMap<string, string> = new Map([
   ['INGEST_WAL_MAX_BYTES', 'standalone only'],
   ['CLICKHOUSE_EMBEDDED_CACHE_MB', 'standalone only: the embedded engine'],
   ['CLICKHOUSE_EMBEDDED_MAX_MEMORY_MB', 'standalone only: the embedded engine'],
+  ['CLICKHOUSE_EMBEDDED_DIRTY_DECAY_MS', 'standalone only: the embedded engine'],
 ]);
 
 /** Values in docker-compose.yml's role environments that are not the code's default, on purpose. */
