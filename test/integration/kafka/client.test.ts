@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, afterEach, before, describe, it } from 'node:test';
+import { ProduceAcks, Producer } from '@platformatic/kafka';
 import {
   createKafka,
   type Kafka,
@@ -318,6 +319,76 @@ describe('kafka client (real broker)', { timeout: 120_000 }, () => {
     await reader.close();
     assert.equal(committed, 3000);
     assert.ok(copied >= 3000, `onBatch saw ${copied} records`);
+  });
+
+  it("a read-committed consumer never gets an aborted transaction's records, though its fetches end inside it", async () => {
+    const t = topic();
+    await kafka.admin.ensureTopics([{ name: t, partitions: 1, replicationFactor: 1 }]);
+    // A matcher's transaction as a rebalance aborts it: 6 MiB written, more than one fetch
+    // returns (FETCH_MAX_BYTES), so a fetch ends inside it, before its abort marker.
+    const producer = new Producer({
+      clientId: `aborting-${randomUUID()}`,
+      bootstrapBrokers: kafkaBrokers(),
+      acks: ProduceAcks.ALL,
+      idempotent: true,
+      transactionalId: `tx-${randomUUID()}`,
+      producerId: -1n,
+      producerEpoch: -1,
+    });
+    try {
+      const aborted = await producer.beginTransaction();
+      for (let chunk = 0; chunk < 12; chunk++) {
+        await aborted.send({
+          acks: ProduceAcks.ALL,
+          messages: Array.from({ length: 500 }, (_, i) => ({
+            topic: t,
+            key: Buffer.from('org'),
+            value: Buffer.alloc(1024, `aborted-${chunk}-${i}`),
+          })),
+        });
+      }
+      await aborted.abort();
+      const committed = await producer.beginTransaction();
+      await committed.send({
+        acks: ProduceAcks.ALL,
+        messages: Array.from({ length: 10 }, (_, i) => ({
+          topic: t,
+          key: Buffer.from('org'),
+          value: Buffer.from(`kept-${i}`),
+        })),
+      });
+      await committed.commit();
+    } finally {
+      await producer.close();
+    }
+
+    const seen: string[] = [];
+    const reader = await kafka.consumer({
+      groupId: `r-${randomUUID()}`,
+      topics: [t],
+      fromBeginning: true,
+      autoCommit: false,
+      onBatch: (b) => {
+        seen.push(...b.messages.map((m) => m.value?.toString('latin1', 0, 8) ?? ''));
+        return Promise.resolve();
+      },
+    });
+    // The committed records come after the aborted ones: once they are in, nothing else is coming.
+    await waitFor(
+      'the 10 committed records',
+      () => seen.filter((v) => v.startsWith('kept-')).length >= 10,
+      60_000,
+    );
+    await reader.close();
+    assert.equal(
+      seen.filter((v) => v.startsWith('aborted-')).length,
+      0,
+      'records of the aborted transaction delivered',
+    );
+    assert.deepEqual(
+      seen,
+      Array.from({ length: 10 }, (_, i) => `kept-${i}`),
+    );
   });
 
   it('readFromBeginning of a compacted topic gives the latest value per key and the tombstones, then stops at the end', async () => {

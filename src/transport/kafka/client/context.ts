@@ -12,6 +12,7 @@ import {
   type Message,
 } from '@platformatic/kafka';
 import { toKafkaError } from '../errors.ts';
+import { skipAbortedOn } from './aborted.ts';
 
 /**
  * What the parts of one client share: the connection settings, the admin connection, and
@@ -93,35 +94,40 @@ export interface MemberConsumerOptions {
  */
 export function newConsumer(ctx: ClientContext, group: MemberConsumerOptions | { oneOff: string }): Consumer {
   if ('oneOff' in group) {
-    return new Consumer({
-      ...ctx.base,
-      maxBytes: FETCH_MAX_BYTES,
-      groupId: `${ctx.clientId}-${group.oneOff}-${randomUUID()}`,
-      maxWaitTime: 500,
-    });
+    return skipAbortedOn(
+      new Consumer({
+        ...ctx.base,
+        maxBytes: FETCH_MAX_BYTES,
+        groupId: `${ctx.clientId}-${group.oneOff}-${randomUUID()}`,
+        maxWaitTime: 500,
+      }),
+    );
   }
   const beforeJoin = group.beforeJoin;
-  return new Consumer({
-    ...ctx.base,
-    maxBytes: FETCH_MAX_BYTES,
-    groupId: group.groupId,
-    sessionTimeout: group.sessionTimeoutMs ?? SESSION_TIMEOUT_MS,
-    heartbeatInterval: 1000,
-    maxWaitTime: 500,
-    // Incremental rebalances: only the partitions that change owner stop. roundrobin (the
-    // client's default, eager: every partition stops) stays listed so that members of an older
-    // version and this one agree on a protocol during a rolling upgrade.
-    protocols: [
-      { name: 'cooperative-sticky', version: 3 },
-      { name: 'roundrobin', version: 1 },
-    ],
-    // The broker refuses whitespace in an instance id; KAFKA_INSTANCE_ID may hold some, and
-    // encoding keeps distinct ids distinct.
-    ...(group.instanceId === undefined ? {} : { groupInstanceId: encodeURIComponent(group.instanceId) }),
-    ...(beforeJoin === undefined
-      ? {}
-      : { protocolsMetadata: async () => beforeJoin().then(() => Buffer.alloc(0)) }),
-  });
+  // Every consumer reads committed records only, and the client needs help there (aborted.ts).
+  return skipAbortedOn(
+    new Consumer({
+      ...ctx.base,
+      maxBytes: FETCH_MAX_BYTES,
+      groupId: group.groupId,
+      sessionTimeout: group.sessionTimeoutMs ?? SESSION_TIMEOUT_MS,
+      heartbeatInterval: 1000,
+      maxWaitTime: 500,
+      // Incremental rebalances: only the partitions that change owner stop. roundrobin (the
+      // client's default, eager: every partition stops) stays listed so that members of an older
+      // version and this one agree on a protocol during a rolling upgrade.
+      protocols: [
+        { name: 'cooperative-sticky', version: 3 },
+        { name: 'roundrobin', version: 1 },
+      ],
+      // The broker refuses whitespace in an instance id; KAFKA_INSTANCE_ID may hold some, and
+      // encoding keeps distinct ids distinct.
+      ...(group.instanceId === undefined ? {} : { groupInstanceId: encodeURIComponent(group.instanceId) }),
+      ...(beforeJoin === undefined
+        ? {}
+        : { protocolsMetadata: async () => beforeJoin().then(() => Buffer.alloc(0)) }),
+    }),
+  );
 }
 
 /** What stopped a read loop: the handler's own error as it was, anything else as a KafkaError. */
