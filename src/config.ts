@@ -23,6 +23,9 @@ export const DEFAULT_LIMITS: ValidationLimits = Object.freeze({
 /** Most logs in one request (INGEST_MAX_LOGS_PER_REQUEST); more and the request gets 413. */
 export const DEFAULT_MAX_LOGS_PER_REQUEST = 10_000;
 
+/** KAFKA_FETCH_MAX_BYTES: why this size, docs/benchmarks.md "Kafka matcher memory". */
+export const DEFAULT_FETCH_MAX_BYTES = 1024 * 1024;
+
 export type GeneratorName = 'builtin' | 'openai' | 'ollama';
 
 /** What one process runs; `all` is every stage (standalone, or over Kafka with KAFKA_BROKERS). */
@@ -195,6 +198,8 @@ export interface KafkaConfig {
   readonly instanceId: string;
   /** Logs the ingest role has sent and the broker not yet acknowledged; above it, 503. */
   readonly producePendingMaxLogs: number;
+  /** Bytes one fetch of a consumer may return: what a matcher or writer decodes at once. */
+  readonly fetchMaxBytes: number;
   readonly topics: {
     readonly raw: string;
     readonly unmatched: string;
@@ -440,6 +445,15 @@ function readKafka(src: Source): KafkaConfig {
       derived(`${os.hostname()}-${process.pid}`, 'the host name and the process id'),
     ),
     producePendingMaxLogs: readInt(src, 'KAFKA_PRODUCE_PENDING_MAX_LOGS', 100_000, 1),
+    // Below 64 KiB a fetch is a round trip per few hundred logs; above 64 MiB one fetch alone
+    // is more than a matcher's memory. (A first record larger than the limit still comes.)
+    fetchMaxBytes: readInt(
+      src,
+      'KAFKA_FETCH_MAX_BYTES',
+      DEFAULT_FETCH_MAX_BYTES,
+      64 * 1024,
+      64 * 1024 * 1024,
+    ),
     topics,
     partitions: readInt(src, 'KAFKA_PARTITIONS', 6, 1, 10_000),
     replicationFactor: readInt(src, 'KAFKA_REPLICATION_FACTOR', 1, 1, 32_767),

@@ -12,7 +12,11 @@ import { ensureTopics } from './topics.ts';
 export async function connectKafka(config: Config, role: Exclude<Role, 'all'>): Promise<Kafka> {
   const brokers = config.kafka.brokers;
   if (brokers === undefined) throw new Error(`the ${role} role needs KAFKA_BROKERS`);
-  const kafka = createKafka({ brokers, clientId: `${config.kafka.clientId}-${role}` });
+  const kafka = createKafka({
+    brokers,
+    clientId: `${config.kafka.clientId}-${role}`,
+    fetchMaxBytes: config.kafka.fetchMaxBytes,
+  });
   try {
     await ensureTopics(kafka.admin, config.kafka);
   } catch (err) {

@@ -91,6 +91,7 @@ describe('loadConfig', () => {
       });
       assert.equal(kafka.partitions, 6);
       assert.equal(kafka.replicationFactor, 1);
+      assert.equal(kafka.fetchMaxBytes, 1024 * 1024);
       assert.deepEqual(kafka.groups, {
         matcher: 'log-ingest-matcher',
         writer: 'log-ingest-writer',
@@ -112,6 +113,7 @@ describe('loadConfig', () => {
         KAFKA_GROUP_MATCHER: 'm',
         KAFKA_GROUP_WRITER: 'w',
         KAFKA_GROUP_GENERATOR: 'g',
+        KAFKA_FETCH_MAX_BYTES: '262144',
       });
       assert.deepEqual(kafka.brokers, ['127.0.0.1:9092', 'kafka-1.internal:19092', '[::1]:9094']);
       assert.equal(kafka.clientId, 'ingest-7');
@@ -124,6 +126,7 @@ describe('loadConfig', () => {
       });
       assert.equal(kafka.partitions, 12);
       assert.equal(kafka.replicationFactor, 3);
+      assert.equal(kafka.fetchMaxBytes, 262_144);
       assert.deepEqual(kafka.groups, { matcher: 'm', writer: 'w', generator: 'g' });
       assert.ok(Object.isFrozen(kafka.brokers) && Object.isFrozen(kafka.topics));
     });
@@ -140,6 +143,8 @@ describe('loadConfig', () => {
       ['KAFKA_PARTITIONS', '0'],
       ['KAFKA_PARTITIONS', 'six'],
       ['KAFKA_REPLICATION_FACTOR', '-1'],
+      ['KAFKA_FETCH_MAX_BYTES', '1000'],
+      ['KAFKA_FETCH_MAX_BYTES', String(128 * 1024 * 1024)],
     ];
     for (const [variable, value] of badKafka) {
       it(`rejects ${variable}=${value.slice(0, 40)} naming the variable`, () => {

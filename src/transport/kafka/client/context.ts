@@ -21,6 +21,8 @@ import { skipAbortedOn } from './aborted.ts';
 export interface ClientContext {
   readonly clientId: string;
   readonly base: { clientId: string; bootstrapBrokers: string[] };
+  /** Bytes one fetch of a consumer may return, decoded into records at once. */
+  readonly fetchMaxBytes: number;
   readonly admin: Admin;
   readonly closers: Set<() => Promise<void>>;
 }
@@ -35,11 +37,13 @@ export async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Bytes one fetch may return. The client's default, 50 MB, is decoded into objects all at once:
- * a matcher starting on a backlog peaked near 900 MB (bench:kafka). 4 MiB is still thousands of
- * logs per fetch, which is what batching needs.
+ * Bytes one fetch may return unless the client is told otherwise (KAFKA_FETCH_MAX_BYTES). The
+ * client's default, 50 MB, is decoded into objects all at once: a matcher starting on a backlog
+ * peaked near 900 MB (bench:kafka). 1 MiB is still about 5,000 logs per fetch, which is what
+ * batching needs; against 4 MiB it saved a matcher 9% of its peak RSS for no CPU per log
+ * (docs/benchmarks.md, "Kafka matcher memory").
  */
-export const FETCH_MAX_BYTES = 4 * 1024 * 1024;
+export const FETCH_MAX_BYTES = 1024 * 1024;
 
 /** Transactions leave commit markers in the log; consumers skip them and aborted records. */
 export const READ_COMMITTED = FetchIsolationLevels.READ_COMMITTED;
@@ -97,7 +101,7 @@ export function newConsumer(ctx: ClientContext, group: MemberConsumerOptions | {
     return skipAbortedOn(
       new Consumer({
         ...ctx.base,
-        maxBytes: FETCH_MAX_BYTES,
+        maxBytes: ctx.fetchMaxBytes,
         groupId: `${ctx.clientId}-${group.oneOff}-${randomUUID()}`,
         maxWaitTime: 500,
       }),
@@ -108,7 +112,7 @@ export function newConsumer(ctx: ClientContext, group: MemberConsumerOptions | {
   return skipAbortedOn(
     new Consumer({
       ...ctx.base,
-      maxBytes: FETCH_MAX_BYTES,
+      maxBytes: ctx.fetchMaxBytes,
       groupId: group.groupId,
       sessionTimeout: group.sessionTimeoutMs ?? SESSION_TIMEOUT_MS,
       heartbeatInterval: 1000,

@@ -6,7 +6,7 @@
 import { Admin } from '@platformatic/kafka';
 import { createAdmin } from './admin.ts';
 import { createConsumer, createGatheringConsumer } from './consumer-group.ts';
-import type { ClientContext } from './context.ts';
+import { FETCH_MAX_BYTES, type ClientContext } from './context.ts';
 import { createProducer } from './producer.ts';
 import { readFromBeginning, readRange } from './readers.ts';
 import { createTransform } from './transaction.ts';
@@ -16,7 +16,13 @@ export type * from './types.ts';
 
 export function createKafka(options: KafkaOptions): Kafka {
   const base = { clientId: options.clientId, bootstrapBrokers: [...options.brokers] };
-  const ctx: ClientContext = { clientId: options.clientId, base, admin: new Admin(base), closers: new Set() };
+  const ctx: ClientContext = {
+    clientId: options.clientId,
+    base,
+    fetchMaxBytes: options.fetchMaxBytes ?? FETCH_MAX_BYTES,
+    admin: new Admin(base),
+    closers: new Set(),
+  };
   let closed = false;
   return {
     admin: createAdmin(ctx.admin),

@@ -7,6 +7,8 @@ import type { KafkaError } from '../errors.ts';
 export interface KafkaOptions {
   brokers: readonly string[];
   clientId: string;
+  /** Bytes one fetch of a consumer may return (all its partitions together); default 1 MiB. */
+  fetchMaxBytes?: number;
 }
 
 export interface TopicSpec {
