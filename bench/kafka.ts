@@ -51,7 +51,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { murmur2 } from '@platformatic/kafka';
-import { NODE_FLAGS } from '../src/cli/node-flags.ts';
+import { MATCHER_NODE_FLAGS, NODE_FLAGS } from '../src/cli/node-flags.ts';
 import type { LogRecord } from '../src/model/log.ts';
 import { serdes } from '../src/transport/kafka/connect.ts';
 import { toOutgoing } from '../src/transport/kafka/channel.ts';
@@ -252,12 +252,15 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** A role's process, started as `npm start` and the image start it: with the service's Node flags. */
+/**
+ * A role's process, started as the deployment files start it: with the service's Node flags, a
+ * matcher with the matcher's (src/cli/node-flags.ts).
+ */
 async function spawnRole(
   name: string,
   role: string,
   env: Record<string, string>,
-  nodeFlags: readonly string[] = NODE_FLAGS,
+  nodeFlags: readonly string[] = role === 'matcher' ? MATCHER_NODE_FLAGS : NODE_FLAGS,
 ): Promise<Role> {
   const port = await freePort();
   const inherited = { ...process.env };

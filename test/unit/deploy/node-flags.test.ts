@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { NODE_FLAGS } from '../../../src/cli/node-flags.ts';
+import { MATCHER_NODE_FLAGS, NODE_FLAGS } from '../../../src/cli/node-flags.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const read = (file: string): string => readFileSync(path.join(root, file), 'utf8');
@@ -20,6 +20,20 @@ describe('the V8 flags the service starts with', () => {
     const cmd = /^CMD (\[.*\])$/m.exec(read('Dockerfile'))?.[1];
     assert.ok(cmd !== undefined, 'the Dockerfile has an exec-form CMD');
     assert.deepEqual(JSON.parse(cmd), ['node', ...NODE_FLAGS, 'src/cli/service.ts']);
+  });
+
+  it("Kafka-mode matchers start with the matcher's flags, in k8s and in docker-compose", () => {
+    const expected = JSON.stringify(['node', ...MATCHER_NODE_FLAGS, 'src/cli/service.ts']);
+    for (const file of ['k8s/matcher.yaml', 'docker-compose.yml']) {
+      const commands = [...read(file).matchAll(/^\s*command: (\[.*\])$/gm)].map((m) =>
+        JSON.stringify(JSON.parse((m[1] ?? '').replaceAll("'", '"'))),
+      );
+      assert.deepEqual(commands, [expected], file);
+    }
+    assert.ok(
+      MATCHER_NODE_FLAGS.includes('--max-semi-space-size=4'),
+      'matchers keep the young generation cap',
+    );
   });
 
   it("reach the request threads: a worker's young generation stays within --max-semi-space-size", () => {
