@@ -11,10 +11,12 @@
  * - a handler that cannot finish a chunk (a transaction refused in a rebalance) asks for a
  *   rewind: the member reads again from the committed offsets with a fresh stream, without
  *   leaving the group (leaving and rejoining was itself a rebalance: the storm);
- * - a record at an offset this member has already committed (a stream re-reads the committed
- *   offsets when a rebalance ends, and a transaction's offsets become visible a moment after it
- *   commits) is dropped, and a partition new to the member starts at its stable committed offset
- *   (one that waits for the previous owner's open transaction), so no work is done twice;
+ * - a record at an offset this member has already committed, or one handed over twice (a
+ *   stream re-reads the committed offsets when a rebalance ends, behind what it had fetched
+ *   already, and a transaction's offsets become visible a moment after it commits) is dropped,
+ *   records of a partition the member no longer owns too, and a partition new to the member
+ *   starts at its stable committed offset (one that waits for the previous owner's open
+ *   transaction), so no work is done twice;
  * - with an instance id (static membership) a restarted process takes its partitions back
  *   without a rebalance, if it returns within the session timeout.
  */
@@ -23,7 +25,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { KafkaError, toKafkaError } from '../errors.ts';
 import type { ClientContext } from './context.ts';
 import { callHandler, failureOf, guard, newConsumer, READ_COMMITTED } from './context.ts';
-import { batchOf } from './messages.ts';
+import { batchOf, unseen } from './messages.ts';
 import type { ConsumerOptions, GatherOptions, KafkaConsumer, MemberEvents } from './types.ts';
 
 type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
@@ -127,6 +129,8 @@ export async function groupMember(
   const member: MemberHandle = {
     consumer: c,
     committed(topic, partition, offset) {
+      // A partition given up meanwhile starts afresh (its stable offset) if it comes back.
+      if (!member.owns(topic, partition)) return;
       const k = key(topic, partition);
       if ((next.get(k) ?? -1n) < offset) next.set(k, offset);
     },
@@ -164,14 +168,22 @@ export async function groupMember(
   });
   let stopping = false;
 
-  /** Drops what this member has committed already; a partition new to it starts at its stable offset. */
+  /**
+   * Drops what this member has committed already, records handed over twice, and partitions it
+   * no longer owns (their new owner reads them); a partition new to it starts at its stable offset.
+   */
   async function fresh(msgs: Message[]): Promise<Message[]> {
     const first = msgs[0] as Message;
+    if (!member.owns(first.topic, first.partition)) return [];
     const k = key(first.topic, first.partition);
     let from = next.get(k);
     if (from === undefined) {
       const started = Date.now();
+      const joinsBefore = joins;
       const read = await stableOffset(ctx, o.groupId, first.topic, first.partition);
+      // The group changed during the read: the partition may have moved away and back, and
+      // the offset read may be older than its other owner's last commit. Decide again.
+      if (joins !== joinsBefore) return fresh(msgs);
       from = read.offset;
       next.set(k, from);
       o.onGroupStep?.({
@@ -183,8 +195,7 @@ export async function groupMember(
         ms: Date.now() - started,
       });
     }
-    const done = from;
-    return (msgs.at(-1) as Message).offset < done ? [] : msgs.filter((m) => m.offset >= done);
+    return unseen(msgs, from);
   }
 
   const run = (async () => {

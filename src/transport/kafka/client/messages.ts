@@ -17,6 +17,25 @@ export function toMessage(m: Message): KafkaMessage {
   };
 }
 
+/**
+ * A partition's records from offset `from` on, each once, in offset order. The client may hand
+ * a record over twice in one chunk: a rebalance resets every assigned partition to its committed
+ * offset and fetches again, while what the previous fetch returned is still buffered behind it
+ * (the test of a member leaving found a run of a partition's records repeated in one batch, its
+ * output published twice and its offsets committed backwards). Offsets are not contiguous in a
+ * transactional topic (commit markers), so "next" is the last kept offset plus one.
+ */
+export function unseen(msgs: readonly Message[], from: bigint): Message[] {
+  const kept: Message[] = [];
+  let next = from;
+  for (const m of msgs) {
+    if (m.offset < next) continue;
+    kept.push(m);
+    next = m.offset + 1n;
+  }
+  return kept;
+}
+
 /** A partition's messages, as one batch of ours. */
 export function batchOf(msgs: Message[]): KafkaBatch {
   const first = msgs[0] as Message;
