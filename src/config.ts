@@ -24,7 +24,7 @@ export const DEFAULT_LIMITS: ValidationLimits = Object.freeze({
 export const DEFAULT_MAX_LOGS_PER_REQUEST = 10_000;
 
 /** KAFKA_FETCH_MAX_BYTES: why this size, docs/benchmarks.md "Kafka matcher memory". */
-export const DEFAULT_FETCH_MAX_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_FETCH_MAX_BYTES = 1024 * 1024;
 
 export type GeneratorName = 'builtin' | 'openai' | 'ollama';
 

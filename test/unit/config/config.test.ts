@@ -91,7 +91,7 @@ describe('loadConfig', () => {
       });
       assert.equal(kafka.partitions, 6);
       assert.equal(kafka.replicationFactor, 1);
-      assert.equal(kafka.fetchMaxBytes, 4 * 1024 * 1024);
+      assert.equal(kafka.fetchMaxBytes, 1024 * 1024);
       assert.deepEqual(kafka.groups, {
         matcher: 'log-ingest-matcher',
         writer: 'log-ingest-writer',

