@@ -44,7 +44,8 @@ describe('kafka transforms scaling out and in (real broker)', { timeout: 120_000
     await kafka.close();
   });
 
-  it('members joining and one leaving mid-stream: every record published once, no member restarted', async (t) => {
+  /** A fresh input and output topic of PARTITIONS partitions each, deleted after the tests. */
+  async function inputAndOutput(): Promise<{ input: string; output: string }> {
     const input = uniqueTopic();
     const output = uniqueTopic();
     topics.push(input, output);
@@ -52,21 +53,37 @@ describe('kafka transforms scaling out and in (real broker)', { timeout: 120_000
       { name: input, partitions: PARTITIONS, replicationFactor: 1 },
       { name: output, partitions: PARTITIONS, replicationFactor: 1 },
     ]);
-    // Produced all along, so that every change of the group finds the members mid-stream.
+    return { input, output };
+  }
+
+  /**
+   * Produces 50 records every 50 ms (values 0, 1, 2, … over 24 keys) while `more(produced)` holds.
+   */
+  function produceWhile(topic: string, more: (produced: number) => boolean) {
     const producer = kafka.producer();
-    const producing = (async () => {
-      for (let i = 0; i < RECORDS; i += 50) {
+    let produced = 0;
+    const done = (async () => {
+      while (more(produced)) {
+        const from = produced;
         await producer.send(
           Array.from({ length: 50 }, (_, j) => ({
-            topic: input,
-            key: `k${(i + j) % 24}`,
-            value: Buffer.from(String(i + j)),
+            topic,
+            key: `k${(from + j) % 24}`,
+            value: Buffer.from(String(from + j)),
           })),
         );
+        produced += 50;
         await sleep(50);
       }
       await producer.close();
     })();
+    return { done, produced: () => produced };
+  }
+
+  it('members joining and one leaving mid-stream: every record published once, no member restarted', async (t) => {
+    const { input, output } = await inputAndOutput();
+    // Produced all along, so that every change of the group finds the members mid-stream.
+    const producing = produceWhile(input, (produced) => produced < RECORDS).done;
     const groupId = `g-${randomUUID()}`;
     const members: Member[] = [];
     const total = () => members.reduce((n, m) => n + m.copied, 0);
@@ -142,33 +159,11 @@ describe('kafka transforms scaling out and in (real broker)', { timeout: 120_000
   // partition from its committed offset when a rebalance ends, behind what it had fetched, and
   // both came in one batch (published twice, offsets committed backwards). 30 of 30 since.
   it('a member stopping for good leaves the group: the survivor owns every partition long before the session timeout, every record once', async (t) => {
-    const input = uniqueTopic();
-    const output = uniqueTopic();
-    topics.push(input, output);
-    await kafka.admin.ensureTopics([
-      { name: input, partitions: PARTITIONS, replicationFactor: 1 },
-      { name: output, partitions: PARTITIONS, replicationFactor: 1 },
-    ]);
+    const { input, output } = await inputAndOutput();
     // Produced all along until the handover is over, so every partition has records waiting
     // whoever owns it.
-    const producer = kafka.producer();
-    let produced = 0;
     let producing = true;
-    const production = (async () => {
-      while (producing) {
-        const from = produced;
-        await producer.send(
-          Array.from({ length: 50 }, (_, j) => ({
-            topic: input,
-            key: `k${(from + j) % 24}`,
-            value: Buffer.from(String(from + j)),
-          })),
-        );
-        produced += 50;
-        await sleep(50);
-      }
-      await producer.close();
-    })();
+    const production = produceWhile(input, () => producing);
     const groupId = `g-${randomUUID()}`;
     /** Each member's steps in the group, in order, and what it copied. */
     const steps = new Map<string, GroupStep[]>();
@@ -216,11 +211,11 @@ describe('kafka transforms scaling out and in (real broker)', { timeout: 120_000
       };
       await waitFor('the survivor owning every partition', ownsAll, SESSION_TIMEOUT_MS / 3);
       producing = false;
-      await production;
-      await outputHolding(kafka, output, produced, 60_000);
+      await production.done;
+      await outputHolding(kafka, output, production.produced(), 60_000);
     } finally {
       producing = false;
-      await production;
+      await production.done;
       for (const m of members) await m.close();
     }
     await sleep(1000);
@@ -234,7 +229,7 @@ describe('kafka transforms scaling out and in (real broker)', { timeout: 120_000
       Array.from({ length: PARTITIONS }, (_, p) => `${input}/${p}`).toSorted(),
     );
     assert.deepEqual(repeated, [], 'a batch held a record twice');
-    assert.equal(final.size, produced);
+    assert.equal(final.size, production.produced());
     assert.deepEqual(
       [...final.entries()].filter(([, n]) => n !== 1),
       [],
