@@ -11,8 +11,8 @@ import {
 import { kafkaBrokers, uniqueTopic, waitFor } from './helpers.ts';
 
 const PARTITIONS = 6;
-/** Records produced while the group changes, 50 every 50 ms. */
-const RECORDS = 4000;
+/** Records the members copy after one left, before production stops: its partitions were taken over mid-stream. */
+const AFTER_LEAVE = 1000;
 /**
  * A session timeout far longer than the test waits for the handover: partitions that moved by
  * the leaver's session expiring could not have moved in time.
@@ -82,8 +82,10 @@ describe('kafka transforms scaling out and in (real broker)', { timeout: 120_000
 
   it('members joining and one leaving mid-stream: every record published once, no member restarted', async (t) => {
     const { input, output } = await inputAndOutput();
-    // Produced all along, so that every change of the group finds the members mid-stream.
-    const producing = produceWhile(input, (produced) => produced < RECORDS).done;
+    // Produced all along until the group's last change is over, so that every change finds the
+    // members mid-stream (a fixed count ran out before the third member joined on a cold broker).
+    let producing = true;
+    const production = produceWhile(input, () => producing);
     const groupId = `g-${randomUUID()}`;
     const members: Member[] = [];
     const total = () => members.reduce((n, m) => n + m.copied, 0);
@@ -118,31 +120,24 @@ describe('kafka transforms scaling out and in (real broker)', { timeout: 120_000
       await waitFor('the third member under way', () => third.copied > 0, 30_000);
       // One leaves (a SIGTERM's clean stop): its partitions go to the other two.
       await second.consumer.close();
-      await producing;
+      const before = total();
+      await waitFor('the others copying after the leave', () => total() >= before + AFTER_LEAVE, 30_000);
     } catch (err) {
       for (const m of members) await m.consumer.close();
       throw err;
+    } finally {
+      producing = false;
+      await production.done;
     }
 
     // Every input record is in the output exactly once, whichever member copied it.
-    const seen = new Map<string, number>();
-    await waitFor(
-      'every record in the output',
-      () => {
-        void countOutput(kafka, output).then((m) => {
-          seen.clear();
-          for (const [k, v] of m) seen.set(k, v);
-        });
-        return seen.size >= RECORDS;
-      },
-      90_000,
-    );
+    await outputHolding(kafka, output, production.produced(), 90_000);
     await sleep(1000);
     const final = await countOutput(kafka, output);
     for (const m of members) await m.consumer.close();
     const report = members.map((m) => `${m.name}: ${m.rebalances} rebalances, ${m.aborts} aborts`).join('; ');
     t.diagnostic(report);
-    assert.equal(final.size, RECORDS, report);
+    assert.equal(final.size, production.produced(), report);
     assert.deepEqual(
       [...final.entries()].filter(([, n]) => n !== 1),
       [],
