@@ -68,15 +68,11 @@ function classifyAndEncode(logs: LogRecord[], match: Pick<MatchStage, 'classify'
     if (misses[m] === logs[i]) missAt[m++] = i;
     else rowAt[r++] = i;
   }
-  const rowTemplateIds = new Float64Array(rows.length);
-  const rowTimestamps = new Float64Array(rows.length);
   const rowKinds = new Uint8Array(rows.length);
   const lineEnds = new Uint32Array(rows.length);
   let lines = '';
   for (let k = 0; k < rows.length; k++) {
     const row = rows[k]!;
-    rowTemplateIds[k] = row.templateId;
-    rowTimestamps[k] = row.timestamp;
     // A stub has lost its message to its rule (match/ingest-rules.ts); a message is never empty.
     rowKinds[k] =
       row.templateId === 0 ? ROW_OVER_TOKEN_LIMIT : row.message === '' ? ROW_DROPPED_BY_RULE : ROW_MATCHED;
@@ -87,8 +83,6 @@ function classifyAndEncode(logs: LogRecord[], match: Pick<MatchStage, 'classify'
     ...(frameRecord ? { record: framedRecord(misses, lines) } : {}),
     ...orgRuns(logs),
     rowAt,
-    rowTemplateIds,
-    rowTimestamps,
     rowKinds,
     lines,
     lineEnds,

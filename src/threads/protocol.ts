@@ -71,8 +71,6 @@ export interface PreparedBody {
   readonly indexes: Int32Array;
   /** Rows (matched logs, stubs, and logs too long for a template), each with its valid-log position. */
   readonly rowAt: Uint32Array;
-  readonly rowTemplateIds: Float64Array;
-  readonly rowTimestamps: Float64Array;
   /** Per row: 0 matched, 1 stored without a template for its length, 2 a stub by its ingest rule. */
   readonly rowKinds: Uint8Array;
   /** The rows' insert lines, one after the other; row k ends at lineEnds[k]. */
