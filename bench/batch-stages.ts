@@ -160,16 +160,16 @@ async function stagesOf(root: string) {
     },
     /**
      * The writer: a batch's text from the rows (discarded by the bench's sink, as in
-     * bench:ingest). An entry is its text already: what is left, the copy that joins a batch's
-     * entries, is not in this stage.
+     * bench:ingest). An entry is its lines already: what is left, the copy that joins a batch's
+     * entries into the insert's bytes, is not in this stage.
      */
-    writer: (rows: Buffered) => ('text' in rows ? rows.text.length : encodeLogs(rows, LOG_FORMAT).length),
+    writer: (rows: Buffered) => ('lines' in rows ? rows.lines.length : encodeLogs(rows, LOG_FORMAT).length),
   };
 }
 
 type Stages = Awaited<ReturnType<typeof stagesOf>>;
 /** What the writer buffers of one request: rows before entries (main), an entry after. */
-type Buffered = Parameters<typeof StoreFormat.encodeLogs>[0] | { text: string };
+type Buffered = Parameters<typeof StoreFormat.encodeLogs>[0] | { lines: string | Uint8Array };
 const cpuMicros = (): number => {
   const { user, system } = process.cpuUsage();
   return user + system;

@@ -10,9 +10,12 @@ import type { WalTag } from './log.ts';
 export interface InsertEntry extends WalTag {
   /**
    * The rows' insert lines (store/format.ts, LOG_FORMAT), one after the other, each ending in
-   * '\n' and holding no other: the format escapes line breaks inside values.
+   * '\n' and holding no other: the format escapes line breaks inside values (and in UTF-8 no
+   * byte of another character is '\n'). As text, or as UTF-8: the part of a request thread's
+   * WAL record that holds them, which came across transferred, not copied, and is never
+   * decoded on the main thread.
    */
-  readonly text: string;
-  /** How many rows (lines) `text` holds. */
+  readonly lines: string | Uint8Array;
+  /** How many rows (lines) `lines` holds. */
   readonly rows: number;
 }

@@ -36,10 +36,10 @@ export interface WriterOptions<T> {
   sizes: Sizes<T>;
   retryInitialBackoffMs: number;
   retryMaxBackoffMs: number;
-  /** Called once per batch; its text is resent unchanged on every retry. */
-  encode(items: readonly T[]): string;
+  /** Called once per batch; its text (or UTF-8) is resent unchanged on every retry. */
+  encode(items: readonly T[]): string | Buffer;
   /** One insert attempt; the token is the same for every attempt of a batch. */
-  send(body: string, dedupToken: string): Promise<void>;
+  send(body: string | Buffer, dedupToken: string): Promise<void>;
   logger: Logger;
   onFlush?: OnFlush | undefined;
   /** The items of each insert that succeeded, once it did (standalone: releases them from the WAL). */
@@ -215,7 +215,7 @@ export class BatchWriter<T> {
   /** False when stop()'s deadline passed before the batch could be written. */
   async #writeBatch(items: T[], rows: number): Promise<boolean> {
     const token = randomUUID();
-    let body: string | undefined;
+    let body: string | Buffer | undefined;
     this.#inFlight = rows;
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();

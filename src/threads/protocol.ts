@@ -73,9 +73,14 @@ export interface PreparedBody {
   readonly rowAt: Uint32Array;
   /** Per row: 0 matched, 1 stored without a template for its length, 2 a stub by its ingest rule. */
   readonly rowKinds: Uint8Array;
-  /** The rows' insert lines, one after the other; row k ends at lineEnds[k]. */
+  /**
+   * The rows' insert lines, one after the other; row k ends at lineEnds[k] (UTF-16 units). ''
+   * with a record: then they are its bytes from linesAt on, and a string only if the main
+   * thread must take some rows out (the org ceiling refused some logs).
+   */
   readonly lines: string;
   readonly lineEnds: Uint32Array;
+  readonly linesAt: number;
   /** Logs no template matched (with their row ids), each with its valid-log position. */
   readonly misses: LogRecord[];
   readonly missAt: Uint32Array;

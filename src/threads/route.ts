@@ -1,7 +1,8 @@
 /**
  * A body a worker prepared, back on the main thread: the rows it encoded become one entry of
- * the write buffer (its insert lines as they came, with the write-ahead log's record), less
- * the logs the org ceiling refused. No object per row: the writer needs only their text.
+ * the write buffer (its insert lines as they came: with a write-ahead log, the part of the
+ * record that holds them), less the logs the org ceiling refused. No object per row and no
+ * string of the lines: the writer needs only their bytes.
  */
 import type { PreparedLogs } from '../ingest/stage.ts';
 import type { Classified } from '../match/stage.ts';
@@ -48,8 +49,9 @@ function unpack(body: PreparedBody, refused: ReadonlySet<number> | undefined): C
   let overLimit = 0;
   let dropped = 0;
   let rows = 0;
-  // All of the worker's text when nothing is refused (the usual case): no copy.
-  let text = refused === undefined ? body.lines : '';
+  // With some refused, the lines of the others are taken out of the text (made from the record's bytes).
+  const all = refused === undefined ? '' : linesText(body);
+  let kept = '';
   let start = 0;
   for (let k = 0; k < body.rowAt.length; k++) {
     const end = body.lineEnds[k]!;
@@ -57,12 +59,26 @@ function unpack(body: PreparedBody, refused: ReadonlySet<number> | undefined): C
       const kind = body.rowKinds[k];
       if (kind === ROW_OVER_TOKEN_LIMIT) overLimit++;
       else if (kind === ROW_DROPPED_BY_RULE) dropped++;
-      if (refused !== undefined) text += body.lines.slice(start, end);
+      if (refused !== undefined) kept += all.slice(start, end);
       rows++;
     }
     start = end;
   }
   const misses: LogRecord[] =
     refused === undefined ? body.misses : body.misses.filter((_, m) => !refused.has(body.missAt[m]!));
-  return { rows: { text, rows, walSegment: 0 }, misses, overLimit, dropped };
+  // Nothing refused (the usual case): the worker's lines as they came, no copy.
+  const lines =
+    refused !== undefined
+      ? kept
+      : body.record === undefined
+        ? body.lines
+        : body.record.subarray(body.linesAt);
+  return { rows: { lines, rows, walSegment: 0 }, misses, overLimit, dropped };
+}
+
+/** The worker's insert lines as text: in its record when it framed one. */
+function linesText(body: PreparedBody): string {
+  const { record } = body;
+  if (record === undefined) return body.lines;
+  return Buffer.from(record.buffer, record.byteOffset, record.byteLength).toString('utf8', body.linesAt);
 }

@@ -82,7 +82,7 @@ export function startWal(config: Config['wal'] & { sync: 'write' | 'fsync' }, de
     const logs = rows.rows + misses.length;
     const appended =
       record === undefined
-        ? wal.append(recordHead(misses), [rows.text], carriers, logs)
+        ? wal.append(recordHead(misses), [rows.lines], carriers, logs)
         : wal.appendFramed(record, carriers, logs);
     return appended.then(() => deps.match.publish(classified));
   };
@@ -99,7 +99,7 @@ export function startWal(config: Config['wal'] & { sync: 'write' | 'fsync' }, de
       // one string for the request: the row objects die young.
       let text = '';
       for (const row of rows) text += encodeInsertLine(row);
-      return routeClassified({ ...classified, rows: { text, rows: rows.length, walSegment: 0 } });
+      return routeClassified({ ...classified, rows: { lines: text, rows: rows.length, walSegment: 0 } });
     },
     routeClassified,
     whyNoRoom: () => replaying ?? wal.whyNoRoom(),

@@ -183,7 +183,7 @@ export class WriteAheadLog {
    */
   append(
     head: string,
-    body: readonly string[],
+    body: readonly (string | Uint8Array)[],
     carriers: readonly (readonly WalTag[])[],
     logs: number,
   ): Promise<void> {

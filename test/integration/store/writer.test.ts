@@ -169,7 +169,7 @@ function entryOf(org: string, rows: number, from: number): InsertEntry {
   let text = '';
   const ids = newRowIds(rows);
   for (let i = 0; i < rows; i++) text += encodeInsertLine(log({ org, message: `e${from + i}`, id: ids[i]! }));
-  return { text, rows, walSegment: 0 };
+  return { lines: text, rows, walSegment: 0 };
 }
 
 test('an entry that passes an insert of 20,000 rows is cut: its rows go in two inserts, each stored once', async () => {

@@ -42,13 +42,13 @@ function request(rows: number, from: number): InsertEntry {
   for (let i = 0; i < rows; i++) {
     text += encodeInsertLine(log({ org: 'replay-cut', message: `r${from + i}`, templateId: 5, id: ids[i]! }));
   }
-  return { text, rows, walSegment: 0 };
+  return { lines: text, rows, walSegment: 0 };
 }
 
 it('a crash between the two inserts of a cut entry: the restart stores the rest, each log once', async () => {
   const wal = openWal();
   const entries = [request(15_000, 0), request(15_000, 15_000)];
-  for (const entry of entries) await wal.append(recordHead([]), [entry.text], [[entry]], entry.rows);
+  for (const entry of entries) await wal.append(recordHead([]), [entry.lines], [[entry]], entry.rows);
   const released: number[] = [];
   // Inserts of up to 25,000 rows (CLICKHOUSE_BUFFER_SIZE): the first takes the first request
   // and 10,000 rows of the second; the other 5,000 wait for the interval, which never comes.

@@ -28,14 +28,24 @@ function row(i: number, walSegment: number, message = `line ${i}`): StoredLog & 
   };
 }
 
-function entry(from: number, rows: number, walSegment: number): InsertEntry {
+/** The text of rows from..from+rows. */
+function lines(from: number, rows: number): string {
   let text = '';
-  for (let i = from; i < from + rows; i++) text += encodeInsertLine(row(i, walSegment));
-  return { text, rows, walSegment };
+  for (let i = from; i < from + rows; i++) text += encodeInsertLine(row(i, 0));
+  return text;
 }
 
+/** An entry as the main thread's requests make it (text), or as a request thread's (UTF-8 bytes). */
+function entry(from: number, rows: number, walSegment: number, bytes = false): InsertEntry {
+  const text = lines(from, rows);
+  return { lines: bytes ? new TextEncoder().encode(text) : text, rows, walSegment };
+}
+
+const textOf = (entry: InsertEntry): string =>
+  typeof entry.lines === 'string' ? entry.lines : Buffer.from(entry.lines).toString('utf8');
+
 interface Attempt {
-  body: string;
+  body: string | Buffer;
   token: string;
 }
 
@@ -66,19 +76,27 @@ function writer(options: { bufferSize: number; maxBatchRows: number; failures?: 
 }
 
 describe('entries of the write buffer', () => {
-  it('an entry is cut after a line: the two pieces hold its rows, in order, and keep its segment', () => {
-    const whole = entry(0, 5, 4);
-    const [head, rest] = cutEntry(whole, 2);
-    assert.deepEqual(head, { text: entry(0, 2, 4).text, rows: 2, walSegment: 4 });
-    assert.deepEqual(rest, { text: entry(2, 3, 4).text, rows: 3, walSegment: 4 });
-    assert.equal(head.text + rest.text, whole.text);
-  });
+  for (const bytes of [false, true]) {
+    it(`an entry (${bytes ? 'bytes' : 'text'}) is cut after a line: the two pieces hold its rows, in order, and keep its segment`, () => {
+      const [head, rest] = cutEntry(entry(0, 5, 4, bytes), 2);
+      assert.deepEqual([textOf(head), head.rows, head.walSegment], [lines(0, 2), 2, 4]);
+      assert.deepEqual([textOf(rest), rest.rows, rest.walSegment], [lines(2, 3), 3, 4]);
+    });
 
-  it('a line break inside a value does not count as the end of a row', () => {
-    const text = encodeInsertLine(row(0, 1, 'two\nlines')) + encodeInsertLine(row(1, 1));
-    const [head, rest] = cutEntry({ text, rows: 2, walSegment: 1 }, 1);
-    assert.equal(head.text, encodeInsertLine(row(0, 1, 'two\nlines')));
-    assert.equal(rest.text, encodeInsertLine(row(1, 1)));
+    it(`a line break inside a value does not count as the end of a row (${bytes ? 'bytes' : 'text'})`, () => {
+      const first = encodeInsertLine(row(0, 1, 'two\nlines, ✓ 中文 😀'));
+      const text = first + encodeInsertLine(row(1, 1));
+      const whole = { lines: bytes ? new TextEncoder().encode(text) : text, rows: 2, walSegment: 1 };
+      const [head, rest] = cutEntry(whole, 1);
+      assert.equal(textOf(head), first);
+      assert.equal(textOf(rest), encodeInsertLine(row(1, 1)));
+    });
+  }
+
+  it('an insert body joins text and bytes entries into the same UTF-8', () => {
+    const body = joinEntries([entry(0, 2, 1), entry(2, 3, 1, true), entry(5, 1, 2)]);
+    assert.ok(Buffer.isBuffer(body));
+    assert.equal(body.toString('utf8'), lines(0, 6));
   });
 
   it('rows not yet encoded become one entry per run of their write-ahead-log segment', () => {
@@ -92,19 +110,19 @@ describe('entries of the write buffer', () => {
         [1, 0],
       ],
     );
-    assert.equal(joinEntries(entries), rows.map(encodeInsertLine).join(''));
+    assert.equal(joinEntries(entries).toString('utf8'), rows.map(encodeInsertLine).join(''));
   });
 
   it('an insert takes whole entries up to maxBatchRows and cuts the one that passes it', async () => {
     const { batches, attempts, written } = writer({ bufferSize: 4, maxBatchRows: 5 });
-    const entries = [entry(0, 3, 1), entry(3, 4, 2), entry(7, 2, 3)];
+    const entries = [entry(0, 3, 1), entry(3, 4, 2, true), entry(7, 2, 3)];
     batches.enqueue(entries);
     assert.equal(batches.stats().bufferedRows + batches.stats().inFlightRows, 9);
     assert.equal(await batches.flushed(), true);
     // 9 rows: 5 (the first entry and two rows of the second), then 4 (the rest).
     assert.deepEqual(
-      attempts.map((a) => a.body),
-      [entry(0, 5, 0).text, entry(5, 4, 0).text],
+      attempts.map((a) => a.body.toString()),
+      [lines(0, 5), lines(5, 4)],
     );
     assert.deepEqual(
       written.map((batch) => batch.map((e) => [e.rows, e.walSegment])),
@@ -131,12 +149,13 @@ describe('entries of the write buffer', () => {
 
   it('a failed batch of several entries is resent byte for byte with the same token', async () => {
     const { batches, attempts, written } = writer({ bufferSize: 6, maxBatchRows: 100, failures: 2 });
-    const entries = [entry(0, 2, 1), entry(2, 3, 2), entry(5, 1, 2)];
+    const entries = [entry(0, 2, 1), entry(2, 3, 2, true), entry(5, 1, 2)];
     batches.enqueue(entries);
     assert.equal(await batches.flushed(), true);
     assert.equal(attempts.length, 3);
     assert.equal(new Set(attempts.map((a) => a.token)).size, 1, 'one token for every attempt');
-    for (const attempt of attempts) assert.equal(attempt.body, entry(0, 6, 0).text);
+    assert.equal(attempts[0]!.body.toString(), lines(0, 6));
+    for (const attempt of attempts) assert.equal(attempt.body, attempts[0]!.body, 'the same bytes resent');
     assert.deepEqual(written, [entries], 'released once, after the attempt that stored it');
     assert.equal(batches.stats().writeErrors, 2);
     assert.equal(batches.stats().flushedRows, 6);
