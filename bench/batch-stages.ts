@@ -119,7 +119,7 @@ async function stagesOf(root: string) {
       return match.classify(logs);
     },
     /** Each matched row's insert line, joined as the worker sends them. */
-    encode: ({ rows, misses }: MatchStage.Classified) => ({
+    encode: ({ rows, misses }: ReturnType<MatchStage.MatchStage['classify']>) => ({
       misses,
       lines: rows.map(encodeInsertLine).join(''),
     }),
@@ -149,21 +149,27 @@ async function stagesOf(root: string) {
       structuredClone(answer, {
         transfer: answer.record === undefined ? [] : [answer.record.buffer as ArrayBuffer],
       }),
-    /** The main thread: the answer back into rows for the WAL and the writer. */
-    route(answer: Prepared) {
-      let rows: unknown[] = [];
+    /** The main thread: the answer back into rows (a checkout before entries) or an entry for the WAL and the writer. */
+    route(answer: Prepared): Buffered {
+      let rows: unknown = [];
       void preparedLogs(answer, (classified) => {
         rows = classified.rows;
         return 0;
       }).route(undefined);
-      return rows as Parameters<typeof encodeLogs>[0];
+      return rows as Buffered;
     },
-    /** The writer: a batch's text from the rows (discarded by the bench's sink, as in bench:ingest). */
-    writer: (rows: Parameters<typeof encodeLogs>[0]) => encodeLogs(rows, LOG_FORMAT).length,
+    /**
+     * The writer: a batch's text from the rows (discarded by the bench's sink, as in
+     * bench:ingest). An entry is its lines already: what is left, the copy that joins a batch's
+     * entries into the insert's bytes, is not in this stage.
+     */
+    writer: (rows: Buffered) => ('lines' in rows ? rows.lines.length : encodeLogs(rows, LOG_FORMAT).length),
   };
 }
 
 type Stages = Awaited<ReturnType<typeof stagesOf>>;
+/** What the writer buffers of one request: rows before entries (main), an entry after. */
+type Buffered = Parameters<typeof StoreFormat.encodeLogs>[0] | { lines: string | Uint8Array };
 const cpuMicros = (): number => {
   const { user, system } = process.cpuUsage();
   return user + system;

@@ -108,7 +108,7 @@ interface Case {
 
 const text = (format: InsertFormat) => (rows: StoredLog[]) => encodeLogs(rows, format);
 const raw = (table: string, format: InsertFormat) => (body: string | Buffer) =>
-  insertEncoded(client, target(table), format, body as string, '');
+  insertEncoded(client, target(table), format, body, '');
 const fromFile = (table: string) => async (body: string | Buffer) => {
   writeFileSync(infile, body);
   await client.command({ query: `INSERT INTO ${target(table)} FROM INFILE '${infile}' FORMAT RowBinary` });

@@ -2,6 +2,7 @@ import type { Logger } from '../logger.ts';
 import type { LogRecord, StoredLog, WalTag } from '../model/log.ts';
 import { MAX_TEMPLATE_TOKENS, type MatchResult, type Template } from '../model/template.ts';
 import type { Curation } from '../model/curation.ts';
+import type { InsertEntry } from '../model/insert-entry.ts';
 import type { UntemplatedReason } from '../model/untemplated.ts';
 import type { TemplateChange } from '../model/template-change.ts';
 import type { Channel } from '../transport/types.ts';
@@ -19,16 +20,22 @@ export interface MatchStage {
    */
   route(logs: readonly LogRecord[]): number;
   /** route() in two steps, for a caller that records the result before it goes on (the WAL). */
-  classify(logs: readonly LogRecord[]): Classified;
+  classify(logs: readonly LogRecord[]): Classified<Rows>;
   publish(classified: Classified): number;
   stats(): MatchStats;
   stop(): void;
 }
 
+type Rows = (StoredLog & WalTag)[];
+
 /** The logs of one request, matched (with their template and values) or not. */
-export interface Classified {
-  /** Matched logs, and (template id 0) those with more tokens than a template may have. */
-  rows: (StoredLog & WalTag)[];
+export interface Classified<R extends Rows | InsertEntry = Rows | InsertEntry> {
+  /**
+   * Matched logs, and (template id 0) those with more tokens than a template may have: as
+   * objects (classify()), or encoded as the insert sends them (standalone's request path,
+   * wal/stage.ts and threads/route.ts), which go to the `entries` channel as they are.
+   */
+  rows: R;
   misses: (LogRecord & WalTag)[];
   /** How many of `rows` are stored without a template for their length. */
   overLimit: number;
@@ -41,6 +48,8 @@ export interface MatchDeps {
     matched: Channel<StoredLog>;
     unmatched: Channel<LogRecord>;
     templates: Channel<TemplateChange>;
+    /** Where encoded rows go (standalone: the writer); without it publish() takes only objects. */
+    entries?: Channel<InsertEntry>;
   };
   /** Templates known at start (loaded from storage). */
   initial: readonly Template[];
@@ -71,7 +80,6 @@ export function toStoredLog(
     metadata: log.metadata,
     id: log.id ?? '',
     walSegment: log.walSegment ?? 0,
-    insertLine: '',
     templateId: match === undefined ? 0 : match.templateId,
     variables: match === undefined ? [] : match.variables,
     untemplatedReason: typeof placed === 'string' ? placed : '',
@@ -82,7 +90,7 @@ export function startMatch(deps: MatchDeps): MatchStage {
   const matcher = new Matcher(MatcherSnapshot.empty().withChanges([...deps.initial]));
   const stopUnloading = matcher.unloadIdleOrgs(deps.orgIdleUnloadSecs ?? 0);
   const counters = { matched: 0, unmatched: 0, overTokenLimit: 0, droppedByRule: 0 };
-  const { matched, unmatched, templates } = deps.channels;
+  const { matched, unmatched, templates, entries } = deps.channels;
   const rules = new IngestRules();
   for (const curation of deps.initialCurations ?? []) rules.apply(curation);
 
@@ -106,7 +114,7 @@ export function startMatch(deps: MatchDeps): MatchStage {
     if (upserts.length > 0 || deletes.length > 0) matcher.apply(upserts, deletes);
   });
 
-  const classify = (logs: readonly LogRecord[]): Classified => {
+  const classify = (logs: readonly LogRecord[]): Classified<Rows> => {
     // One snapshot for the whole request: a swap in the middle does not split a batch.
     const snapshot = matcher.current;
     const rows: StoredLog[] = [];
@@ -132,11 +140,14 @@ export function startMatch(deps: MatchDeps): MatchStage {
   const publish = ({ rows, misses, overLimit, dropped }: Classified): number => {
     counters.overTokenLimit += overLimit;
     counters.droppedByRule += dropped;
-    counters.matched += rows.length - overLimit;
+    const count = Array.isArray(rows) ? rows.length : rows.rows;
+    counters.matched += count - overLimit;
     counters.unmatched += misses.length;
-    void matched.publish(rows);
+    if (Array.isArray(rows)) void matched.publish(rows);
+    else if (entries === undefined) throw new Error('encoded rows published without an entries channel');
+    else if (rows.rows > 0) void entries.publish([rows]);
     void unmatched.publish(misses);
-    return rows.length - overLimit;
+    return count - overLimit;
   };
   return {
     route: (logs) => publish(classify(logs)),

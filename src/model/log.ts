@@ -21,18 +21,12 @@ export interface LogRecord {
 }
 
 /**
- * Carried along with a log in standalone's pipeline, never stored or sent as fields (absent,
- * 0 or '' in Kafka mode).
+ * Carried along with a log in standalone's pipeline, never stored or sent as fields (absent or
+ * 0 in Kafka mode).
  */
 export interface WalTag {
   /** The write-ahead-log segment that holds the log until it is stored (wal/). */
   walSegment?: number;
-  /**
-   * A matched log's row as the insert sends it (store/format.ts), made once in the request:
-   * the WAL record holds it and the insert reuses it instead of encoding the row again. A row
-   * that has one carries no message, metadata or variables of its own (wal/stage.ts).
-   */
-  insertLine?: string;
 }
 
 /** A log as stored: with its template (0 = none) and the values of the template's variables. */

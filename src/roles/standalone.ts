@@ -13,6 +13,7 @@ import type { Logger } from '../logger.ts';
 import { startMatch, type MatchStage } from '../match/stage.ts';
 import type { LogRecord, StoredLog } from '../model/log.ts';
 import type { Curation } from '../model/curation.ts';
+import type { InsertEntry } from '../model/insert-entry.ts';
 import type { TemplateChange } from '../model/template-change.ts';
 import { CurationService } from '../curate/service.ts';
 import type { Template } from '../model/template.ts';
@@ -54,6 +55,8 @@ export async function startStandalone(config: Config, logger: Logger): Promise<R
 interface Shared {
   readonly channels: {
     matched: InProcessChannel<StoredLog>;
+    /** The request path's rows, encoded already: one entry per request. */
+    entries: InProcessChannel<InsertEntry>;
     unmatched: InProcessChannel<LogRecord>;
     templates: InProcessChannel<TemplateChange>;
   };
@@ -73,6 +76,7 @@ export function standaloneRoles(): StartRole {
   const shared: Shared = {
     channels: {
       matched: new InProcessChannel<StoredLog>('matched'),
+      entries: new InProcessChannel<InsertEntry>('entries'),
       unmatched: new InProcessChannel<LogRecord>('unmatched'),
       templates: new InProcessChannel<TemplateChange>('templates'),
     },
@@ -95,7 +99,7 @@ async function startWriter({ config, logger, metrics }: RoleDeps, shared: Shared
   const store = await startStore(config.clickhouse, {
     logger: logger.child({ stage: 'store' }),
     onFlush: (_rows, ms, ok) => metrics.flushDuration.observe({ result: ok ? 'ok' : 'error' }, ms / 1000),
-    onStored: (rows) => shared.wal?.release(rows),
+    onStored: (entries) => shared.wal?.release(entries),
     fsyncParts: config.wal.sync === 'fsync',
   });
   shared.store = store;
@@ -107,7 +111,8 @@ async function startWriter({ config, logger, metrics }: RoleDeps, shared: Shared
     maxTemplatesPerOrg: config.generate.maxTemplatesPerOrg,
   });
   const rateJumps = rateJumpSignal(config, store.windows, logger.child({ stage: 'signals' }));
-  shared.channels.matched.subscribe((rows) => store.writer.enqueue(rows as StoredLog[]));
+  shared.channels.matched.subscribe((rows) => store.writer.enqueue(rows));
+  shared.channels.entries.subscribe((entries) => store.writer.enqueueEntries(entries));
   return {
     role: 'writer',
     curation,
@@ -265,7 +270,7 @@ function startThreads(
     },
     wal === undefined
       ? (classified) => match.publish(classified)
-      : (classified, lines, record) => wal.routeClassified(classified, lines, record),
+      : (classified, record) => wal.routeClassified(classified, record),
   );
   shared.channels.templates.subscribe((changes) => threads.templatesChanged(changes));
   return threads;

@@ -125,7 +125,7 @@ export async function insertEncoded(
   client: ClickHouseClient,
   table: string,
   format: RawFormat,
-  body: string,
+  body: string | Buffer,
   dedupToken: string,
 ): Promise<void> {
   if (dedupToken !== '' && !SAFE_TOKEN.test(dedupToken)) {
@@ -136,8 +136,8 @@ export async function insertEncoded(
   // such string would fail its batch on every retry; this stores the escape as text instead.
   if (format.startsWith('JSON')) settings['input_format_json_throw_on_bad_escape_sequence'] = 0;
   // Nothing to insert is a success, as the client's exec makes it for the embedded engine.
-  if (body === '') return;
-  const bytes = Buffer.from(body, 'utf8');
+  if (body.length === 0) return;
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   const raw = RAW_INSERTS.get(client);
   const target = TARGET.exec(table);
   if (raw !== undefined && target !== null) {

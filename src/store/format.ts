@@ -1,4 +1,4 @@
-import type { StoredLog, WalTag } from '../model/log.ts';
+import type { StoredLog } from '../model/log.ts';
 import { logColumnsInTableOrder, type LogColumn } from '../model/log-fields.ts';
 import { newRowIds } from '../model/row-id.ts';
 
@@ -142,21 +142,13 @@ export function encodeInsertLine(row: StoredLog): string {
   return `${JSON.stringify(compactRow(row, row.id ?? ''))}\n`;
 }
 
-/**
- * Encodes a batch once; the same text is resent on every retry of that batch. A row whose line
- * was made in its request (WalTag.insertLine, standalone) is not encoded again.
- */
-export function encodeLogs(rows: readonly (StoredLog & WalTag)[], format: InsertFormat): string {
-  // Ids are fixed once per batch (retries resend them); a log that has one keeps it.
+/** Encodes rows once; the same text is resent on every retry of their batch. */
+export function encodeLogs(rows: readonly StoredLog[], format: InsertFormat): string {
+  // Ids are fixed once, with the text (retries resend them); a log that has one keeps it.
   let ids: string[] | undefined;
   const parts = new Array<string>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
-    const line = row.insertLine;
-    if (format === LOG_FORMAT && line !== undefined && line !== '') {
-      parts[i] = line;
-      continue;
-    }
     const id = row.id === undefined || row.id === '' ? (ids ??= newRowIds(rows.length))[i]! : row.id;
     if (format === 'TabSeparated') parts[i] = encodeTsvRow(row, id);
     else if (format === 'JSONCompactEachRow') parts[i] = `${JSON.stringify(compactRow(row, id))}\n`;

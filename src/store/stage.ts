@@ -9,7 +9,7 @@ import {
 } from './untemplated.ts';
 import { StorageError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { LogRecord, StoredLog } from '../model/log.ts';
+import type { LogRecord, StoredLog, WalTag } from '../model/log.ts';
 import type { Template } from '../model/template.ts';
 import { createStoreClient, insertEncoded, type ClickHouseClient } from './client.ts';
 import { encodeLogs, LOG_COLUMNS, LOG_FORMAT, storedTimestampMs } from './format.ts';
@@ -27,7 +27,9 @@ import {
 import type { WriterStats } from './counters.ts';
 import { reconcileVolume } from './volume-reconcile.ts';
 import { subtractFromStats } from './stats-reconcile.ts';
-import { BatchWriter, type OnFlush } from './writer.ts';
+import { BatchWriter, oneRowEach, type OnFlush } from './writer.ts';
+import { ENTRY_SIZES, entriesOf, joinEntries } from './entry.ts';
+import type { InsertEntry } from '../model/insert-entry.ts';
 import type { Curation } from '../model/curation.ts';
 import { templateTexts, windowCounts, type WindowCounts } from './rate-windows.ts';
 import { listChanges, loadCurations, saveChange, saveCurations, type CurationStore } from './curation.ts';
@@ -39,7 +41,9 @@ export type { StoreStats, WriterStats } from './counters.ts';
 
 export interface LogWriter {
   /** Synchronous; never refuses. Check hasRoomFor first to stay under bufferMaxRows. */
-  enqueue(rows: StoredLog[]): void;
+  enqueue(rows: readonly (StoredLog & WalTag)[]): void;
+  /** The same for rows encoded already (a request's, model/insert-entry.ts). */
+  enqueueEntries(entries: readonly InsertEntry[]): void;
   /** False when buffered + in flight + rows would exceed bufferMaxRows (answer 503). */
   hasRoomFor(rows: number): boolean;
   hasRoom(): boolean;
@@ -101,8 +105,8 @@ export interface Store {
 export interface StoreDeps {
   logger: Logger;
   onFlush?: OnFlush;
-  /** Called with the rows of each log insert once it succeeded. */
-  onStored?: (rows: readonly StoredLog[]) => void;
+  /** Called with the entries of each log insert once it succeeded (each with its WAL segment). */
+  onStored?: (entries: readonly InsertEntry[]) => void;
   /** Inserts fsync their parts before they return (INGEST_WAL_SYNC=fsync; see part-fsync.ts). */
   fsyncParts?: boolean;
 }
@@ -169,14 +173,17 @@ export async function startStore(config: Config['clickhouse'], deps: StoreDeps):
     retryInitialBackoffMs: config.retryInitialBackoffMs,
     retryMaxBackoffMs: config.retryMaxBackoffMs,
   };
-  const logs = new BatchWriter<StoredLog>({
+  // One entry per request (or per run of rows from elsewhere), not an object per log: see
+  // model/insert-entry.ts.
+  const logs = new BatchWriter<InsertEntry>({
     name: 'logs',
     bufferSize: config.bufferSize,
     maxBatchRows: Math.max(config.bufferSize, MAX_INSERT_ROWS),
     flushIntervalMs: config.flushIntervalSecs * 1000,
     maxRows: config.bufferMaxRows,
+    sizes: ENTRY_SIZES,
     ...retry,
-    encode: (rows) => encodeLogs(rows, LOG_FORMAT),
+    encode: joinEntries,
     send: config.discardLogs ? () => Promise.resolve() : sendLogs,
     logger,
     onFlush: deps.onFlush,
@@ -190,6 +197,7 @@ export async function startStore(config: Config['clickhouse'], deps: StoreDeps):
     // Soon, so that a restart right after a template is learned still finds it.
     flushIntervalMs: 100,
     maxRows: Number.POSITIVE_INFINITY,
+    sizes: oneRowEach(),
     ...retry,
     encode: encodeTemplates,
     send: (body, token) => insertEncoded(client, templatesTable, 'TabSeparated', body, token),
@@ -201,7 +209,8 @@ export async function startStore(config: Config['clickhouse'], deps: StoreDeps):
     client,
     database: db,
     writer: {
-      enqueue: (rows) => logs.enqueue(rows),
+      enqueue: (rows) => logs.enqueue(entriesOf(rows)),
+      enqueueEntries: (entries) => logs.enqueue(entries),
       hasRoomFor: (rows) => logs.hasRoomFor(rows),
       hasRoom: () => logs.hasRoomFor(1),
       stats: () => logs.stats(),

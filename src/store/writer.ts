@@ -4,27 +4,50 @@ import type { WriterStats } from './counters.ts';
 
 export type OnFlush = (rows: number, durationMs: number, ok: boolean) => void;
 
+/**
+ * How many rows an item of the buffer holds, and how to split one where an insert reaches
+ * maxBatchRows (store/entry.ts: an entry holds a request's rows).
+ */
+export interface Sizes<T> {
+  rowsOf: (item: T) => number;
+  /** The first `rows` rows of the item, and the rest (0 < rows < rowsOf(item)). */
+  cut: (item: T, rows: number) => readonly [T, T];
+}
+
+/** Items of one row each (templates): never cut, as every insert holds at least one row. */
+export function oneRowEach<T>(): Sizes<T> {
+  return {
+    rowsOf: () => 1,
+    cut: () => {
+      throw new Error('an item of one row is never cut');
+    },
+  };
+}
+
 export interface WriterOptions<T> {
   name: string;
+  /** Rows (not items) buffered that start an insert. */
   bufferSize: number;
-  /** Most rows in one insert, when more than bufferSize have piled up. */
+  /** Most rows in one insert, when more than bufferSize have piled up: an item is cut to fit. */
   maxBatchRows: number;
   flushIntervalMs: number;
+  /** Rows buffered and in flight that hasRoomFor() keeps under. */
   maxRows: number;
+  sizes: Sizes<T>;
   retryInitialBackoffMs: number;
   retryMaxBackoffMs: number;
-  /** Called once per batch; its text is resent unchanged on every retry. */
-  encode(rows: readonly T[]): string;
+  /** Called once per batch; its text (or UTF-8) is resent unchanged on every retry. */
+  encode(items: readonly T[]): string | Buffer;
   /** One insert attempt; the token is the same for every attempt of a batch. */
-  send(body: string, dedupToken: string): Promise<void>;
+  send(body: string | Buffer, dedupToken: string): Promise<void>;
   logger: Logger;
   onFlush?: OnFlush | undefined;
-  /** The rows of each insert that succeeded, once it did (standalone: releases them from the WAL). */
-  onWritten?: ((rows: readonly T[]) => void) | undefined;
+  /** The items of each insert that succeeded, once it did (standalone: releases them from the WAL). */
+  onWritten?: ((items: readonly T[]) => void) | undefined;
 }
 
 /**
- * Buffers rows and writes them in batches, one insert at a time, retrying a failed batch with
+ * Buffers items of rows (Sizes) and writes them in batches of rows, one insert at a time, retrying a failed batch with
  * backoff for as long as the writer runs: rows are only ever lost if stop() runs out of time.
  * Each batch carries its own insert_deduplication_token across its retries, so an attempt that
  * failed after the server stored it does not store it twice.
@@ -32,6 +55,8 @@ export interface WriterOptions<T> {
 export class BatchWriter<T> {
   readonly #opts: WriterOptions<T>;
   #buffer: T[] = [];
+  /** The rows of #buffer's items. */
+  #bufferedRows = 0;
   #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
   /** The flush interval has passed for rows in the buffer: flush them without waiting for size. */
@@ -56,28 +81,29 @@ export class BatchWriter<T> {
   }
 
   /** Never blocks and never refuses: keeping under maxRows is the caller's check (hasRoomFor). */
-  enqueue(rows: readonly T[]): void {
-    if (rows.length === 0) return;
+  enqueue(items: readonly T[]): void {
+    if (items.length === 0) return;
+    const { rowsOf } = this.#opts.sizes;
+    let rows = 0;
+    for (const item of items) rows += rowsOf(item);
     if (this.#stopped) {
-      this.#opts.logger.error(
-        { writer: this.#opts.name, rows: rows.length },
-        'rows enqueued after stop are not written',
-      );
+      this.#opts.logger.error({ writer: this.#opts.name, rows }, 'rows enqueued after stop are not written');
       return;
     }
-    // A loop, not push(...rows): spreading a very large array overflows the call stack.
-    for (const row of rows) this.#buffer.push(row);
-    this.#enqueuedSeq += rows.length;
-    if (this.#buffer.length >= this.#opts.bufferSize) this.#kick();
+    // A loop, not push(...items): spreading a very large array overflows the call stack.
+    for (const item of items) this.#buffer.push(item);
+    this.#bufferedRows += rows;
+    this.#enqueuedSeq += rows;
+    if (this.#bufferedRows >= this.#opts.bufferSize) this.#kick();
     else this.#armTimer();
   }
 
   hasRoomFor(rows: number): boolean {
-    return this.#buffer.length + this.#inFlight + rows <= this.#opts.maxRows;
+    return this.#bufferedRows + this.#inFlight + rows <= this.#opts.maxRows;
   }
 
   stats(): WriterStats {
-    return { ...this.#stats, bufferedRows: this.#buffer.length, inFlightRows: this.#inFlight };
+    return { ...this.#stats, bufferedRows: this.#bufferedRows, inFlightRows: this.#inFlight };
   }
 
   /** Resolves true once every row enqueued so far is written; false if stop() gave up first. */
@@ -106,7 +132,7 @@ export class BatchWriter<T> {
       this.#timer = undefined;
       this.#wake?.(); // retry now rather than at the end of a backoff
     }
-    while (this.#buffer.length > 0 || this.#running !== undefined) {
+    while (this.#bufferedRows > 0 || this.#running !== undefined) {
       const remaining = this.#deadline - Date.now();
       if (remaining <= 0) break;
       this.#kick();
@@ -118,7 +144,7 @@ export class BatchWriter<T> {
       clearTimeout(timeout);
     }
     this.#stopped = true;
-    const unwrittenRows = this.#buffer.length + this.#inFlight;
+    const unwrittenRows = this.#bufferedRows + this.#inFlight;
     if (unwrittenRows > 0) {
       this.#opts.logger.error(
         { writer: this.#opts.name, rows: unwrittenRows, lastError: this.#stats.lastError },
@@ -142,55 +168,78 @@ export class BatchWriter<T> {
     if (this.#running !== undefined || this.#stopped) return;
     this.#running = this.#run().finally(() => {
       this.#running = undefined;
-      if (this.#buffer.length > 0 && !this.#stopping) this.#armTimer();
+      if (this.#bufferedRows > 0 && !this.#stopping) this.#armTimer();
     });
   }
 
   async #run(): Promise<void> {
-    while (this.#buffer.length > 0) {
-      if (this.#buffer.length < this.#opts.bufferSize && !this.#due && !this.#stopping) return;
-      // bufferSize triggers a flush; rows that piled up meanwhile (an insert in flight, a
-      // burst) go in the same insert, up to maxBatchRows: fewer, larger inserts are what
-      // ClickHouse ingests fastest. Taking the whole buffer is a swap, not a copy.
-      let rows: T[];
-      if (this.#buffer.length <= this.#opts.maxBatchRows) {
-        rows = this.#buffer;
-        this.#buffer = [];
-      } else {
-        rows = this.#buffer.splice(0, this.#opts.maxBatchRows);
-      }
-      if (this.#buffer.length === 0) this.#due = false;
-      if (!(await this.#writeBatch(rows))) return;
+    while (this.#bufferedRows > 0) {
+      if (this.#bufferedRows < this.#opts.bufferSize && !this.#due && !this.#stopping) return;
+      const { items, rows } = this.#take();
+      if (this.#bufferedRows === 0) this.#due = false;
+      if (!(await this.#writeBatch(items, rows))) return;
     }
     this.#due = false;
   }
 
+  /**
+   * The next batch: bufferSize triggers a flush; rows that piled up meanwhile (an insert in
+   * flight, a burst) go in the same insert, up to maxBatchRows: fewer, larger inserts are what
+   * ClickHouse ingests fastest. The item that would pass maxBatchRows is cut, its rest left in
+   * front. Taking the whole buffer is a swap, not a copy.
+   */
+  #take(): { items: T[]; rows: number } {
+    const { maxBatchRows, sizes } = this.#opts;
+    if (this.#bufferedRows <= maxBatchRows) {
+      const items = this.#buffer;
+      const rows = this.#bufferedRows;
+      this.#buffer = [];
+      this.#bufferedRows = 0;
+      return { items, rows };
+    }
+    let rows = 0;
+    let count = 0;
+    while (rows + sizes.rowsOf(this.#buffer[count]!) <= maxBatchRows)
+      rows += sizes.rowsOf(this.#buffer[count++]!);
+    const items = this.#buffer.splice(0, count);
+    if (rows < maxBatchRows) {
+      const [head, rest] = sizes.cut(this.#buffer[0]!, maxBatchRows - rows);
+      items.push(head);
+      this.#buffer[0] = rest;
+      rows = maxBatchRows;
+    }
+    this.#bufferedRows -= rows;
+    return { items, rows };
+  }
+
   /** False when stop()'s deadline passed before the batch could be written. */
-  async #writeBatch(rows: T[]): Promise<boolean> {
+  async #writeBatch(items: T[], rows: number): Promise<boolean> {
     const token = randomUUID();
-    let body: string | undefined;
-    this.#inFlight = rows.length;
+    let body: string | Buffer | undefined;
+    this.#inFlight = rows;
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
       try {
-        body ??= this.#opts.encode(rows);
+        body ??= this.#opts.encode(items);
         await this.#opts.send(body, token);
       } catch (err) {
-        this.#failed(err, rows.length, performance.now() - started, attempt);
-        if ((this.#stopping && Date.now() >= this.#deadline) || this.#stopped) return this.#giveBack(rows);
+        this.#failed(err, rows, performance.now() - started, attempt);
+        if ((this.#stopping && Date.now() >= this.#deadline) || this.#stopped)
+          return this.#giveBack(items, rows);
         await this.#sleep(Math.min(this.#backoff(attempt), Math.max(0, this.#deadline - Date.now())));
-        if (this.#stopped) return this.#giveBack(rows);
+        if (this.#stopped) return this.#giveBack(items, rows);
         continue;
       }
-      this.#succeeded(rows.length, performance.now() - started);
-      this.#opts.onWritten?.(rows);
+      this.#succeeded(rows, performance.now() - started);
+      this.#opts.onWritten?.(items);
       return true;
     }
   }
 
   /** Puts an unwritten batch back in front, so stop() counts it and order is kept. */
-  #giveBack(rows: T[]): false {
-    this.#buffer = rows.concat(this.#buffer);
+  #giveBack(items: T[], rows: number): false {
+    this.#buffer = items.concat(this.#buffer);
+    this.#bufferedRows += rows;
     this.#inFlight = 0;
     return false;
   }

@@ -14,7 +14,7 @@ import type { LogRecord } from '../model/log.ts';
 import { newRowIds } from '../model/row-id.ts';
 import { encodeInsertLine } from '../store/format.ts';
 import { recordHead } from '../wal/codec.ts';
-import { RecordFramer } from '../wal/format.ts';
+import { RECORD_HEADER_BYTES, RecordFramer } from '../wal/format.ts';
 import type { BodyJob, FromWorker, PreparedBody, SerializedError, WorkerSettings } from './protocol.ts';
 
 export const ROW_MATCHED = 0;
@@ -68,15 +68,11 @@ function classifyAndEncode(logs: LogRecord[], match: Pick<MatchStage, 'classify'
     if (misses[m] === logs[i]) missAt[m++] = i;
     else rowAt[r++] = i;
   }
-  const rowTemplateIds = new Float64Array(rows.length);
-  const rowTimestamps = new Float64Array(rows.length);
   const rowKinds = new Uint8Array(rows.length);
   const lineEnds = new Uint32Array(rows.length);
   let lines = '';
   for (let k = 0; k < rows.length; k++) {
     const row = rows[k]!;
-    rowTemplateIds[k] = row.templateId;
-    rowTimestamps[k] = row.timestamp;
     // A stub has lost its message to its rule (match/ingest-rules.ts); a message is never empty.
     rowKinds[k] =
       row.templateId === 0 ? ROW_OVER_TOKEN_LIMIT : row.message === '' ? ROW_DROPPED_BY_RULE : ROW_MATCHED;
@@ -84,13 +80,11 @@ function classifyAndEncode(logs: LogRecord[], match: Pick<MatchStage, 'classify'
     lineEnds[k] = lines.length;
   }
   return {
-    ...(frameRecord ? { record: framedRecord(misses, lines) } : {}),
+    // With a record, the lines cross only inside it (transferred): the main thread never decodes them.
+    ...(frameRecord ? { ...framedRecord(misses, lines), lines: '' } : { lines, linesAt: 0 }),
     ...orgRuns(logs),
     rowAt,
-    rowTemplateIds,
-    rowTimestamps,
     rowKinds,
-    lines,
     lineEnds,
     misses,
     missAt,
@@ -118,12 +112,16 @@ function orgRuns(logs: readonly LogRecord[]): Pick<PreparedBody, 'orgRuns' | 'or
 /** One per worker: framing is synchronous, and its buffer is reused from request to request. */
 const framer = new RecordFramer();
 
-/** The request's WAL record as wal/stage.ts frames it, in an ArrayBuffer of its own (it is transferred). */
-function framedRecord(misses: readonly LogRecord[], lines: string): Uint8Array {
-  framer.add(recordHead(misses), [lines]);
+/**
+ * The request's WAL record as wal/stage.ts frames it, in an ArrayBuffer of its own (it is
+ * transferred), and where its insert lines begin in it.
+ */
+function framedRecord(misses: readonly LogRecord[], lines: string): Pick<PreparedBody, 'record' | 'linesAt'> {
+  const head = recordHead(misses);
+  framer.add(head, [lines]);
   const record = new Uint8Array(framer.take());
   framer.shrink();
-  return record;
+  return { record, linesAt: RECORD_HEADER_BYTES + Buffer.byteLength(head) };
 }
 
 /** The orgs a body's logs name, each with its first index (see PreparedBody.namedOrgs). */

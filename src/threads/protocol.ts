@@ -71,13 +71,16 @@ export interface PreparedBody {
   readonly indexes: Int32Array;
   /** Rows (matched logs, stubs, and logs too long for a template), each with its valid-log position. */
   readonly rowAt: Uint32Array;
-  readonly rowTemplateIds: Float64Array;
-  readonly rowTimestamps: Float64Array;
   /** Per row: 0 matched, 1 stored without a template for its length, 2 a stub by its ingest rule. */
   readonly rowKinds: Uint8Array;
-  /** The rows' insert lines, one after the other; row k ends at lineEnds[k]. */
+  /**
+   * The rows' insert lines, one after the other; row k ends at lineEnds[k] (UTF-16 units). ''
+   * with a record: then they are its bytes from linesAt on, and a string only if the main
+   * thread must take some rows out (the org ceiling refused some logs).
+   */
   readonly lines: string;
   readonly lineEnds: Uint32Array;
+  readonly linesAt: number;
   /** Logs no template matched (with their row ids), each with its valid-log position. */
   readonly misses: LogRecord[];
   readonly missAt: Uint32Array;

@@ -1,24 +1,22 @@
 /**
- * A body a worker prepared, back on the main thread: the rows it encoded become the stored
- * rows the write-ahead log and the writer take (message and fields already in their insert
- * line, as wal/stage.ts leaves them), less the logs the org ceiling refused.
+ * A body a worker prepared, back on the main thread: the rows it encoded become one entry of
+ * the write buffer (its insert lines as they came: with a write-ahead log, the part of the
+ * record that holds them), less the logs the org ceiling refused. No object per row and no
+ * string of the lines: the writer needs only their bytes.
  */
 import type { PreparedLogs } from '../ingest/stage.ts';
 import type { Classified } from '../match/stage.ts';
-import type { LogRecord, StoredLog, WalTag } from '../model/log.ts';
+import type { InsertEntry } from '../model/insert-entry.ts';
+import type { LogRecord } from '../model/log.ts';
 import { ROW_DROPPED_BY_RULE, ROW_OVER_TOKEN_LIMIT } from './prepare.ts';
 import type { PreparedBody } from './protocol.ts';
 
-const NO_METADATA: Record<string, string> = Object.freeze({});
-const NO_VARIABLES: string[] = Object.freeze([]) as unknown as string[];
-
 /**
- * Records and sends on a request's classified logs with their insert lines (wal/stage.ts, or
+ * Records and sends on a request's classified logs, the rows as their entry (wal/stage.ts, or
  * the match stage without a WAL); `record`, when given, is their WAL record, framed.
  */
 export type SendClassified = (
-  classified: Classified,
-  lines: string[],
+  classified: Classified<InsertEntry>,
   record: Uint8Array | undefined,
 ) => number | Promise<number>;
 
@@ -30,11 +28,9 @@ export function preparedLogs(body: PreparedBody, send: SendClassified): Prepared
     orgs,
     indexes: Array.from(body.indexes, (index) => (index < 0 ? null : index)),
     reported: body.reported,
-    route: (refused) => {
-      const { classified, lines } = unpack(body, orgs, refused);
+    route: (refused) =>
       // The record the worker framed holds every valid log: with some refused, it is made again.
-      return send(classified, lines, refused === undefined ? body.record : undefined);
-    },
+      send(unpack(body, refused), refused === undefined ? body.record : undefined),
   };
 }
 
@@ -49,44 +45,40 @@ function orgsOf(body: PreparedBody): string[] {
   return orgs;
 }
 
-function unpack(body: PreparedBody, orgs: readonly string[], refused: ReadonlySet<number> | undefined) {
-  const rows: (StoredLog & WalTag)[] = [];
-  const lines: string[] = [];
+function unpack(body: PreparedBody, refused: ReadonlySet<number> | undefined): Classified<InsertEntry> {
   let overLimit = 0;
   let dropped = 0;
+  let rows = 0;
+  // With some refused, the lines of the others are taken out of the text (made from the record's bytes).
+  const all = refused === undefined ? '' : linesText(body);
+  let kept = '';
   let start = 0;
   for (let k = 0; k < body.rowAt.length; k++) {
     const end = body.lineEnds[k]!;
-    const at = body.rowAt[k]!;
-    if (refused === undefined || !refused.has(at)) {
-      const line = body.lines.slice(start, end);
+    if (refused === undefined || !refused.has(body.rowAt[k]!)) {
       const kind = body.rowKinds[k];
       if (kind === ROW_OVER_TOKEN_LIMIT) overLimit++;
       else if (kind === ROW_DROPPED_BY_RULE) dropped++;
-      lines.push(line);
-      // The shape toStoredLog (match/stage.ts) makes, so the writer's loop stays monomorphic.
-      rows.push({
-        timestamp: body.rowTimestamps[k]!,
-        org: orgs[at]!,
-        dashboard: '',
-        service: '',
-        host: '',
-        level: '',
-        message: '',
-        metadata: NO_METADATA,
-        // In its insert line, which is what the writer sends; here a worker's row goes nowhere else.
-        id: '',
-        walSegment: 0,
-        insertLine: line,
-        templateId: body.rowTemplateIds[k]!,
-        variables: NO_VARIABLES,
-        untemplatedReason: kind === ROW_OVER_TOKEN_LIMIT ? 'over_token_limit' : '',
-      });
+      if (refused !== undefined) kept += all.slice(start, end);
+      rows++;
     }
     start = end;
   }
   const misses: LogRecord[] =
     refused === undefined ? body.misses : body.misses.filter((_, m) => !refused.has(body.missAt[m]!));
-  const classified: Classified = { rows, misses, overLimit, dropped };
-  return { classified, lines };
+  // Nothing refused (the usual case): the worker's lines as they came, no copy.
+  const lines =
+    refused !== undefined
+      ? kept
+      : body.record === undefined
+        ? body.lines
+        : body.record.subarray(body.linesAt);
+  return { rows: { lines, rows, walSegment: 0 }, misses, overLimit, dropped };
+}
+
+/** The worker's insert lines as text: in its record when it framed one. */
+function linesText(body: PreparedBody): string {
+  const { record } = body;
+  if (record === undefined) return body.lines;
+  return Buffer.from(record.buffer, record.byteOffset, record.byteLength).toString('utf8', body.linesAt);
 }

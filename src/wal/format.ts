@@ -51,8 +51,8 @@ export class RecordFramer {
       this.#buffer = Buffer.allocUnsafe(FRAMER_BYTES);
   }
 
-  /** Frames `head` then each of `body`, as UTF-8: length, CRC-32, payload. */
-  add(head: string, body: readonly string[]): void {
+  /** Frames `head` then each of `body`, as UTF-8 (bytes as they are): length, CRC-32, payload. */
+  add(head: string, body: readonly (string | Uint8Array)[]): void {
     const start = this.#end;
     let at = this.#put(head, start + RECORD_HEADER_BYTES);
     for (const part of body) at = this.#put(part, at);
@@ -77,7 +77,12 @@ export class RecordFramer {
     return records;
   }
 
-  #put(text: string, at: number): number {
+  #put(text: string | Uint8Array, at: number): number {
+    if (typeof text !== 'string') {
+      this.#room(at + text.length, at);
+      this.#buffer.set(text, at);
+      return at + text.length;
+    }
     // A UTF-16 code unit is at most 3 bytes of UTF-8: room for that, or write() would cut the text.
     this.#room(at + text.length * 3, at);
     return at + this.#buffer.write(text, at, 'utf8');

@@ -9,6 +9,7 @@ import type { LogRecord } from '../model/log.ts';
 import { newRowIds } from '../model/row-id.ts';
 import type { Classified, MatchStage } from '../match/stage.ts';
 import { encodeInsertLine } from '../store/format.ts';
+import type { InsertEntry } from '../model/insert-entry.ts';
 import { recordHead } from './codec.ts';
 import type { WalStats } from './counters.ts';
 import { replayWal, type ReplayDeps } from './replay.ts';
@@ -17,24 +18,21 @@ import { WriteAheadLog, type WalIo } from './wal.ts';
 export type { WalStats } from './counters.ts';
 export { WAL_COUNTERS } from './counters.ts';
 
-const NO_METADATA: Record<string, string> = Object.freeze({});
-const NO_VARIABLES: string[] = Object.freeze([]) as unknown as string[];
-
 export interface WalStage {
   /** Matches, appends, then sends on (IngestDeps.route): once written (`write`), or after the group fsync. */
   route(logs: readonly LogRecord[]): number | Promise<number>;
   /**
-   * The same for logs matched and encoded elsewhere (a request thread, threads/): `lines` are
-   * the rows' insert lines, in order; the rows carry them and no text of their own. `record`:
-   * the request's WAL record as that thread framed it (RecordFramer), written as it is.
+   * The same for logs matched and encoded elsewhere (a request thread, threads/), the rows as
+   * their entry. `record`: the request's WAL record as that thread framed it (RecordFramer),
+   * written as it is.
    */
-  routeClassified(classified: Classified, lines: string[], record?: Uint8Array): Promise<number>;
+  routeClassified(classified: Classified<InsertEntry>, record?: Uint8Array): Promise<number>;
   /** The ceiling, or the replay still running. */
   whyNoRoom(): string | undefined;
   /** Until the replay is done. */
   notReady(): string | undefined;
   /** Stored rows: their segments are deleted once wholly stored. */
-  release(rows: readonly LogRecord[]): void;
+  release(entries: readonly InsertEntry[]): void;
   stats(): WalStats;
   /** Stops the replay and closes the active segment; release() keeps working for the drain. */
   stop(): Promise<void>;
@@ -78,12 +76,14 @@ export function startWal(config: Config['wal'] & { sync: 'write' | 'fsync' }, de
   );
   logger.info({ dir: config.dir, sync: config.sync }, 'write-ahead log open');
 
-  const routeClassified = (classified: Classified, lines: string[], record?: Uint8Array): Promise<number> => {
-    const carriers = [classified.rows, classified.misses];
+  const routeClassified = (classified: Classified<InsertEntry>, record?: Uint8Array): Promise<number> => {
+    const { rows, misses } = classified;
+    const carriers = [[rows], misses];
+    const logs = rows.rows + misses.length;
     const appended =
       record === undefined
-        ? wal.append(recordHead(classified.misses), lines, carriers)
-        : wal.appendFramed(record, carriers);
+        ? wal.append(recordHead(misses), [rows.lines], carriers, logs)
+        : wal.appendFramed(record, carriers, logs);
     return appended.then(() => deps.match.publish(classified));
   };
 
@@ -94,24 +94,19 @@ export function startWal(config: Config['wal'] & { sync: 'write' | 'fsync' }, de
       // Matched before the record is written, sent on only after: the record holds the
       // matched rows as the insert will send them (codec.ts), and a refused append sends
       // nothing on.
-      const classified = deps.match.classify(logs);
-      const lines = new Array<string>(classified.rows.length);
-      for (let i = 0; i < lines.length; i++) {
-        const row = classified.rows[i]!;
-        row.insertLine = lines[i] = encodeInsertLine(row);
-        // From here the row travels as its line (the insert sends it as is): its own copies
-        // of the text are let go. Kept, they held 90 MB more of JS heap under bench:e2e, where
-        // the write buffer holds up to 100,000 rows.
-        row.message = '';
-        row.metadata = NO_METADATA;
-        row.variables = NO_VARIABLES;
-      }
-      return routeClassified(classified, lines);
+      const { rows, ...classified } = deps.match.classify(logs);
+      // From here the rows travel as their insert lines (the insert sends them as they are),
+      // one string for the request: the row objects die young.
+      let text = '';
+      for (const row of rows) text += encodeInsertLine(row);
+      return routeClassified({ ...classified, rows: { lines: text, rows: rows.length, walSegment: 0 } });
     },
     routeClassified,
     whyNoRoom: () => replaying ?? wal.whyNoRoom(),
     notReady: () => replaying,
-    release: (rows) => wal.release(rows),
+    release: (entries) => {
+      for (const entry of entries) wal.releaseRows(entry.walSegment ?? 0, entry.rows);
+    },
     stats: () => wal.stats(),
     async stop() {
       abort.abort();

@@ -113,6 +113,7 @@ export class WriteAheadLog {
   /** Appends framed in this turn of the event loop, written when it ends. */
   #turn: Array<{
     carriers: readonly (readonly WalTag[])[];
+    logs: number;
     resolve: () => void;
     reject: (err: unknown) => void;
   }> = [];
@@ -168,9 +169,9 @@ export class WriteAheadLog {
   }
 
   /**
-   * Appends one request's record (codec.ts: `head`, then the parts of `body`) and, once it is
-   * written, tags each of its logs with the segment in every form they travel on in
-   * (`carriers`: the matched rows and the unmatched logs). Resolves once written (`write`) or
+   * Appends one request's record (codec.ts: `head`, then the parts of `body`) of `logs` logs
+   * and, once it is written, tags with the segment every form they travel on in (`carriers`:
+   * the matched rows' entry and the unmatched logs; release() counts the logs down). Resolves once written (`write`) or
    * after the fdatasync that covers it (`fsync`). A write that fails (disk full, I/O error)
    * rejects with a 503 and leaves nothing of the record behind: nothing unwritten is ever
    * acknowledged.
@@ -180,25 +181,30 @@ export class WriteAheadLog {
    * answers go out together: one system call and one wake-up of the clients per turn instead
    * of one per request.
    */
-  append(head: string, body: readonly string[], carriers: readonly (readonly WalTag[])[]): Promise<void> {
+  append(
+    head: string,
+    body: readonly (string | Uint8Array)[],
+    carriers: readonly (readonly WalTag[])[],
+    logs: number,
+  ): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('the write-ahead log is closed'));
     this.#framer.add(head, body);
-    return this.#appended(carriers);
+    return this.#appended(carriers, logs);
   }
 
   /**
    * append() of a record framed already (RecordFramer, on a request thread: threads/): the
    * main thread copies its bytes instead of encoding and checksumming the text.
    */
-  appendFramed(record: Uint8Array, carriers: readonly (readonly WalTag[])[]): Promise<void> {
+  appendFramed(record: Uint8Array, carriers: readonly (readonly WalTag[])[], logs: number): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('the write-ahead log is closed'));
     this.#framer.addFramed(record);
-    return this.#appended(carriers);
+    return this.#appended(carriers, logs);
   }
 
-  #appended(carriers: readonly (readonly WalTag[])[]): Promise<void> {
+  #appended(carriers: readonly (readonly WalTag[])[], logs: number): Promise<void> {
     const written = new Promise<void>((resolve, reject) => {
-      this.#turn.push({ carriers, resolve, reject });
+      this.#turn.push({ carriers, logs, resolve, reject });
       if (this.#turn.length === 1) setImmediate(() => this.#writeTurn());
     });
     // A turn holds its requests (bodies, rows, records) until it is written: past this many
@@ -225,11 +231,9 @@ export class WriteAheadLog {
       return;
     }
     let logs = 0;
-    for (const { carriers } of appends) {
-      for (const carrier of carriers) {
-        for (const log of carrier) log.walSegment = segment.seq;
-        logs += carrier.length;
-      }
+    for (const append of appends) {
+      for (const carrier of append.carriers) for (const log of carrier) log.walSegment = segment.seq;
+      logs += append.logs;
     }
     segment.bytes += records.length;
     this.#allocated(segment, segment.bytes);
@@ -250,25 +254,25 @@ export class WriteAheadLog {
   /** Stored logs: a segment whose logs are all stored is deleted. */
   release(rows: readonly LogRecord[]): void {
     let seq = 0;
-    let segment: Segment | undefined;
     let count = 0;
-    const settle = (): void => {
-      if (segment === undefined || count === 0) return;
-      segment.outstanding -= count;
-      this.#deleteIfDone(segment);
-    };
     for (const row of rows) {
       const at = (row as WalTag).walSegment ?? 0;
-      if (at === 0) continue;
       if (at !== seq) {
-        settle();
+        this.releaseRows(seq, count);
         seq = at;
-        segment = this.#segments.get(at);
         count = 0;
       }
       count++;
     }
-    settle();
+    this.releaseRows(seq, count);
+  }
+
+  /** `rows` stored logs of segment `seq` (0: of none, as a log the WAL never held). */
+  releaseRows(seq: number, rows: number): void {
+    const segment = seq === 0 ? undefined : this.#segments.get(seq);
+    if (segment === undefined || rows === 0) return;
+    segment.outstanding -= rows;
+    this.#deleteIfDone(segment);
   }
 
   /** Logs of leftover segments that storage lacked and were stored (or held) again. */

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { insertEncoded } from '../../../src/store/client.ts';
-import { encodeLogs, LOG_COLUMNS, type InsertFormat } from '../../../src/store/format.ts';
+import type { InsertEntry } from '../../../src/model/insert-entry.ts';
+import { newRowIds } from '../../../src/model/row-id.ts';
+import { encodeInsertLine, encodeLogs, LOG_COLUMNS, type InsertFormat } from '../../../src/store/format.ts';
 import { startStore, type Store } from '../../../src/store/stage.ts';
 import { count, log, silent, tempStorage, waitFor } from './helpers.ts';
 
@@ -160,4 +162,46 @@ test('flush() writes a partial batch without waiting for the interval', async ()
   store.writer.enqueue([log({ org: 'flush-now' }), log({ org: 'flush-now' })]);
   assert.equal(await store.writer.flush(), true);
   assert.equal(await count(store, `org = 'flush-now'`), 2);
+});
+
+/** `rows` rows of one request as the request path encodes them: one entry (model/insert-entry.ts). */
+function entryOf(org: string, rows: number, from: number): InsertEntry {
+  let text = '';
+  const ids = newRowIds(rows);
+  for (let i = 0; i < rows; i++) text += encodeInsertLine(log({ org, message: `e${from + i}`, id: ids[i]! }));
+  return { lines: text, rows, walSegment: 0 };
+}
+
+test('an entry that passes an insert of 20,000 rows is cut: its rows go in two inserts, each stored once', async () => {
+  const inserts: number[] = [];
+  await store.stop();
+  store = await startStore(
+    { ...storage.config, bufferSize: 1000, bufferMaxRows: 100_000 },
+    { logger: silent, onFlush: (rows, _ms, ok) => ok && inserts.push(rows) },
+  );
+  // Two requests of 12,000 logs, buffered before the insert starts: 24,000 rows.
+  store.writer.enqueueEntries([entryOf('cut', 12_000, 0), entryOf('cut', 12_000, 12_000)]);
+  assert.equal(await store.writer.flushed(), true);
+  assert.deepEqual(inserts, [20_000, 4_000]);
+  assert.equal(await count(store, `org = 'cut'`), 24_000);
+  const distinct = await store.client.query({
+    query: `SELECT uniqExact(message) AS messages, uniqExact(id) AS ids FROM ${db}.logs WHERE org = 'cut'`,
+    format: 'JSONEachRow',
+  });
+  assert.deepEqual(await distinct.json(), [{ messages: 24_000, ids: 24_000 }]);
+});
+
+test('a batch of several entries that fails while the table is away is stored once when it returns', async () => {
+  await store.stop();
+  store = await startStore(
+    { ...storage.config, bufferSize: 30, retryInitialBackoffMs: 10, retryMaxBackoffMs: 50 },
+    { logger: silent },
+  );
+  await store.client.command({ query: `DETACH TABLE ${db}.logs` });
+  store.writer.enqueueEntries([entryOf('entries-outage', 10, 0), entryOf('entries-outage', 20, 10)]);
+  await waitFor(() => store.writer.stats().writeErrors >= 2, 'failed attempts');
+  assert.equal(store.writer.stats().inFlightRows, 30, 'the two entries are one batch, retried');
+  await store.client.command({ query: `ATTACH TABLE ${db}.logs` });
+  assert.equal(await store.writer.flushed(), true);
+  assert.equal(await count(store, `org = 'entries-outage'`), 30);
 });

@@ -95,10 +95,7 @@ describe('toStoredLog (match/stage.ts)', () => {
     };
     const matched = toStoredLog({ ...record, walSegment: 3 }, { templateId: 9, variables: ['x'] });
     // Every declared field, and the write-ahead-log tags that go along without being stored.
-    assert.deepEqual(
-      Object.keys(matched).sort(),
-      [...FIELDS.map(([name]) => name), 'walSegment', 'insertLine'].sort(),
-    );
+    assert.deepEqual(Object.keys(matched).sort(), [...FIELDS.map(([name]) => name), 'walSegment'].sort());
     assert.equal(matched.walSegment, 3);
     for (const [name] of carried('LogRecord')) {
       assert.deepEqual(matched[name as keyof LogRecord], record[name as keyof LogRecord], name);

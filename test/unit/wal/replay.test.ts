@@ -16,7 +16,7 @@ describe('write-ahead log replay', () => {
     const dir = tempDir();
     const before = open(dir);
     const accepted = logs(30);
-    await before.append(recordHead(accepted), [], [accepted]);
+    await before.append(recordHead(accepted), [], [accepted], accepted.length);
     // Crash: the first ten were inserted, the segment not yet deleted.
     const stored = new Set(accepted.slice(0, 10).map((log) => log.id!));
 

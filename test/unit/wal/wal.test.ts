@@ -36,7 +36,7 @@ function leftoverLogs(wal: WriteAheadLog): LogRecord[] {
 
 /** One request's logs as the WAL stage appends them (here, none of them matched). */
 function append(wal: WriteAheadLog, batch: (LogRecord & WalTag)[]): Promise<void> {
-  return wal.append(recordHead(batch), [], [batch]);
+  return wal.append(recordHead(batch), [], [batch], batch.length);
 }
 
 /** Appends and waits until the record is written. */
