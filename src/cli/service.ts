@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     chooseLogFormat(config.logFormat, process.stdout.isTTY === true),
   );
   const running = await start(config, logger);
-  const line = startLine(config.http.host, running.port, running.description);
+  const line = startLine(config.http.host, running.port, running.description, running.page);
   logger.info({ ...line.fields, role: config.role, mode: running.description }, line.message);
 
   let signals = 0;

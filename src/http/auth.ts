@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ForbiddenError } from '../errors.ts';
 import type { SubmittedLogs } from '../ingest/body.ts';
-import { DOCS_PREFIX } from './openapi.ts';
-import { UI_PREFIX } from './routes/ui.ts';
+import { DOCS_PREFIX, UI_PREFIX } from './paths.ts';
 import { authenticate, type Grant, type KeyTable } from './api-keys.ts';
 
 declare module 'fastify' {

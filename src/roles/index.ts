@@ -34,6 +34,7 @@ export async function startProcess(config: Config, logger: Logger): Promise<Runn
     return {
       port: portOf(served, config),
       description: `standalone, storage ${storage}`,
+      page: true,
       stop: () => served.stop(),
     };
   }
@@ -41,6 +42,7 @@ export async function startProcess(config: Config, logger: Logger): Promise<Runn
   const served = await serveRoles(config, logger, roles, startKafkaRole);
   return {
     port: portOf(served, config),
+    page: true,
     description: `Kafka mode (${config.kafka.brokers.join(',')}), roles: ${roles.join(', ')}`,
     stop: () => served.stop(),
   };

@@ -4,5 +4,7 @@ export interface RunningProcess {
   readonly port: number;
   /** What runs here, for the start-up log line. */
   readonly description: string;
+  /** Whether it serves the explorer page and /docs (false: the status routes only). */
+  readonly page: boolean;
   stop(): Promise<void>;
 }

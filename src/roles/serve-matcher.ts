@@ -41,6 +41,7 @@ export async function serveMatcher(config: Config, logger: Logger): Promise<Runn
   return {
     port: typeof address === 'object' && address !== null ? address.port : config.http.port,
     description: `Kafka mode (${(config.kafka.brokers ?? []).join(',')}), roles: matcher`,
+    page: false,
     stop() {
       stopping ??= (async () => {
         const deadline = Date.now() + config.shutdownTimeoutSecs * 1000;
