@@ -484,6 +484,7 @@ interface Pipeline {
     role: string,
     extra?: Record<string, string>,
     nodeFlags?: readonly string[],
+    entry?: string,
   ) => Promise<Role>;
   produceRate: number;
   partitions: bigint[];
