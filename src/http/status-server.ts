@@ -86,7 +86,12 @@ export async function listenStatusServer(o: StatusServerOptions): Promise<Status
     counter.inc();
   };
   const server = createServer(
-    { requestTimeout: o.requestTimeoutMs, headersTimeout: o.requestTimeoutMs },
+    {
+      requestTimeout: o.requestTimeoutMs,
+      headersTimeout: o.requestTimeoutMs,
+      // As the app (http/app.ts): Node checks the timeouts every this long, 30 s by default.
+      connectionsCheckingInterval: Math.min(1000, o.requestTimeoutMs),
+    },
     (request: IncomingMessage, response: ServerResponse) => {
       const method = request.method ?? '';
       const path = (request.url ?? '').split('?')[0] ?? '';
