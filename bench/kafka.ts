@@ -9,7 +9,8 @@
 // --logs logs wait in logs.raw, one matcher at a time (a fresh group each, so each reads the
 // whole backlog; the writer and generator stopped) with its resident memory read every 250 ms
 // beside the 150 MB limit, per --memory-settings (environment of the matcher; NODE_FLAGS=...
-// replaces its Node flags; '' = as shipped, the peer of the others), alternating over --rounds.
+// replaces its Node flags; ENTRY=... the script it starts from; '' = as shipped, the peer of the
+// others), alternating over --rounds.
 //
 // --matchers: the cases with N matchers all started at once (0 or empty: none). --scale: the
 // scaling case (--no-scale to leave it out): matcher 1 starts alone, matcher 2 joins once 15% of
@@ -261,11 +262,12 @@ async function spawnRole(
   role: string,
   env: Record<string, string>,
   nodeFlags: readonly string[] = role === 'matcher' ? MATCHER_NODE_FLAGS : NODE_FLAGS,
+  entry = 'src/cli/service.ts',
 ): Promise<Role> {
   const port = await freePort();
   const inherited = { ...process.env };
   delete inherited['ROLE'];
-  const child = spawn(process.execPath, [...nodeFlags, 'src/cli/service.ts', role], {
+  const child = spawn(process.execPath, [...nodeFlags, entry, role], {
     cwd: ROOT,
     env: {
       ...inherited,
@@ -482,6 +484,7 @@ interface Pipeline {
     role: string,
     extra?: Record<string, string>,
     nodeFlags?: readonly string[],
+    entry?: string,
   ) => Promise<Role>;
   produceRate: number;
   partitions: bigint[];
@@ -526,8 +529,15 @@ async function pipeline(list: string[], label: string): Promise<Pipeline> {
     role: string,
     extra: Record<string, string> = {},
     nodeFlags?: readonly string[],
+    entry?: string,
   ) => {
-    const r = await spawnRole(name, role, { ...env, KAFKA_INSTANCE_ID: `${p}-${name}`, ...extra }, nodeFlags);
+    const r = await spawnRole(
+      name,
+      role,
+      { ...env, KAFKA_INSTANCE_ID: `${p}-${name}`, ...extra },
+      nodeFlags,
+      entry,
+    );
     roles.push(r);
     return r;
   };
@@ -915,7 +925,7 @@ async function runMemory(list: string[]): Promise<MemoryRun[][]> {
           async () => {
             // A group of its own: every run reads the whole backlog from offset 0.
             const extra = { ...setting.env, KAFKA_GROUP_MATCHER: `memory-${randomUUID()}` };
-            const r = await start(name, 'matcher', extra, setting.nodeFlags);
+            const r = await start(name, 'matcher', extra, setting.nodeFlags, setting.entry);
             return {
               pid: r.pid,
               records: async () => (await stats(r))?.kafka.matcher?.records,

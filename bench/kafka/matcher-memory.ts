@@ -22,26 +22,31 @@ export interface MemoryMatcher {
 /**
  * One setting: `NAME=VALUE` pairs separated by `;` ('' for the matcher as shipped). The name
  * `NODE_FLAGS` replaces the Node flags the service is started with (src/cli/node-flags.ts),
- * space-separated; any other name is environment of the matcher.
+ * space-separated; `ENTRY` the script it is started from (src/cli/service.ts: another
+ * checkout's, to measure a commit beside this one, or a compiled build's); any other name is
+ * environment of the matcher.
  */
 export interface MatcherSetting {
   label: string;
   env: Record<string, string>;
   nodeFlags: readonly string[] | undefined;
+  entry: string | undefined;
 }
 
 export function parseSetting(text: string): MatcherSetting {
   const env: Record<string, string> = {};
   let nodeFlags: string[] | undefined;
+  let entry: string | undefined;
   for (const pair of text.split(';').filter((p) => p.trim() !== '')) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new Error(`--memory-settings: '${pair}' is not NAME=VALUE`);
     const name = pair.slice(0, eq).trim();
     const value = pair.slice(eq + 1).trim();
     if (name === 'NODE_FLAGS') nodeFlags = value.split(' ').filter((f) => f !== '');
+    else if (name === 'ENTRY') entry = value;
     else env[name] = value;
   }
-  return { label: text.trim() === '' ? 'as shipped' : text.trim(), env, nodeFlags };
+  return { label: text.trim() === '' ? 'as shipped' : text.trim(), env, nodeFlags, entry };
 }
 
 /** What one matcher run measured. */

@@ -1,7 +1,7 @@
-import { loadConfig, ROLES } from '../config.ts';
+import { loadConfig, ROLES, type Config } from '../config.ts';
 import { ConfigError } from '../errors.ts';
-import { chooseLogFormat, createLogger } from '../logger.ts';
-import { startProcess } from '../roles/index.ts';
+import { chooseLogFormat, createLogger, type Logger } from '../logger.ts';
+import type { RunningProcess } from '../roles/running.ts';
 import { startLine } from './start-line.ts';
 
 const USAGE = `usage: log-ingest [${ROLES.join('|')}]   (or ROLE=...; default all)`;
@@ -22,10 +22,8 @@ async function main(): Promise<void> {
     undefined,
     chooseLogFormat(config.logFormat, process.stdout.isTTY === true),
   );
-  const running = await startProcess(config, logger);
-  const address = running.app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
-  const line = startLine(config.http.host, port, running.description);
+  const running = await start(config, logger);
+  const line = startLine(config.http.host, running.port, running.description, running.page);
   logger.info({ ...line.fields, role: config.role, mode: running.description }, line.message);
 
   let signals = 0;
@@ -49,6 +47,18 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/**
+ * A Kafka-mode matcher alone starts without the Fastify app and what it imports (the API's
+ * routes, the storage and LLM clients of standalone): imported here only when chosen, since a
+ * module loaded is memory held (docs/benchmarks.md, "A lean matcher").
+ */
+async function start(config: Config, logger: Logger): Promise<RunningProcess> {
+  if (config.kafka.brokers !== undefined && config.role === 'matcher') {
+    return (await import('../roles/serve-matcher.ts')).serveMatcher(config, logger);
+  }
+  return (await import('../roles/index.ts')).startProcess(config, logger);
 }
 
 main().catch((err: unknown) => {

@@ -1,12 +1,12 @@
-import { DOCS_PREFIX } from '../http/openapi.ts';
-import { UI_PREFIX } from '../http/routes/ui.ts';
+import { DOCS_PREFIX, UI_PREFIX } from '../http/paths.ts';
 
 /**
  * The line the service logs once it listens: where it listens, and the two addresses a new user
- * opens next (the explorer page and the API's documentation), written so they can be clicked.
+ * opens next (the explorer page and the API's documentation), written so they can be clicked; a
+ * process that serves neither (a matcher alone) says what it does serve instead.
  */
 export interface StartLine {
-  fields: { port: number; host: string; ui: string; docs: string };
+  fields: { port: number; host: string; ui?: string; docs?: string };
   message: string;
 }
 
@@ -20,7 +20,13 @@ export function browsableOrigin(host: string, port: number): string {
   return `http://${name}:${port}`;
 }
 
-export function startLine(host: string, port: number, description: string): StartLine {
+export function startLine(host: string, port: number, description: string, page = true): StartLine {
+  if (!page) {
+    return {
+      fields: { port, host },
+      message: `log-ingest listening on ${host}:${port} (${description}); it serves GET /health, /stats and /metrics`,
+    };
+  }
   const origin = browsableOrigin(host, port);
   const ui = `${origin}${UI_PREFIX}`;
   const docs = `${origin}${DOCS_PREFIX}`;

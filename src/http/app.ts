@@ -2,7 +2,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { ApiKeyConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics/prometheus.ts';
-import { buildKeyTable, installAuth } from './auth.ts';
+import { buildKeyTable } from './api-keys.ts';
+import { installAuth } from './auth.ts';
 import { limitConnections, type ConnectionLimits } from './connection-limits.ts';
 import { installErrorHandler } from './errors.ts';
 import { redirectBrowsersToPage } from './home.ts';

@@ -14,7 +14,7 @@ import {
 } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
-const STATUS_TEXT: Record<number, string> = {
+export const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { UI_PREFIX } from './routes/ui.ts';
+import { UI_PREFIX } from './paths.ts';
 
 /**
  * GET / from a browser leads to the page (302 to /ui, its query kept: `/?org=acme` opens that

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
+import { DOCS_PREFIX } from './paths.ts';
 
 /**
  * The OpenAPI description of the HTTP API, built by @fastify/swagger from the routes' own
@@ -9,7 +10,6 @@ import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
  * GET /docs/json and browsable at GET /docs. Both are public (see OPEN_PREFIXES in auth.ts):
  * the description holds no data.
  */
-export const DOCS_PREFIX = '/docs';
 
 /** The security scheme every route but /health, /metrics and /docs requires (README "API keys"). */
 export const BEARER = 'apiKey';

@@ -11,6 +11,12 @@ const ORG_CHARACTERS = /^[A-Za-z0-9!\-_.*'()]+$/;
 /** The same rule for OpenAPI schemas. */
 export const ORG_PATTERN = "^(?!\\.{1,2}$)[A-Za-z0-9!\\-_.*'()]{1,150}$";
 
+/**
+ * The header that names the org where a log carries none: on a shipper's HTTP request
+ * (protocols/org.ts) and on a record produced straight to logs.raw (transport/kafka/raw-formats.ts).
+ */
+export const ORG_HEADER = 'x-scope-orgid';
+
 export interface OrgProblem {
   readonly code: 'TOO_LONG' | 'INVALID_ORG';
   readonly message: string;

@@ -6,10 +6,8 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { BadRequestError } from '../errors.ts';
-import { orgProblem } from '../model/org.ts';
+import { ORG_HEADER, orgProblem } from '../model/org.ts';
 import { assertOrg } from '../http/auth.ts';
-
-export const ORG_HEADER = 'x-scope-orgid';
 
 /** The org of the request, or an error: 400 MISSING_ORG / INVALID_ORG, 403 for a foreign org. */
 export function requestOrg(request: FastifyRequest): string {

@@ -6,21 +6,15 @@
  * roles joined by in-process channels (standalone.ts), Kafka mode the roles it runs (kafka.ts).
  * Wiring only.
  */
-import { curatedReads } from '../curate/reads.ts';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
-import { zeroStats } from '../counters.ts';
-import { NO_GENERATE_STATS } from '../generate/stage.ts';
 import { buildApp } from '../http/app.ts';
-import type { ServiceView } from '../http/view.ts';
 import type { Logger } from '../logger.ts';
-import { MATCH_COUNTERS } from '../match/counters.ts';
-import type { StatsSources } from '../metrics/catalog.ts';
 import { createMetrics } from '../metrics/prometheus.ts';
 import { listenOtlpPort, type OtlpPort } from '../protocols/otlp/port.ts';
 import { startSyslog, type SyslogServer } from '../protocols/syslog/server.ts';
-import { STORE_COUNTERS } from '../store/counters.ts';
 import type { RoleDeps, RoleName, RolePart } from './part.ts';
+import { find, serviceView, statsSources } from './view.ts';
 
 export interface ServedProcess {
   readonly app: FastifyInstance;
@@ -105,68 +99,5 @@ export async function serveRoles(
       })();
       return stopping;
     },
-  };
-}
-
-function find<K extends keyof RolePart>(parts: readonly RolePart[], key: K): RolePart[K] | undefined {
-  return parts.find((p) => p[key] !== undefined)?.[key];
-}
-
-const NO_MATCH = zeroStats(MATCH_COUNTERS);
-const NO_STORE = zeroStats(STORE_COUNTERS);
-
-/** The parts' counters; a stage this process does not run reports zeros (ingest: absent). */
-function statsSources(parts: readonly RolePart[], syslog: StatsSources['syslog']): StatsSources {
-  return {
-    ingest: () => find(parts, 'ingest')?.stats(),
-    match: () => find(parts, 'match')?.() ?? NO_MATCH,
-    generate: () => find(parts, 'generate')?.stats() ?? NO_GENERATE_STATS,
-    store: () => find(parts, 'store')?.stats() ?? NO_STORE,
-    llm: () => find(parts, 'generate')?.llm(),
-    wal: () => find(parts, 'wal')?.(),
-    threads: () => find(parts, 'threads')?.stats(),
-    syslog,
-  };
-}
-
-/** `parts` upstream first: the order /stats lists Kafka roles in and readiness is asked. */
-function serviceView(
-  parts: readonly RolePart[],
-  stats: StatsSources,
-  draining: () => boolean,
-  kafka: boolean,
-): ServiceView {
-  const ingest = find(parts, 'ingest');
-  const threads = find(parts, 'threads');
-  const generate = find(parts, 'generate');
-  const store = find(parts, 'store')?.store;
-  const curation = find(parts, 'curation');
-  return {
-    ...(curation === undefined ? {} : { curation }),
-    ...(ingest === undefined ? {} : { ingest }),
-    ...(threads === undefined ? {} : { threads }),
-    stats,
-    generatorName: generate?.generatorName ?? 'none',
-    generateQueueMax: generate?.queueMax ?? 0,
-    ...(store === undefined
-      ? {}
-      : {
-          storageHealth: () => store.health(),
-          reads: curatedReads(store),
-        }),
-    notReady: () => {
-      for (const part of parts) {
-        const reason = part.notReady?.();
-        if (reason !== undefined) return `${part.role}: ${reason}`;
-      }
-      return undefined;
-    },
-    draining,
-    ...(kafka
-      ? {
-          roles: parts.map((p) => p.role),
-          kafka: () => Object.fromEntries(parts.map((p) => [p.role, p.kafka?.() ?? null])),
-        }
-      : {}),
   };
 }

@@ -9,8 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-
-export const UI_PREFIX = '/ui';
+import { UI_PREFIX } from '../paths.ts';
 
 interface UiFile {
   body: Buffer;

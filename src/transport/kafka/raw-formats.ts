@@ -10,7 +10,7 @@
  * key (as the service writes it), else an `X-Scope-OrgID` record header.
  */
 import { isUtf8 } from 'node:buffer';
-import { ORG_HEADER } from '../../protocols/org.ts';
+import { ORG_HEADER } from '../../model/org.ts';
 import { MalformedProtobuf } from '../../protocols/protobuf.ts';
 import { decodeOtlpJson } from '../../protocols/otlp/decode-json.ts';
 import { decodeOtlpProto, TooManyRecords } from '../../protocols/otlp/decode-proto.ts';

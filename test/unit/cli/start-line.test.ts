@@ -16,4 +16,11 @@ describe('the start line', () => {
       /0\.0\.0\.0:3002 \(standalone\).*http:\/\/localhost:3002\/ui.*http:\/\/localhost:3002\/docs/,
     );
   });
+
+  it('sends no one to a page a process does not serve (a matcher alone)', () => {
+    const line = startLine('0.0.0.0', 3002, 'Kafka mode (kafka:9092), roles: matcher', false);
+    assert.deepEqual(line.fields, { port: 3002, host: '0.0.0.0' });
+    assert.doesNotMatch(line.message, /\/ui|\/docs/);
+    assert.match(line.message, /GET \/health, \/stats and \/metrics/);
+  });
 });

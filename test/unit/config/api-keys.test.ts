@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../../src/config.ts';
 import { ConfigError } from '../../../src/errors.ts';
-import { buildKeyTable, lookupKey } from '../../../src/http/auth.ts';
+import { buildKeyTable, lookupKey } from '../../../src/http/api-keys.ts';
 
 const K1 = 'k1-0123456789abcdef';
 const K2 = 'k2-0123456789abcdef';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { presentedKey } from '../../../src/http/auth.ts';
+import { presentedKey } from '../../../src/http/api-keys.ts';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
