@@ -2,6 +2,7 @@
 // (src/roles/serve-matcher.ts) instead of the Fastify app: what probes, scrapers and operators
 // see of it must be what the app answers, keys checked the same way, and nothing else served.
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createKafka } from '../../../src/transport/kafka/client/index.ts';
 import { kafkaBrokers } from './helpers.ts';
@@ -24,6 +25,8 @@ describe(
   () => {
     const pipeline = new Pipeline(kafkaBrokers(), {
       INGEST_API_KEYS: `${READ_ALL}:*:read;${READ_BETA}:beta:read;${WRITE_ONLY}:*:write`,
+      INGEST_REQUEST_TIMEOUT_SECS: '1',
+      INGEST_MAX_CONNECTIONS_PER_CLIENT: '4',
     });
     let matcher: RoleProcess;
 
@@ -125,6 +128,45 @@ describe(
       const after = await fetch(`${matcher.url}/stats`, { headers: { authorization: `Bearer ${READ_ALL}` } });
       const counts = (await after.json()) as { kafka: { matcher: { records: number } } };
       assert.equal(counts.kafka.matcher.records, 0);
+    });
+
+    /** A raw connection from `from`; `answer` resolves with all the server sent once it closes. */
+    const connect = (from: string) =>
+      new Promise<{ socket: net.Socket; answer: Promise<string> }>((resolve, reject) => {
+        const url = new URL(matcher.url);
+        const socket = net.connect({ host: url.hostname, port: Number(url.port), localAddress: from });
+        let received = '';
+        socket.on('data', (chunk) => (received += chunk.toString()));
+        const answer = new Promise<string>((done) => socket.once('close', () => done(received)));
+        socket.once('connect', () => resolve({ socket, answer }));
+        socket.once('error', reject);
+      });
+    const within = <T>(promise: Promise<T>, ms: number, what: string) =>
+      Promise.race([
+        promise,
+        new Promise<T>((_, reject) =>
+          setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms),
+        ),
+      ]);
+
+    it('cuts off a client whose headers never end, and one that sends nothing, at INGEST_REQUEST_TIMEOUT_SECS', async () => {
+      const slow = await connect('127.0.0.3');
+      slow.socket.write('GET /stats HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+      assert.match(await within(slow.answer, 5000, 'headers never ended'), /^HTTP\/1\.1 408 /);
+      const silent = await connect('127.0.0.3');
+      await within(silent.answer, 5000, 'a silent connection');
+    });
+
+    it('answers 429 to an address past INGEST_MAX_CONNECTIONS_PER_CLIENT; another address is served', async () => {
+      const held = await Promise.all(Array.from({ length: 4 }, () => connect('127.0.0.4')));
+      const refused = await connect('127.0.0.4');
+      const text = await within(refused.answer, 3000, 'the fifth connection');
+      assert.match(text, /^HTTP\/1\.1 429 /);
+      assert.match(text, /"code":"TOO_MANY_CONNECTIONS_FROM_CLIENT"/);
+      const other = await connect('127.0.0.5');
+      other.socket.write('GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      assert.match(await within(other.answer, 3000, 'another address'), /^HTTP\/1\.1 200 /);
+      for (const { socket } of held) socket.destroy();
     });
 
     it('drains on SIGTERM: the process exits 0 and its port is closed', async () => {
