@@ -10,23 +10,9 @@ import type { Template } from '../../../src/model/template.ts';
 import type { TemplateChange } from '../../../src/model/template-change.ts';
 import { InProcessChannel } from '../../../src/transport/in-process.ts';
 import { digitsTemplate, startOpenAiStandIn, type StandIn } from '../../helpers/llm-stand-ins.ts';
+import { logRecord, until } from '../../helpers/records.ts';
 
-function log(message: string): LogRecord {
-  return {
-    timestamp: 0,
-    org: 'acme',
-    dashboard: '',
-    service: '',
-    host: '',
-    level: 'INFO',
-    message,
-    metadata: {},
-  };
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
-}
+const log = (message: string) => logRecord(message);
 
 describe('generate stage with the openai provider', () => {
   let standIn: StandIn;

@@ -10,6 +10,7 @@ import { MatcherSnapshot } from '../../../src/match/index.ts';
 import type { LogRecord, StoredLog } from '../../../src/model/log.ts';
 import type { TemplateChange } from '../../../src/model/template-change.ts';
 import { InProcessChannel } from '../../../src/transport/in-process.ts';
+import { logRecord } from '../../helpers/records.ts';
 
 /** Ordinary lines of several events, to show what a refused template would take. */
 const LINES = [
@@ -142,16 +143,7 @@ describe('the size of a template', () => {
       { queueMaxLogs: 1000, maxTemplatesPerOrg: 1000, maxConcurrentBatches: 1 },
       { generator: new BuiltinGenerator(), channels, initial: [], logger: createLogger('silent') },
     );
-    const record = (message: string): LogRecord => ({
-      timestamp: 0,
-      org: 'a',
-      dashboard: '',
-      service: '',
-      host: '',
-      level: 'INFO',
-      message,
-      metadata: {},
-    });
+    const record = (message: string) => logRecord(message, { org: 'a' });
     const long = `flood ${words(9_000)}`;
     void channels.unmatched.publish([record(long), record('took 12 ms')]);
     // Bounded: when the batch is lost, nothing more ever arrives.

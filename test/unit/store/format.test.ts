@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { LOG_FIELDS, type LogField } from '../../../src/model/log-fields.ts';
 import type { StoredLog } from '../../../src/model/log.ts';
 import { encodeInsertLine, encodeLogs, encodeTimestamp, LOG_COLUMNS } from '../../../src/store/format.ts';
+import { logRecord } from '../../helpers/records.ts';
 
 /** What ClickHouse's DateTime64(3) text form is, from the standard library. */
 function reference(ms: number): string {
@@ -104,14 +105,7 @@ describe('encodeLogs covers every declared field', () => {
 
 describe('encodeInsertLine', () => {
   const row = (metadata: Record<string, string>): StoredLog => ({
-    timestamp: 0,
-    org: 'acme',
-    dashboard: '',
-    service: '',
-    host: '',
-    level: 'INFO',
-    message: 'disk "sda" full\n',
-    metadata,
+    ...logRecord('disk "sda" full\n', { metadata }),
     templateId: 7,
     variables: ['sda'],
     id: '1',

@@ -9,17 +9,11 @@ import type { StoredLog, WalTag } from '../../../src/model/log.ts';
 import { cutEntry, entriesOf, ENTRY_SIZES, joinEntries } from '../../../src/store/entry.ts';
 import { encodeInsertLine } from '../../../src/store/format.ts';
 import { BatchWriter } from '../../../src/store/writer.ts';
+import { logRecord } from '../../helpers/records.ts';
 
 function row(i: number, walSegment: number, message = `line ${i}`): StoredLog & WalTag {
   return {
-    timestamp: Date.UTC(2030, 0, 1) + i,
-    org: 'acme',
-    dashboard: '',
-    service: '',
-    host: '',
-    level: 'INFO',
-    message,
-    metadata: {},
+    ...logRecord(message, { timestamp: Date.UTC(2030, 0, 1) + i }),
     id: String(1000 + i),
     templateId: 3,
     variables: [],
